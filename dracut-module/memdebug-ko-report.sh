@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# dracut hook pre-pivot 99: with rd.memdebug>=4, print which module ate how many pages
+# while loading, to /dev/kmsg (the console, and the journal of a systemd initrd, where a
+# hook's stdout never reaches the console). The JSON report is saved to
+# /run/initramfs/memdebug-ko.json, which the real root finds in /run after switch-root.
+# The trace buffer is freed unless rd.memdebug_ko.keep is given.
+# Sourced by dracut: never exits, never fails the boot; failures become kmsg warnings.
+
+# shellcheck source=/dev/null
+type getargnum > /dev/null 2>&1 || . /lib/dracut-lib.sh
+
+# Warn on the console and in the journal, even from a systemd initrd service.
+_mdko_warn() {
+	echo "<28>memdebug-ko: $*" 2> /dev/null > /dev/kmsg || warn "memdebug-ko: $*"
+}
+
+# Run "memdebug-ko report" on the tracefs instance that the cmdline hook prepared.
+_mdko_report() {
+	if [ -d /sys/kernel/tracing/instances ]; then
+		set -- report --kmsg --tracefs /sys/kernel/tracing
+	elif [ -d /sys/kernel/debug/tracing/instances ]; then
+		set -- report --kmsg --tracefs /sys/kernel/debug/tracing
+	else
+		_mdko_warn "tracefs is not mounted, no module memory report"
+		return 0
+	fi
+
+	if mkdir -p /run/initramfs 2> /dev/null; then
+		set -- "$@" --json-file /run/initramfs/memdebug-ko.json
+	else
+		_mdko_warn "cannot create /run/initramfs, the JSON report is not saved"
+	fi
+	if getargbool 0 rd.memdebug_ko.keep; then
+		set -- "$@" --keep
+	fi
+
+	if [ ! -x /usr/bin/memdebug-ko ]; then
+		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"
+		return 0
+	fi
+	/usr/bin/memdebug-ko "$@" || _mdko_warn "report failed (exit status $?)"
+	return 0
+}
+
+if [ "$(getargnum 0 0 5 rd.memdebug)" -ge 4 ]; then
+	_mdko_report
+fi
+unset -f _mdko_warn _mdko_report

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# memdebug-ko: which kernel module ate memory while the initramfs loaded it.
+# Opt-in: dracut --add memdebug-ko; the report runs only with rd.memdebug=4 or 5.
+# MEMDEBUG_KO_BINARY selects the binary to install: a path, or a name looked up in PATH
+# (default: memdebug-ko).
+
+# Print the absolute path of the memdebug-ko binary to install.
+memdebug_ko_binary() {
+	local _bin=${MEMDEBUG_KO_BINARY:-memdebug-ko}
+
+	case $_bin in
+	/*) ;;
+	*/*) _bin=$PWD/$_bin ;;
+	*) _bin=$(command -v "$_bin") || return 1 ;;
+	esac
+	printf '%s\n' "$_bin"
+}
+
+# called by dracut
+check() {
+	local _bin
+
+	_bin=$(memdebug_ko_binary) || _bin=${MEMDEBUG_KO_BINARY:-memdebug-ko}
+	require_binaries "$_bin" || return 1
+	# a debugging aid: only when asked for with --add memdebug-ko
+	return 255
+}
+
+# called by dracut
+depends() {
+	return 0
+}
+
+# called by dracut
+install() {
+	local _bin
+
+	_bin=$(memdebug_ko_binary) || return 1
+	inst "$_bin" /usr/bin/memdebug-ko
+	inst_multiple mkdir mount
+	# shellcheck disable=SC2154 # moddir is set by dracut
+	inst_hook cmdline 00 "$moddir/memdebug-ko-prepare.sh"
+	inst_hook pre-pivot 99 "$moddir/memdebug-ko-report.sh"
+}
