@@ -1,0 +1,319 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Shared by qemu/demo and test/boot/boot-test: the cache, the build, a Debian kernel, a
+# lean dracut initramfs with our module, a busybox root file system and the QEMU boot.
+# Source it from bash running with `set -euo pipefail`. Everything it makes lives in
+# $MEMDEBUG_KO_CACHE (default: <repo>/.cache) and is reused by the next run; nothing is
+# installed into the host's dracut.
+#
+# Environment:
+#   MEMDEBUG_KO_CACHE    cache directory
+#   MEMDEBUG_KO_TIMEOUT  seconds a guest may run before it is killed (default 300)
+#   V=1                  keep the work directory with the logs
+
+MDKO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MDKO_CACHE=${MEMDEBUG_KO_CACHE:-$MDKO_REPO/.cache}
+MDKO_TIMEOUT=${MEMDEBUG_KO_TIMEOUT:-300}
+
+# Markers the guest's /sbin/init prints on the serial console.
+MDKO_ROOT_MARKER=MEMDEBUG-KO-ROOT-REACHED
+MDKO_JSON_BEGIN=MEMDEBUG-KO-JSON-BEGIN
+MDKO_JSON_END=MEMDEBUG-KO-JSON-END
+
+# Kernel command line of every boot; callers append their own options.
+MDKO_CMDLINE="console=ttyS0 panic=1 oops=panic root=/dev/vda rw rd.shell=0"
+MDKO_CMDLINE+=" rd.emergency=poweroff rd.timeout=60 rd.memdebug=4"
+
+# dracut modules of the lean initramfs, and the ones that make it a systemd initrd.
+MDKO_DRACUT_MODULES="bash base fs-lib rootfs-block udev-rules kernel-modules memdebug-ko"
+MDKO_DRACUT_SYSTEMD="systemd systemd-initrd dracut-systemd"
+
+# ---------------------------------------------------------------------------------------
+# messages
+
+mdko_log() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+mdko_die() {
+	mdko_log "error: $*"
+	exit 1
+}
+
+# Run a long command quietly; show its output only when it fails.
+mdko_quiet() {
+	local _log=$1 _rc=0
+	shift
+
+	"$@" > "$_log" 2>&1 || _rc=$?
+	if ((_rc != 0)); then
+		mdko_log "failed (exit status $_rc): $*"
+		tail -n 40 "$_log" >&2
+	fi
+	return "$_rc"
+}
+
+# ---------------------------------------------------------------------------------------
+# host packages
+
+# Install with apt-get those of the given Debian packages that are not installed yet.
+mdko_apt_install() {
+	local _pkg _missing=()
+
+	for _pkg in "$@"; do
+		if ! dpkg-query -W -f '${Status}' "$_pkg" 2> /dev/null | grep -q 'ok installed'; then
+			_missing+=("$_pkg")
+		fi
+	done
+	((${#_missing[@]} > 0)) || return 0
+	mdko_log "installing ${_missing[*]}"
+	mdko_apt_update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${_missing[@]}" > /dev/null
+}
+
+# Refresh the apt lists once per run.
+mdko_apt_update() {
+	[[ ${MDKO_APT_UPDATED-} ]] && return 0
+	apt-get update -qq
+	MDKO_APT_UPDATED=1
+}
+
+# ---------------------------------------------------------------------------------------
+# build
+
+# Build VARIANT (default or musl) of memdebug-ko into the cache; print the binary's path.
+mdko_build() {
+	local _variant=$1 _dir="$MDKO_CACHE/build-$1"
+
+	local _setup=(meson setup "$_dir" "$MDKO_REPO")
+
+	case $_variant in
+	default) ;;
+	musl) _setup=(env CC=musl-gcc "${_setup[@]}" -Dlibtracefs=disabled) ;;
+	*) mdko_die "unknown build variant: $_variant (default or musl)" ;;
+	esac
+	if [[ ! -f $_dir/build.ninja ]]; then
+		rm -rf "$_dir"
+		mkdir -p "$MDKO_CACHE"
+		mdko_quiet "$MDKO_CACHE/build-$_variant.log" "${_setup[@]}" ||
+			mdko_die "meson setup failed for the $_variant build"
+	fi
+	mdko_quiet "$_dir/ninja.log" ninja -C "$_dir" || mdko_die "the $_variant build failed"
+	[[ -x $_dir/src/memdebug-ko ]] || mdko_die "the build made no $_dir/src/memdebug-ko"
+	printf '%s\n' "$_dir/src/memdebug-ko"
+}
+
+# ---------------------------------------------------------------------------------------
+# kernel
+
+# Unpack a Debian kernel into the cache and set MDKO_KVER, MDKO_VMLINUZ and MDKO_KMODDIR.
+# Uses the newest linux-image-6.1.0-N-amd64-unsigned that apt knows, downloading it when
+# it is not cached yet; falls back to the newest cached one. MDKO_ALLOW_UPDATE=1 lets it
+# refresh the apt lists when apt knows no such package. Returns 1 if there is no kernel.
+mdko_kernel() {
+	local _kdir="$MDKO_CACHE/kernel" _pkg _deb _root _kver
+
+	mkdir -p "$_kdir/debs"
+	_pkg=$(mdko_kernel_package)
+	if [[ -z $_pkg && ${MDKO_ALLOW_UPDATE-} == 1 ]]; then
+		mdko_apt_update
+		_pkg=$(mdko_kernel_package)
+	fi
+	if [[ $_pkg && ! -d $_kdir/$_pkg ]]; then
+		_deb=$(mdko_kernel_deb "$_kdir/debs" "$_pkg")
+		if [[ -z $_deb ]]; then
+			mdko_log "downloading $_pkg"
+			(cd "$_kdir/debs" && apt-get download -qq "$_pkg" 2>&1) | grep -v '^W: Download is performed unsandboxed' >&2 || :
+			_deb=$(mdko_kernel_deb "$_kdir/debs" "$_pkg")
+		fi
+		if [[ $_deb ]]; then
+			mdko_log "unpacking $(basename "$_deb")"
+			rm -rf "$_kdir/$_pkg.tmp"
+			dpkg -x "$_deb" "$_kdir/$_pkg.tmp"
+			_kver=$(mdko_kernel_version "$_kdir/$_pkg.tmp") || {
+				mdko_log "no kernel in $_deb"
+				return 1
+			}
+			# the package ships no modules.dep: depmod makes it at install time
+			depmod -b "$_kdir/$_pkg.tmp" "$_kver"
+			mv "$_kdir/$_pkg.tmp" "$_kdir/$_pkg"
+		fi
+	fi
+	if [[ -z $_pkg || ! -d $_kdir/$_pkg ]]; then
+		_pkg=$(find "$_kdir" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' \
+			-printf '%f\n' | sort -V | tail -n 1)
+		[[ $_pkg ]] || return 1
+		mdko_log "using the cached $_pkg"
+	fi
+	_root="$_kdir/$_pkg"
+	MDKO_KVER=$(mdko_kernel_version "$_root") || return 1
+	MDKO_VMLINUZ="$_root/boot/vmlinuz-$MDKO_KVER"
+	MDKO_KMODDIR="$_root/lib/modules/$MDKO_KVER"
+	[[ -f $MDKO_VMLINUZ && -f $MDKO_KMODDIR/modules.dep ]]
+}
+
+# Print the newest linux-image-6.1.0-N-amd64-unsigned package apt knows.
+mdko_kernel_package() {
+	apt-cache pkgnames linux-image-6.1.0- 2> /dev/null |
+		grep -E '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' | sort -V | tail -n 1
+}
+
+# Print the .deb of package PKG in DIR, if there is one.
+mdko_kernel_deb() {
+	find "$1" -maxdepth 1 -name "${2}_*_amd64.deb" | sort -V | tail -n 1
+}
+
+# Print the version of the kernel unpacked in ROOT.
+mdko_kernel_version() {
+	local _vmlinuz
+
+	_vmlinuz=$(find "$1/boot" -maxdepth 1 -name 'vmlinuz-*' 2> /dev/null | head -n 1)
+	[[ $_vmlinuz ]] || return 1
+	printf '%s\n' "${_vmlinuz##*/vmlinuz-}"
+}
+
+# ---------------------------------------------------------------------------------------
+# initramfs
+
+# Make a private dracut base directory: the host's dracut with our module added as
+# 55memdebug-ko, so that nothing is installed into /usr/lib/dracut. Prints its path.
+mdko_dracut_base() {
+	local _base="$MDKO_CACHE/dracut" _host=/usr/lib/dracut _f _name
+
+	[[ -f $_host/dracut-init.sh ]] || mdko_die "dracut is not installed ($_host)"
+	rm -rf "$_base"
+	mkdir -p "$_base/modules.d" "$_base/conf.d"
+	for _f in "$_host"/*; do
+		_name=${_f##*/}
+		[[ $_name == modules.d ]] || ln -s "$_f" "$_base/$_name"
+	done
+	for _f in "$_host"/modules.d/*; do
+		_name=${_f##*/}
+		# a memdebug-ko module installed on the host would shadow the one we test
+		[[ $_name == [0-9][0-9]memdebug-ko ]] || ln -s "$_f" "$_base/modules.d/$_name"
+	done
+	ln -s "$MDKO_REPO/dracut-module" "$_base/modules.d/55memdebug-ko"
+	printf '%s\n' "$_base"
+}
+
+# Build initramfs OUT for FLAVOUR (shell or systemd) with memdebug-ko binary BINARY,
+# for the kernel found by mdko_kernel. The dracut log goes to OUT.log.
+mdko_initramfs() {
+	local _out=$1 _flavour=$2 _binary=$3 _base _args
+
+	_base=$(mdko_dracut_base)
+	_args=(--force --no-hostonly --no-hostonly-cmdline --no-early-microcode --compress lz4
+		--conf /dev/null --confdir "$_base/conf.d"
+		--kver "$MDKO_KVER" --kmoddir "$MDKO_KMODDIR")
+	case $_flavour in
+	shell) _args+=(-m "$MDKO_DRACUT_MODULES" -o "$MDKO_DRACUT_SYSTEMD") ;;
+	systemd) _args+=(-m "$MDKO_DRACUT_SYSTEMD $MDKO_DRACUT_MODULES") ;;
+	*) mdko_die "unknown initrd flavour: $_flavour" ;;
+	esac
+	mdko_quiet "$_out.log" env dracutbasedir="$_base" MEMDEBUG_KO_BINARY="$_binary" \
+		dracut "${_args[@]}" "$_out" "$MDKO_KVER"
+}
+
+# ---------------------------------------------------------------------------------------
+# root file system
+
+# The guest's /sbin/init: show the saved JSON report, keep it and the list of loaded
+# modules in /memdebug-ko/ on the root file system, then power off.
+mdko_guest_init() {
+	cat << EOF
+#!/bin/busybox sh
+# memdebug-ko test root: generated by qemu/lib.sh
+export PATH=/bin
+[ -e /proc/self ] || mount -t proc proc /proc
+[ -d /sys/kernel ] || mount -t sysfs sysfs /sys
+[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+mkdir -p /memdebug-ko
+cat /proc/modules > /memdebug-ko/modules
+dmesg > /memdebug-ko/dmesg
+if [ -f /run/initramfs/memdebug-ko.json ]; then
+	cp /run/initramfs/memdebug-ko.json /memdebug-ko/memdebug-ko.json
+	echo $MDKO_JSON_BEGIN
+	cat /run/initramfs/memdebug-ko.json
+	echo
+	echo $MDKO_JSON_END
+else
+	echo "MEMDEBUG-KO-NO-JSON: /run/initramfs/memdebug-ko.json is missing"
+fi
+echo $MDKO_ROOT_MARKER
+sync
+poweroff -f
+EOF
+}
+
+# Make the busybox root file system image in the cache (once); print its path.
+mdko_rootfs() {
+	local _img="$MDKO_CACHE/root.img" _stamp _dir _busybox=/bin/busybox _applet
+
+	# remake the image when this code or busybox changes
+	_stamp=$({
+		declare -f mdko_rootfs mdko_guest_init
+		sha256sum "$_busybox"
+	} | sha256sum | cut -d' ' -f1)
+	if [[ -f $_img && $(cat "$_img.stamp" 2> /dev/null) == "$_stamp" ]]; then
+		printf '%s\n' "$_img"
+		return 0
+	fi
+	file -L "$_busybox" | grep -q 'statically linked' ||
+		mdko_die "$_busybox is not static: install busybox-static"
+	_dir=$(mktemp -d)
+	mkdir -p "$_dir"/{bin,sbin,dev,etc,proc,sys,run,tmp,memdebug-ko}
+	# systemd switches only into a root that has an os-release
+	printf '%s\n' 'NAME="memdebug-ko test root"' 'ID=memdebug-ko' > "$_dir/etc/os-release"
+	cp "$_busybox" "$_dir/bin/busybox"
+	for _applet in $("$_busybox" --list); do
+		[[ $_applet == busybox ]] || ln -s busybox "$_dir/bin/$_applet"
+	done
+	mdko_guest_init > "$_dir/sbin/init"
+	chmod 755 "$_dir/sbin/init"
+	rm -f "$_img"
+	mke2fs -q -F -t ext4 -L mdkoroot -d "$_dir" "$_img" 64M > /dev/null
+	rm -rf "$_dir"
+	printf '%s\n' "$_stamp" > "$_img.stamp"
+	printf '%s\n' "$_img"
+}
+
+# Copy file PATH out of root file system image IMG to OUT.
+mdko_rootfs_get() {
+	debugfs -R "dump $2 $3" "$1" > /dev/null 2>&1 && [[ -s $3 ]]
+}
+
+# ---------------------------------------------------------------------------------------
+# boot
+
+# Boot the kernel found by mdko_kernel with INITRD and root disk image ROOT under QEMU
+# TCG, serial console to LOG; extra arguments are appended to the kernel command line.
+# Fails when QEMU fails or the guest does not power off in time.
+mdko_boot() {
+	local _initrd=$1 _root=$2 _log=$3 _cmd _rc=0
+	shift 3
+
+	_cmd=(timeout --kill-after=10 "$MDKO_TIMEOUT"
+		qemu-system-x86_64 -nodefaults -display none -no-reboot
+		-accel tcg -smp 2 -m 512M
+		-serial "file:$_log"
+		-drive "file=$_root,if=virtio,format=raw"
+		-kernel "$MDKO_VMLINUZ" -initrd "$_initrd"
+		-append "$MDKO_CMDLINE${*:+ $*}")
+	printf '+'
+	printf ' %q' "${_cmd[@]}"
+	printf '\n'
+	"${_cmd[@]}" || _rc=$?
+	if ((_rc == 124 || _rc == 137)); then
+		mdko_log "the guest did not power off within ${MDKO_TIMEOUT}s"
+	elif ((_rc != 0)); then
+		mdko_log "qemu failed (exit status $_rc)"
+	fi
+	return "$_rc"
+}
+
+# Print the "memdebug-ko: " lines of serial console LOG without the kernel timestamps.
+mdko_console_report() {
+	sed -n -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] \(memdebug-ko: \)/\1/p' "$1"
+}
