@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A load window opens at module_load NAME by pid P and closes at the module_put NAME that
+ * do_init_module issues from P after init (also when init fails). Every other module_put,
+ * of another module or by another pid, leaves it open: module_put fires for every
+ * reference drop. Page events are attributed by pid, never by time, because udev workers
+ * load modules in parallel and their windows interleave.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "log.h"
+
+#define WIN_OPEN_BIT (1ull << 63)
+
+void acct_init(struct acct *a, const char *const *loaders)
+{
+	*a = (struct acct){ .loaders = loaders };
+}
+
+bool acct_is_loader(const struct acct *a, const char *comm, size_t len)
+{
+	const char *const *l;
+
+	for (l = a->loaders; l && *l; l++)
+		if (strlen(*l) == len && !memcmp(*l, comm, len))
+			return true;
+	return false;
+}
+
+/* Copies @len bytes of @s into @dst of size @size, truncating; always NUL-terminates. */
+static void copy_str(char *dst, size_t size, const char *s, size_t len)
+{
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+/* The window P has open, or NULL. */
+static struct window *open_window_of(struct acct *a, int pid)
+{
+	uint64_t *v = u64map_get(&a->by_pid, (uint64_t)(unsigned)pid);
+
+	if (!v || !(*v & WIN_OPEN_BIT))
+		return NULL;
+	return &a->win[*v & ~WIN_OPEN_BIT];
+}
+
+/* Closes @w; its live pfns are forgotten: frees after the window do not count. */
+static void end_window(struct acct *a, struct window *w, enum win_end end, uint64_t ts)
+{
+	w->end = end;
+	w->ts_end = ts;
+	w->status = WIN_LOADED;
+	u64map_free(&w->live);
+	w->max_order = 0;
+	u64map_put(&a->by_pid, (uint64_t)(unsigned)w->pid, (uint64_t)(w - a->win));
+}
+
+/* Appends a zeroed window; returns NULL on allocation failure. */
+static struct window *new_window(struct acct *a)
+{
+	if (a->nwin == a->capwin) {
+		size_t cap = a->capwin ? a->capwin * 2 : 64;
+		struct window *n = realloc(a->win, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		a->win = n;
+		a->capwin = cap;
+	}
+	memset(&a->win[a->nwin], 0, sizeof(a->win[0]));
+	return &a->win[a->nwin++];
+}
+
+static int module_load(struct acct *a, const struct event *ev)
+{
+	struct window *w = open_window_of(a, ev->pid);
+	size_t idx;
+
+	/* A pid loads one module at a time: init_module returned without a module_put. */
+	if (w)
+		end_window(a, w, END_NEXT_LOAD, ev->ts_ns);
+	w = new_window(a);
+	if (!w)
+		return -ENOMEM;
+	idx = (size_t)(w - a->win);
+	copy_str(w->name, sizeof(w->name), ev->name, ev->name_len);
+	copy_str(w->comm, sizeof(w->comm), ev->comm, ev->comm_len);
+	w->pid = ev->pid;
+	w->ts_load = ev->ts_ns;
+	w->status = WIN_LOADING;
+	w->end = END_OPEN;
+	return u64map_put(&a->by_pid, (uint64_t)(unsigned)ev->pid, idx | WIN_OPEN_BIT);
+}
+
+static bool same_name(const struct window *w, const struct event *ev)
+{
+	return strlen(w->name) == ev->name_len && !memcmp(w->name, ev->name, ev->name_len);
+}
+
+static void module_put(struct acct *a, const struct event *ev)
+{
+	struct window *w = open_window_of(a, ev->pid);
+
+	if (!w || !same_name(w, ev))
+		return;
+	/* init took and dropped a reference on its own module: not the end of init. */
+	if (ev->put_site == PUT_SITE_OTHER) {
+		a->unclosed_puts++;
+		return;
+	}
+	end_window(a, w, END_PUT, ev->ts_ns);
+}
+
+/* do_init_module frees the module right after its module_put when init failed. */
+static void module_free(struct acct *a, const struct event *ev)
+{
+	uint64_t *v = u64map_get(&a->by_pid, (uint64_t)(unsigned)ev->pid);
+	struct window *w;
+
+	if (!v || (*v & WIN_OPEN_BIT))
+		return;
+	w = &a->win[*v];
+	if (same_name(w, ev) && w->end == END_PUT && w->status == WIN_LOADED)
+		w->status = WIN_FAILED;
+}
+
+/* Offline, a page event of a task the default filter would drop proves no filter ran. */
+static void note_comm(struct acct *a, const struct event *ev)
+{
+	if (a->foreign_kmem || ev->pid == 1)
+		return;
+	if (ev->comm_len == 5 && !memcmp(ev->comm, "<...>", 5))
+		return;
+	if (!acct_is_loader(a, ev->comm, ev->comm_len))
+		a->foreign_kmem = true;
+}
+
+static uint64_t live_key(uint64_t pfn, unsigned order)
+{
+	return pfn | (uint64_t)order << 56;
+}
+
+static int page_alloc(struct acct *a, const struct event *ev)
+{
+	struct window *w;
+
+	note_comm(a, ev);
+	w = open_window_of(a, ev->pid);
+	if (!w)
+		return 0;
+	w->saw_kmem = true;
+	if (ev->failed) {
+		w->failed_allocs++;
+		return 0;
+	}
+	w->allocs++;
+	w->pages += 1ull << ev->order;
+	if (ev->order > w->max_order)
+		w->max_order = ev->order;
+	/* A pfn allocated twice without a free in between means a free was lost: restart. */
+	return u64map_put(&w->live, live_key(ev->pfn, ev->order), 1ull << ev->order);
+}
+
+/*
+ * A free matches the allocation that covers it: the same pfn and order, or a larger
+ * block it was split from (split_page, alloc_pages_exact free order-0 pieces of it).
+ */
+static void page_free(struct acct *a, const struct event *ev)
+{
+	struct window *w;
+	uint64_t *left, n;
+	unsigned o;
+
+	note_comm(a, ev);
+	w = open_window_of(a, ev->pid);
+	if (!w)
+		return;
+	w->saw_kmem = true;
+	w->frees++;
+	for (o = ev->order; o <= w->max_order; o++) {
+		uint64_t key = live_key(ev->pfn & ~((1ull << o) - 1), o);
+
+		left = u64map_get(&w->live, key);
+		if (!left)
+			continue;
+		n = 1ull << ev->order;
+		if (n > *left)
+			n = *left;
+		w->freed_pages += n;
+		*left -= n;
+		if (!*left)
+			u64map_del(&w->live, key);
+		return;
+	}
+}
+
+int acct_event(struct acct *a, const struct event *ev)
+{
+	a->events++;
+	switch (ev->type) {
+	case EV_MODULE_LOAD:
+		return module_load(a, ev);
+	case EV_MODULE_PUT:
+		module_put(a, ev);
+		return 0;
+	case EV_MODULE_FREE:
+		module_free(a, ev);
+		return 0;
+	case EV_PAGE_ALLOC:
+		return page_alloc(a, ev);
+	case EV_PAGE_FREE:
+		page_free(a, ev);
+		return 0;
+	case EV_OTHER:
+		break;
+	}
+	return 0;
+}
+
+void acct_finish(struct acct *a)
+{
+	bool kmem_filtered = a->filter_known ? a->filter_active : !a->foreign_kmem;
+	size_t i;
+
+	for (i = 0; i < a->nwin; i++) {
+		struct window *w = &a->win[i];
+
+		u64map_free(&w->live);
+		if (w->end == END_OPEN)
+			w->status = WIN_LOADING;
+		if (!w->saw_kmem && kmem_filtered && w->pid != 1 && strcmp(w->comm, "<...>") &&
+		    !acct_is_loader(a, w->comm, strlen(w->comm)))
+			w->filtered = true;
+	}
+	u64map_free(&a->by_pid);
+}
+
+struct proc_module {
+	char name[MODNAME_MAX + 1];
+	uint64_t size;
+	bool seen;
+};
+
+/* Reads all of @path into a NUL-terminated buffer; returns 0 or -errno. */
+static int slurp(const char *path, char **out)
+{
+	size_t len = 0, cap = 16384;
+	char *buf = malloc(cap), *n;
+
+	ssize_t r;
+	int fd, ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_free;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			n = realloc(buf, cap * 2);
+			if (!n) {
+				ret = -ENOMEM;
+				goto out_close;
+			}
+			buf = n;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			goto out_close;
+		}
+		if (!r)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	close(fd);
+	return 0;
+out_close:
+	close(fd);
+out_free:
+	free(buf);
+	return ret;
+}
+
+int acct_apply_proc_modules(struct acct *a, const char *path)
+{
+	struct proc_module *pm = NULL, *n;
+	size_t npm = 0, cap = 0, i, j;
+	char *buf = NULL, *line, *save = NULL;
+	int ret = slurp(path, &buf);
+
+	if (ret < 0) {
+		log_err("cannot read %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[MODNAME_MAX + 1];
+		uint64_t size;
+
+		if (sscanf(line, "%55s %" SCNu64, name, &size) != 2)
+			continue;
+		if (npm == cap) {
+			cap = cap ? cap * 2 : 128;
+			n = realloc(pm, cap * sizeof(*pm));
+			if (!n) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			pm = n;
+		}
+		snprintf(pm[npm].name, sizeof(pm[npm].name), "%s", name);
+		pm[npm].size = size;
+		pm[npm].seen = false;
+		npm++;
+	}
+	/* The last window of a name is the module now in memory; earlier ones were replaced. */
+	for (i = a->nwin; i-- > 0;) {
+		struct window *w = &a->win[i];
+
+		for (j = 0; j < npm && strcmp(pm[j].name, w->name); j++)
+			;
+		if (j == npm) {
+			if (w->status == WIN_LOADED)
+				w->status = WIN_FAILED;
+			continue;
+		}
+		if (!pm[j].seen)
+			w->image_bytes = pm[j].size;
+		pm[j].seen = true;
+	}
+	/* /proc/modules lists the newest first: append the unseen ones oldest first. */
+	for (i = npm; i-- > 0;) {
+		struct window *w;
+
+		if (pm[i].seen)
+			continue;
+		w = new_window(a);
+		if (!w) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		snprintf(w->name, sizeof(w->name), "%s", pm[i].name);
+		w->pid = -1;
+		w->image_bytes = pm[i].size;
+		w->status = WIN_BEFORE_TRACING;
+		w->end = END_OPEN;
+	}
+out:
+	if (ret == -ENOMEM)
+		log_err("out of memory reading %s", path);
+	free(pm);
+	free(buf);
+	return ret;
+}
+
+void acct_free(struct acct *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nwin; i++)
+		u64map_free(&a->win[i].live);
+	free(a->win);
+	u64map_free(&a->by_pid);
+	*a = (struct acct){ 0 };
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* account: turns events into per-module load windows and the pages they allocated. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "u64map.h"
+
+enum win_status {
+	WIN_LOADED,	    /* closed by the loader's do_init_module module_put */
+	WIN_LOADING,	    /* still open when the trace ended */
+	WIN_FAILED,	    /* init failed: module_free right after, or gone from /proc/modules */
+	WIN_BEFORE_TRACING, /* in /proc/modules, never seen loading */
+};
+
+/* How a window ended. */
+enum win_end {
+	END_PUT,       /* the loader's module_put of the same module */
+	END_NEXT_LOAD, /* the same pid loaded another module first (no module_put events) */
+	END_OPEN,      /* never: still open at the end of the trace */
+};
+
+struct window {
+	char name[MODNAME_MAX + 1];
+	char comm[COMM_MAX + 1];
+	int pid;		 /* -1 for before-tracing entries */
+	uint64_t ts_load, ts_end;
+	uint64_t pages;		 /* sum of 2^order of successful allocations in the window */
+	uint64_t freed_pages;	 /* of those, pages freed by the loader inside the window */
+	uint64_t allocs, frees, failed_allocs;
+	uint64_t image_bytes;	 /* from /proc/modules, 0 when unknown */
+	enum win_status status;
+	enum win_end end;
+	bool filtered;		 /* the kmem filter hid the loader's allocations */
+	bool saw_kmem;		 /* at least one page event of the loader in the window */
+	unsigned max_order;	 /* largest order still live in @live */
+	struct u64map live;	 /* pfn|order<<56 -> pages not yet freed, while open */
+};
+
+struct acct {
+	struct window *win;
+	size_t nwin, capwin;
+	struct u64map by_pid; /* pid -> window index, with WIN_OPEN_BIT while open */
+
+	const char *const *loaders; /* comms the kmem filter lets through (NULL-terminated) */
+	bool filter_known;	    /* live: the instance's filter says whether kmem is filtered */
+	bool filter_active;	    /* with filter_known: kmem events were filtered by comm */
+	bool foreign_kmem;	    /* offline: a page event of a task outside @loaders */
+
+	uint64_t events;	   /* well-formed events read */
+	uint64_t lost;		   /* events the ring buffer dropped or overwrote */
+	uint64_t malformed;	   /* lines that looked like events but could not be parsed */
+	uint64_t unclosed_puts;	   /* module_put by a loader that did not close its window */
+	bool no_put_events;	   /* hint from the live source: module_put is not available */
+};
+
+/* Setup: @loaders is borrowed and must outlive @a. */
+void acct_init(struct acct *a, const char *const *loaders);
+
+/* Feeds one event; returns 0 or -ENOMEM. */
+int acct_event(struct acct *a, const struct event *ev);
+
+/* Ends the trace: open windows become WIN_LOADING, filtered windows are marked. */
+void acct_finish(struct acct *a);
+
+/* Live mode: applies /proc/modules (one line each) after acct_finish. Returns 0 or -errno. */
+int acct_apply_proc_modules(struct acct *a, const char *path);
+
+/* True when @comm (not NUL-terminated) is one of the loaders. */
+bool acct_is_loader(const struct acct *a, const char *comm, size_t len);
+
+void acct_free(struct acct *a);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* event: the trace events memdebug-ko understands, whatever source they came from. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The kernel's limits: TASK_COMM_LEN - 1 and MODULE_NAME_LEN - 1 on 64-bit. */
+#define COMM_MAX    15
+#define MODNAME_MAX 55
+
+/* Orders above this are no buddy allocation any kernel makes: the line is malformed. */
+#define ORDER_MAX 20
+/* Physical addresses have at most 52 bits, so no real pfn reaches 2^52. */
+#define PFN_LIMIT (1ull << 52)
+
+enum ev_type {
+	EV_MODULE_LOAD,
+	EV_MODULE_PUT,
+	EV_MODULE_FREE,
+	EV_PAGE_ALLOC,
+	EV_PAGE_FREE,
+	EV_OTHER, /* a well-formed event memdebug-ko does not use */
+};
+
+/* Who dropped a module reference: do_init_module drops the initial one after init. */
+enum put_site {
+	PUT_SITE_INIT,	  /* call_site=do_init_module */
+	PUT_SITE_OTHER,	  /* another function: a module_get/module_put pair inside init */
+	PUT_SITE_UNKNOWN, /* no symbol (raw address or missing): treated as the init put */
+};
+
+/* One event. Strings point into the source's buffer and live until the next event. */
+struct event {
+	enum ev_type type;
+	int pid;
+	uint64_t ts_ns;
+	const char *comm; /* the task's comm as the trace shows it, "<...>" when unknown */
+	size_t comm_len;
+	const char *name; /* module events: the module name */
+	size_t name_len;
+	enum put_site put_site;
+	uint64_t pfn;	/* page events */
+	unsigned order; /* page events */
+	bool failed;	/* mm_page_alloc that returned no page */
+};

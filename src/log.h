@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* log: messages to stderr and, in the initramfs, to /dev/kmsg as dracut writes them. */
+#pragma once
+
+#include <stdbool.h>
+
+/* syslog levels; /dev/kmsg records carry the daemon facility, as dracut's do (<27> etc). */
+#define LOG_LVL_ERR    3
+#define LOG_LVL_WARN   4
+#define LOG_LVL_NOTICE 5
+#define LOG_LVL_INFO   6
+
+/* Sends messages to /dev/kmsg too (errors and warnings still reach stderr). */
+void log_use_kmsg(bool on);
+bool log_kmsg_enabled(void);
+
+/* Mutes info messages on stderr. */
+void log_set_quiet(bool on);
+
+void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)  log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+
+/*
+ * One record in the kernel log at @level, "memdebug-ko: " + @line. The device is opened
+ * for each record: /dev/kmsg rate-limits writers to 10 records per open file and 5 s.
+ * Returns 0 or -errno.
+ */
+int log_kmsg_line(int level, const char *line);

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "report.h"
+
+static const char *const status_name[] = {
+	[WIN_LOADED] = "loaded",
+	[WIN_LOADING] = "loading",
+	[WIN_FAILED] = "failed",
+	[WIN_BEFORE_TRACING] = "before-tracing",
+};
+
+static const char *const end_name[] = {
+	[END_PUT] = "module_put",
+	[END_NEXT_LOAD] = "next-load",
+	[END_OPEN] = "none",
+};
+
+/* Pages are known for windows whose loader the kmem filter let through. */
+static bool measured(const struct window *w)
+{
+	return !w->filtered && w->status != WIN_BEFORE_TRACING;
+}
+
+static const struct window *sort_win;
+static enum sort_key sort_by;
+
+static int cmp_windows(const void *pa, const void *pb)
+{
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const struct window *a = &sort_win[ia], *b = &sort_win[ib];
+	int r = 0;
+
+	if (sort_by == SORT_NAME) {
+		r = strcmp(a->name, b->name);
+	} else if (sort_by == SORT_PAGES) {
+		if (measured(a) != measured(b))
+			r = measured(a) ? -1 : 1;
+		else if (a->pages != b->pages)
+			r = a->pages > b->pages ? -1 : 1;
+	}
+	if (!r)
+		r = ia < ib ? -1 : ia > ib;
+	return r;
+}
+
+/* Window indexes in the order the user asked for; NULL when out of memory. */
+static size_t *sorted(const struct acct *a, enum sort_key key)
+{
+	size_t *idx = malloc((a->nwin ? a->nwin : 1) * sizeof(*idx)), i;
+
+	if (!idx)
+		return NULL;
+	for (i = 0; i < a->nwin; i++)
+		idx[i] = i;
+	sort_win = a->win;
+	sort_by = key;
+	qsort(idx, a->nwin, sizeof(*idx), cmp_windows);
+	return idx;
+}
+
+struct emitter {
+	bool kmsg;
+	int err;
+};
+
+/* One line of the text report: a kernel log record, or a line on stdout. */
+static void emit(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(struct emitter *em, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (em->kmsg) {
+		int r = log_kmsg_line(LOG_LVL_NOTICE, line);
+
+		if (!r)
+			return;
+		em->kmsg = false;
+		log_warn("cannot write the report to /dev/kmsg (%s): printing it on stdout",
+			 strerror(-r));
+	}
+	if (puts(line) == EOF)
+		em->err = -EIO;
+}
+
+/* Copies @s for a terminal: control and non-ASCII bytes become '?'. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < size - 1; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+static const char *u64s(char *buf, uint64_t v)
+{
+	snprintf(buf, 24, "%" PRIu64, v);
+	return buf;
+}
+
+int report_text(const struct acct *a, const struct config *c, const struct report_src *s)
+{
+	struct emitter em = { .kmsg = c->kmsg };
+	uint64_t tot_pages = 0, tot_net = 0, tot_img = 0, kib = s->page_size / 1024;
+	size_t *idx = sorted(a, c->sort), i, n_filtered = 0, n_loading = 0, n_failed = 0,
+	       n_next = 0, n_before = 0;
+	bool complete = !a->lost && !a->malformed;
+
+	if (!idx) {
+		log_err("out of memory sorting the report");
+		return -ENOMEM;
+	}
+	emit(&em, "module memory while loading, in %u KiB pages, %s", s->page_size / 1024,
+	     s->live ? "traced at this boot" : "from a saved trace");
+	emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
+	     " malformed lines skipped: %s", a->events, a->lost, a->malformed,
+	     complete ? "complete" : "INCOMPLETE");
+	emit(&em, "%-16s %6s %6s %6s %6s %6s %-8s %s", "module", "pages", "KiB", "net",
+	     "imgKiB", "initms", "status", "loader");
+	for (i = 0; i < a->nwin; i++) {
+		const struct window *w = &a->win[idx[i]];
+		char name[MODNAME_MAX + 1], comm[COMM_MAX + 1], loader[48], ms[24];
+		char pg[24] = "n/a", kb[24] = "n/a", net[24] = "n/a", img[24] = "-";
+
+		if (measured(w)) {
+			u64s(pg, w->pages);
+			u64s(kb, w->pages * kib);
+			u64s(net, w->pages - w->freed_pages);
+			tot_pages += w->pages;
+			tot_net += w->pages - w->freed_pages;
+		} else if (w->status == WIN_BEFORE_TRACING) {
+			strcpy(pg, "-");
+			strcpy(kb, "-");
+			strcpy(net, "-");
+		}
+		if (w->image_bytes) {
+			u64s(img, (w->image_bytes + 1023) / 1024);
+			tot_img += (w->image_bytes + 1023) / 1024;
+		}
+		if (w->status == WIN_BEFORE_TRACING || w->end == END_OPEN)
+			strcpy(ms, "-");
+		else
+			snprintf(ms, sizeof(ms), "%.1f",
+				 (double)(w->ts_end - w->ts_load) / 1e6);
+		if (w->pid < 0)
+			strcpy(loader, "-");
+		else
+			snprintf(loader, sizeof(loader), "%s[%d]",
+				 printable(w->comm, comm, sizeof(comm)), w->pid);
+		n_filtered += w->filtered;
+		n_loading += w->status == WIN_LOADING;
+		n_failed += w->status == WIN_FAILED;
+		n_next += w->end == END_NEXT_LOAD;
+		n_before += w->status == WIN_BEFORE_TRACING;
+		emit(&em, "%-16s %6s %6s %6s %6s %6s %-8s %s",
+		     printable(w->name, name, sizeof(name)), pg, kb, net, img, ms,
+		     status_name[w->status], loader);
+	}
+	{
+		char t1[24], t2[24], t3[24], t4[24];
+
+		emit(&em, "%-16s %6s %6s %6s %6s %6s %zu load%s", "total", u64s(t1, tot_pages),
+		     u64s(t2, tot_pages * kib), u64s(t3, tot_net), u64s(t4, tot_img), "",
+		     a->nwin - n_before, a->nwin - n_before == 1 ? "" : "s");
+	}
+	if (!a->nwin)
+		emit(&em, "no module was loaded while tracing");
+	if (a->lost) {
+		if (s->buffer_kb)
+			emit(&em, "INCOMPLETE: the ring buffer dropped %" PRIu64 " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64 " KiB per CPU",
+			     a->lost, s->buffer_kb);
+		else
+			emit(&em, "INCOMPLETE: the trace lost %" PRIu64 " events, figures are too low; record it with a larger buffer_size_kb",
+			     a->lost);
+	}
+	if (a->malformed)
+		emit(&em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
+		     a->malformed);
+	if (n_filtered)
+		emit(&em, "n/a: %zu loads by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
+		     n_filtered);
+	if (n_loading)
+		emit(&em, "loading: %zu modules were still in their init when the trace ended",
+		     n_loading);
+	if (n_failed)
+		emit(&em, "failed: %zu module inits failed (the module was freed)", n_failed);
+	if (n_next)
+		emit(&em, "%zu windows were closed by the loader's next module_load: this kernel records no module_put",
+		     n_next);
+	if (n_before)
+		emit(&em, "before-tracing: %zu modules were loaded before tracing started; only their image size is known",
+		     n_before);
+	if (a->no_put_events && !n_next)
+		emit(&em, "this kernel records no module_put: load windows close at the loader's next load");
+	free(idx);
+	if (!em.err && fflush(stdout) == EOF)
+		em.err = -errno;
+	return em.err;
+}
+
+/* A JSON string; bytes outside printable ASCII are escaped, so the output is valid UTF-8. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_u64_or_null(FILE *f, const char *key, bool known, uint64_t v)
+{
+	if (known)
+		fprintf(f, ",\"%s\":%" PRIu64, key, v);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+int report_json(const struct acct *a, const struct config *c, const struct report_src *s,
+		FILE *f)
+{
+	uint64_t tot_pages = 0, tot_net = 0;
+	size_t i;
+
+	(void)c;
+	fprintf(f, "{\"tool\":\"memdebug-ko\",\"version\":\"%s\",\"source\":\"%s\","
+		"\"page_size\":%u,\"events\":%" PRIu64 ",\"lost_events\":%" PRIu64
+		",\"malformed_lines\":%" PRIu64 ",\"complete\":%s",
+		MEMDEBUG_KO_VERSION, s->live ? "live" : "file", s->page_size, a->events, a->lost,
+		a->malformed, !a->lost && !a->malformed ? "true" : "false");
+	if (s->buffer_kb)
+		fprintf(f, ",\"buffer_kb\":%" PRIu64, s->buffer_kb);
+	fputs(",\"modules\":[", f);
+	for (i = 0; i < a->nwin; i++) {
+		const struct window *w = &a->win[i];
+		bool m = measured(w), t = w->status != WIN_BEFORE_TRACING;
+
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		json_str(f, w->name);
+		if (t) {
+			fprintf(f, ",\"pid\":%d,\"comm\":", w->pid);
+			json_str(f, w->comm);
+		} else {
+			fputs(",\"pid\":null,\"comm\":null", f);
+		}
+		json_u64_or_null(f, "pages", m, w->pages);
+		json_u64_or_null(f, "kib", m, w->pages * (s->page_size / 1024));
+		json_u64_or_null(f, "net_pages", m, w->pages - w->freed_pages);
+		json_u64_or_null(f, "allocs", t, w->allocs);
+		json_u64_or_null(f, "frees", t, w->frees);
+		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);
+		json_u64_or_null(f, "image_bytes", w->image_bytes, w->image_bytes);
+		if (t && w->end != END_OPEN)
+			fprintf(f, ",\"init_ms\":%.3f", (double)(w->ts_end - w->ts_load) / 1e6);
+		else
+			fputs(",\"init_ms\":null", f);
+		fprintf(f, ",\"status\":\"%s\",\"filtered\":%s,\"closed_by\":\"%s\"}",
+			status_name[w->status], w->filtered ? "true" : "false",
+			end_name[w->end]);
+		if (m) {
+			tot_pages += w->pages;
+			tot_net += w->pages - w->freed_pages;
+		}
+	}
+	fprintf(f, "],\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64 "}}\n",
+		tot_pages, tot_net);
+	if (fflush(f) == EOF || ferror(f))
+		return -EIO;
+	return 0;
+}
+
+int report_json_file(const struct acct *a, const struct config *c,
+		     const struct report_src *s, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		log_err("path too long: %s", path);
+		return -ENAMETOOLONG;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		r = -errno;
+		log_err("cannot write %s: %s", tmp, strerror(errno));
+		return r;
+	}
+	r = report_json(a, c, s, f);
+	if (fclose(f) == EOF && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r) {
+		log_err("cannot write %s: %s", path, strerror(-r));
+		unlink(tmp);
+	}
+	return r;
+}

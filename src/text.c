@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A trace line looks like one of these (trace and trace_pipe print the same lines):
+ *
+ *        modprobe-123     [001] .....    12.345678: module_load: virtio_blk
+ *   (udev-worker)-287     (    287) [000] d..1.  2.000001: mm_page_alloc: page=... pfn=0x1a2b order=0 ...
+ *           <...>-99      [003]   5.5: module_put: ext4 call_site=do_init_module refcnt=1
+ *
+ * The comm is right-aligned in 16 columns and may itself contain spaces, '-' and '[', so
+ * the parser anchors on the "[CPU]" field and checks what stands around it.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "text.h"
+
+#define CHUNK (256 * 1024)
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Parses a decimal number of up to 19 digits in [p, e); returns the end or NULL. */
+static const char *parse_dec(const char *p, const char *e, uint64_t *out)
+{
+	const char *start = p;
+	uint64_t v = 0;
+
+	while (p < e && is_digit(*p) && p - start < 19)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	if (p == start || (p < e && is_digit(*p)))
+		return NULL;
+	*out = v;
+	return p;
+}
+
+/* Parses a 0x-prefixed hex number of up to 16 digits, or a decimal one. */
+static const char *parse_num(const char *p, const char *e, uint64_t *out)
+{
+	const char *start;
+	uint64_t v = 0;
+
+	if (e - p < 3 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X'))
+		return parse_dec(p, e, out);
+	p += 2;
+	start = p;
+	for (; p < e && p - start < 16; p++) {
+		char c = *p;
+
+		if (is_digit(c))
+			v = v << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint64_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = v << 4 | (uint64_t)(c - 'A' + 10);
+		else
+			break;
+	}
+	if (p == start || (p < e && !is_space(*p)))
+		return NULL;
+	*out = v;
+	return p;
+}
+
+/* Timestamp "SECS[.FRACTION]:" in [p, e) as nanoseconds; returns the ':' or NULL. */
+static const char *parse_ts(const char *p, const char *e, uint64_t *ns)
+{
+	uint64_t sec, frac = 0;
+	int digits = 0;
+
+	p = parse_dec(p, e, &sec);
+	if (!p)
+		return NULL;
+	if (p < e && *p == '.') {
+		for (p++; p < e && is_digit(*p); p++, digits++)
+			if (digits < 9)
+				frac = frac * 10 + (uint64_t)(*p - '0');
+		if (!digits)
+			return NULL;
+		for (; digits < 9; digits++)
+			frac *= 10;
+	}
+	if (p >= e || *p != ':' || sec > UINT64_MAX / 1000000000ull - 1)
+		return NULL;
+	*ns = sec * 1000000000ull + frac;
+	return p;
+}
+
+/* Finds "KEY=" as a whole word in [p, e); returns the value's start or NULL. */
+static const char *find_field(const char *p, const char *e, const char *key, size_t klen)
+{
+	while (e - p > (ptrdiff_t)klen) {
+		const char *hit = memmem(p, (size_t)(e - p), key, klen);
+
+		if (!hit)
+			return NULL;
+		if (hit == p || is_space(hit[-1]))
+			return hit + klen;
+		p = hit + 1;
+	}
+	return NULL;
+}
+
+/* The word at @p up to a space or @e. */
+static size_t word_len(const char *p, const char *e)
+{
+	const char *w = p;
+
+	while (w < e && !is_space(*w))
+		w++;
+	return (size_t)(w - p);
+}
+
+static bool all_zero(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		p += 2;
+		n -= 2;
+	}
+	for (i = 0; i < n; i++)
+		if (p[i] != '0')
+			return false;
+	return n > 0;
+}
+
+/* The module name that starts the arguments of module events. */
+static bool parse_modname(const char *p, const char *e, struct event *ev)
+{
+	ev->name = p;
+	ev->name_len = word_len(p, e);
+	return ev->name_len > 0 && ev->name_len <= MODNAME_MAX;
+}
+
+static bool parse_put(const char *p, const char *e, struct event *ev)
+{
+	const char *site;
+	size_t n;
+
+	if (!parse_modname(p, e, ev))
+		return false;
+	ev->put_site = PUT_SITE_UNKNOWN;
+	site = find_field(p + ev->name_len, e, "call_site=", 10);
+	if (!site)
+		return true;
+	n = word_len(site, e);
+	if (n >= 14 && !memcmp(site, "do_init_module", 14) &&
+	    (n == 14 || site[14] == '+' || site[14] == '.'))
+		ev->put_site = PUT_SITE_INIT;
+	else if (n && !(site[0] == '0' && n > 1 && (site[1] == 'x' || site[1] == 'X')) &&
+		 !is_digit(site[0]))
+		ev->put_site = PUT_SITE_OTHER;
+	return true;
+}
+
+/* pfn= and order= of mm_page_alloc/mm_page_free; page=NULL marks a failed allocation. */
+static bool parse_page(const char *p, const char *e, struct event *ev)
+{
+	const char *v, *page;
+	uint64_t order;
+
+	v = find_field(p, e, "pfn=", 4);
+	if (!v || !parse_num(v, e, &ev->pfn) || ev->pfn >= PFN_LIMIT)
+		return false;
+	v = find_field(p, e, "order=", 6);
+	if (!v || !(v = parse_dec(v, e, &order)) || (v < e && !is_space(*v)) ||
+	    order > ORDER_MAX)
+		return false;
+	ev->order = (unsigned)order;
+	/* The kernel prints pfn=0 and a NULL page ("(null)" or zeros) when it had no page. */
+	page = find_field(p, e, "page=", 5);
+	if (page) {
+		size_t n = word_len(page, e);
+
+		ev->failed = (n == 6 && !memcmp(page, "(null)", 6)) || all_zero(page, n);
+	} else {
+		ev->failed = ev->pfn == 0;
+	}
+	return true;
+}
+
+/* The event name and arguments after "TIMESTAMP: ". */
+static bool parse_event(const char *p, const char *e, struct event *ev)
+{
+	const char *colon = memchr(p, ':', (size_t)(e - p));
+	size_t n;
+
+	if (!colon || colon == p || (colon + 1 < e && colon[1] != ' '))
+		return false;
+	n = (size_t)(colon - p);
+	p = colon + 1;
+	while (p < e && is_space(*p))
+		p++;
+#define IS(lit) (n == sizeof(lit) - 1 && !memcmp(colon - n, lit, n))
+	if (IS("mm_page_alloc")) {
+		ev->type = EV_PAGE_ALLOC;
+		return parse_page(p, e, ev);
+	}
+	if (IS("mm_page_free")) {
+		ev->type = EV_PAGE_FREE;
+		return parse_page(p, e, ev);
+	}
+	if (IS("module_load")) {
+		ev->type = EV_MODULE_LOAD;
+		return parse_modname(p, e, ev);
+	}
+	if (IS("module_put")) {
+		ev->type = EV_MODULE_PUT;
+		return parse_put(p, e, ev);
+	}
+	if (IS("module_free")) {
+		ev->type = EV_MODULE_FREE;
+		return parse_modname(p, e, ev);
+	}
+#undef IS
+	ev->type = EV_OTHER;
+	return true;
+}
+
+/*
+ * Checks that the '[' at @br opens the CPU field of a line starting at @s: before it,
+ * "COMM-PID" and an optional "(TGID)"; after it, "CPU]", optional irq flags and the
+ * timestamp. On success fills comm, pid and ts and returns where the event name starts.
+ */
+static const char *parse_prefix(const char *s, const char *br, const char *e,
+				struct event *ev)
+{
+	const char *p = br - 1, *q, *tok, *colon;
+	uint64_t pid, cpu;
+	int tokens;
+
+	if (p < s || !is_space(*p))
+		return NULL;
+	while (p > s && is_space(*p))
+		p--;
+	if (*p == ')') { /* tgid column: "(  123)" or "(-------)" */
+		while (p > s && *p != '(')
+			p--;
+		if (*p != '(' || p == s)
+			return NULL;
+		p--;
+		if (!is_space(*p))
+			return NULL;
+		while (p > s && is_space(*p))
+			p--;
+	}
+	for (q = p; q > s && is_digit(*q); q--)
+		;
+	if (q == p || *q != '-' || !parse_dec(q + 1, p + 1, &pid) || pid > INT32_MAX)
+		return NULL;
+	ev->comm = s;
+	ev->comm_len = (size_t)(q - s);
+	ev->pid = (int)pid;
+
+	p = parse_dec(br + 1, e, &cpu);
+	if (!p || p >= e || *p != ']')
+		return NULL;
+	p++;
+	/* Up to two tokens: the irq-info flags (optional), then "TIMESTAMP:". */
+	for (tokens = 0; tokens < 2; tokens++) {
+		if (p >= e || !is_space(*p))
+			return NULL;
+		while (p < e && is_space(*p))
+			p++;
+		tok = p;
+		while (p < e && !is_space(*p))
+			p++;
+		if (p > tok && p[-1] == ':') {
+			colon = parse_ts(tok, p, &ev->ts_ns);
+			if (colon == p - 1)
+				break;
+			return NULL;
+		}
+		if (p - tok > 8)
+			return NULL;
+	}
+	if (tokens == 2 || p >= e || !is_space(*p))
+		return NULL;
+	while (p < e && is_space(*p))
+		p++;
+	return p;
+}
+
+/* "CPU:N [LOST M EVENTS]" and the trace header's "entries-in-buffer/entries-written". */
+static bool parse_lost(const char *s, const char *e, uint64_t *lost)
+{
+	const char *p;
+	uint64_t in, written;
+
+	p = memmem(s, (size_t)(e - s), "[LOST ", 6);
+	if (p && e - s >= 4 && !memcmp(s, "CPU:", 4))
+		return parse_dec(p + 6, e, lost) != NULL;
+	p = memmem(s, (size_t)(e - s), "entries-in-buffer/entries-written:", 34);
+	if (!p)
+		return false;
+	for (p += 34; p < e && is_space(*p); p++)
+		;
+	p = parse_dec(p, e, &in);
+	if (!p || p >= e || *p != '/' || !parse_dec(p + 1, e, &written))
+		return false;
+	*lost = written > in ? written - in : 0;
+	return true;
+}
+
+enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint64_t *lost)
+{
+	const char *e = s + len, *br, *p;
+
+	while (e > s && (e[-1] == '\r' || is_space(e[-1])))
+		e--;
+	while (s < e && is_space(*s))
+		s++;
+	if (s == e)
+		return LINE_IGNORED;
+	if (*s == '#')
+		return parse_lost(s, e, lost) ? LINE_LOST : LINE_IGNORED;
+	if (e - s >= 4 && !memcmp(s, "CPU:", 4))
+		return parse_lost(s, e, lost) ? LINE_LOST : LINE_MALFORMED;
+	*ev = (struct event){ 0 };
+	for (br = memchr(s, '[', (size_t)(e - s)); br;
+	     br = memchr(br + 1, '[', (size_t)(e - br - 1))) {
+		p = parse_prefix(s, br, e, ev);
+		if (p)
+			return parse_event(p, e, ev) ? LINE_EVENT : LINE_MALFORMED;
+	}
+	return LINE_MALFORMED;
+}
+
+/* Hands one line to the parser and the accounting. */
+static int feed(const char *s, size_t len, struct acct *a)
+{
+	struct event ev;
+	uint64_t lost = 0;
+
+	switch (text_parse_line(s, len, &ev, &lost)) {
+	case LINE_EVENT:
+		return acct_event(a, &ev);
+	case LINE_LOST:
+		a->lost += lost;
+		return 0;
+	case LINE_MALFORMED:
+		a->malformed++;
+		return 0;
+	case LINE_IGNORED:
+		break;
+	}
+	return 0;
+}
+
+int text_read(int fd, const char *what, struct acct *a)
+{
+	char *buf = malloc(CHUNK);
+	size_t have = 0;
+	bool skipping = false; /* inside a line longer than the buffer */
+	int ret = 0;
+
+	if (!buf) {
+		log_err("out of memory reading %s", what);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf + have, CHUNK - have);
+		char *p, *nl, *end;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			log_err("cannot read %s: %s", what, strerror(errno));
+			break;
+		}
+		if (!r) {
+			/* A last line without newline: a truncated trace still counts. */
+			if (have && !skipping)
+				ret = feed(buf, have, a);
+			break;
+		}
+		have += (size_t)r;
+		end = buf + have;
+		for (p = buf; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+			if (skipping)
+				skipping = false;
+			else if ((ret = feed(p, (size_t)(nl - p), a)) < 0)
+				goto out;
+		}
+		have = (size_t)(end - p);
+		if (have == CHUNK) { /* no newline in a whole buffer: not a trace line */
+			if (!skipping)
+				a->malformed++;
+			skipping = true;
+			have = 0;
+		} else {
+			memmove(buf, p, have);
+		}
+	}
+out:
+	if (ret == -ENOMEM)
+		log_err("out of memory reading %s", what);
+	free(buf);
+	return ret;
+}
