@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the MDKO_* results are used by the scripts that source this
 #
 # Shared by qemu/demo and test/boot/boot-test: the cache, the build, a Debian kernel, a
 # lean dracut initramfs with our module, a busybox root file system and the QEMU boot.
-# Source it from bash running with `set -euo pipefail`. Everything it makes lives in
-# $MEMDEBUG_KO_CACHE (default: <repo>/.cache) and is reused by the next run; nothing is
-# installed into the host's dracut.
+# Source it from bash running with `set -euo pipefail`; the functions check their own
+# steps and return non-zero on failure, so they work in `if` and `||` too. Results come
+# back in MDKO_* variables. Everything lives in $MEMDEBUG_KO_CACHE (default:
+# <repo>/.cache) and is reused by the next run; nothing is installed into the host's
+# dracut.
 #
 # Environment:
 #   MEMDEBUG_KO_CACHE    cache directory
@@ -83,26 +86,45 @@ mdko_apt_update() {
 # ---------------------------------------------------------------------------------------
 # build
 
-# Build VARIANT (default or musl) of memdebug-ko into the cache; print the binary's path.
+# Build VARIANT (default or musl) of memdebug-ko in the cache; set MDKO_BINARY.
 mdko_build() {
 	local _variant=$1 _dir="$MDKO_CACHE/build-$1"
-
 	local _setup=(meson setup "$_dir" "$MDKO_REPO")
 
 	case $_variant in
 	default) ;;
 	musl) _setup=(env CC=musl-gcc "${_setup[@]}" -Dlibtracefs=disabled) ;;
-	*) mdko_die "unknown build variant: $_variant (default or musl)" ;;
+	*)
+		mdko_log "unknown build variant: $_variant (default or musl)"
+		return 1
+		;;
 	esac
 	if [[ ! -f $_dir/build.ninja ]]; then
 		rm -rf "$_dir"
-		mkdir -p "$MDKO_CACHE"
-		mdko_quiet "$MDKO_CACHE/build-$_variant.log" "${_setup[@]}" ||
-			mdko_die "meson setup failed for the $_variant build"
+		mkdir -p "$MDKO_CACHE" || return 1
+		mdko_quiet "$MDKO_CACHE/build-$_variant.log" "${_setup[@]}" || return 1
 	fi
-	mdko_quiet "$_dir/ninja.log" ninja -C "$_dir" || mdko_die "the $_variant build failed"
-	[[ -x $_dir/src/memdebug-ko ]] || mdko_die "the build made no $_dir/src/memdebug-ko"
-	printf '%s\n' "$_dir/src/memdebug-ko"
+	mdko_quiet "$_dir/ninja.log" ninja -C "$_dir" || return 1
+	if [[ ! -x $_dir/src/memdebug-ko ]]; then
+		mdko_log "the build made no $_dir/src/memdebug-ko"
+		return 1
+	fi
+	MDKO_BINARY="$_dir/src/memdebug-ko"
+}
+
+# ---------------------------------------------------------------------------------------
+# cache
+
+# Take the cache lock: runs that share a cache (meson runs tests in parallel) prepare the
+# kernel, root image and dracut base dir one at a time.
+mdko_lock() {
+	mkdir -p "$MDKO_CACHE" || return 1
+	exec {MDKO_LOCK_FD}> "$MDKO_CACHE/lock" || return 1
+	flock "$MDKO_LOCK_FD"
+}
+
+mdko_unlock() {
+	exec {MDKO_LOCK_FD}>&-
 }
 
 # ---------------------------------------------------------------------------------------
@@ -115,7 +137,7 @@ mdko_build() {
 mdko_kernel() {
 	local _kdir="$MDKO_CACHE/kernel" _pkg _deb _root _kver
 
-	mkdir -p "$_kdir/debs"
+	mkdir -p "$_kdir/debs" || return 1
 	_pkg=$(mdko_kernel_package)
 	if [[ -z $_pkg && ${MDKO_ALLOW_UPDATE-} == 1 ]]; then
 		mdko_apt_update
@@ -131,14 +153,14 @@ mdko_kernel() {
 		if [[ $_deb ]]; then
 			mdko_log "unpacking $(basename "$_deb")"
 			rm -rf "$_kdir/$_pkg.tmp"
-			dpkg -x "$_deb" "$_kdir/$_pkg.tmp"
+			dpkg -x "$_deb" "$_kdir/$_pkg.tmp" || return 1
 			_kver=$(mdko_kernel_version "$_kdir/$_pkg.tmp") || {
 				mdko_log "no kernel in $_deb"
 				return 1
 			}
 			# the package ships no modules.dep: depmod makes it at install time
-			depmod -b "$_kdir/$_pkg.tmp" "$_kver"
-			mv "$_kdir/$_pkg.tmp" "$_kdir/$_pkg"
+			depmod -b "$_kdir/$_pkg.tmp" "$_kver" || return 1
+			mv "$_kdir/$_pkg.tmp" "$_kdir/$_pkg" || return 1
 		fi
 	fi
 	if [[ -z $_pkg || ! -d $_kdir/$_pkg ]]; then
@@ -177,40 +199,47 @@ mdko_kernel_version() {
 # ---------------------------------------------------------------------------------------
 # initramfs
 
-# Make a private dracut base directory: the host's dracut with our module added as
-# 55memdebug-ko, so that nothing is installed into /usr/lib/dracut. Prints its path.
+# Make a private dracut base directory in the cache, the host's dracut with our module
+# added as 55memdebug-ko, so that nothing is installed into /usr/lib/dracut; set
+# MDKO_DRACUT_BASE. Call it with the cache lock held.
 mdko_dracut_base() {
 	local _base="$MDKO_CACHE/dracut" _host=/usr/lib/dracut _f _name
 
-	[[ -f $_host/dracut-init.sh ]] || mdko_die "dracut is not installed ($_host)"
+	if [[ ! -f $_host/dracut-init.sh ]]; then
+		mdko_log "dracut is not installed ($_host)"
+		return 1
+	fi
 	rm -rf "$_base"
-	mkdir -p "$_base/modules.d" "$_base/conf.d"
+	mkdir -p "$_base/modules.d" "$_base/conf.d" || return 1
 	for _f in "$_host"/*; do
 		_name=${_f##*/}
-		[[ $_name == modules.d ]] || ln -s "$_f" "$_base/$_name"
+		[[ $_name == modules.d ]] || ln -s "$_f" "$_base/$_name" || return 1
 	done
 	for _f in "$_host"/modules.d/*; do
 		_name=${_f##*/}
 		# a memdebug-ko module installed on the host would shadow the one we test
-		[[ $_name == [0-9][0-9]memdebug-ko ]] || ln -s "$_f" "$_base/modules.d/$_name"
+		[[ $_name == [0-9][0-9]memdebug-ko ]] || ln -s "$_f" "$_base/modules.d/$_name" ||
+			return 1
 	done
-	ln -s "$MDKO_REPO/dracut-module" "$_base/modules.d/55memdebug-ko"
-	printf '%s\n' "$_base"
+	ln -s "$MDKO_REPO/dracut-module" "$_base/modules.d/55memdebug-ko" || return 1
+	MDKO_DRACUT_BASE=$_base
 }
 
-# Build initramfs OUT for FLAVOUR (shell or systemd) with memdebug-ko binary BINARY,
-# for the kernel found by mdko_kernel. The dracut log goes to OUT.log.
+# Build initramfs OUT for FLAVOUR (shell or systemd) with memdebug-ko binary BINARY, for
+# the kernel found by mdko_kernel, with mdko_dracut_base's dracut. The log goes to OUT.log.
 mdko_initramfs() {
-	local _out=$1 _flavour=$2 _binary=$3 _base _args
+	local _out=$1 _flavour=$2 _binary=$3 _base=$MDKO_DRACUT_BASE _args
 
-	_base=$(mdko_dracut_base)
 	_args=(--force --no-hostonly --no-hostonly-cmdline --no-early-microcode --compress lz4
 		--conf /dev/null --confdir "$_base/conf.d"
 		--kver "$MDKO_KVER" --kmoddir "$MDKO_KMODDIR")
 	case $_flavour in
 	shell) _args+=(-m "$MDKO_DRACUT_MODULES" -o "$MDKO_DRACUT_SYSTEMD") ;;
 	systemd) _args+=(-m "$MDKO_DRACUT_SYSTEMD $MDKO_DRACUT_MODULES") ;;
-	*) mdko_die "unknown initrd flavour: $_flavour" ;;
+	*)
+		mdko_log "unknown initrd flavour: $_flavour (shell or systemd)"
+		return 1
+		;;
 	esac
 	mdko_quiet "$_out.log" env dracutbasedir="$_base" MEMDEBUG_KO_BINARY="$_binary" \
 		dracut "${_args[@]}" "$_out" "$MDKO_KVER"
@@ -247,7 +276,8 @@ poweroff -f
 EOF
 }
 
-# Make the busybox root file system image in the cache (once); print its path.
+# Make the busybox root file system image in the cache, once; set MDKO_ROOTFS. Call it
+# with the cache lock held.
 mdko_rootfs() {
 	local _img="$MDKO_CACHE/root.img" _stamp _dir _busybox=/bin/busybox _applet
 
@@ -256,27 +286,47 @@ mdko_rootfs() {
 		declare -f mdko_rootfs mdko_guest_init
 		sha256sum "$_busybox"
 	} | sha256sum | cut -d' ' -f1)
-	if [[ -f $_img && $(cat "$_img.stamp" 2> /dev/null) == "$_stamp" ]]; then
-		printf '%s\n' "$_img"
-		return 0
+	MDKO_ROOTFS=$_img
+	[[ -f $_img && $(cat "$_img.stamp" 2> /dev/null) == "$_stamp" ]] && return 0
+
+	if ! file -L "$_busybox" | grep -q 'statically linked'; then
+		mdko_log "$_busybox is not static: install busybox-static"
+		return 1
 	fi
-	file -L "$_busybox" | grep -q 'statically linked' ||
-		mdko_die "$_busybox is not static: install busybox-static"
-	_dir=$(mktemp -d)
-	mkdir -p "$_dir"/{bin,sbin,dev,etc,proc,sys,run,tmp,memdebug-ko}
-	# systemd switches only into a root that has an os-release
-	printf '%s\n' 'NAME="memdebug-ko test root"' 'ID=memdebug-ko' > "$_dir/etc/os-release"
-	cp "$_busybox" "$_dir/bin/busybox"
-	for _applet in $("$_busybox" --list); do
-		[[ $_applet == busybox ]] || ln -s busybox "$_dir/bin/$_applet"
-	done
-	mdko_guest_init > "$_dir/sbin/init"
-	chmod 755 "$_dir/sbin/init"
-	rm -f "$_img"
-	mke2fs -q -F -t ext4 -L mdkoroot -d "$_dir" "$_img" 64M > /dev/null
+	rm -f "$_img" "$_img.stamp"
+	_dir=$(mktemp -d) || return 1
+	if mkdir -p "$_dir"/{bin,sbin,dev,etc,proc,sys,run,tmp,memdebug-ko} &&
+		cp "$_busybox" "$_dir/bin/busybox" &&
+		mdko_guest_init > "$_dir/sbin/init" && chmod 755 "$_dir/sbin/init" &&
+		# systemd switches only into a root that has an os-release
+		printf '%s\n' 'NAME="memdebug-ko test root"' 'ID=memdebug-ko' \
+			> "$_dir/etc/os-release"; then
+		for _applet in $("$_busybox" --list); do
+			[[ $_applet == busybox ]] || ln -s busybox "$_dir/bin/$_applet"
+		done
+		mke2fs -q -F -t ext4 -L mdkoroot -d "$_dir" "$_img" 64M > /dev/null &&
+			printf '%s\n' "$_stamp" > "$_img.stamp"
+	fi
 	rm -rf "$_dir"
-	printf '%s\n' "$_stamp" > "$_img.stamp"
-	printf '%s\n' "$_img"
+	if [[ ! -f $_img.stamp ]]; then
+		mdko_log "could not make the root file system image $_img"
+		return 1
+	fi
+}
+
+# Prepare the cached kernel (mdko_kernel), root image (mdko_rootfs) and dracut base dir
+# (mdko_dracut_base) under the cache lock. Returns 2 if there is no kernel.
+mdko_prepare() {
+	local _rc=0
+
+	mdko_lock || return 1
+	if ! mdko_kernel; then
+		_rc=2
+	elif ! mdko_rootfs || ! mdko_dracut_base; then
+		_rc=1
+	fi
+	mdko_unlock
+	return "$_rc"
 }
 
 # Copy file PATH out of root file system image IMG to OUT.
