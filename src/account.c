@@ -170,37 +170,55 @@ static int page_alloc(struct acct *a, const struct event *ev)
 	return u64map_put(&w->live, live_key(ev->pfn, ev->order), 1ull << ev->order);
 }
 
+/* Splitting a block into more pieces than this falls back to counting its pages. */
+#define SPLIT_MAX_SHIFT 12
+
 /*
  * A free matches the allocation that covers it: the same pfn and order, or a larger
  * block it was split from (split_page, alloc_pages_exact free order-0 pieces of it).
+ * A partial free splits the block into pieces of the freed order, as the kernel did,
+ * so a piece freed twice (a lost alloc in between) counts once.
  */
-static void page_free(struct acct *a, const struct event *ev)
+static int page_free(struct acct *a, const struct event *ev)
 {
+	uint64_t *left = NULL, start, piece, step = 1ull << ev->order;
 	struct window *w;
-	uint64_t *left, n;
 	unsigned o;
+	int r;
 
 	note_comm(a, ev);
 	w = open_window_of(a, ev->pid);
 	if (!w)
-		return;
+		return 0;
 	w->saw_kmem = true;
 	w->frees++;
 	for (o = ev->order; o <= w->max_order; o++) {
-		uint64_t key = live_key(ev->pfn & ~((1ull << o) - 1), o);
+		start = ev->pfn & ~((1ull << o) - 1);
+		left = u64map_get(&w->live, live_key(start, o));
+		if (left)
+			break;
+	}
+	if (!left)
+		return 0;
+	if (o == ev->order || o - ev->order > SPLIT_MAX_SHIFT || *left < (1ull << o)) {
+		uint64_t n = step < *left ? step : *left;
 
-		left = u64map_get(&w->live, key);
-		if (!left)
-			continue;
-		n = 1ull << ev->order;
-		if (n > *left)
-			n = *left;
 		w->freed_pages += n;
 		*left -= n;
 		if (!*left)
-			u64map_del(&w->live, key);
-		return;
+			u64map_del(&w->live, live_key(start, o));
+		return 0;
 	}
+	u64map_del(&w->live, live_key(start, o));
+	w->freed_pages += step;
+	for (piece = start; piece < start + (1ull << o); piece += step) {
+		if (piece == ev->pfn)
+			continue;
+		r = u64map_put(&w->live, live_key(piece, ev->order), step);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int acct_event(struct acct *a, const struct event *ev)
@@ -218,8 +236,7 @@ int acct_event(struct acct *a, const struct event *ev)
 	case EV_PAGE_ALLOC:
 		return page_alloc(a, ev);
 	case EV_PAGE_FREE:
-		page_free(a, ev);
-		return 0;
+		return page_free(a, ev);
 	case EV_OTHER:
 		break;
 	}

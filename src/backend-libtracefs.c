@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <tracefs.h>
 
 #include "backend.h"
@@ -35,11 +36,13 @@ static int neg_errno(void)
 int be_instance_create(struct tfs *t, bool *existed)
 {
 	struct tracefs_instance *i;
+	struct stat st;
 
 	errno = 0;
 	if (tracefs_set_tracing_dir(t->dir) < 0)
 		return neg_errno();
-	*existed = tracefs_instance_exists(INSTANCE_NAME);
+	/* tracefs_instance_exists() ignores tracefs_set_tracing_dir() in libtracefs 1.6. */
+	*existed = stat(t->inst, &st) == 0;
 	errno = 0;
 	i = tracefs_instance_create(INSTANCE_NAME);
 	if (!i)

@@ -20,6 +20,7 @@ struct config {
 	bool proc_given;
 	const char *input;     /* --input FILE, "-" for stdin; NULL: live */
 	const char *json_file; /* --json-file PATH */
+	const char *save_trace; /* --save-trace PATH */
 	enum out_format format;
 	enum sort_key sort;
 	bool keep, kmsg, quiet;

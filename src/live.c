@@ -172,6 +172,48 @@ int be_read_text_trace(struct tfs *t, struct acct *a)
 	return r;
 }
 
+/* Copies the instance's text trace to @path (through a temporary file) for a later replay. */
+static int save_trace(struct tfs *t, const char *path)
+{
+	char src[PATH_MAX], tmp[PATH_MAX], buf[65536];
+	int in, out, r = 0;
+	ssize_t n;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	in = open(tfs_path(src, t->inst, "trace"), O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		r = -errno;
+		log_warn("cannot save the trace: %s: %s", src, strerror(errno));
+		return r;
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		r = -errno;
+		log_warn("cannot save the trace: %s: %s", tmp, strerror(errno));
+		goto out_in;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+		if (n > 0 && write(out, buf, (size_t)n) != n) {
+			r = errno ? -errno : -EIO;
+			break;
+		}
+	}
+	if (n < 0)
+		r = -errno;
+	if (close(out) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r) {
+		log_warn("cannot save the trace to %s: %s", path, strerror(-r));
+		unlink(tmp);
+	}
+out_in:
+	close(in);
+	return r;
+}
+
 /* Events the ring buffer dropped (no-overwrite mode) or overwrote, summed over CPUs. */
 static int read_lost(struct tfs *t, uint64_t *lost)
 {
@@ -254,6 +296,7 @@ int live_collect(struct tfs *t, const struct config *c, struct acct *a,
 			t->inst);
 		return r;
 	}
+	t->found = true;
 	/* Stop first: the buffer must not change while it is read. */
 	r = be_write(t, "tracing_on", "0");
 	if (r < 0)
@@ -264,6 +307,8 @@ int live_collect(struct tfs *t, const struct config *c, struct acct *a,
 	read_filter(t, c, a);
 	if (stat(tfs_path(p, t->inst, "events/module/module_put"), &st) < 0)
 		a->no_put_events = true;
+	if (c->save_trace)
+		save_trace(t, c->save_trace);
 	r = be_read_events(t, a, c->keep);
 	if (r < 0)
 		return r;
@@ -280,6 +325,8 @@ int live_finish(struct tfs *t, const struct config *c)
 {
 	int r;
 
+	if (!t->found)
+		return 0;
 	if (c->keep) {
 		r = be_write(t, "tracing_on", "1");
 		if (r < 0)

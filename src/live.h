@@ -17,6 +17,9 @@ int live_prepare(const struct config *c);
 int live_collect(struct tfs *t, const struct config *c, struct acct *a,
 		 struct report_src *s);
 
-/* After the report: removes the instance (its buffer goes back to the kernel), or with
- * --keep turns tracing back on. Returns 0 or -errno, reported as a warning. */
+/*
+ * After the report, also a failed one: removes the instance found by live_collect (its
+ * buffer goes back to the kernel, which matters more in a kdump kernel than a retry), or
+ * with --keep turns tracing back on. Returns 0 or -errno, reported as a warning.
+ */
 int live_finish(struct tfs *t, const struct config *c);

@@ -86,6 +86,7 @@ static void usage_report(FILE *f)
 		   "                        --input only when given)\n"
 		   "  -f, --format FMT      text (default) or json, on stdout\n"
 		   "  -j, --json-file PATH  also write the JSON report to PATH\n"
+		   "  -T, --save-trace PATH live: save the instance's text trace to PATH\n"
 		   "  -s, --sort KEY        pages (default), name or load\n"
 		   "  -l, --loader NAME,..  comms the kmem filter recorded, besides the defaults\n"
 		   "  -P, --page-size N     page size of a saved trace (default %d)\n"
@@ -223,7 +224,7 @@ static int run_report(struct config *c)
 {
 	struct report_src src = { .page_size = c->page_size };
 	struct acct a;
-	struct tfs t;
+	struct tfs t = { .found = false };
 	char path[PATH_MAX];
 	int r, out;
 
@@ -256,10 +257,10 @@ static int run_report(struct config *c)
 		log_err("cannot write the report: %s", strerror(-out));
 	if (c->json_file && report_json_file(&a, c, &src, c->json_file) < 0)
 		out = -EIO;
-	if (!c->input)
-		live_finish(&t, c);
 	r = out;
 out:
+	if (!c->input)
+		live_finish(&t, c);
 	acct_free(&a);
 	return r < 0 ? EXIT_FAILURE : 0;
 }
@@ -272,6 +273,7 @@ static int cmd_report(int argc, char **argv, struct config *c)
 		{ "proc", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "json-file", required_argument, NULL, 'j' },
+		{ "save-trace", required_argument, NULL, 'T' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "loader", required_argument, NULL, 'l' },
 		{ "page-size", required_argument, NULL, 'P' },
@@ -284,7 +286,7 @@ static int cmd_report(int argc, char **argv, struct config *c)
 	uint64_t v;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "i:t:p:f:j:s:l:P:Kkqh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "i:t:p:f:j:T:s:l:P:Kkqh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'i':
 			c->input = optarg;
@@ -309,6 +311,9 @@ static int cmd_report(int argc, char **argv, struct config *c)
 			break;
 		case 'j':
 			c->json_file = optarg;
+			break;
+		case 'T':
+			c->save_trace = optarg;
 			break;
 		case 's':
 			if (!strcmp(optarg, "pages")) {
@@ -356,8 +361,8 @@ static int cmd_report(int argc, char **argv, struct config *c)
 			argv[optind]);
 		return usage_error("report ");
 	}
-	if (c->input && (c->tracefs || c->keep)) {
-		fprintf(stderr, "memdebug-ko: --input replays a saved trace: --tracefs and --keep are for live reports\n");
+	if (c->input && (c->tracefs || c->keep || c->save_trace)) {
+		fprintf(stderr, "memdebug-ko: --input replays a saved trace: --tracefs, --keep and --save-trace are for live reports\n");
 		return usage_error("report ");
 	}
 	log_use_kmsg(c->kmsg);

@@ -10,6 +10,8 @@
 #include "log.h"
 #include "report.h"
 
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
 static const char *const status_name[] = {
 	[WIN_LOADED] = "loaded",
 	[WIN_LOADING] = "loading",
@@ -173,8 +175,9 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 		char t1[24], t2[24], t3[24], t4[24];
 
 		emit(&em, "%-16s %6s %6s %6s %6s %6s %zu load%s", "total", u64s(t1, tot_pages),
-		     u64s(t2, tot_pages * kib), u64s(t3, tot_net), u64s(t4, tot_img), "",
-		     a->nwin - n_before, a->nwin - n_before == 1 ? "" : "s");
+		     u64s(t2, tot_pages * kib), u64s(t3, tot_net),
+		     tot_img ? u64s(t4, tot_img) : "-", "", a->nwin - n_before,
+		     PLURAL(a->nwin - n_before));
 	}
 	if (!a->nwin)
 		emit(&em, "no module was loaded while tracing");
@@ -190,19 +193,20 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 		emit(&em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
 		     a->malformed);
 	if (n_filtered)
-		emit(&em, "n/a: %zu loads by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
-		     n_filtered);
+		emit(&em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
+		     n_filtered, PLURAL(n_filtered));
 	if (n_loading)
-		emit(&em, "loading: %zu modules were still in their init when the trace ended",
-		     n_loading);
+		emit(&em, "loading: %zu module%s still in init when the trace ended", n_loading,
+		     PLURAL(n_loading));
 	if (n_failed)
-		emit(&em, "failed: %zu module inits failed (the module was freed)", n_failed);
+		emit(&em, "failed: %zu module init%s failed (the module was freed)", n_failed,
+		     PLURAL(n_failed));
 	if (n_next)
-		emit(&em, "%zu windows were closed by the loader's next module_load: this kernel records no module_put",
-		     n_next);
+		emit(&em, "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
+		     n_next, PLURAL(n_next));
 	if (n_before)
-		emit(&em, "before-tracing: %zu modules were loaded before tracing started; only their image size is known",
-		     n_before);
+		emit(&em, "before-tracing: %zu module%s loaded before tracing started; only the image size is known",
+		     n_before, PLURAL(n_before));
 	if (a->no_put_events && !n_next)
 		emit(&em, "this kernel records no module_put: load windows close at the loader's next load");
 	free(idx);

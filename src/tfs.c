@@ -188,6 +188,7 @@ int tfs_locate(struct tfs *t, const char *dir, bool mount_it)
 	log_err("no tracing directory after mounting tracefs and debugfs");
 	return -ENOENT;
 found:
+	t->found = false;
 	tfs_path(t->inst, t->dir, "instances/" INSTANCE_NAME);
 	return 0;
 }

@@ -12,6 +12,7 @@
 struct tfs {
 	char dir[PATH_MAX];  /* the tracing directory: /sys/kernel/tracing or a test tree */
 	char inst[PATH_MAX]; /* dir/instances/memdebug-ko */
+	bool found;	     /* report: the instance exists, so it must be cleaned up */
 };
 
 /*

@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The command line: exit codes 0 / 1 runtime / 2 usage, and stdout carries only the report.
+
+load helpers
+
+@test "cli: no command is a usage error" {
+	run -2 --separate-stderr "$MDKO"
+	assert_output ''
+	[[ "$stderr" == *"Usage: memdebug-ko COMMAND"* ]]
+}
+
+@test "cli: an unknown command is a usage error that names it" {
+	run -2 --separate-stderr "$MDKO" frobnicate
+	[[ "$stderr" == *"unknown command 'frobnicate'"* ]]
+}
+
+@test "cli: each command has --help on stdout" {
+	run -0 "$MDKO" prepare --help
+	assert_output --partial 'Usage: memdebug-ko prepare'
+	assert_output --partial '--buffer-kb'
+	run -0 "$MDKO" report --help
+	assert_output --partial 'Usage: memdebug-ko report'
+	assert_output --partial '--input FILE'
+}
+
+@test "cli: unknown options and stray arguments are usage errors" {
+	run -2 --separate-stderr "$MDKO" report --frob
+	[[ "$stderr" == *"Try 'memdebug-ko report --help'"* ]]
+	run -2 --separate-stderr "$MDKO" report trace.txt
+	[[ "$stderr" == *"a trace file goes with --input"* ]]
+	run -2 --separate-stderr "$MDKO" prepare extra
+	[[ "$stderr" == *"prepare takes no argument 'extra'"* ]]
+}
+
+@test "cli: option values are checked" {
+	run -2 --separate-stderr "$MDKO" report --input /dev/null --format xml
+	[[ "$stderr" == *"--format is text or json, not 'xml'"* ]]
+	run -2 --separate-stderr "$MDKO" report --input /dev/null --sort size
+	[[ "$stderr" == *"--sort is pages, name or load"* ]]
+	run -2 --separate-stderr "$MDKO" report --input /dev/null --page-size 3000
+	[[ "$stderr" == *"--page-size is a power of two"* ]]
+	for bad in 0 -1 abc 12k 99999999999; do
+		run -2 --separate-stderr "$MDKO" prepare --buffer-kb "$bad"
+		[[ "$stderr" == *"--buffer-kb takes a number of KiB"* ]]
+	done
+}
+
+@test "cli: loader names that cannot go into a tracefs filter are refused" {
+	run -2 --separate-stderr "$MDKO" prepare --loader 'bad"name'
+	[[ "$stderr" == *"may not contain quotes"* ]]
+	run -2 --separate-stderr "$MDKO" prepare --loader 'a-name-longer-than-15'
+	[[ "$stderr" == *"1 to 15 characters"* ]]
+}
+
+@test "cli: --input with live-only options is a usage error" {
+	run -2 --separate-stderr "$MDKO" report --input /dev/null --keep
+	[[ "$stderr" == *"--tracefs, --keep and --save-trace are for live reports"* ]]
+}
+
+@test "cli: a missing input file is a runtime error with the path" {
+	run -1 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/nope.trace"
+	assert_output ''
+	[[ "$stderr" == *"cannot open $BATS_TEST_TMPDIR/nope.trace: No such file or directory"* ]]
+}
+
+@test "cli: a directory as input is a runtime error" {
+	run -1 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR"
+	[[ "$stderr" == *"cannot read $BATS_TEST_TMPDIR"* ]]
+}
+
+@test "cli: stdout carries only the report, warnings go to stderr" {
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" \
+		--proc "$BATS_TEST_TMPDIR/no-proc"
+	assert_line --index 0 --partial 'module memory while loading'
+	[[ "$stderr" == *"cannot read $BATS_TEST_TMPDIR/no-proc/modules"* ]]
+	[[ "$output" != *"cannot read"* ]]
+}
+
+@test "cli: a report that cannot be written is a runtime error" {
+	[[ -w /dev/full ]] || skip "no /dev/full on this machine"
+	run -1 --separate-stderr bash -c '"$0" report --input "$1" >/dev/full' \
+		"$MDKO" "$FIXTURES/boot-shell.trace"
+	[[ "$stderr" == *"No space left on device"* ]]
+}

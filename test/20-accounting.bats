@@ -1,0 +1,370 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The offline accounting, one trap of the old dracut parser or of real boot traces each.
+
+load helpers
+
+# One trace line as the kernel's trace file prints it (irq-info column, no tgid).
+ev() {
+	printf '%16s-%-7d [%03d] ..... %12s: %s\n' "$1" "$2" "${CPU:-0}" "$3" "$4"
+}
+load_() { ev "$1" "$2" "$3" "module_load: $4"; }
+put() { ev "$1" "$2" "$3" "module_put: $4 call_site=${5:-do_init_module} refcnt=1"; }
+alloc() { ev "$1" "$2" "$3" "mm_page_alloc: page=00000000deadbeef pfn=$4 order=$5 migratetype=0 gfp_flags=GFP_KERNEL"; }
+pfree() { ev "$1" "$2" "$3" "mm_page_free: page=00000000deadbeef pfn=$4 order=$5"; }
+
+@test "accounting: pages are the sum of 2^order inside the window" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		alloc modprobe 100 1.2 0x1004 2
+		alloc modprobe 100 1.3 0x1010 3
+		put modprobe 100 1.5 alpha
+	)
+	assert_success
+	assert_json '.modules[0].name' alpha
+	assert_json '.modules[0].pages' 13
+	assert_json '.modules[0].net_pages' 13
+	assert_json '.modules[0].allocs' 3
+	assert_json '.modules[0].status' loaded
+	assert_json '.complete' true
+}
+
+@test "accounting: a module_put of another module by the loader does not close the window" {
+	# The 2016 parser closed here and reported 1 page instead of 3.
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.2 crc32c_generic try_module_get
+		put modprobe 100 1.3 crc32c_generic do_init_module
+		alloc modprobe 100 1.4 0x2000 1
+		put modprobe 100 1.5 alpha
+		alloc modprobe 100 1.6 0x3000 4
+	)
+	assert_json '.modules[0].pages' 3
+	assert_json '.modules[0].init_ms' 500
+}
+
+@test "accounting: a module_put of the same module by another pid does not close the window" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		put systemd-udevd 200 1.1 alpha
+		alloc modprobe 100 1.2 0x1000 2
+		put modprobe 100 1.3 alpha
+	)
+	assert_json '.modules[0].pages' 4
+}
+
+@test "accounting: a reference init takes and drops on its own module does not close it" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.1 alpha alpha_probe
+		alloc modprobe 100 1.2 0x1000 1
+		put modprobe 100 1.3 alpha do_init_module+0x5a/0x220
+	)
+	assert_json '.modules[0].pages' 2
+	assert_json '.modules[0].closed_by' module_put
+}
+
+@test "accounting: interleaved windows of parallel loaders are attributed by pid" {
+	report_stdin_json < <(
+		load_ '(udev-worker)' 287 1.00 virtio_blk
+		load_ '(udev-worker)' 288 1.01 virtio_net
+		alloc '(udev-worker)' 288 1.02 0x100 0
+		alloc '(udev-worker)' 287 1.03 0x200 1
+		alloc '(udev-worker)' 288 1.04 0x300 2
+		put '(udev-worker)' 287 1.05 virtio_blk
+		alloc '(udev-worker)' 287 1.06 0x400 5
+		alloc '(udev-worker)' 288 1.07 0x500 0
+		put '(udev-worker)' 288 1.08 virtio_net
+	)
+	assert_json '[.modules[] | "\(.name)=\(.pages)@\(.pid)"] | join(" ")' \
+		'virtio_blk=2@287 virtio_net=6@288'
+}
+
+@test "accounting: allocations of other pids inside a window do not count" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc kworker/0:1 7 1.1 0x1000 3
+		alloc bash 55 1.2 0x2000 3
+		alloc modprobe 100 1.3 0x3000 0
+		put modprobe 100 1.4 alpha
+	)
+	assert_json '.modules[0].pages' 1
+}
+
+@test "accounting: net pages subtract frees of pages allocated and freed inside the window" {
+	report_stdin_json < <(
+		alloc modprobe 100 0.9 0x5000 0
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 2
+		alloc modprobe 100 1.2 0x2000 0
+		alloc modprobe 100 1.3 0x2001 0
+		pfree modprobe 100 1.4 0x1000 2
+		pfree modprobe 100 1.5 0x2001 0
+		pfree modprobe 100 1.6 0x5000 0
+		pfree bash 55 1.7 0x2000 0
+		put modprobe 100 1.8 alpha
+		pfree modprobe 100 1.9 0x2000 0
+	)
+	assert_json '.modules[0].pages' 6
+	assert_json '.modules[0].net_pages' 1
+	assert_json '.modules[0].frees' 3
+}
+
+@test "accounting: order-0 frees of a split higher-order block count once each" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 2
+		pfree modprobe 100 1.2 0x1001 0
+		pfree modprobe 100 1.3 0x1003 0
+		pfree modprobe 100 1.4 0x1003 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.modules[0].pages' 4
+	assert_json '.modules[0].net_pages' 2
+}
+
+@test "accounting: a page reallocated after a free is live again" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		pfree modprobe 100 1.2 0x1000 0
+		alloc modprobe 100 1.3 0x1000 0
+		put modprobe 100 1.4 alpha
+	)
+	assert_json '.modules[0].pages' 2
+	assert_json '.modules[0].net_pages' 1
+}
+
+@test "accounting: failed allocations (NULL page) are counted apart, not as pages" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		ev modprobe 100 1.1 'mm_page_alloc: page=0000000000000000 pfn=0x0 order=4 migratetype=0 gfp_flags=GFP_KERNEL|__GFP_NOWARN'
+		ev modprobe 100 1.2 'mm_page_alloc: page=(null) pfn=0 order=2 migratetype=0 gfp_flags=GFP_KERNEL'
+		alloc modprobe 100 1.3 0x1000 0
+		put modprobe 100 1.4 alpha
+	)
+	assert_json '.modules[0].pages' 1
+	assert_json '.modules[0].failed_allocs' 2
+}
+
+@test "accounting: pfn is read in hex (6.x) and in decimal (old kernels)" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		ev modprobe 100 1.1 'mm_page_alloc: page=ffffea0000040000 pfn=4096 order=1 migratetype=0 gfp_flags=GFP_KERNEL'
+		ev modprobe 100 1.2 'mm_page_free: page=ffffea0000040000 pfn=4096 order=1'
+		ev modprobe 100 1.3 'mm_page_alloc: page=00000000c0ffee00 pfn=0x1000 order=0 migratetype=0 gfp_flags=GFP_KERNEL'
+		put modprobe 100 1.4 alpha
+	)
+	assert_json '.modules[0].pages' 3
+	assert_json '.modules[0].net_pages' 1
+}
+
+@test "accounting: a module loaded twice gives two entries in load order" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.2 alpha
+		load_ modprobe 300 2.0 alpha
+		alloc modprobe 300 2.1 0x2000 3
+		put modprobe 300 2.2 alpha
+	)
+	assert_json '[.modules[] | "\(.name):\(.pages):\(.pid)"] | join(" ")' 'alpha:1:100 alpha:8:300'
+}
+
+@test "accounting: a window still open at the end is reported as loading" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 1
+	)
+	assert_json '.modules[0].status' loading
+	assert_json '.modules[0].pages' 2
+	assert_json '.modules[0].init_ms' null
+}
+
+@test "accounting: module_free right after the init put marks a failed init" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 1
+		put modprobe 100 1.2 alpha
+		ev modprobe 100 1.3 'module_free: alpha'
+		load_ modprobe 100 2.0 beta
+		put modprobe 100 2.1 beta
+		ev rmmod 400 3.0 'module_free: beta'
+	)
+	assert_json '.modules[0].status' failed
+	assert_json '.modules[0].pages' 2
+	assert_json '.modules[1].status' loaded
+}
+
+@test "accounting: without module_put events a window closes at the loader's next load" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 crc16
+		alloc modprobe 100 1.1 0x1000 0
+		load_ modprobe 100 1.2 ext4
+		alloc modprobe 100 1.3 0x2000 2
+	)
+	assert_json '.modules[0].closed_by' next-load
+	assert_json '.modules[0].pages' 1
+	assert_json '.modules[1].status' loading
+	assert_json '.modules[1].pages' 4
+}
+
+@test "accounting: a loader outside the kmem filter is listed as not measured, never as 0" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.2 alpha
+		load_ my-loader 500 2.0 beta
+		put my-loader 500 2.1 beta
+	)
+	assert_json '.modules[1].filtered' true
+	assert_json '.modules[1].pages' null
+	assert_json '.modules[0].filtered' false
+	run "$MDKO" report --input - <<<"$(load_ my-loader 500 2.0 beta; put my-loader 500 2.1 beta)"
+	assert_line --regexp '^beta +n/a +n/a +n/a '
+	assert_output --partial 'rd.memdebug_ko.loaders='
+}
+
+@test "accounting: the same loader is measured when the trace was not filtered" {
+	# bash's page event proves no comm filter was in place: 0 pages is then a measurement.
+	report_stdin_json < <(
+		alloc bash 55 0.5 0x9000 0
+		load_ my-loader 500 2.0 beta
+		put my-loader 500 2.1 beta
+	)
+	assert_json '.modules[0].filtered' false
+	assert_json '.modules[0].pages' 0
+}
+
+@test "accounting: --loader names a loader that the filter recorded" {
+	report_stdin_json --loader my-loader < <(
+		load_ my-loader 500 2.0 beta
+		put my-loader 500 2.1 beta
+	)
+	assert_json '.modules[0].filtered' false
+	assert_json '.modules[0].pages' 0
+}
+
+@test "accounting: PID 1 (systemd) loads are measured" {
+	report_stdin_json < <(
+		load_ systemd 1 0.5 autofs4
+		alloc systemd 1 0.6 0x1000 1
+		put systemd 1 0.7 autofs4
+	)
+	assert_json '.modules[0].filtered' false
+	assert_json '.modules[0].pages' 2
+}
+
+@test "accounting: LOST lines are counted and make the report incomplete" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		echo 'CPU:1 [LOST 42 EVENTS]'
+		put modprobe 100 1.2 alpha
+		echo 'CPU:0 [LOST 8 EVENTS]'
+	)
+	assert_json '.lost_events' 50
+	assert_json '.complete' false
+	run "$MDKO" report --input - <<<'CPU:1 [LOST 42 EVENTS]'
+	assert_output --partial 'INCOMPLETE'
+	assert_output --partial '42 events'
+}
+
+@test "accounting: events overwritten before the trace was saved are counted from its header" {
+	report_stdin_json < <(
+		echo '# entries-in-buffer/entries-written: 3/1003   #P:2'
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.2 alpha
+	)
+	assert_json '.lost_events' 1000
+	assert_json '.complete' false
+}
+
+@test "accounting: malformed and truncated lines are counted and skipped, not guessed" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		ev modprobe 100 1.2 'mm_page_alloc: page=00000000deadbeef pfn=0x2000 order=99 migratetype=0'
+		ev modprobe 100 1.3 'mm_page_alloc: page=00000000deadbeef pfn=0xfffffffffffffff order=0'
+		ev modprobe 100 1.4 'mm_page_alloc: page=00000000deadbeef order=1'
+		ev modprobe 100 1.5 'mm_page_alloc: page=00000000deadbeef pfn=0x3000 order=-1'
+		ev modprobe 100 1.6 'module_load:'
+		echo 'this is not a trace line'
+		echo '        modprobe-100     [000] .....     1.7'
+		put modprobe 100 1.8 alpha
+		printf '        modprobe-100     [000] .....     1.9: mm_page_alloc: page=00000000deadbeef pfn=0x40'
+	)
+	assert_success
+	assert_json '.modules[0].pages' 1
+	assert_json '.malformed_lines' 8
+	assert_json '.complete' false
+}
+
+@test "accounting: a final line without newline is still read" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		printf '%s' "$(put modprobe 100 1.2 alpha)"
+	)
+	assert_json '.modules[0].status' loaded
+	assert_json '.malformed_lines' 0
+}
+
+@test "accounting: comms with spaces, dashes and brackets are parsed" {
+	report_stdin_json < <(
+		cat <<-'EOT'
+		   (udev-worker)-287     [001] .....     1.000000: module_load: virtio_blk
+		     my loader [2]-4242   [000] .....     1.100000: module_load: nvme
+		   (udev-worker)-287     [001] .....     1.200000: mm_page_alloc: page=00000000deadbeef pfn=0x1000 order=1 migratetype=0 gfp_flags=GFP_KERNEL
+		     my loader [2]-4242   [000] .....     1.250000: mm_page_alloc: page=00000000deadbeef pfn=0x2000 order=0 migratetype=0 gfp_flags=GFP_KERNEL
+		   (udev-worker)-287     [001] .....     1.300000: module_put: virtio_blk call_site=do_init_module refcnt=1
+		     my loader [2]-4242   [000] .....     1.400000: module_put: nvme call_site=do_init_module refcnt=1
+		EOT
+	)
+	assert_json '[.modules[] | "\(.comm)|\(.pid)|\(.pages)"] | join(" ")' \
+		'(udev-worker)|287|2 my loader [2]|4242|1'
+}
+
+@test "accounting: trace_pipe lines without header, irq-info or with tgid all parse" {
+	report_stdin_json < <(
+		cat <<-'EOT'
+		        modprobe-100     [000]     1.000000: module_load: alpha
+		        modprobe-100     (    100) [000] d..1.     1.100000: mm_page_alloc: page=00000000deadbeef pfn=0x1000 order=1 migratetype=0 gfp_flags=GFP_KERNEL
+		        modprobe-100     (-------) [000] ....     1.200000: mm_page_alloc: page=00000000deadbeef pfn=0x1002 order=0 migratetype=0 gfp_flags=GFP_KERNEL
+		        modprobe-100     [000] d..1  1.300000: mm_page_alloc: page=00000000deadbeef pfn=0x1004 order=2 migratetype=0 gfp_flags=GFP_KERNEL
+		           <...>-100     [001] .....  1400000: mm_page_free: page=00000000deadbeef pfn=0x1002 order=0
+		        modprobe-100     [000]     2.000000: module_put: alpha call_site=do_init_module refcnt=1
+		EOT
+	)
+	assert_json '.modules[0].pages' 7
+	assert_json '.modules[0].net_pages' 6
+	assert_json '.malformed_lines' 0
+}
+
+@test "accounting: CRLF line ends are accepted" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha | sed 's/$/\r/'
+		alloc modprobe 100 1.1 0x1000 0 | sed 's/$/\r/'
+		put modprobe 100 1.2 alpha | sed 's/$/\r/'
+	)
+	assert_json '.modules[0].pages' 1
+	assert_json '.modules[0].status' loaded
+}
+
+@test "accounting: other events are read and ignored" {
+	report_stdin_json < <(
+		ev bash 55 0.1 'sched_switch: prev_comm=bash prev_pid=55 prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120'
+		ev modprobe 100 0.2 'mm_page_free_batched: page=00000000deadbeef pfn=0x1000 order=0'
+	)
+	assert_json '.events' 2
+	assert_json '.malformed_lines' 0
+	assert_json '.modules | length' 0
+}
+
+@test "accounting: an empty trace gives an empty, complete report" {
+	run --separate-stderr "$MDKO" report --input /dev/null
+	assert_success
+	assert_output --partial 'no module was loaded while tracing'
+	assert_output --partial ': complete'
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The text table and the JSON object, against golden files checked by hand.
+
+load helpers
+
+@test "output: the text report matches its golden file" {
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace"
+	diff -u "$GOLDEN/mixed.txt" <(printf '%s\n' "$output")
+}
+
+@test "output: the JSON report matches its golden file" {
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace" --format json
+	diff -u "$GOLDEN/mixed.json" <(printf '%s\n' "$output")
+}
+
+@test "output: --sort load keeps the load order" {
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace" --sort load
+	diff -u "$GOLDEN/mixed-sort-load.txt" <(printf '%s\n' "$output")
+}
+
+@test "output: --sort name sorts by module name" {
+	run -0 "$MDKO" report --input "$FIXTURES/mixed.trace" --sort=name
+	names=$(sed -n '4,11p' <<<"$output" | awk '{print $1}' | paste -sd' ')
+	assert_equal "$names" 'autofs4 bogus_hw crc16 custom ext4 slow_init virtio_blk virtio_net'
+}
+
+@test "output: --sort pages puts the largest first and unmeasured loads last" {
+	run -0 "$MDKO" report --input "$FIXTURES/mixed.trace"
+	assert_line --index 3 --regexp '^ext4 +16 +64 +16 '
+	assert_line --index 10 --regexp '^custom +n/a '
+}
+
+@test "output: JSON lists one entry per window in load order whatever the sort" {
+	run -0 "$MDKO" report --input "$FIXTURES/mixed.trace" --format json --sort name
+	assert_json '[.modules[].name] | join(" ")' \
+		'autofs4 virtio_blk virtio_net crc16 ext4 bogus_hw custom slow_init'
+	assert_json '.modules | map(has("name","pid","comm","pages","net_pages","allocs","status")) | all' true
+	assert_json '.total.pages' 35
+	assert_json '.total.net_pages' 31
+}
+
+@test "output: --json-file writes the same JSON as --format json" {
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace" \
+		--json-file "$BATS_TEST_TMPDIR/r.json"
+	assert_line --index 0 --partial 'module memory while loading'
+	diff -u "$GOLDEN/mixed.json" "$BATS_TEST_TMPDIR/r.json"
+	[[ ! -e "$BATS_TEST_TMPDIR/r.json.tmp" ]]
+}
+
+@test "output: an unwritable --json-file is a runtime error, the table is still printed" {
+	run -1 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace" \
+		--json-file "$BATS_TEST_TMPDIR/no/such/dir/r.json"
+	assert_line --index 0 --partial 'module memory while loading'
+	[[ "$stderr" == *"cannot write $BATS_TEST_TMPDIR/no/such/dir/r.json.tmp"* ]]
+}
+
+@test "output: every line of the text report fits an 80-column console" {
+	run -0 "$MDKO" report --input "$FIXTURES/mixed.trace"
+	while IFS= read -r line; do
+		# the footnotes are prose, the table must fit
+		[[ "$line" == *:* && "$line" != *"["* ]] && continue
+		((${#line} <= 80)) || fail "line longer than 80 columns: '$line'"
+	done <<<"$output"
+}
+
+@test "output: hostile comm and module names cannot break JSON or the terminal" {
+	report_stdin_json < <(
+		printf '%16s-%-7d [000] ..... %12s: module_load: %s\n' $'ev\x1b[1m"il' 9 1.0 $'m\\o"d\xff'
+		printf '%16s-%-7d [000] ..... %12s: module_put: %s call_site=do_init_module refcnt=1\n' $'ev\x1b[1m"il' 9 1.1 $'m\\o"d\xff'
+	)
+	assert_success
+	assert_json '.modules[0].name' $'m\\o"d\xc3\xbf'
+	run -0 "$MDKO" report --input - --loader x < <(
+		printf '%16s-%-7d [000] ..... %12s: module_load: %s\n' $'ev\x1b[1m' 9 1.0 $'bad\x1bname'
+	)
+	[[ "$output" != *$'\x1b'* ]] || fail "an escape character reached the terminal"
+}

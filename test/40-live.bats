@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# prepare and live report against fake tracefs trees (no root, no kernel needed).
+
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR/tracing
+	I=$T/instances/memdebug-ko
+	make_tracefs "$T"
+	mkdir -p "$BATS_TEST_TMPDIR/proc"
+	P=$BATS_TEST_TMPDIR/proc
+}
+
+@test "prepare: configures the instance and turns tracing on" {
+	echo 0 >"$I/tracing_on"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	assert_equal "$(cat "$I/buffer_size_kb")" 4096
+	assert_equal "$(cat "$I/trace_clock")" global
+	assert_equal "$(cat "$I/options/overwrite")" 0
+	assert_equal "$(cat "$T/saved_cmdlines_size")" 4096
+	for ev in module/module_load module/module_put module/module_free kmem/mm_page_alloc kmem/mm_page_free; do
+		assert_equal "$(cat "$I/events/$ev/enable")" 1
+	done
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_free/filter")" "$(default_filter)"
+	assert_equal "$(cat "$I/events/module/module_load/filter")" none
+	assert_equal "$(cat "$I/tracing_on")" 1
+	[[ "$stderr" == *"tracing module loads in $I (4096 KiB per CPU)"* ]]
+}
+
+@test "prepare: --buffer-kb and --loader reach the instance" {
+	echo 0 >"$I/tracing_on"
+	run -0 "$MDKO" prepare --tracefs "$T" --buffer-kb 512 --loader my-loader,other --loader third -q
+	assert_output ''
+	assert_equal "$(cat "$I/buffer_size_kb")" 512
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter my-loader other third)"
+}
+
+@test "prepare: a larger saved_cmdlines_size is never lowered" {
+	echo 0 >"$I/tracing_on"
+	echo 32768 >"$T/saved_cmdlines_size"
+	run -0 "$MDKO" prepare --tracefs "$T"
+	assert_equal "$(cat "$T/saved_cmdlines_size")" 32768
+}
+
+@test "prepare: running it twice leaves the running instance and its events alone" {
+	echo 0 >"$I/tracing_on"
+	run -0 "$MDKO" prepare --tracefs "$T"
+	echo 'traced before the second prepare' >"$I/trace"
+	echo 1234 >"$I/buffer_size_kb"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --buffer-kb 64
+	[[ "$stderr" == *"already tracing module loads: left as it is"* ]]
+	assert_equal "$(cat "$I/trace")" 'traced before the second prepare'
+	assert_equal "$(cat "$I/buffer_size_kb")" 1234
+	assert_equal "$(cat "$I/tracing_on")" 1
+}
+
+@test "prepare: a kernel without module events is a runtime error and leaves no instance" {
+	rm -rf "$T/instances/memdebug-ko" "$T/events/module"
+	run -1 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	[[ "$stderr" == *"cannot enable module:module_load"* ]]
+	[[ ! -e "$I" ]] || fail "prepare left $I behind"
+}
+
+@test "prepare: missing kmem events warn and module loads are still traced" {
+	echo 0 >"$I/tracing_on"
+	rm -rf "$I/events/kmem" "$T/events/kmem"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	[[ "$stderr" == *"warning: cannot enable $I/events/kmem/mm_page_alloc"*"pages cannot be measured"* ]]
+	assert_equal "$(cat "$I/events/module/module_load/enable")" 1
+	assert_equal "$(cat "$I/tracing_on")" 1
+}
+
+@test "prepare: a kernel without module_put (no CONFIG_MODULE_UNLOAD) warns and goes on" {
+	echo 0 >"$I/tracing_on"
+	rm -rf "$I/events/module/module_put" "$T/events/module/module_put"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	[[ "$stderr" == *"cannot enable module:module_put"*"CONFIG_MODULE_UNLOAD"* ]]
+}
+
+@test "prepare: a directory that is no tracing directory is a runtime error" {
+	run -1 --separate-stderr "$MDKO" prepare --tracefs "$BATS_TEST_TMPDIR"
+	[[ "$stderr" == *"$BATS_TEST_TMPDIR is not a tracing directory"* ]]
+}
+
+# A live report's inputs: the instance's trace, stats, filter, and /proc/modules.
+live_fixture() {
+	cp "$FIXTURES/mixed.trace" "$I/trace"
+	default_filter >"$I/events/kmem/mm_page_alloc/filter"
+	sed -i 's/^dropped events: 0$/dropped events: 7/' "$I/per_cpu/cpu1/stats"
+	echo 4096 >"$I/buffer_size_kb"
+	cat >"$P/modules" <<-'EOT'
+	early_mod 16384 0 - Live 0xffffffffc0100000
+	ext4 1019904 1 - Live 0xffffffffc0200000
+	crc16 16384 1 ext4, Live 0xffffffffc0300000
+	virtio_net 61440 0 - Live 0xffffffffc0400000
+	autofs4 53248 2 - Live 0xffffffffc0600000
+	ata_piix 40960 0 - Live 0xffffffffc0700000
+	EOT
+}
+
+@test "report: live report reads the instance, stats and /proc/modules" {
+	live_fixture
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P" --format json
+	assert_json '.source' live
+	assert_json '.lost_events' 7
+	assert_json '.complete' false
+	assert_json '.buffer_kb' 4096
+	# virtio_blk closed its window but is not in /proc/modules: its init failed
+	assert_json '.modules[] | select(.name=="virtio_blk") | .status' failed
+	assert_json '.modules[] | select(.name=="ext4") | .image_bytes' 1019904
+	assert_json '.modules[] | select(.name=="ext4") | .status' loaded
+	# in /proc/modules, never seen loading, oldest first
+	assert_json '[.modules[] | select(.status=="before-tracing") | .name] | join(" ")' 'ata_piix early_mod'
+	assert_json '.modules[] | select(.name=="ata_piix") | .pages' null
+	assert_json '.modules[] | select(.name=="custom") | .filtered' true
+	assert_equal "$(cat "$I/tracing_on")" 0
+}
+
+@test "report: the live text report says how to enlarge the buffer when events were lost" {
+	live_fixture
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
+	assert_line --index 1 'events: 27 read, 7 lost, 0 malformed lines skipped: INCOMPLETE'
+	assert_output --partial 'rd.memdebug_ko.buffer_kb='
+	assert_output --partial 'now 4096 KiB per CPU'
+	assert_line --regexp '^ata_piix +- +- +- +40 +- +before-tracing -$'
+}
+
+@test "report: loaders read back from the instance filter are measured" {
+	live_fixture
+	default_filter my-loader >"$I/events/kmem/mm_page_alloc/filter"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P" --format json
+	assert_json '.modules[] | select(.name=="custom") | .filtered' false
+	assert_json '.modules[] | select(.name=="custom") | .pages' 0
+}
+
+@test "report: an unfiltered instance measures every loader" {
+	live_fixture
+	echo none >"$I/events/kmem/mm_page_alloc/filter"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P" --format json
+	assert_json '.modules[] | select(.name=="custom") | .filtered' false
+}
+
+@test "report: removes the instance; a failure to do so is a warning" {
+	live_fixture
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
+	# a test tree's instance holds files, so rmdir(2) fails where tracefs would succeed
+	[[ "$stderr" == *"warning: cannot remove $I: Directory not empty; its buffer stays allocated"* ]]
+	# an empty instance cannot be read, and is removed all the same to free its buffer
+	rm -rf "$I" && mkdir "$I"
+	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
+	[[ "$stderr" == *"cannot open $I/trace"* ]]
+	[[ ! -e "$I" ]] || fail "$I was not removed"
+}
+
+@test "report: --keep turns tracing back on and removes nothing" {
+	live_fixture
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P" --keep
+	assert_equal "$(cat "$I/tracing_on")" 1
+	[[ -d "$I" ]]
+	[[ "$stderr" != *"cannot remove"* ]]
+}
+
+@test "report: --save-trace copies the trace so that --input gives the same numbers" {
+	live_fixture
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P" --keep --format json \
+		--save-trace "$BATS_TEST_TMPDIR/saved.trace"
+	live=$(jq -c '[.modules[] | select(.status!="before-tracing") | [.name,.pages,.net_pages]]' <<<"$output")
+	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/saved.trace" --format json
+	assert_equal "$(jq -c '[.modules[] | [.name,.pages,.net_pages]]' <<<"$output")" "$live"
+}
+
+@test "report: without an instance it says prepare did not run (exit 1)" {
+	rm -rf "$I"
+	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
+	assert_output ''
+	[[ "$stderr" == *"no trace instance $I: was 'memdebug-ko prepare' run at this boot?"* ]]
+}
+
+@test "report: without /proc/modules the report still comes, with a warning" {
+	live_fixture
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$BATS_TEST_TMPDIR/none" --format json
+	assert_json '.modules[] | select(.name=="virtio_blk") | .status' loaded
+	[[ "$stderr" == *"cannot read $BATS_TEST_TMPDIR/none/modules"* ]]
+}

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by the bats tests: the binary under test, JSON helpers and fake tracefs trees.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+export LC_ALL=C
+MDKO=${MEMDEBUG_KO:?set MEMDEBUG_KO to the memdebug-ko binary under test}
+FIXTURES=${BATS_TEST_DIRNAME}/fixtures
+GOLDEN=${BATS_TEST_DIRNAME}/golden
+
+# Runs 'report --format json' on the trace read from stdin; the JSON lands in $output.
+report_stdin_json() {
+	run --separate-stderr "$MDKO" report --input - --format json "$@"
+}
+
+# Prints JSON field $1 (a jq filter) of $output.
+jqv() {
+	jq -r "$1" <<<"$output"
+}
+
+# Asserts that jq filter $1 on $output gives $2, printing both when it does not.
+assert_json() {
+	local actual
+	actual=$(jqv "$1") || fail "jq failed on: $output"
+	if [[ "$actual" != "$2" ]]; then
+		batslib_print_kv_single_or_multi 8 \
+			'filter' "$1" 'expected' "$2" 'actual' "$actual" |
+			batslib_decorate 'JSON value differs' | fail
+	fi
+}
+
+# A fake tracing directory at $1 with an instance as the kernel creates it on mkdir.
+make_tracefs() {
+	local t=$1 i=$1/instances/memdebug-ko ev cpu
+	mkdir -p "$i/options" "$i/per_cpu"
+	echo 128 >"$t/saved_cmdlines_size"
+	echo 1 >"$i/tracing_on"
+	echo 1410 >"$i/buffer_size_kb"
+	echo '[local] global counter uptime perf mono mono_raw boot' >"$i/trace_clock"
+	echo 1 >"$i/options/overwrite"
+	for ev in module/module_load module/module_put module/module_free \
+		kmem/mm_page_alloc kmem/mm_page_free; do
+		# tracefs has every event at the top level as well as in each instance
+		mkdir -p "$i/events/$ev" "$t/events/$ev"
+		echo 0 >"$t/events/$ev/enable"
+		echo 0 >"$t/events/${ev%/*}/enable"
+		echo 0 >"$i/events/${ev%/*}/enable"
+		echo 0 >"$i/events/$ev/enable"
+		echo none >"$i/events/$ev/filter"
+	done
+	for cpu in 0 1; do
+		mkdir -p "$i/per_cpu/cpu$cpu"
+		printf 'entries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\ndropped events: 0\nread events: 0\n' \
+			>"$i/per_cpu/cpu$cpu/stats"
+	done
+	: >"$i/trace"
+}
+
+# The filter prepare writes with the default loaders and any extra names in $@.
+default_filter() {
+	local n f=''
+	for n in modprobe insmod kmod systemd-udevd '(udev-worker)' systemd-modules "$@"; do
+		f+="comm == \"$n\" || "
+	done
+	echo "${f}common_pid == 1"
+}
