@@ -113,72 +113,123 @@ static const char *u64s(char *buf, uint64_t v)
 	return buf;
 }
 
+/* The cells of one table row; @loader is last and never padded. */
+struct row {
+	char cell[7][MODNAME_MAX + 1];
+	char loader[48];
+};
+
+enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_IMG, COL_MS, COL_STATUS, NCOLS };
+
+/* Fills @r for window @w; measured windows add to the totals. */
+static void fill_row(struct row *r, const struct window *w, uint64_t kib)
+{
+	char comm[COMM_MAX + 1];
+
+	printable(w->name, r->cell[COL_NAME], sizeof(r->cell[COL_NAME]));
+	if (measured(w)) {
+		u64s(r->cell[COL_PAGES], w->pages);
+		u64s(r->cell[COL_KIB], w->pages * kib);
+		u64s(r->cell[COL_NET], w->pages - w->freed_pages);
+	} else {
+		const char *na = w->status == WIN_BEFORE_TRACING ? "-" : "n/a";
+
+		strcpy(r->cell[COL_PAGES], na);
+		strcpy(r->cell[COL_KIB], na);
+		strcpy(r->cell[COL_NET], na);
+	}
+	if (w->image_bytes)
+		u64s(r->cell[COL_IMG], (w->image_bytes + 1023) / 1024);
+	else
+		strcpy(r->cell[COL_IMG], "-");
+	if (w->status == WIN_BEFORE_TRACING || w->end == END_OPEN)
+		strcpy(r->cell[COL_MS], "-");
+	else
+		snprintf(r->cell[COL_MS], sizeof(r->cell[COL_MS]), "%.1f",
+			 (double)(w->ts_end - w->ts_load) / 1e6);
+	snprintf(r->cell[COL_STATUS], sizeof(r->cell[COL_STATUS]), "%s",
+		 status_name[w->status]);
+	if (w->pid < 0)
+		strcpy(r->loader, "-");
+	else
+		snprintf(r->loader, sizeof(r->loader), "%s[%d]",
+			 printable(w->comm, comm, sizeof(comm)), w->pid);
+}
+
+/* Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned. */
+static void emit_row(struct emitter *em, const struct row *r, const int *wd)
+{
+	emit(em, "%-*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
+	     wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB], r->cell[COL_KIB], wd[COL_NET],
+	     r->cell[COL_NET], wd[COL_IMG], r->cell[COL_IMG], wd[COL_MS], r->cell[COL_MS],
+	     wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
+}
+
+static void widen(int *wd, const struct row *r)
+{
+	int c;
+
+	for (c = 0; c < NCOLS; c++)
+		if ((int)strlen(r->cell[c]) > wd[c])
+			wd[c] = (int)strlen(r->cell[c]);
+}
+
 int report_text(const struct acct *a, const struct config *c, const struct report_src *s)
 {
+	static const struct row head = {
+		{ "module", "pages", "KiB", "net", "imgKiB", "initms", "status" }, "loader"
+	};
 	struct emitter em = { .kmsg = c->kmsg };
 	uint64_t tot_pages = 0, tot_net = 0, tot_img = 0, kib = s->page_size / 1024;
 	size_t *idx = sorted(a, c->sort), i, n_filtered = 0, n_loading = 0, n_failed = 0,
-	       n_next = 0, n_before = 0;
+	       n_next = 0, n_before = 0, n_loads;
 	bool complete = !a->lost && !a->malformed;
+	int wd[NCOLS] = { 16, 5, 5, 5, 6, 6, 6 };
+	struct row r, total = { { "total" }, "" };
 
 	if (!idx) {
 		log_err("out of memory sorting the report");
 		return -ENOMEM;
 	}
-	emit(&em, "module memory while loading, in %u KiB pages, %s", s->page_size / 1024,
-	     s->live ? "traced at this boot" : "from a saved trace");
-	emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
-	     " malformed lines skipped: %s", a->events, a->lost, a->malformed,
-	     complete ? "complete" : "INCOMPLETE");
-	emit(&em, "%-16s %6s %6s %6s %6s %6s %-8s %s", "module", "pages", "KiB", "net",
-	     "imgKiB", "initms", "status", "loader");
+	/* First pass: totals, counts and the width each column needs. */
 	for (i = 0; i < a->nwin; i++) {
-		const struct window *w = &a->win[idx[i]];
-		char name[MODNAME_MAX + 1], comm[COMM_MAX + 1], loader[48], ms[24];
-		char pg[24] = "n/a", kb[24] = "n/a", net[24] = "n/a", img[24] = "-";
+		const struct window *w = &a->win[i];
 
+		fill_row(&r, w, kib);
+		widen(wd, &r);
 		if (measured(w)) {
-			u64s(pg, w->pages);
-			u64s(kb, w->pages * kib);
-			u64s(net, w->pages - w->freed_pages);
 			tot_pages += w->pages;
 			tot_net += w->pages - w->freed_pages;
-		} else if (w->status == WIN_BEFORE_TRACING) {
-			strcpy(pg, "-");
-			strcpy(kb, "-");
-			strcpy(net, "-");
 		}
-		if (w->image_bytes) {
-			u64s(img, (w->image_bytes + 1023) / 1024);
-			tot_img += (w->image_bytes + 1023) / 1024;
-		}
-		if (w->status == WIN_BEFORE_TRACING || w->end == END_OPEN)
-			strcpy(ms, "-");
-		else
-			snprintf(ms, sizeof(ms), "%.1f",
-				 (double)(w->ts_end - w->ts_load) / 1e6);
-		if (w->pid < 0)
-			strcpy(loader, "-");
-		else
-			snprintf(loader, sizeof(loader), "%s[%d]",
-				 printable(w->comm, comm, sizeof(comm)), w->pid);
+		tot_img += (w->image_bytes + 1023) / 1024;
 		n_filtered += w->filtered;
 		n_loading += w->status == WIN_LOADING;
 		n_failed += w->status == WIN_FAILED;
 		n_next += w->end == END_NEXT_LOAD;
 		n_before += w->status == WIN_BEFORE_TRACING;
-		emit(&em, "%-16s %6s %6s %6s %6s %6s %-8s %s",
-		     printable(w->name, name, sizeof(name)), pg, kb, net, img, ms,
-		     status_name[w->status], loader);
 	}
-	{
-		char t1[24], t2[24], t3[24], t4[24];
+	n_loads = a->nwin - n_before;
+	u64s(total.cell[COL_PAGES], tot_pages);
+	u64s(total.cell[COL_KIB], tot_pages * kib);
+	u64s(total.cell[COL_NET], tot_net);
+	if (tot_img)
+		u64s(total.cell[COL_IMG], tot_img);
+	else
+		strcpy(total.cell[COL_IMG], "-");
+	snprintf(total.loader, sizeof(total.loader), "%zu load%s", n_loads, PLURAL(n_loads));
+	widen(wd, &total);
 
-		emit(&em, "%-16s %6s %6s %6s %6s %6s %zu load%s", "total", u64s(t1, tot_pages),
-		     u64s(t2, tot_pages * kib), u64s(t3, tot_net),
-		     tot_img ? u64s(t4, tot_img) : "-", "", a->nwin - n_before,
-		     PLURAL(a->nwin - n_before));
+	emit(&em, "module memory while loading, in %u KiB pages, %s", s->page_size / 1024,
+	     s->live ? "traced at this boot" : "from a saved trace");
+	emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
+	     " malformed lines skipped: %s", a->events, a->lost, a->malformed,
+	     complete ? "complete" : "INCOMPLETE");
+	emit_row(&em, &head, wd);
+	for (i = 0; i < a->nwin; i++) {
+		fill_row(&r, &a->win[idx[i]], kib);
+		emit_row(&em, &r, wd);
 	}
+	emit_row(&em, &total, wd);
 	if (!a->nwin)
 		emit(&em, "no module was loaded while tracing");
 	if (a->lost) {
