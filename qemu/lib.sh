@@ -147,7 +147,9 @@ mdko_kernel() {
 		_deb=$(mdko_kernel_deb "$_kdir/debs" "$_pkg")
 		if [[ -z $_deb ]]; then
 			mdko_log "downloading $_pkg"
-			(cd "$_kdir/debs" && apt-get download -qq "$_pkg" 2>&1) | grep -v '^W: Download is performed unsandboxed' >&2 || :
+			# root downloads into the cache itself: apt's _apt user may not write there
+			(cd "$_kdir/debs" && apt-get -qq -o APT::Sandbox::User=root download "$_pkg") ||
+				mdko_log "apt-get download $_pkg failed"
 			_deb=$(mdko_kernel_deb "$_kdir/debs" "$_pkg")
 		fi
 		if [[ $_deb ]]; then
@@ -248,8 +250,9 @@ mdko_initramfs() {
 # ---------------------------------------------------------------------------------------
 # root file system
 
-# The guest's /sbin/init: show the saved JSON report, keep it and the list of loaded
-# modules in /memdebug-ko/ on the root file system, then power off.
+# The guest's /sbin/init: show the saved JSON report, keep it, the loaded modules and the
+# tracefs instances ("name buffer_size_kb") in /memdebug-ko/ on the root file system,
+# then power off.
 mdko_guest_init() {
 	cat << EOF
 #!/bin/busybox sh
@@ -260,6 +263,9 @@ export PATH=/bin
 [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
 mkdir -p /memdebug-ko
 cat /proc/modules > /memdebug-ko/modules
+for i in /sys/kernel/tracing/instances/*; do
+	[ -d "\$i" ] && echo "\${i##*/} \$(cat "\$i/buffer_size_kb")"
+done > /memdebug-ko/instances
 dmesg > /memdebug-ko/dmesg
 if [ -f /run/initramfs/memdebug-ko.json ]; then
 	cp /run/initramfs/memdebug-ko.json /memdebug-ko/memdebug-ko.json
@@ -329,9 +335,10 @@ mdko_prepare() {
 	return "$_rc"
 }
 
-# Copy file PATH out of root file system image IMG to OUT.
+# Copy file PATH out of root file system image IMG to OUT; fail if there is no PATH.
 mdko_rootfs_get() {
-	debugfs -R "dump $2 $3" "$1" > /dev/null 2>&1 && [[ -s $3 ]]
+	rm -f "$3"
+	debugfs -R "dump $2 $3" "$1" > /dev/null 2>&1 && [[ -f $3 ]]
 }
 
 # ---------------------------------------------------------------------------------------
