@@ -232,8 +232,10 @@ mdko_dracut_base() {
 mdko_initramfs() {
 	local _out=$1 _flavour=$2 _binary=$3 _base=$MDKO_DRACUT_BASE _args
 
-	_args=(--force --no-hostonly --no-hostonly-cmdline --no-early-microcode --compress lz4
-		--conf /dev/null --confdir "$_base/conf.d"
+	# dracut's "lz4" means lz4 -l -9, seconds slower than the default level; the kernel
+	# unpacks only the legacy format (-l). A compressed image fits into 512M of RAM.
+	_args=(--force --no-hostonly --no-hostonly-cmdline --no-early-microcode
+		--compress "lz4 -l" --conf /dev/null --confdir "$_base/conf.d"
 		--kver "$MDKO_KVER" --kmoddir "$MDKO_KMODDIR")
 	case $_flavour in
 	shell) _args+=(-m "$MDKO_DRACUT_MODULES" -o "$MDKO_DRACUT_SYSTEMD") ;;
