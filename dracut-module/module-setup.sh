@@ -4,7 +4,8 @@
 # memdebug-ko: which kernel module ate memory while the initramfs loaded it.
 # Opt-in: dracut --add memdebug-ko; the report runs only with rd.memdebug=4 or 5.
 # MEMDEBUG_KO_BINARY selects the binary to install: a path, or a name looked up in PATH
-# (default: memdebug-ko).
+# (default: memdebug-ko). dracut sets PATH from DRACUT_PATH, which leaves out /usr/local,
+# meson's default prefix: look there too.
 
 # Print the absolute path of the memdebug-ko binary to install.
 memdebug_ko_binary() {
@@ -13,7 +14,7 @@ memdebug_ko_binary() {
 	case $_bin in
 	/*) ;;
 	*/*) _bin=$PWD/$_bin ;;
-	*) _bin=$(command -v "$_bin") || return 1 ;;
+	*) _bin=$(PATH="$PATH:/usr/local/sbin:/usr/local/bin" command -v "$_bin") || return 1 ;;
 	esac
 	printf '%s\n' "$_bin"
 }
