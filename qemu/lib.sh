@@ -146,9 +146,10 @@ mdko_kernel() {
 	if [[ $_pkg && ! -d $_kdir/$_pkg ]]; then
 		_deb=$(mdko_kernel_deb "$_kdir/debs" "$_pkg")
 		if [[ -z $_deb ]]; then
-			mdko_log "downloading $_pkg"
-			# root downloads into the cache itself: apt's _apt user may not write there
-			(cd "$_kdir/debs" && apt-get -qq -o APT::Sandbox::User=root download "$_pkg") ||
+			# stale apt lists name a .deb that the mirror no longer has
+			mdko_kernel_download "$_kdir/debs" "$_pkg" ||
+				{ [[ ${MDKO_ALLOW_UPDATE-} == 1 ]] && mdko_apt_update &&
+					mdko_kernel_download "$_kdir/debs" "$_pkg"; } ||
 				mdko_log "apt-get download $_pkg failed"
 			_deb=$(mdko_kernel_deb "$_kdir/debs" "$_pkg")
 		fi
@@ -182,6 +183,13 @@ mdko_kernel() {
 mdko_kernel_package() {
 	apt-cache pkgnames linux-image-6.1.0- 2> /dev/null |
 		grep -E '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' | sort -V | tail -n 1
+}
+
+# Download the .deb of package PKG into DIR.
+mdko_kernel_download() {
+	mdko_log "downloading $2"
+	# as root, apt's _apt user could not write into DIR: download as root
+	(cd "$1" && apt-get -qq -o APT::Sandbox::User=root download "$2")
 }
 
 # Print the .deb of package PKG in DIR, if there is one.
