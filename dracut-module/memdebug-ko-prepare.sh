@@ -15,32 +15,10 @@ _mdko_warn() {
 	echo "<28>memdebug-ko: $*" 2> /dev/null > /dev/kmsg || warn "memdebug-ko: $*"
 }
 
-# Print the tracefs directory, mounting tracefs (or debugfs on old kernels) if needed.
-_mdko_tracefs() {
-	if [ ! -d /sys/kernel/tracing/instances ]; then
-		mount -t tracefs nodev /sys/kernel/tracing 2> /dev/null
-	fi
-	if [ -d /sys/kernel/tracing/instances ]; then
-		echo /sys/kernel/tracing
-		return 0
-	fi
-	if [ ! -d /sys/kernel/debug/tracing/instances ]; then
-		mount -t debugfs nodev /sys/kernel/debug 2> /dev/null
-	fi
-	if [ -d /sys/kernel/debug/tracing/instances ]; then
-		echo /sys/kernel/debug/tracing
-		return 0
-	fi
-	return 1
-}
-
-# Run "memdebug-ko prepare" with the options from the kernel command line.
+# Run "memdebug-ko prepare" with the options from the kernel command line; it finds or
+# mounts tracefs itself.
 _mdko_prepare() {
-	_mdko_dir=$(_mdko_tracefs) || {
-		_mdko_warn "tracefs is not available, no module memory report"
-		return 0
-	}
-	set -- prepare --kmsg --tracefs "$_mdko_dir"
+	set -- prepare --kmsg
 
 	_mdko_arg=$(getarg rd.memdebug_ko.buffer_kb=) || _mdko_arg=
 	case $_mdko_arg in
@@ -67,5 +45,5 @@ _mdko_prepare() {
 if [ "$(getargnum 0 0 5 rd.memdebug)" -ge 4 ]; then
 	_mdko_prepare
 fi
-unset -f _mdko_warn _mdko_tracefs _mdko_prepare
-unset -v _mdko_dir _mdko_arg
+unset -f _mdko_warn _mdko_prepare
+unset -v _mdko_arg

@@ -5,7 +5,9 @@
 # while loading, to /dev/kmsg (the console, and the journal of a systemd initrd, where a
 # hook's stdout never reaches the console). The JSON report is saved to
 # /run/initramfs/memdebug-ko.json, which the real root finds in /run after switch-root.
-# The trace buffer is freed unless rd.memdebug_ko.keep is given.
+# Options:
+#   rd.memdebug_ko.keep    keep the trace instance (and its buffer) instead of freeing it
+#   rd.memdebug_ko.trace   also save the text trace to /run/initramfs/memdebug-ko.trace
 # Sourced by dracut: never exits, never fails the boot; failures become kmsg warnings.
 
 # shellcheck source=/dev/null
@@ -16,19 +18,15 @@ _mdko_warn() {
 	echo "<28>memdebug-ko: $*" 2> /dev/null > /dev/kmsg || warn "memdebug-ko: $*"
 }
 
-# Run "memdebug-ko report" on the tracefs instance that the cmdline hook prepared.
+# Run "memdebug-ko report" on the trace instance that the cmdline hook prepared.
 _mdko_report() {
-	if [ -d /sys/kernel/tracing/instances ]; then
-		set -- report --kmsg --tracefs /sys/kernel/tracing
-	elif [ -d /sys/kernel/debug/tracing/instances ]; then
-		set -- report --kmsg --tracefs /sys/kernel/debug/tracing
-	else
-		_mdko_warn "tracefs is not mounted, no module memory report"
-		return 0
-	fi
+	set -- report --kmsg
 
 	if mkdir -p /run/initramfs 2> /dev/null; then
 		set -- "$@" --json-file /run/initramfs/memdebug-ko.json
+		if getargbool 0 rd.memdebug_ko.trace; then
+			set -- "$@" --save-trace /run/initramfs/memdebug-ko.trace
+		fi
 	else
 		_mdko_warn "cannot create /run/initramfs, the JSON report is not saved"
 	fi

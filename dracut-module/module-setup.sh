@@ -40,7 +40,7 @@ install() {
 
 	_bin=$(memdebug_ko_binary) || return 1
 	inst "$_bin" /usr/bin/memdebug-ko
-	inst_multiple mkdir mount
+	inst_multiple mkdir
 	# shellcheck disable=SC2154 # moddir is set by dracut
 	inst_hook cmdline 00 "$moddir/memdebug-ko-prepare.sh"
 	inst_hook pre-pivot 99 "$moddir/memdebug-ko-report.sh"
