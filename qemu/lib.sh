@@ -260,9 +260,9 @@ mdko_initramfs() {
 # ---------------------------------------------------------------------------------------
 # root file system
 
-# The guest's /sbin/init: show the saved JSON report, keep it, the loaded modules and the
-# tracefs instances ("name buffer_size_kb") in /memdebug-ko/ on the root file system,
-# then power off.
+# The guest's /sbin/init: show the saved JSON report, keep it, the saved trace if any,
+# the loaded modules and the tracefs instances ("name buffer_size_kb") in /memdebug-ko/ on
+# the root file system, then power off.
 mdko_guest_init() {
 	cat << EOF
 #!/bin/busybox sh
@@ -277,6 +277,7 @@ for i in /sys/kernel/tracing/instances/*; do
 	[ -d "\$i" ] && echo "\${i##*/} \$(cat "\$i/buffer_size_kb")"
 done > /memdebug-ko/instances
 dmesg > /memdebug-ko/dmesg
+[ -f /run/initramfs/memdebug-ko.trace ] && cp /run/initramfs/memdebug-ko.trace /memdebug-ko/
 if [ -f /run/initramfs/memdebug-ko.json ]; then
 	cp /run/initramfs/memdebug-ko.json /memdebug-ko/memdebug-ko.json
 	echo $MDKO_JSON_BEGIN
