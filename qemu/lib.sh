@@ -164,10 +164,11 @@ mdko_kernel() {
 			# the package ships no modules.dep: depmod makes it at install time
 			depmod -b "$_kdir/$_pkg.tmp" "$_kver" || return 1
 			mv "$_kdir/$_pkg.tmp" "$_kdir/$_pkg" || return 1
+			rm -f "$_deb"
 		fi
 	fi
 	if [[ -z $_pkg || ! -d $_kdir/$_pkg ]]; then
-		_pkg=$(find "$_kdir" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' \
+		_pkg=$(find "$_kdir" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' ! -name '*.tmp' \
 			-printf '%f\n' | sort -V | tail -n 1)
 		[[ $_pkg ]] || return 1
 		mdko_log "using the cached $_pkg"
