@@ -214,13 +214,18 @@ mdko_kernel_version() {
 # added as 55memdebug-ko, so that nothing is installed into /usr/lib/dracut; set
 # MDKO_DRACUT_BASE. Call it with the cache lock held.
 mdko_dracut_base() {
-	local _base="$MDKO_CACHE/dracut" _host=/usr/lib/dracut _f _name
+	local _base="$MDKO_CACHE/dracut" _host=/usr/lib/dracut _f _name _stamp
 
 	if [[ ! -f $_host/dracut-init.sh ]]; then
 		mdko_log "dracut is not installed ($_host)"
 		return 1
 	fi
-	rm -rf "$_base"
+	MDKO_DRACUT_BASE=$_base
+	# remake it only when the host's dracut changed: another run may be using it
+	_stamp=$(printf '%s\n' "$MDKO_REPO" "$_host"/* "$_host"/modules.d/* | sha256sum)
+	[[ -f $_base.stamp && $(cat "$_base.stamp") == "$_stamp" ]] && return 0
+
+	rm -rf "$_base" "$_base.stamp"
 	mkdir -p "$_base/modules.d" "$_base/conf.d" || return 1
 	for _f in "$_host"/*; do
 		_name=${_f##*/}
@@ -233,7 +238,7 @@ mdko_dracut_base() {
 			return 1
 	done
 	ln -s "$MDKO_REPO/dracut-module" "$_base/modules.d/55memdebug-ko" || return 1
-	MDKO_DRACUT_BASE=$_base
+	printf '%s\n' "$_stamp" > "$_base.stamp"
 }
 
 # Build initramfs OUT for FLAVOUR (shell or systemd) with memdebug-ko binary BINARY, for
@@ -311,7 +316,7 @@ mdko_rootfs() {
 		mdko_log "$_busybox is not static: install busybox-static"
 		return 1
 	fi
-	rm -f "$_img" "$_img.stamp"
+	rm -f "$_img.stamp"
 	_dir=$(mktemp -d) || return 1
 	if mkdir -p "$_dir"/{bin,sbin,dev,etc,proc,sys,run,tmp,memdebug-ko} &&
 		cp "$_busybox" "$_dir/bin/busybox" &&
@@ -322,8 +327,10 @@ mdko_rootfs() {
 		for _applet in $("$_busybox" --list); do
 			[[ $_applet == busybox ]] || ln -s busybox "$_dir/bin/$_applet"
 		done
-		mke2fs -q -F -t ext4 -L mdkoroot -d "$_dir" "$_img" 64M > /dev/null &&
-			printf '%s\n' "$_stamp" > "$_img.stamp"
+		# a new image replaces the old one at once: other runs may be copying it
+		rm -f "$_img.tmp"
+		mke2fs -q -F -t ext4 -L mdkoroot -d "$_dir" "$_img.tmp" 64M > /dev/null &&
+			mv "$_img.tmp" "$_img" && printf '%s\n' "$_stamp" > "$_img.stamp"
 	fi
 	rm -rf "$_dir"
 	if [[ ! -f $_img.stamp ]]; then
