@@ -92,8 +92,8 @@ static void emit(struct emitter *em, const char *fmt, ...)
 		log_warn("cannot write the report to /dev/kmsg (%s): printing it on stdout",
 			 strerror(-r));
 	}
-	if (puts(line) == EOF)
-		em->err = -EIO;
+	if (puts(line) == EOF && !em->err)
+		em->err = errno ? -errno : -EIO;
 }
 
 /* Copies @s for a terminal: control and non-ASCII bytes become '?'. */

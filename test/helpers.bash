@@ -15,15 +15,16 @@ report_stdin_json() {
 	run --separate-stderr "$MDKO" report --input - --format json "$@"
 }
 
-# Prints JSON field $1 (a jq filter) of $output.
+# Prints JSON field $1 (a jq filter) of $output; more jq options may follow.
 jqv() {
-	jq -r "$1" <<<"$output"
+	jq -r "$1" "${@:2}" <<<"$output"
 }
 
-# Asserts that jq filter $1 on $output gives $2, printing both when it does not.
+# Asserts that jq filter $1 on $output gives $2, printing both when it does not; more jq
+# options may follow.
 assert_json() {
 	local actual
-	actual=$(jqv "$1") || fail "jq failed on: $output"
+	actual=$(jqv "$1" "${@:3}") || fail "jq failed on: $output"
 	if [[ "$actual" != "$2" ]]; then
 		batslib_print_kv_single_or_multi 8 \
 			'filter' "$1" 'expected' "$2" 'actual' "$actual" |
