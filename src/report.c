@@ -31,6 +31,12 @@ static bool measured(const struct window *w)
 	return !w->filtered && w->status != WIN_BEFORE_TRACING;
 }
 
+/* The init time is known for closed windows whose timestamps run forward. */
+static bool init_known(const struct window *w)
+{
+	return w->status != WIN_BEFORE_TRACING && w->end != END_OPEN && w->ts_end >= w->ts_load;
+}
+
 static const struct window *sort_win;
 static enum sort_key sort_by;
 
@@ -142,7 +148,7 @@ static void fill_row(struct row *r, const struct window *w, uint64_t kib)
 		u64s(r->cell[COL_IMG], (w->image_bytes + 1023) / 1024);
 	else
 		strcpy(r->cell[COL_IMG], "-");
-	if (w->status == WIN_BEFORE_TRACING || w->end == END_OPEN)
+	if (!init_known(w))
 		strcpy(r->cell[COL_MS], "-");
 	else
 		snprintf(r->cell[COL_MS], sizeof(r->cell[COL_MS]), "%.1f",
@@ -325,7 +331,7 @@ int report_json(const struct acct *a, const struct config *c, const struct repor
 		json_u64_or_null(f, "frees", t, w->frees);
 		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);
 		json_u64_or_null(f, "image_bytes", w->image_bytes, w->image_bytes);
-		if (t && w->end != END_OPEN)
+		if (init_known(w))
 			fprintf(f, ",\"init_ms\":%.3f", (double)(w->ts_end - w->ts_load) / 1e6);
 		else
 			fputs(",\"init_ms\":null", f);

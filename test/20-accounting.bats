@@ -368,3 +368,13 @@ pfree() { ev "$1" "$2" "$3" "mm_page_free: page=00000000deadbeef pfn=$4 order=$5
 	assert_output --partial 'no module was loaded while tracing'
 	assert_output --partial ': complete'
 }
+
+@test "accounting: timestamps that run backwards give no init time rather than a wrong one" {
+	report_stdin_json < <(
+		load_ modprobe 100 5.0 alpha
+		alloc modprobe 100 5.1 0x1000 0
+		put modprobe 100 4.0 alpha
+	)
+	assert_json '.modules[0].init_ms' null
+	assert_json '.modules[0].pages' 1
+}
