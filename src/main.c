@@ -147,6 +147,23 @@ static int add_loaders(struct config *c, char *list)
 	return 0;
 }
 
+/* The values of --format and --sort, in the order of their enums. */
+static const char *const format_names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json", NULL };
+static const char *const sort_names[] = {
+	[SORT_PAGES] = "pages", [SORT_NAME] = "name", [SORT_LOAD] = "load", NULL
+};
+
+/* The index of @s in the NULL-terminated @names, or -1. */
+static int choice(const char *s, const char *const *names)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
 static int usage_error(const char *cmd)
 {
 	fprintf(stderr, "Try 'memdebug-ko %s--help' for more information.\n", cmd);
@@ -284,7 +301,7 @@ static int cmd_report(int argc, char **argv, struct config *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
-	int o;
+	int o, r;
 
 	while ((o = getopt_long(argc, argv, "i:t:p:f:j:T:s:l:P:Kkqh", opts, NULL)) != -1) {
 		switch (o) {
@@ -299,15 +316,13 @@ static int cmd_report(int argc, char **argv, struct config *c)
 			c->proc_given = true;
 			break;
 		case 'f':
-			if (!strcmp(optarg, "text")) {
-				c->format = FMT_TEXT;
-			} else if (!strcmp(optarg, "json")) {
-				c->format = FMT_JSON;
-			} else {
+			r = choice(optarg, format_names);
+			if (r < 0) {
 				fprintf(stderr, "memdebug-ko: --format is text or json, not '%s'\n",
 					optarg);
 				return usage_error("report ");
 			}
+			c->format = (enum out_format)r;
 			break;
 		case 'j':
 			c->json_file = optarg;
@@ -316,17 +331,13 @@ static int cmd_report(int argc, char **argv, struct config *c)
 			c->save_trace = optarg;
 			break;
 		case 's':
-			if (!strcmp(optarg, "pages")) {
-				c->sort = SORT_PAGES;
-			} else if (!strcmp(optarg, "name")) {
-				c->sort = SORT_NAME;
-			} else if (!strcmp(optarg, "load")) {
-				c->sort = SORT_LOAD;
-			} else {
+			r = choice(optarg, sort_names);
+			if (r < 0) {
 				fprintf(stderr, "memdebug-ko: --sort is pages, name or load, not '%s'\n",
 					optarg);
 				return usage_error("report ");
 			}
+			c->sort = (enum sort_key)r;
 			break;
 		case 'l':
 			if (add_loaders(c, optarg) < 0)
