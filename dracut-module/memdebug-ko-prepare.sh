@@ -30,7 +30,7 @@ _mdko_prepare() {
 	_mdko_arg=$(getarg rd.memdebug_ko.loaders=) || _mdko_arg=
 	case $_mdko_arg in
 	"") ;;
-	*[!A-Za-z0-9_.,:-]*) _mdko_warn "ignoring rd.memdebug_ko.loaders=$_mdko_arg: not a list of names" ;;
+	*[!A-Za-z0-9_.,:\(\)-]*) _mdko_warn "ignoring rd.memdebug_ko.loaders=$_mdko_arg: not a list of names" ;;
 	*) set -- "$@" --loader "$_mdko_arg" ;;
 	esac
 
