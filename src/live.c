@@ -260,6 +260,7 @@ static void read_filter(struct tfs *t, const struct config *c, struct acct *a)
 
 	for (i = 0; i < c->nloaders; i++)
 		filter_loaders[n++] = c->loaders[i];
+	filter_loaders[n] = NULL;
 	a->loaders = filter_loaders;
 	if (tfs_read(tfs_path(p, t->inst, "events/kmem/mm_page_alloc/filter"), filter_text,
 		     sizeof(filter_text)) < 0)
