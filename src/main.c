@@ -170,6 +170,30 @@ static int usage_error(const char *cmd)
 	return EXIT_USAGE;
 }
 
+/*
+ * Options both commands take (-t -l -k -q); logging follows -k and -q at once.
+ * Returns 0, or -EINVAL for an unknown option or a bad value (already explained).
+ */
+static int common_option(int o, struct config *c)
+{
+	switch (o) {
+	case 't':
+		c->tracefs = optarg;
+		return 0;
+	case 'l':
+		return add_loaders(c, optarg);
+	case 'k':
+		c->kmsg = true;
+		log_use_kmsg(true);
+		return 0;
+	case 'q':
+		c->quiet = true;
+		log_set_quiet(true);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int cmd_prepare(int argc, char **argv, struct config *c)
 {
 	static const struct option opts[] = {
@@ -185,9 +209,6 @@ static int cmd_prepare(int argc, char **argv, struct config *c)
 
 	while ((o = getopt_long(argc, argv, "t:b:l:kqh", opts, NULL)) != -1) {
 		switch (o) {
-		case 't':
-			c->tracefs = optarg;
-			break;
 		case 'b':
 			if (parse_range(optarg, 1, 4194304, &c->buffer_kb) < 0) {
 				fprintf(stderr, "memdebug-ko: --buffer-kb takes a number of KiB from 1 to 4194304, not '%s'\n",
@@ -195,29 +216,18 @@ static int cmd_prepare(int argc, char **argv, struct config *c)
 				return usage_error("prepare ");
 			}
 			break;
-		case 'l':
-			if (add_loaders(c, optarg) < 0)
-				return usage_error("prepare ");
-			break;
-		case 'k':
-			c->kmsg = true;
-			break;
-		case 'q':
-			c->quiet = true;
-			break;
 		case 'h':
 			usage_prepare(stdout);
 			return 0;
 		default:
-			return usage_error("prepare ");
+			if (common_option(o, c) < 0)
+				return usage_error("prepare ");
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "memdebug-ko: prepare takes no argument '%s'\n", argv[optind]);
 		return usage_error("prepare ");
 	}
-	log_use_kmsg(c->kmsg);
-	log_set_quiet(c->quiet);
 	return live_prepare(c) < 0 ? EXIT_FAILURE : 0;
 }
 
@@ -308,9 +318,6 @@ static int cmd_report(int argc, char **argv, struct config *c)
 		case 'i':
 			c->input = optarg;
 			break;
-		case 't':
-			c->tracefs = optarg;
-			break;
 		case 'p':
 			c->proc = optarg;
 			c->proc_given = true;
@@ -339,10 +346,6 @@ static int cmd_report(int argc, char **argv, struct config *c)
 			}
 			c->sort = (enum sort_key)r;
 			break;
-		case 'l':
-			if (add_loaders(c, optarg) < 0)
-				return usage_error("report ");
-			break;
 		case 'P':
 			if (parse_range(optarg, 1024, 1 << 20, &v) < 0 || (v & (v - 1))) {
 				fprintf(stderr, "memdebug-ko: --page-size is a power of two from 1024 to 1048576, not '%s'\n",
@@ -354,17 +357,12 @@ static int cmd_report(int argc, char **argv, struct config *c)
 		case 'K':
 			c->keep = true;
 			break;
-		case 'k':
-			c->kmsg = true;
-			break;
-		case 'q':
-			c->quiet = true;
-			break;
 		case 'h':
 			usage_report(stdout);
 			return 0;
 		default:
-			return usage_error("report ");
+			if (common_option(o, c) < 0)
+				return usage_error("report ");
 		}
 	}
 	if (optind < argc) {
@@ -376,8 +374,6 @@ static int cmd_report(int argc, char **argv, struct config *c)
 		fprintf(stderr, "memdebug-ko: --input replays a saved trace: --tracefs, --keep and --save-trace are for live reports\n");
 		return usage_error("report ");
 	}
-	log_use_kmsg(c->kmsg);
-	log_set_quiet(c->quiet);
 	return run_report(c);
 }
 
