@@ -190,40 +190,39 @@ static bool parse_page(const char *p, const char *e, struct event *ev)
 	return true;
 }
 
+/* The events memdebug-ko reads, most frequent first, and the parsers of their arguments. */
+static const struct {
+	const char *name;
+	size_t len;
+	enum ev_type type;
+	bool (*parse)(const char *p, const char *e, struct event *ev);
+} known_events[] = {
+#define EVENT(n, t, f) { n, sizeof(n) - 1, t, f }
+	EVENT("mm_page_alloc", EV_PAGE_ALLOC, parse_page),
+	EVENT("mm_page_free", EV_PAGE_FREE, parse_page),
+	EVENT("module_put", EV_MODULE_PUT, parse_put),
+	EVENT("module_load", EV_MODULE_LOAD, parse_modname),
+	EVENT("module_free", EV_MODULE_FREE, parse_modname),
+#undef EVENT
+};
+
 /* The event name and arguments after "TIMESTAMP: ". */
 static bool parse_event(const char *p, const char *e, struct event *ev)
 {
 	const char *colon = memchr(p, ':', (size_t)(e - p));
-	size_t n;
+	size_t n, i;
 
 	if (!colon || colon == p || (colon + 1 < e && colon[1] != ' '))
 		return false;
 	n = (size_t)(colon - p);
-	p = colon + 1;
-	while (p < e && is_space(*p))
-		p++;
-#define IS(lit) (n == sizeof(lit) - 1 && !memcmp(colon - n, lit, n))
-	if (IS("mm_page_alloc")) {
-		ev->type = EV_PAGE_ALLOC;
-		return parse_page(p, e, ev);
+	for (i = 0; i < sizeof(known_events) / sizeof(known_events[0]); i++) {
+		if (known_events[i].len != n || memcmp(p, known_events[i].name, n))
+			continue;
+		for (p = colon + 1; p < e && is_space(*p); p++)
+			;
+		ev->type = known_events[i].type;
+		return known_events[i].parse(p, e, ev);
 	}
-	if (IS("mm_page_free")) {
-		ev->type = EV_PAGE_FREE;
-		return parse_page(p, e, ev);
-	}
-	if (IS("module_load")) {
-		ev->type = EV_MODULE_LOAD;
-		return parse_modname(p, e, ev);
-	}
-	if (IS("module_put")) {
-		ev->type = EV_MODULE_PUT;
-		return parse_put(p, e, ev);
-	}
-	if (IS("module_free")) {
-		ev->type = EV_MODULE_FREE;
-		return parse_modname(p, e, ev);
-	}
-#undef IS
 	ev->type = EV_OTHER;
 	return true;
 }
