@@ -151,10 +151,23 @@ static int mount_tracing(void)
 	return r ? r : -ENOENT;
 }
 
-int tfs_locate(struct tfs *t, const char *dir, bool mount_it)
+/* Sets t->dir to the first known tracing directory; returns false when none is mounted. */
+static bool find_known(struct tfs *t)
 {
 	static const char *const known[] = { SYS_TRACING, SYS_DEBUG "/tracing" };
 	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (is_tracing_dir(known[i])) {
+			snprintf(t->dir, sizeof(t->dir), "%s", known[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
+int tfs_locate(struct tfs *t, const char *dir, bool mount_it)
+{
 	int r;
 
 	if (dir) {
@@ -163,31 +176,20 @@ int tfs_locate(struct tfs *t, const char *dir, bool mount_it)
 			return -ENOENT;
 		}
 		snprintf(t->dir, sizeof(t->dir), "%s", dir);
-		goto found;
-	}
-	for (i = 0; i < 2; i++) {
-		if (is_tracing_dir(known[i])) {
-			snprintf(t->dir, sizeof(t->dir), "%s", known[i]);
-			goto found;
+	} else if (!find_known(t)) {
+		if (!mount_it) {
+			log_err("tracefs is not mounted (neither " SYS_TRACING " nor " SYS_DEBUG
+				"/tracing has instances/): was 'memdebug-ko prepare' run?");
+			return -ENOENT;
+		}
+		r = mount_tracing();
+		if (r < 0)
+			return r;
+		if (!find_known(t)) {
+			log_err("no tracing directory after mounting tracefs and debugfs");
+			return -ENOENT;
 		}
 	}
-	if (!mount_it) {
-		log_err("tracefs is not mounted (neither " SYS_TRACING " nor " SYS_DEBUG
-			"/tracing has instances/): was 'memdebug-ko prepare' run?");
-		return -ENOENT;
-	}
-	r = mount_tracing();
-	if (r < 0)
-		return r;
-	for (i = 0; i < 2; i++) {
-		if (is_tracing_dir(known[i])) {
-			snprintf(t->dir, sizeof(t->dir), "%s", known[i]);
-			goto found;
-		}
-	}
-	log_err("no tracing directory after mounting tracefs and debugfs");
-	return -ENOENT;
-found:
 	t->found = false;
 	tfs_path(t->inst, t->dir, "instances/" INSTANCE_NAME);
 	return 0;
