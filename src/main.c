@@ -277,12 +277,12 @@ static int run_report(struct config *c)
 				 path);
 	}
 	if (c->format == FMT_JSON)
-		out = report_json(&a, c, &src, stdout);
+		out = report_json(&a, &src, stdout);
 	else
 		out = report_text(&a, c, &src);
 	if (out < 0)
 		log_err("cannot write the report: %s", strerror(-out));
-	if (c->json_file && report_json_file(&a, c, &src, c->json_file) < 0)
+	if (c->json_file && report_json_file(&a, &src, c->json_file) < 0)
 		out = -EIO;
 	r = out;
 out:

@@ -297,13 +297,11 @@ static void json_u64_or_null(FILE *f, const char *key, bool known, uint64_t v)
 		fprintf(f, ",\"%s\":null", key);
 }
 
-int report_json(const struct acct *a, const struct config *c, const struct report_src *s,
-		FILE *f)
+int report_json(const struct acct *a, const struct report_src *s, FILE *f)
 {
 	uint64_t tot_pages = 0, tot_net = 0;
 	size_t i;
 
-	(void)c;
 	fprintf(f, "{\"tool\":\"memdebug-ko\",\"version\":\"%s\",\"source\":\"%s\","
 		"\"page_size\":%u,\"events\":%" PRIu64 ",\"lost_events\":%" PRIu64
 		",\"malformed_lines\":%" PRIu64 ",\"complete\":%s",
@@ -350,8 +348,7 @@ int report_json(const struct acct *a, const struct config *c, const struct repor
 	return 0;
 }
 
-int report_json_file(const struct acct *a, const struct config *c,
-		     const struct report_src *s, const char *path)
+int report_json_file(const struct acct *a, const struct report_src *s, const char *path)
 {
 	char tmp[4096];
 	FILE *f;
@@ -367,7 +364,7 @@ int report_json_file(const struct acct *a, const struct config *c,
 		log_err("cannot write %s: %s", tmp, strerror(errno));
 		return r;
 	}
-	r = report_json(a, c, s, f);
+	r = report_json(a, s, f);
 	if (fclose(f) == EOF && !r)
 		r = -errno;
 	if (!r && rename(tmp, path) < 0)

@@ -18,9 +18,7 @@ struct report_src {
 int report_text(const struct acct *a, const struct config *c, const struct report_src *s);
 
 /* The JSON object on @f. Returns 0 or -errno. */
-int report_json(const struct acct *a, const struct config *c, const struct report_src *s,
-		FILE *f);
+int report_json(const struct acct *a, const struct report_src *s, FILE *f);
 
 /* The JSON object written to @path through a temporary file and rename(2). */
-int report_json_file(const struct acct *a, const struct config *c,
-		     const struct report_src *s, const char *path);
+int report_json_file(const struct acct *a, const struct report_src *s, const char *path);
