@@ -77,6 +77,7 @@ static void set_optional(struct tfs *t, const char *file, const char *val, const
 static int enable_events(struct tfs *t, const struct config *c)
 {
 	char filter[FILTER_MAX], bad[PATH_MAX];
+	bool have_filter;
 	size_t i;
 	int r;
 
@@ -92,14 +93,15 @@ static int enable_events(struct tfs *t, const struct config *c)
 			 strerror(-r));
 	/* module_free tells failed inits apart; kernels have had it as long as module_load. */
 	be_event_enable(t, "module", "module_free");
-	r = build_filter(c, filter, sizeof(filter));
+	have_filter = build_filter(c, filter, sizeof(filter)) == 0;
+	if (!have_filter)
+		log_warn("the loader names do not fit a tracefs filter: recording the page events of every task");
 	for (i = 0; i < 2; i++) {
-		if (r == 0) {
-			int fr = be_event_filter(t, "kmem", page_events[i], filter);
-
-			if (fr < 0) {
+		if (have_filter) {
+			r = be_event_filter(t, "kmem", page_events[i], filter);
+			if (r < 0) {
 				log_warn("the kernel refused the filter on kmem:%s (%s): recording the page events of every task",
-					 page_events[i], strerror(-fr));
+					 page_events[i], strerror(-r));
 				be_event_filter(t, "kmem", page_events[i], "0");
 			}
 		}
@@ -108,7 +110,6 @@ static int enable_events(struct tfs *t, const struct config *c)
 			tfs_path(bad, t->inst, "events/kmem/%s", page_events[i]);
 			log_warn("cannot enable %s: %s; pages cannot be measured", bad, strerror(-r));
 		}
-		r = 0;
 	}
 	return 0;
 }
