@@ -23,6 +23,7 @@ MDKO_TIMEOUT=${MEMDEBUG_KO_TIMEOUT:-300}
 MDKO_ROOT_MARKER=MEMDEBUG-KO-ROOT-REACHED
 MDKO_JSON_BEGIN=MEMDEBUG-KO-JSON-BEGIN
 MDKO_JSON_END=MEMDEBUG-KO-JSON-END
+MDKO_UPTIME_MARKER=MEMDEBUG-KO-UPTIME
 
 # Kernel command line of every boot; callers append their own options.
 MDKO_CMDLINE="console=ttyS0 panic=1 oops=panic root=/dev/vda rw rd.shell=0"
@@ -277,6 +278,9 @@ export PATH=/bin
 [ -e /proc/self ] || mount -t proc proc /proc
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys
 [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+# seconds from kernel start to the real root's init: the boot benchmark reads it
+read -r uptime _ < /proc/uptime
+echo "$MDKO_UPTIME_MARKER \$uptime"
 mkdir -p /memdebug-ko
 cat /proc/modules > /memdebug-ko/modules
 for i in /sys/kernel/tracing/instances/*; do
