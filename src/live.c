@@ -34,16 +34,59 @@ static int build_filter(const struct config *c, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size - len ? -E2BIG : 0;
 }
 
-/* Whether the instance already traces module loads (an earlier prepare). */
-static bool instance_active(struct tfs *t)
+/* Whether file @name of buffer directory @dir starts with "1" (on, or an enabled event). */
+static bool is_on(const char *dir, const char *name)
 {
 	char p[PATH_MAX], v[8];
 
-	if (tfs_read(tfs_path(p, t->inst, "tracing_on"), v, sizeof(v)) <= 0 || v[0] != '1')
-		return false;
-	return tfs_read(tfs_path(p, t->inst, "events/module/module_load/enable"), v,
-			sizeof(v)) > 0 &&
-	       v[0] == '1';
+	return tfs_read(tfs_path(p, dir, "%s", name), v, sizeof(v)) > 0 && v[0] == '1';
+}
+
+/* Whether the instance already traces module loads (an earlier prepare). */
+static bool instance_active(struct tfs *t)
+{
+	return is_on(t->inst, "tracing_on") && is_on(t->inst, "events/module/module_load/enable");
+}
+
+/*
+ * Whether the kernel command line (trace_event=module:module_load,module:module_put,
+ * kmem:mm_page_alloc,kmem:mm_page_free) has recorded module loads and page events into
+ * the top-level buffer since the first userspace instruction: then that buffer sees
+ * every load, also those before prepare, and no instance is needed.
+ */
+static bool top_traces_loads(struct tfs *t)
+{
+	return is_on(t->dir, "events/module/module_load/enable") &&
+	       is_on(t->dir, "events/kmem/mm_page_alloc/enable") &&
+	       is_on(t->dir, "events/kmem/mm_page_free/enable");
+}
+
+/* Writes @val to @file of the buffer being read: the instance's, or the top level's. */
+static int buf_write(struct tfs *t, const char *file, const char *val)
+{
+	char p[PATH_MAX];
+
+	if (t->top)
+		return tfs_write(tfs_path(p, t->inst, "%s", file), val);
+	return be_write(t, file, val);
+}
+
+/* MemFree of @proc/meminfo in KiB, or -1. */
+static long long mem_free_kb(const char *proc)
+{
+	char p[PATH_MAX], line[128];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/meminfo", proc);
+	f = fopen(p, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
 }
 
 /* Raises the global saved_cmdlines_size so loader pids keep their names; never lowers it. */
@@ -124,6 +167,12 @@ int live_prepare(const struct config *c)
 	r = tfs_locate(&t, c->tracefs, !c->tracefs);
 	if (r < 0)
 		return r;
+	if (top_traces_loads(&t)) {
+		raise_cmdlines(&t);
+		log_info("the kernel command line traces module loads into the top-level buffer of %s since boot: report reads it, no instance is made",
+			 t.dir);
+		return 0;
+	}
 	r = be_instance_create(&t, &existed);
 	if (r < 0) {
 		log_err("cannot create the trace instance %s: %s", t.inst, strerror(-r));
@@ -294,24 +343,33 @@ int live_collect(struct tfs *t, const struct config *c, struct acct *a,
 		return r;
 	if (stat(t->inst, &st) < 0) {
 		r = -errno;
-		log_err("no trace instance %s: was 'memdebug-ko prepare' run at this boot?",
-			t->inst);
-		return r;
+		if (r != -ENOENT || !top_traces_loads(t)) {
+			log_err("no trace instance %s: was 'memdebug-ko prepare' run at this boot?",
+				t->inst);
+			return r;
+		}
+		/* Boot parameters: the top-level buffer is read, never consumed or cleared. */
+		snprintf(t->inst, sizeof(t->inst), "%s", t->dir);
+		t->top = true;
+		t->was_on = is_on(t->dir, "tracing_on");
+		log_info("reading the top-level buffer of %s (trace_event= on the kernel command line)",
+			 t->dir);
 	}
 	t->found = true;
 	/* Stop first: the buffer must not change while it is read. */
-	r = be_write(t, "tracing_on", "0");
+	r = buf_write(t, "tracing_on", "0");
 	if (r < 0)
 		log_warn("cannot stop tracing in %s: %s", t->inst, strerror(-r));
 	psz = sysconf(_SC_PAGESIZE);
-	*s = (struct report_src){ .live = true, .page_size = psz > 0 ? (unsigned)psz : 4096 };
+	*s = (struct report_src){ .live = true, .top = t->top,
+				  .page_size = psz > 0 ? (unsigned)psz : 4096 };
 	tfs_read_u64(tfs_path(p, t->inst, "buffer_size_kb"), &s->buffer_kb);
 	read_filter(t, c, a);
 	if (stat(tfs_path(p, t->inst, "events/module/module_put"), &st) < 0)
 		a->no_put_events = true;
 	if (c->save_trace)
 		save_trace(t, c->save_trace);
-	r = be_read_events(t, a, c->keep);
+	r = be_read_events(t, a, c->keep || t->top);
 	if (r < 0)
 		return r;
 	/* The per-cpu stats are the ring buffer's own count; the text header may double it. */
@@ -325,19 +383,37 @@ int live_collect(struct tfs *t, const struct config *c, struct acct *a,
 
 int live_finish(struct tfs *t, const struct config *c)
 {
-	int r;
+	long long before, after;
+	int r = 0;
 
 	if (!t->found)
 		return 0;
+	if (t->top) {
+		/* Not ours: its data and size stay, and tracing goes on as it was. */
+		if (t->was_on)
+			r = buf_write(t, "tracing_on", "1");
+		if (r < 0)
+			log_warn("cannot turn tracing back on in %s: %s", t->inst, strerror(-r));
+		log_info("the top-level buffer stays allocated as the kernel command line asked; write 0 to %s/buffer_size_kb to free it",
+			 t->dir);
+		return r;
+	}
 	if (c->keep) {
 		r = be_write(t, "tracing_on", "1");
 		if (r < 0)
 			log_warn("cannot turn tracing back on in %s: %s", t->inst, strerror(-r));
 		return r;
 	}
+	before = mem_free_kb(c->proc);
 	r = be_instance_destroy(t);
-	if (r < 0)
+	if (r < 0) {
 		log_warn("cannot remove %s: %s; its buffer stays allocated", t->inst,
 			 strerror(-r));
-	return r;
+		return r;
+	}
+	after = mem_free_kb(c->proc);
+	if (before >= 0 && after >= 0)
+		log_info("removed %s: MemFree %lld KiB before, %lld KiB after (%+lld KiB)",
+			 t->inst, before, after, after - before);
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -253,8 +254,10 @@ static int run_report(struct config *c)
 	struct acct a;
 	struct tfs t = { .found = false };
 	char path[PATH_MAX];
+	struct timespec t0, t1;
 	int r, out;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	acct_init(&a, c->loaders);
 	if (c->input) {
 		int fd = open_input(c->input);
@@ -286,8 +289,12 @@ static int run_report(struct config *c)
 		out = -EIO;
 	r = out;
 out:
-	if (!c->input)
+	if (!c->input) {
 		live_finish(&t, c);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_info("report took %.1f ms",
+			 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	}
 	acct_free(&a);
 	return r < 0 ? EXIT_FAILURE : 0;
 }

@@ -226,7 +226,9 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 	widen(wd, &total);
 
 	emit(&em, "module memory while loading, in %u KiB pages, %s", s->page_size / 1024,
-	     s->live ? "traced at this boot" : "from a saved trace");
+	     !s->live ? "from a saved trace" :
+	     s->top	? "traced since boot (top-level buffer)" :
+			  "traced at this boot");
 	emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
 	     " malformed lines skipped: %s", a->events, a->lost, a->malformed,
 	     complete ? "complete" : "INCOMPLETE");
@@ -239,7 +241,10 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 	if (!a->nwin)
 		emit(&em, "no module was loaded while tracing");
 	if (a->lost) {
-		if (s->buffer_kb)
+		if (s->top)
+			emit(&em, "INCOMPLETE: the top-level buffer lost %" PRIu64 " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64 " KiB per CPU",
+			     a->lost, s->buffer_kb);
+		else if (s->buffer_kb)
 			emit(&em, "INCOMPLETE: the ring buffer dropped %" PRIu64 " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64 " KiB per CPU",
 			     a->lost, s->buffer_kb);
 		else
@@ -307,6 +312,8 @@ int report_json(const struct acct *a, const struct report_src *s, FILE *f)
 		",\"malformed_lines\":%" PRIu64 ",\"complete\":%s",
 		MEMDEBUG_KO_VERSION, s->live ? "live" : "file", s->page_size, a->events, a->lost,
 		a->malformed, !a->lost && !a->malformed ? "true" : "false");
+	if (s->live)
+		fprintf(f, ",\"buffer\":\"%s\"", s->top ? "top-level" : "instance");
 	if (s->buffer_kb)
 		fprintf(f, ",\"buffer_kb\":%" PRIu64, s->buffer_kb);
 	fputs(",\"modules\":[", f);

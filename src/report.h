@@ -10,6 +10,7 @@
 /* What the report says about where its events came from. */
 struct report_src {
 	bool live;
+	bool top;	    /* live: read from the top-level buffer (trace_event= at boot) */
 	uint64_t buffer_kb; /* live: the instance's per-CPU buffer, 0 when unknown */
 	unsigned page_size;
 };

@@ -191,6 +191,7 @@ int tfs_locate(struct tfs *t, const char *dir, bool mount_it)
 		}
 	}
 	t->found = false;
+	t->top = false;
 	tfs_path(t->inst, t->dir, "instances/" INSTANCE_NAME);
 	return 0;
 }

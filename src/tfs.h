@@ -13,6 +13,8 @@ struct tfs {
 	char dir[PATH_MAX];  /* the tracing directory: /sys/kernel/tracing or a test tree */
 	char inst[PATH_MAX]; /* dir/instances/memdebug-ko */
 	bool found;	     /* report: the instance exists, so it must be cleaned up */
+	bool top;	     /* report: inst is dir, the top-level buffer of boot parameters */
+	bool was_on;	     /* top: tracing_on before report stopped it */
 };
 
 /*

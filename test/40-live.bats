@@ -184,3 +184,79 @@ live_fixture() {
 	assert_json '.modules[] | select(.name=="virtio_blk") | .status' loaded
 	[[ "$stderr" == *"cannot read $BATS_TEST_TMPDIR/none/modules"* ]]
 }
+
+# Boot-parameter mode: trace_event= put the events into the top-level buffer.
+top_fixture() {
+	local ev cpu
+	for ev in module/module_load module/module_put kmem/mm_page_alloc kmem/mm_page_free; do
+		echo 1 >"$T/events/$ev/enable"
+		echo none >"$T/events/$ev/filter"
+	done
+	echo 1 >"$T/tracing_on"
+	echo 16384 >"$T/buffer_size_kb"
+	for cpu in 0 1; do
+		mkdir -p "$T/per_cpu/cpu$cpu"
+		printf 'entries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\ndropped events: 0\nread events: 0\n' \
+			>"$T/per_cpu/cpu$cpu/stats"
+	done
+	cp "$FIXTURES/mixed.trace" "$T/trace"
+	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$P/meminfo"
+}
+
+@test "prepare: with trace_event= at boot it uses the top-level buffer and makes no instance" {
+	top_fixture
+	rm -rf "$I"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	[[ "$stderr" == *"traces module loads into the top-level buffer of $T since boot"* ]]
+	[[ ! -e "$I" ]] || fail "prepare made $I"
+	assert_equal "$(cat "$T/saved_cmdlines_size")" 4096
+	assert_equal "$(cat "$T/buffer_size_kb")" 16384
+}
+
+@test "prepare: a top level without page events is not enough, an instance is made" {
+	top_fixture
+	echo 0 >"$T/events/kmem/mm_page_free/enable"
+	echo 0 >"$I/tracing_on"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	[[ "$stderr" == *"tracing module loads in $I"* ]]
+}
+
+@test "report: with trace_event= at boot it reads the top level, leaves its data and tracing on" {
+	top_fixture
+	rm -rf "$I"
+	before=$(sha256sum <"$T/trace")
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P" --format json
+	assert_json '.source' live
+	assert_json '.buffer' top-level
+	assert_json '.buffer_kb' 16384
+	assert_json '.modules[] | select(.name=="ext4") | .pages' 16
+	# an unfiltered buffer measures every loader
+	assert_json '.modules[] | select(.name=="custom") | .filtered' false
+	assert_equal "$(sha256sum <"$T/trace")" "$before"
+	assert_equal "$(cat "$T/tracing_on")" 1
+	assert_equal "$(cat "$T/buffer_size_kb")" 16384
+	[[ "$stderr" == *"reading the top-level buffer of $T"* ]]
+	[[ "$stderr" == *"write 0 to $T/buffer_size_kb to free it"* ]]
+	[[ "$stderr" == *"report took "*" ms"* ]]
+}
+
+@test "report: a top level that was stopped stays stopped; overwritten events make it incomplete" {
+	top_fixture
+	rm -rf "$I"
+	echo 0 >"$T/tracing_on"
+	sed -i 's/^overrun: 0$/overrun: 5/' "$T/per_cpu/cpu0/stats"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
+	assert_line --index 0 --partial 'traced since boot (top-level buffer)'
+	assert_output --partial 'the top-level buffer lost 5 events'
+	assert_output --partial 'raise trace_buf_size= on the kernel command line, now 16384 KiB per CPU'
+	assert_equal "$(cat "$T/tracing_on")" 0
+}
+
+@test "report: says how much MemFree the removed instance gave back" {
+	live_fixture
+	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$P/meminfo"
+	# an empty instance can be removed from a test tree (tracefs removes a full one)
+	rm -rf "$I" && mkdir "$I"
+	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
+	[[ "$stderr" == *"removed $I: MemFree 100000 KiB before, 100000 KiB after (+0 KiB)"* ]]
+}
