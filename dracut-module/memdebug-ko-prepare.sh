@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# dracut hook cmdline 00: with rd.memdebug>=4, start tracing module loads before udev
-# loads any module. Options:
+# With rd.memdebug>=4, start tracing module loads before udev loads any module: dracut
+# hook cmdline 00 in a shell initrd, memdebug-ko-prepare.service in a systemd initrd.
+# Options:
 #   rd.memdebug_ko.buffer_kb=N   trace buffer per CPU, in KiB
 #   rd.memdebug_ko.loaders=a,b   process names that load modules
-# Sourced by dracut: never exits, never fails the boot; failures become kmsg warnings.
+# Sourced by dracut or run by the unit: never exits non-zero, never fails the boot;
+# failures become kmsg warnings.
 
 # shellcheck source=/dev/null
 type getargnum > /dev/null 2>&1 || . /lib/dracut-lib.sh

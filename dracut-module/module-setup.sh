@@ -41,7 +41,15 @@ install() {
 	_bin=$(memdebug_ko_binary) || return 1
 	inst "$_bin" /usr/bin/memdebug-ko
 	inst_multiple mkdir
-	# shellcheck disable=SC2154 # moddir is set by dracut
-	inst_hook cmdline 00 "$moddir/memdebug-ko-prepare.sh"
+	# shellcheck disable=SC2154 # moddir, initdir and systemdsystemunitdir are set by dracut
+	if dracut_module_included "systemd"; then
+		# prepare must run before systemd-modules-load and udevd: a unit, not a hook
+		inst_script "$moddir/memdebug-ko-prepare.sh" /usr/lib/memdebug-ko/prepare.sh
+		inst_simple "$moddir/memdebug-ko-prepare.service" \
+			"$systemdsystemunitdir/memdebug-ko-prepare.service"
+		$SYSTEMCTL -q --root "$initdir" add-wants sysinit.target memdebug-ko-prepare.service
+	else
+		inst_hook cmdline 00 "$moddir/memdebug-ko-prepare.sh"
+	fi
 	inst_hook pre-pivot 99 "$moddir/memdebug-ko-report.sh"
 }
