@@ -31,7 +31,7 @@ MDKO_CMDLINE+=" rd.emergency=poweroff rd.timeout=60 rd.memdebug=4"
 
 # dracut modules of the lean initramfs, and the ones that make it a systemd initrd.
 MDKO_DRACUT_MODULES="bash base fs-lib rootfs-block udev-rules kernel-modules memdebug-ko"
-MDKO_DRACUT_SYSTEMD="systemd systemd-initrd dracut-systemd"
+MDKO_DRACUT_SYSTEMD="systemd systemd-initrd systemd-modules-load dracut-systemd"
 
 # ---------------------------------------------------------------------------------------
 # messages
