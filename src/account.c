@@ -327,10 +327,17 @@ int acct_apply_proc_modules(struct acct *a, const char *path)
 		return ret;
 	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[MODNAME_MAX + 1];
+		/* "name size refcount users state address" */
+		char *sp = strchr(line, ' '), *end;
 		uint64_t size;
 
-		if (sscanf(line, "%55s %" SCNu64, name, &size) != 2)
+		if (!sp || sp == line || (size_t)(sp - line) > MODNAME_MAX || sp[1] < '0' ||
+		    sp[1] > '9')
+			continue;
+		*sp = '\0';
+		errno = 0;
+		size = strtoull(sp + 1, &end, 10);
+		if (errno || (*end != ' ' && *end != '\0'))
 			continue;
 		if (npm == cap) {
 			cap = cap ? cap * 2 : 128;
@@ -341,7 +348,7 @@ int acct_apply_proc_modules(struct acct *a, const char *path)
 			}
 			pm = n;
 		}
-		snprintf(pm[npm].name, sizeof(pm[npm].name), "%s", name);
+		snprintf(pm[npm].name, sizeof(pm[npm].name), "%s", line);
 		pm[npm].size = size;
 		pm[npm].seen = false;
 		npm++;

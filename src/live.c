@@ -82,9 +82,12 @@ static long long mem_free_kb(const char *proc)
 	f = fopen(p, "re");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %lld kB", &kb) == 1)
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "MemFree:", 8)) {
+			kb = strtoll(line + 8, NULL, 10);
 			break;
+		}
+	}
 	fclose(f);
 	return kb;
 }
@@ -284,11 +287,10 @@ static int read_lost(struct tfs *t, uint64_t *lost)
 			continue;
 		found++;
 		for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			uint64_t n;
-
-			if (sscanf(l, "overrun: %" SCNu64, &n) == 1 ||
-			    sscanf(l, "dropped events: %" SCNu64, &n) == 1)
-				*lost += n;
+			if (!strncmp(l, "overrun: ", 9))
+				*lost += strtoull(l + 9, NULL, 10);
+			else if (!strncmp(l, "dropped events: ", 16))
+				*lost += strtoull(l + 16, NULL, 10);
 		}
 	}
 	closedir(dir);

@@ -255,6 +255,7 @@ static int run_report(struct config *c)
 	struct tfs t = { .found = false };
 	char path[PATH_MAX];
 	struct timespec t0, t1;
+	char ms[32];
 	int r, out;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -292,8 +293,11 @@ out:
 	if (!c->input) {
 		live_finish(&t, c);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		log_info("report took %.1f ms",
-			 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		log_info("report took %s ms",
+			 ms_str(ms, sizeof(ms),
+				(uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+					(uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec,
+				1));
 	}
 	acct_free(&a);
 	return r < 0 ? EXIT_FAILURE : 0;

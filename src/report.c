@@ -128,6 +128,20 @@ struct row {
 enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_IMG, COL_MS, COL_STATUS, NCOLS };
 
 /* Fills @r for window @w; measured windows add to the totals. */
+char *ms_str(char *buf, size_t size, uint64_t ns, unsigned decimals)
+{
+	uint64_t unit = 1000000, scale = 1;
+	unsigned i;
+
+	for (i = 0; i < decimals; i++) {
+		unit /= 10;
+		scale *= 10;
+	}
+	ns = (ns + unit / 2) / unit;
+	snprintf(buf, size, "%" PRIu64 ".%0*" PRIu64, ns / scale, (int)decimals, ns % scale);
+	return buf;
+}
+
 static void fill_row(struct row *r, const struct window *w, uint64_t kib)
 {
 	char comm[COMM_MAX + 1];
@@ -151,8 +165,7 @@ static void fill_row(struct row *r, const struct window *w, uint64_t kib)
 	if (!init_known(w))
 		strcpy(r->cell[COL_MS], "-");
 	else
-		snprintf(r->cell[COL_MS], sizeof(r->cell[COL_MS]), "%.1f",
-			 (double)(w->ts_end - w->ts_load) / 1e6);
+		ms_str(r->cell[COL_MS], sizeof(r->cell[COL_MS]), w->ts_end - w->ts_load, 1);
 	snprintf(r->cell[COL_STATUS], sizeof(r->cell[COL_STATUS]), "%s",
 		 status_name[w->status]);
 	if (w->pid < 0)
@@ -304,6 +317,7 @@ static void json_u64_or_null(FILE *f, const char *key, bool known, uint64_t v)
 
 int report_json(const struct acct *a, const struct report_src *s, FILE *f)
 {
+	char ms[32];
 	uint64_t tot_pages = 0, tot_net = 0;
 	size_t i;
 
@@ -336,9 +350,10 @@ int report_json(const struct acct *a, const struct report_src *s, FILE *f)
 		json_u64_or_null(f, "frees", t, w->frees);
 		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);
 		json_u64_or_null(f, "image_bytes", w->image_bytes, w->image_bytes);
-		if (init_known(w))
-			fprintf(f, ",\"init_ms\":%.3f", (double)(w->ts_end - w->ts_load) / 1e6);
-		else
+		if (init_known(w)) {
+			ms_str(ms, sizeof(ms), w->ts_end - w->ts_load, 3);
+			fprintf(f, ",\"init_ms\":%s", ms);
+		} else
 			fputs(",\"init_ms\":null", f);
 		fprintf(f, ",\"status\":\"%s\",\"filtered\":%s,\"closed_by\":\"%s\"}",
 			status_name[w->status], w->filtered ? "true" : "false",

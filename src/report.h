@@ -23,3 +23,9 @@ int report_json(const struct acct *a, const struct report_src *s, FILE *f);
 
 /* The JSON object written to @path through a temporary file and rename(2). */
 int report_json_file(const struct acct *a, const struct report_src *s, const char *path);
+
+/*
+ * Formats @ns as milliseconds with @decimals (1 to 6) digits after the point, rounded half
+ * up, in integers: the musl build then needs no floating-point printf. Returns @buf.
+ */
+char *ms_str(char *buf, size_t size, uint64_t ns, unsigned decimals);
