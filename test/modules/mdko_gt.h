@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared by the ground-truth modules. Each module lists the orders of its page blocks as
+ * an X-macro, LIST(X) = X(order) X(order) ..., so one list gives the array of orders
+ * (GT_ORDER), the page count (GT_PAGES) and the block count (GT_BLOCKS) at compile time.
+ * A module states its expected figures as literal numbers, checks them against its lists
+ * with static_assert, and carries them in the .ko as modinfo field mdko_expect, which
+ * test/modules/build copies into OUTDIR/expected.
+ */
+#ifndef MDKO_GT_H
+#define MDKO_GT_H
+
+#include <linux/build_bug.h>
+#include <linux/gfp.h>
+#include <linux/module.h>
+#include <linux/stringify.h>
+
+/* Exported by mdko_gt_keep: that module, for mdko_gt_ref to take a reference on. */
+struct module *mdko_gt_keep_owner(void);
+
+#define GT_ORDER(order)	 (order),
+#define GT_PAGES(order)	 +(1u << (order))
+#define GT_BLOCKS(order) +1u
+
+/* Pages and blocks of an order list LIST, as integer constant expressions. */
+#define GT_SUM_PAGES(LIST)  (0 LIST(GT_PAGES))
+#define GT_SUM_BLOCKS(LIST) (0 LIST(GT_BLOCKS))
+
+/* What the report must show for this module: "pages=N net=N status=loaded|failed". */
+#define GT_EXPECT(pages, net, status)                                                    \
+	MODULE_INFO(mdko_expect, GT_EXPECT_STR(pages, net, status))
+#define GT_EXPECT_STR(pages, net, status)                                                \
+	"pages=" __stringify(pages) " net=" __stringify(net) " status=" status
+
+/* Allocates block i with alloc_pages(GFP_KERNEL, order[i]); all or nothing: -ENOMEM. */
+static inline int gt_alloc_blocks(struct page **page, const unsigned int *order,
+				  unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		page[i] = alloc_pages(GFP_KERNEL, order[i]);
+		if (!page[i])
+			goto out_free;
+	}
+	return 0;
+
+out_free:
+	while (i--) {
+		__free_pages(page[i], order[i]);
+		page[i] = NULL;
+	}
+	return -ENOMEM;
+}
+
+/* Frees the blocks gt_alloc_blocks() gave; blocks already freed (NULL) are skipped. */
+static inline void gt_free_blocks(struct page **page, const unsigned int *order,
+				  unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (page[i])
+			__free_pages(page[i], order[i]);
+		page[i] = NULL;
+	}
+}
+
+#endif /* MDKO_GT_H */
