@@ -110,10 +110,13 @@ static void module_put(struct acct *a, const struct event *ev)
 {
 	struct window *w = open_window_of(a, ev->pid);
 
+	/* Unrelated puts fire all the time: the first named one shows kallsyms works. */
+	if (ev->put_site == PUT_SITE_INIT || ev->put_site == PUT_SITE_OTHER)
+		a->named_sites = true;
 	if (!w || !same_name(w, ev))
 		return;
 	/* init took and dropped a reference on its own module: not the end of init. */
-	if (ev->put_site == PUT_SITE_OTHER) {
+	if (ev->put_site == PUT_SITE_OTHER || (ev->put_site == PUT_SITE_RAW && a->named_sites)) {
 		a->unclosed_puts++;
 		return;
 	}

@@ -53,6 +53,7 @@ struct acct {
 	uint64_t lost;		   /* events the ring buffer dropped or overwrote */
 	uint64_t malformed;	   /* lines that looked like events but could not be parsed */
 	uint64_t unclosed_puts;	   /* module_put by a loader that did not close its window */
+	bool named_sites;	   /* a put named its call site: raw addresses are not init's */
 	bool no_put_events;	   /* hint from the live source: module_put is not available */
 };
 

@@ -28,7 +28,13 @@ enum ev_type {
 enum put_site {
 	PUT_SITE_INIT,	  /* call_site=do_init_module */
 	PUT_SITE_OTHER,	  /* another function: a module_get/module_put pair inside init */
-	PUT_SITE_UNKNOWN, /* no symbol (raw address or missing): treated as the init put */
+	/*
+	 * A raw address: code without a symbol. A kernel with kallsyms names
+	 * do_init_module, so this is freed __init code of the module itself, unless
+	 * the kernel names no call site at all (no CONFIG_KALLSYMS).
+	 */
+	PUT_SITE_RAW,
+	PUT_SITE_UNKNOWN, /* no call site: treated as the init put */
 };
 
 /* One event. Strings point into the source's buffer and live until the next event. */

@@ -158,8 +158,9 @@ static bool parse_put(const char *p, const char *e, struct event *ev)
 	if (n >= 14 && !memcmp(site, "do_init_module", 14) &&
 	    (n == 14 || site[14] == '+' || site[14] == '.'))
 		ev->put_site = PUT_SITE_INIT;
-	else if (n && !(site[0] == '0' && n > 1 && (site[1] == 'x' || site[1] == 'X')) &&
-		 !is_digit(site[0]))
+	else if (n > 1 && site[0] == '0' && (site[1] == 'x' || site[1] == 'X'))
+		ev->put_site = PUT_SITE_RAW;
+	else if (n && !is_digit(site[0]))
 		ev->put_site = PUT_SITE_OTHER;
 	return true;
 }

@@ -66,6 +66,31 @@ pfree() { ev "$1" "$2" "$3" "mm_page_free: page=00000000deadbeef pfn=$4 order=$5
 	assert_json '.modules[0].closed_by' module_put
 }
 
+@test "accounting: a put from the module's freed __init code (a raw address) does not close it" {
+	report_stdin_json < <(
+		# an unrelated put names its call site: this kernel has kallsyms
+		put systemd-udevd 90 0.9 virtio blk_release_queue+0x1c/0x40
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.1 alpha 0xffffffffc04a1234
+		alloc modprobe 100 1.2 0x1000 1
+		put modprobe 100 1.3 alpha do_init_module+0x5a/0x220
+	)
+	assert_json '.modules[0].pages' 2
+	assert_json '.modules[0].closed_by' module_put
+	assert_json '.modules[0].init_ms' 300
+}
+
+@test "accounting: without kallsyms every call site is an address, and the init put closes" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.2 alpha 0xffffffff8112a0b0
+		alloc modprobe 100 1.3 0x2000 1
+	)
+	assert_json '.modules[0].pages' 1
+	assert_json '.modules[0].closed_by' module_put
+}
+
 @test "accounting: interleaved windows of parallel loaders are attributed by pid" {
 	report_stdin_json < <(
 		load_ '(udev-worker)' 287 1.00 virtio_blk
