@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: the input is a saved ftrace text trace, and it goes down the path of
+ * `memdebug-ko report --input FILE`: text_read() from a file descriptor into the
+ * accounting, acct_finish(), then both reports, the JSON object and the text table,
+ * written to /dev/null, and acct_free(). Nothing in src/ knows about the fuzzer.
+ *
+ * Build and run it with test/fuzz/run; meson -Dfuzz=true builds it with clang.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "config.h"
+#include "log.h"
+#include "report.h"
+#include "text.h"
+
+/* The entry points libFuzzer calls. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Linked with -Wl,--wrap=read: text_read()'s read(2) calls come here first. */
+ssize_t __real_read(int fd, void *buf, size_t count);
+ssize_t __wrap_read(int fd, void *buf, size_t count);
+
+/* The default loaders of src/main.c; keep both lists the same. */
+static const char *const loaders[] = {
+	"modprobe", "insmod", "kmod", "systemd-udevd", "(udev-worker)", "systemd-modules", NULL,
+};
+
+static int input_fd = -1; /* the memfd that holds the current input */
+static size_t read_max;	  /* 0, or the most one read of @input_fd returns */
+static FILE *devnull;
+
+/*
+ * A pipe or a slow file hands text_read() a trace in pieces that end anywhere in a
+ * line; reads of the memfd would return it whole. So reads of the input are cut to
+ * @read_max bytes, and lines that span two reads are exercised too.
+ */
+ssize_t __wrap_read(int fd, void *buf, size_t count)
+{
+	if (fd == input_fd && read_max && count > read_max)
+		count = read_max;
+	return __real_read(fd, buf, count);
+}
+
+/*
+ * FNV-1a of the size and the first and last 32 bytes: the same input always chooses the
+ * same read size, sort key and page size. Hashing all of it would cost more than parsing.
+ */
+static uint32_t hash(const uint8_t *data, size_t size)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)size;
+	size_t i;
+
+	for (i = 0; i < size && i < 32; i++)
+		h = (h ^ data[i]) * 16777619u;
+	for (i = size > 64 ? size - 32 : 32; i < size; i++)
+		h = (h ^ data[i]) * 16777619u;
+	return h;
+}
+
+/* Once per process: the memfd, /dev/null as stdout for report_text(), quiet logging. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	int fd;
+
+	(void)argc;
+	(void)argv;
+	input_fd = memfd_create("fuzz-trace", MFD_CLOEXEC);
+	devnull = fopen("/dev/null", "we");
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (input_fd < 0 || !devnull || fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		perror("fuzz-report: setting up");
+		exit(EXIT_FAILURE);
+	}
+	close(fd);
+	log_set_quiet(true);
+	return 0;
+}
+
+/* Copies the input into the memfd and rewinds it; returns 0 or -errno. */
+static int load_input(const uint8_t *data, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t w = pwrite(input_fd, data + done, size - done, (off_t)done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		done += (size_t)w;
+	}
+	/* Truncating after the write keeps the pages that both inputs use. */
+	if (ftruncate(input_fd, (off_t)size) < 0 || lseek(input_fd, 0, SEEK_SET) < 0)
+		return -errno;
+	return 0;
+}
+
+/* One input: the same calls as run_report() in src/main.c for --input FILE. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const size_t read_sizes[] = { 0, 0, 1, 7, 61, 509, 4096, 65536 };
+	static const unsigned page_sizes[] = { 1024, 4096, 16384, 65536 };
+	uint32_t h = hash(data, size);
+	struct config c = {
+		.proc = "/proc",
+		.page_size = page_sizes[(h >> 8) % 4],
+		.sort = (enum sort_key)((h >> 16) % 3),
+	};
+	struct report_src src = { .page_size = c.page_size };
+	struct acct a;
+	int r;
+
+	r = load_input(data, size);
+	if (r < 0) {
+		fprintf(stderr, "fuzz-report: cannot copy the input into the memfd: %s\n",
+			strerror(-r));
+		abort();
+	}
+	/* At most 64 reads or so: read(2) calls would cost more than the parsing. */
+	read_max = read_sizes[h % 8];
+	if (read_max && read_max < size / 64)
+		read_max = size / 64;
+	acct_init(&a, loaders);
+	/* Only a failed read(2) or malloc() fails these, and neither may fail here. */
+	if (text_read(input_fd, "fuzz input", &a) < 0)
+		abort();
+	acct_finish(&a);
+	if (report_json(&a, &src, devnull) < 0 || report_text(&a, &c, &src) < 0)
+		abort();
+	acct_free(&a);
+	return 0;
+}
