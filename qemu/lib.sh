@@ -243,9 +243,11 @@ mdko_dracut_base() {
 }
 
 # Build initramfs OUT for FLAVOUR (shell or systemd) with memdebug-ko binary BINARY, for
-# the kernel found by mdko_kernel, with mdko_dracut_base's dracut. The log goes to OUT.log.
+# the kernel found by mdko_kernel, with mdko_dracut_base's dracut; further arguments go to
+# dracut. The log goes to OUT.log.
 mdko_initramfs() {
 	local _out=$1 _flavour=$2 _binary=$3 _base=$MDKO_DRACUT_BASE _args
+	shift 3
 
 	# dracut's "lz4" means lz4 -l -9, seconds slower than the default level; the kernel
 	# unpacks only the legacy format (-l). A compressed image fits into 512M of RAM.
@@ -261,7 +263,7 @@ mdko_initramfs() {
 		;;
 	esac
 	mdko_quiet "$_out.log" env dracutbasedir="$_base" MEMDEBUG_KO_BINARY="$_binary" \
-		dracut "${_args[@]}" "$_out" "$MDKO_KVER"
+		dracut "${_args[@]}" "$@" "$_out" "$MDKO_KVER"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -369,14 +371,15 @@ mdko_rootfs_get() {
 
 # Boot the kernel found by mdko_kernel with INITRD and root disk image ROOT under QEMU
 # TCG, serial console to LOG; extra arguments are appended to the kernel command line.
-# Fails when QEMU fails or the guest does not power off in time.
+# MDKO_MEM sets the guest's RAM (default 512M). Fails when QEMU fails or the guest does
+# not power off in time.
 mdko_boot() {
 	local _initrd=$1 _root=$2 _log=$3 _cmd _rc=0
 	shift 3
 
 	_cmd=(timeout --kill-after=10 "$MDKO_TIMEOUT"
 		qemu-system-x86_64 -nodefaults -display none -no-reboot
-		-accel tcg -smp 2 -m 512M
+		-accel tcg -smp 2 -m "${MDKO_MEM:-512M}"
 		-serial "file:$_log"
 		-drive "file=$_root,if=virtio,format=raw"
 		-kernel "$MDKO_VMLINUZ" -initrd "$_initrd"
