@@ -32,14 +32,19 @@ struct module *mdko_gt_keep_owner(void);
 #define GT_EXPECT_STR(pages, net, status)                                                \
 	"pages=" __stringify(pages) " net=" __stringify(net) " status=" status
 
-/* Allocates block i with alloc_pages(GFP_KERNEL, order[i]); all or nothing: -ENOMEM. */
+/*
+ * Allocates block i with alloc_pages(GFP_KERNEL_ACCOUNT, order[i]); all or nothing:
+ * -ENOMEM. The trace prints these flags as gfp_flags=GFP_KERNEL_ACCOUNT, which the
+ * kernel's own page allocations inside a load window (a slab refill for do_init_module's
+ * kmalloc, the uevent buffer) do not use: the boot test tells the two apart by them.
+ */
 static inline int gt_alloc_blocks(struct page **page, const unsigned int *order,
 				  unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		page[i] = alloc_pages(GFP_KERNEL, order[i]);
+		page[i] = alloc_pages(GFP_KERNEL_ACCOUNT, order[i]);
 		if (!page[i])
 			goto out_free;
 	}
