@@ -162,6 +162,7 @@ static int enable_events(struct tfs *t, const struct config *c)
 
 int live_prepare(const struct config *c)
 {
+	long long before, after;
 	struct tfs t;
 	char v[32];
 	bool existed;
@@ -176,6 +177,7 @@ int live_prepare(const struct config *c)
 			 t.dir);
 		return 0;
 	}
+	before = mem_free_kb(c->proc);
 	r = be_instance_create(&t, &existed);
 	if (r < 0) {
 		log_err("cannot create the trace instance %s: %s", t.inst, strerror(-r));
@@ -202,6 +204,11 @@ int live_prepare(const struct config *c)
 		goto out_destroy;
 	}
 	log_info("tracing module loads in %s (%s KiB per CPU)", t.inst, v);
+	after = mem_free_kb(c->proc);
+	/* The buffer, and on kernels before 6.6 a dentry and inode per event file. */
+	if (!existed && before >= 0 && after >= 0)
+		log_info("the instance took %lld KiB of MemFree (%lld KiB before, %lld KiB after)",
+			 before - after, before, after);
 	return 0;
 out_destroy:
 	if (!existed)
