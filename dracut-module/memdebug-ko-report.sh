@@ -15,34 +15,40 @@ type getargnum > /dev/null 2>&1 || . /lib/dracut-lib.sh
 
 # Warn on the console and in the journal, even from a systemd initrd service.
 _mdko_warn() {
-	echo "<28>memdebug-ko: $*" 2> /dev/null > /dev/kmsg || warn "memdebug-ko: $*"
+	echo "<28>memdebug-ko: warning: $*" 2> /dev/null > /dev/kmsg || warn "memdebug-ko: $*"
 }
 
-# Run "memdebug-ko report" on the trace instance that the cmdline hook prepared.
+# Run "memdebug-ko report" on the trace instance that the cmdline hook prepared. Its own
+# errors come first; the warning here says the boot goes on without what failed.
 _mdko_report() {
 	set -- report --kmsg
-
-	if mkdir -p /run/initramfs 2> /dev/null; then
-		set -- "$@" --json-file /run/initramfs/memdebug-ko.json
-		if getargbool 0 rd.memdebug_ko.trace; then
-			set -- "$@" --save-trace /run/initramfs/memdebug-ko.trace
-		fi
-	else
-		_mdko_warn "cannot create /run/initramfs, the JSON report is not saved"
-	fi
-	if getargbool 0 rd.memdebug_ko.keep; then
-		set -- "$@" --keep
-	fi
 
 	if [ ! -x /usr/bin/memdebug-ko ]; then
 		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"
 		return 0
 	fi
-	/usr/bin/memdebug-ko "$@" || _mdko_warn "report failed (exit status $?)"
+	# a read-only /run: the report still goes to the console
+	if mkdir -p /run/initramfs 2> /dev/null && [ -w /run/initramfs ]; then
+		set -- "$@" --json-file /run/initramfs/memdebug-ko.json
+		if getargbool 0 rd.memdebug_ko.trace; then
+			set -- "$@" --save-trace /run/initramfs/memdebug-ko.trace
+		fi
+	else
+		_mdko_warn "cannot create a file in /run/initramfs: the JSON report is not saved"
+	fi
+	if getargbool 0 rd.memdebug_ko.keep; then
+		set -- "$@" --keep
+	fi
+
+	/usr/bin/memdebug-ko "$@" ||
+		_mdko_warn "report failed (exit status $?): see the memdebug-ko errors before this line"
 	return 0
 }
 
-if [ "$(getargnum 0 0 5 rd.memdebug)" -ge 4 ]; then
-	_mdko_report
-fi
+_mdko_level=$(getargnum 0 0 5 rd.memdebug)
+# dash's getargnum prints nothing for rd.memdebug=08 (not an octal number)
+case $_mdko_level in
+[4-5]) _mdko_report ;;
+esac
 unset -f _mdko_warn _mdko_report
+unset -v _mdko_level

@@ -1,0 +1,539 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2016 # shell code for the namespace and the initramfs is single-quoted
+# Never break the boot: the dracut hooks, unmodified, with the binary under test and the
+# host's dracut-lib.sh, in a small initramfs-like root for each fault. The root is run as
+# root of a user and mount namespace (chroot, no mount of the real tracefs possible):
+# /sys/kernel/tracing is a fake tree, /proc/cmdline a file, /dev/kmsg a FIFO read into
+# $kmsg. Every case checks that the hooks return to the shell that sourced them, say what
+# went wrong in the kernel log and what the report could still do.
+# A fault only a real kernel shows (a ring buffer that overflows) is in test/boot/fault-test.
+
+load helpers
+
+DRACUT_BASE=/usr/lib/dracut
+INST=/sys/kernel/tracing/instances/memdebug-ko
+
+# What dracut does in a shell initrd: its init sources dracut-lib.sh, then the hooks.
+SHELL_BOOT='. /lib/dracut-lib.sh
+. /lib/dracut/hooks/cmdline/00-memdebug-ko-prepare.sh; echo "cmdline hook: $?"
+. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
+echo "switching root"'
+
+# In a systemd initrd a unit runs the prepare script, dracut-pre-pivot.service the hook.
+SYSTEMD_BOOT='DRACUT_SYSTEMD=1 /bin/sh /usr/lib/memdebug-ko/prepare.sh; echo "prepare unit: $?"
+export DRACUT_SYSTEMD=1
+. /lib/dracut-lib.sh
+. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
+echo "switching root"'
+
+# Copies executable $1 to $3 inside root $2, with the shared libraries it needs.
+copy_with_libs() {
+	local lib
+
+	mkdir -p "$2/${3%/*}" && cp -L "$1" "$2/$3" || return
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+		[[ -e $2/$lib ]] && continue
+		mkdir -p "$2/${lib%/*}" && cp -L "$lib" "$2/$lib" || return
+	done
+}
+
+# The initramfs-like root every test starts from: a shell, mkdir and ln for the hooks
+# and dracut-lib.sh, dracut's getarg helpers, the hooks where dracut installs them and
+# the binary under test.
+setup_file() {
+	local r=$BATS_FILE_TMPDIR/root base=$DRACUT_BASE/modules.d/99base
+
+	export FAULTS_SKIP=
+	if [[ ! -f $base/dracut-lib.sh || ! -x $DRACUT_BASE/dracut-util ]]; then
+		FAULTS_SKIP="dracut is not installed ($base/dracut-lib.sh, $DRACUT_BASE/dracut-util)"
+		return
+	fi
+	if ! unshare --user --map-root-user --mount --propagation private true 2>/dev/null; then
+		FAULTS_SKIP="no user and mount namespace here (unshare --user --map-root-user --mount)"
+		return
+	fi
+	mkdir -p "$r"/{etc,dev,proc,run,tmp,var,sys/kernel,usr/sbin,sbin} \
+		"$r"/lib/dracut/hooks/{cmdline,pre-pivot} "$r"/usr/lib/memdebug-ko
+	copy_with_libs "$(readlink -f /bin/sh)" "$r" /bin/sh
+	copy_with_libs "$(command -v mkdir)" "$r" /bin/mkdir
+	copy_with_libs "$(command -v ln)" "$r" /bin/ln
+	copy_with_libs "$DRACUT_BASE/dracut-util" "$r" /usr/bin/dracut-util
+	ln -s dracut-util "$r/usr/bin/dracut-getarg"
+	ln -s dracut-util "$r/usr/bin/dracut-getargs"
+	cp "$base/dracut-lib.sh" "$base/dracut-dev-lib.sh" "$r/lib/"
+	cp "$BATS_TEST_DIRNAME/../dracut-module/memdebug-ko-prepare.sh" \
+		"$r/lib/dracut/hooks/cmdline/00-memdebug-ko-prepare.sh"
+	cp "$BATS_TEST_DIRNAME/../dracut-module/memdebug-ko-prepare.sh" \
+		"$r/usr/lib/memdebug-ko/prepare.sh"
+	cp "$BATS_TEST_DIRNAME/../dracut-module/memdebug-ko-report.sh" \
+		"$r/lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh"
+	cp "$MDKO" "$r/usr/bin/memdebug-ko"
+}
+
+# A copy of the root in $R, as dracut's init leaves it for the cmdline hook: /run/initramfs
+# exists, the kernel command line says rd.memdebug=4, tracefs has a trace with lost
+# events already and no instance yet (tests that need one make it, like the kernel does
+# on mkdir, with make_tracefs).
+setup() {
+	[[ -z $FAULTS_SKIP ]] || skip "$FAULTS_SKIP"
+	R=$BATS_TEST_TMPDIR/root
+	T=$R/sys/kernel/tracing
+	I=$R$INST
+	cp -a "$BATS_FILE_TMPDIR/root" "$R"
+	mkdir -p "$R/run/initramfs"
+	mkfifo "$R/dev/kmsg"
+	echo 'console=ttyS0 root=/dev/vda rd.memdebug=4' >"$R/proc/cmdline"
+	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$R/proc/meminfo"
+	cat >"$R/proc/modules" <<-'EOT'
+	ext4 1019904 1 - Live 0xffffffffc0200000
+	crc16 16384 1 ext4, Live 0xffffffffc0300000
+	virtio_net 61440 0 - Live 0xffffffffc0400000
+	autofs4 53248 2 - Live 0xffffffffc0600000
+	EOT
+	make_tracefs "$T"
+	cp "$FIXTURES/mixed.trace" "$I/trace"
+	mv "$I" "$BATS_TEST_TMPDIR/instance"
+	NS_SETUP=:
+}
+
+# Makes the instance appear, as mkdir in tracefs does: the events and files exist, and
+# the trace holds what the kernel will have recorded by the time of the report.
+make_instance() {
+	[[ -d $I ]] || cp -a "$BATS_TEST_TMPDIR/instance" "$I"
+}
+
+# Runs shell code $1 in the root $R as dracut's init would: as root of a user and mount
+# namespace, chrooted, with an initramfs's PATH and nothing else of our environment.
+# Shell code $NS_SETUP runs before the chroot (mounts), with the root in $R. Stdout and
+# stderr land in $output, the kernel log records in $kmsg.
+in_initrd() {
+	local code=$1 reader kmsg_w
+
+	cat "$R/dev/kmsg" >"$BATS_TEST_TMPDIR/kmsg" &
+	reader=$!
+	# the FIFO stays open for writing until the run is over: the reader sees every record
+	exec {kmsg_w}>"$R/dev/kmsg"
+	run unshare --user --map-root-user --mount --propagation private -- \
+		env -i R="$R" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		/bin/sh -ec "$NS_SETUP"'; exec chroot "$R" /bin/sh -c "$0"' "$code"
+	exec {kmsg_w}>&-
+	wait "$reader"
+	kmsg=$(cat "$BATS_TEST_TMPDIR/kmsg")
+}
+
+# Boots with kernel command line $1 through the hooks of a shell initrd.
+boot() {
+	echo "$1" >"$R/proc/cmdline"
+	in_initrd "$SHELL_BOOT"
+}
+
+# Asserts that the kernel log has a memdebug-ko record at level $1 (27 error, 28 warning,
+# 29 report, 30 info) that contains $2.
+assert_kmsg() {
+	if ! grep -F "<$1>memdebug-ko: " <<<"$kmsg" | grep -qF -- "$2"; then
+		batslib_print_kv_single_or_multi 8 'expected' "<$1>memdebug-ko: ...$2..." \
+			'kmsg' "$kmsg" | batslib_decorate 'no such kernel log record' | fail
+	fi
+}
+
+# Asserts that no kernel log record contains $1. A test tree's instance holds files, so
+# report's rmdir(2) fails where tracefs would succeed: that warning does not count.
+refute_kmsg() {
+	if grep -vF "warning: cannot remove $INST: Directory not empty" <<<"$kmsg" |
+		grep -qF -- "$1"; then
+		batslib_print_kv_single_or_multi 8 'unexpected' "$1" 'kmsg' "$kmsg" |
+			batslib_decorate 'unexpected kernel log record' | fail
+	fi
+}
+
+# Asserts that every hook returned 0 to the shell that ran it and the boot went on.
+assert_boot_goes_on() {
+	assert_success
+	refute_line --regexp '^(cmdline hook|prepare unit|pre-pivot hook): [1-9]'
+	assert_line 'switching root'
+}
+
+# Asserts that the report reached the kernel log, its events line ending in $1 (complete
+# or INCOMPLETE), and that the JSON report was saved; $output is the JSON report.
+assert_reported() {
+	assert_kmsg 29 "malformed lines skipped: $1"
+	assert_kmsg 29 'memdebug-ko: total '
+	output=$(cat "$R/run/initramfs/memdebug-ko.json") || fail 'no /run/initramfs/memdebug-ko.json'
+	assert_json '.source' live
+}
+
+# ---------------------------------------------------------------------------------------
+# 1. tracefs absent, or it cannot be mounted
+
+@test "faults: a kernel without tracefs: both hooks warn and the boot goes on" {
+	rm -rf "$T"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	assert_kmsg 27 'error: cannot mount debugfs on /sys/kernel/debug: No such file or directory'
+	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
+	assert_kmsg 27 "error: tracefs is not mounted"
+	assert_kmsg 28 'warning: report failed (exit status 1)'
+	[[ ! -e $R/run/initramfs/memdebug-ko.json ]] || fail 'a JSON report without a trace'
+}
+
+@test "faults: tracefs that cannot be mounted: both hooks warn and the boot goes on" {
+	rm -rf "$T"
+	mkdir -p "$T" "$R/sys/kernel/debug"
+	# a user namespace may not mount tracefs or debugfs: EPERM, as under a locked-down LSM
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	assert_kmsg 28 'warning: cannot mount tracefs on /sys/kernel/tracing: Operation not permitted; trying debugfs'
+	assert_kmsg 27 'error: cannot mount debugfs on /sys/kernel/debug: Operation not permitted'
+	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
+	assert_kmsg 28 'warning: report failed (exit status 1)'
+}
+
+# ---------------------------------------------------------------------------------------
+# 2. events missing from the kernel
+
+@test "faults: a kernel without module events: prepare fails cleanly, no instance is left" {
+	rm -rf "$T/events/module" "$BATS_TEST_TMPDIR/instance/events/module"
+	# mkdir makes an instance without module events
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	assert_kmsg 27 'error: cannot enable module:module_load'
+	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
+	[[ ! -e $I ]] || fail "prepare left $INST behind"
+	assert_kmsg 27 "error: no trace instance $INST: was 'memdebug-ko prepare' run at this boot?"
+	assert_kmsg 28 'warning: report failed (exit status 1)'
+}
+
+@test "faults: a kernel without kmem events: the loads are reported, pages are not measured" {
+	rm -rf "$T/events/kmem" "$BATS_TEST_TMPDIR/instance/events/kmem"
+	sed -i '/mm_page_/d' "$BATS_TEST_TMPDIR/instance/trace"
+	make_instance
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	assert_kmsg 28 "warning: cannot enable $INST/events/kmem/mm_page_alloc"
+	assert_kmsg 28 'pages cannot be measured'
+	refute_kmsg 'failed (exit status'
+	assert_reported complete
+	assert_json '[.modules[] | select(.status!="before-tracing") | .name] | length' 8
+}
+
+@test "faults: a kernel without module_put (no CONFIG_MODULE_UNLOAD): windows close at the next load" {
+	rm -rf "$T/events/module/module_put" "$BATS_TEST_TMPDIR/instance/events/module/module_put"
+	sed -i '/module_put/d' "$BATS_TEST_TMPDIR/instance/trace"
+	make_instance
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	assert_kmsg 28 'warning: cannot enable module:module_put'
+	assert_kmsg 28 'CONFIG_MODULE_UNLOAD'
+	refute_kmsg 'failed (exit status'
+	assert_reported complete
+	assert_kmsg 29 "closed by the loader's next module_load: this kernel records no module_put"
+}
+
+# ---------------------------------------------------------------------------------------
+# 3. the instance exists before prepare
+
+@test "faults: an instance that exists but does not trace is taken over and set up" {
+	make_instance
+	echo 0 >"$I/events/module/module_load/enable"
+	echo 8 >"$I/buffer_size_kb"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_kmsg 30 "tracing module loads in $INST (4096 KiB per CPU)"
+	assert_reported complete
+	assert_json '.buffer_kb' 4096
+}
+
+@test "faults: an instance that already traces module loads is left as it is" {
+	make_instance
+	echo 1 >"$I/events/module/module_load/enable"
+	echo 1234 >"$I/buffer_size_kb"
+	echo 'console=ttyS0 rd.memdebug=4 rd.memdebug_ko.buffer_kb=64' >"$R/proc/cmdline"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_kmsg 30 "$INST is already tracing module loads: left as it is"
+	assert_reported complete
+	assert_json '.buffer_kb' 1234
+}
+
+# ---------------------------------------------------------------------------------------
+# 4. report without prepare
+
+@test "faults: report without prepare says so and the boot goes on" {
+	make_instance
+	rm -rf "$I"
+	in_initrd '. /lib/dracut-lib.sh
+		. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
+		echo "switching root"'
+	assert_boot_goes_on
+	assert_kmsg 27 "error: no trace instance $INST: was 'memdebug-ko prepare' run at this boot?"
+	assert_kmsg 28 'warning: report failed (exit status 1): see the memdebug-ko errors before this line'
+	[[ ! -e $R/run/initramfs/memdebug-ko.json ]] || fail 'a JSON report without a trace'
+}
+
+@test "faults: report without prepare in a systemd initrd whose unit did not run" {
+	rm -rf "$T"
+	mkdir -p "$T"
+	in_initrd 'export DRACUT_SYSTEMD=1
+		. /lib/dracut-lib.sh
+		. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
+		echo "switching root"'
+	assert_boot_goes_on
+	assert_kmsg 27 "error: tracefs is not mounted"
+	assert_kmsg 28 'warning: report failed (exit status 1)'
+}
+
+# ---------------------------------------------------------------------------------------
+# 5. prepare twice
+
+@test "faults: prepare twice (hook and unit) keeps the first setup and its events" {
+	make_instance
+	# the second run sees another buffer size: it must not apply it
+	in_initrd '. /lib/dracut-lib.sh
+		. /lib/dracut/hooks/cmdline/00-memdebug-ko-prepare.sh; echo "cmdline hook: $?"
+		echo "rd.memdebug=4 rd.memdebug_ko.buffer_kb=64" >/proc/cmdline
+		DRACUT_SYSTEMD=1 /bin/sh /usr/lib/memdebug-ko/prepare.sh; echo "prepare unit: $?"
+		. /lib/dracut/hooks/cmdline/00-memdebug-ko-prepare.sh; echo "cmdline hook: $?"
+		. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
+		echo "switching root"'
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_kmsg 30 "tracing module loads in $INST (4096 KiB per CPU)"
+	assert_equal "$(grep -c 'already tracing module loads: left as it is' <<<"$kmsg")" 2
+	assert_reported complete
+	assert_json '.buffer_kb' 4096
+	assert_json '[.modules[] | select(.name=="virtio_blk")] | length' 1
+}
+
+# ---------------------------------------------------------------------------------------
+# 6. rd.memdebug garbage or repeated; bad rd.memdebug_ko options
+
+# Boots with kernel command line $1 and asserts whether memdebug-ko traced ($2: yes or
+# no) and the warning it gave ($3, or no warning at all when empty).
+check_cmdline() {
+	rm -rf "$I" "$R/run/initramfs/memdebug-ko.json"
+	make_instance
+	boot "$1"
+	assert_boot_goes_on
+	if [[ $2 == yes ]]; then
+		assert_kmsg 30 "tracing module loads in $INST"
+		assert_reported complete
+	else
+		refute_kmsg 'tracing module loads'
+		refute_kmsg 'events: '
+		[[ ! -e $R/run/initramfs/memdebug-ko.json ]] || fail "a JSON report with $1"
+	fi
+	if [[ $3 ]]; then
+		assert_kmsg 28 "warning: $3"
+	else
+		refute_kmsg 'warning'
+	fi
+}
+
+@test "faults: rd.memdebug that dracut ignores gives a warning, nothing is traced" {
+	local off='dracut takes a number from 0 to 5 (4 or 5 for memdebug-ko), no module memory report'
+
+	check_cmdline 'rd.memdebug=foo' no "ignoring rd.memdebug=foo: $off"
+	check_cmdline 'rd.memdebug=99' no "ignoring rd.memdebug=99: $off"
+	check_cmdline 'rd.memdebug=-4' no "ignoring rd.memdebug=-4: $off"
+	# dash's arithmetic takes 08 for a bad octal number
+	check_cmdline 'rd.memdebug=08' no "ignoring rd.memdebug=08: $off"
+}
+
+@test "faults: rd.memdebug given twice: the last counts, a warning says so" {
+	check_cmdline 'rd.memdebug=4 rd.memdebug=0' no \
+		'rd.memdebug is given 2 times (4 0): only the last, rd.memdebug=0, counts, no module memory report'
+	check_cmdline 'rd.memdebug=0 quiet rd.memdebug=4' yes \
+		'rd.memdebug is given 2 times (0 4): only the last, rd.memdebug=4, counts'
+	check_cmdline 'rd.memdebug=4 rd.memdebug' no \
+		'rd.memdebug is given 2 times (4 rd.memdebug): only the last, rd.memdebug, counts, no module memory report'
+	check_cmdline 'rd.memdebug=5 rd.memdebug=5' yes ''
+}
+
+@test "faults: rd.memdebug levels that are not memdebug-ko's are quiet" {
+	check_cmdline 'console=ttyS0' no ''
+	check_cmdline 'rd.memdebug' no ''
+	check_cmdline 'rd.memdebug=3' no ''
+	check_cmdline 'rd.memdebug=0' no ''
+	check_cmdline 'rd.memdebug=5' yes ''
+}
+
+@test "faults: rd.memdebug in /etc/cmdline.d counts like the kernel's" {
+	mkdir -p "$R/etc/cmdline.d"
+	echo 'rd.memdebug=4' >"$R/etc/cmdline.d/50-memdebug.conf"
+	check_cmdline 'console=ttyS0' yes ''
+}
+
+@test "faults: a bad rd.memdebug_ko option is left out with a warning, the defaults trace" {
+	local range='not a number of KiB from 1 to 4194304'
+
+	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=0' yes \
+		"ignoring rd.memdebug_ko.buffer_kb=0: $range"
+	assert_equal "$(cat "$I/buffer_size_kb")" 4096
+	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=4194305' yes \
+		"ignoring rd.memdebug_ko.buffer_kb=4194305: $range"
+	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=99999999999999999999' yes \
+		"ignoring rd.memdebug_ko.buffer_kb=99999999999999999999: $range"
+	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=4M' yes \
+		"ignoring rd.memdebug_ko.buffer_kb=4M: $range"
+	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.loaders=a"b' yes \
+		'ignoring rd.memdebug_ko.loaders=a"b: not a list of names'
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
+	# a name longer than a comm passes the hook's check, the binary refuses it
+	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=512 rd.memdebug_ko.loaders=my-loader,a-name-longer-than-a-comm' \
+		yes 'prepare refused the rd.memdebug_ko options (exit status 2): tracing with the defaults'
+	assert_line --partial "loader name 'a-name-longer-than-a-comm' must have 1 to 15 characters"
+	assert_equal "$(cat "$I/buffer_size_kb")" 4096
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
+	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=512 rd.memdebug_ko.loaders=my-loader' yes ''
+	assert_equal "$(cat "$I/buffer_size_kb")" 512
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter my-loader)"
+}
+
+# ---------------------------------------------------------------------------------------
+# 7. a buffer that overflows (the real overflow: test/boot/fault-test)
+
+@test "faults: a tiny buffer reaches the instance and lost events make the report INCOMPLETE" {
+	make_instance
+	sed -i 's/^dropped events: 0$/dropped events: 7/' "$I/per_cpu/cpu1/stats"
+	boot 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=4'
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_equal "$(cat "$I/buffer_size_kb")" 4
+	assert_reported INCOMPLETE
+	assert_kmsg 29 'events: 27 read, 7 lost, 0 malformed lines skipped: INCOMPLETE'
+	assert_kmsg 29 'INCOMPLETE: the ring buffer dropped 7 events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now 4 KiB per CPU'
+	assert_json '.lost_events' 7
+	assert_json '.complete' false
+}
+
+# ---------------------------------------------------------------------------------------
+# 8. /proc missing at prepare time
+
+@test "faults: without /proc, prepare reads rd.memdebug from /etc/cmdline.d and needs nothing else" {
+	make_instance
+	rm -rf "$R/proc"
+	mkdir -p "$R/etc/cmdline.d"
+	echo 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=512' >"$R/etc/cmdline.d/50-memdebug.conf"
+	in_initrd '. /lib/dracut-lib.sh
+		. /lib/dracut/hooks/cmdline/00-memdebug-ko-prepare.sh; echo "cmdline hook: $?"
+		echo "switching root"'
+	assert_boot_goes_on
+	assert_kmsg 28 'warning: cannot read /proc/cmdline (is /proc mounted?): rd.memdebug is unknown'
+	assert_kmsg 30 "tracing module loads in $INST (512 KiB per CPU)"
+	refute_kmsg 'failed'
+	assert_equal "$(cat "$I/events/module/module_load/enable")" 1
+	assert_equal "$(cat "$I/tracing_on")" 1
+}
+
+@test "faults: without /proc and no rd.memdebug elsewhere, a warning says nothing is traced" {
+	make_instance
+	rm -rf "$R/proc"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	assert_kmsg 28 'warning: cannot read /proc/cmdline (is /proc mounted?): rd.memdebug is unknown, no module memory report'
+	refute_kmsg 'tracing module loads'
+}
+
+@test "faults: without /proc at report time the table comes without image sizes" {
+	make_instance
+	in_initrd '. /lib/dracut-lib.sh
+		. /lib/dracut/hooks/cmdline/00-memdebug-ko-prepare.sh; echo "cmdline hook: $?"'
+	assert_success
+	assert_kmsg 30 "tracing module loads in $INST"
+	# report reads /proc/modules and /proc/meminfo: neither is there
+	rm -rf "$R/proc"
+	echo 'rd.memdebug=4' >"$R/etc/cmdline"
+	in_initrd '. /lib/dracut-lib.sh
+		. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
+		echo "switching root"'
+	assert_boot_goes_on
+	assert_kmsg 28 'warning: without /proc/modules no status says failed or before-tracing'
+	refute_kmsg 'failed (exit status'
+	assert_reported complete
+	assert_json '[.modules[] | select(.image_bytes != null)] | length' 0
+}
+
+# ---------------------------------------------------------------------------------------
+# 9. the binary missing from the initramfs
+
+@test "faults: without the binary both hooks warn and the boot goes on" {
+	make_instance
+	rm "$R/usr/bin/memdebug-ko"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	assert_equal "$(grep -c '<28>memdebug-ko: warning: /usr/bin/memdebug-ko is missing, no module memory report' <<<"$kmsg")" 2
+	in_initrd "$SYSTEMD_BOOT"
+	assert_boot_goes_on
+	assert_equal "$(grep -c '<28>memdebug-ko: warning: /usr/bin/memdebug-ko is missing, no module memory report' <<<"$kmsg")" 2
+}
+
+# Runs check() of module-setup.sh with dracut's require_binaries and find_binary, and
+# MEMDEBUG_KO_BINARY=$1; $status is what check returned.
+module_check() {
+	run env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin MEMDEBUG_KO_BINARY="$1" \
+		DRACUT_BASE="$DRACUT_BASE" MODULE="$BATS_TEST_DIRNAME/../dracut-module/module-setup.sh" \
+		bash -c '
+		. "$DRACUT_BASE/dracut-functions.sh"
+		eval "$(sed -n "/^require_binaries() {/,/^}/p" "$DRACUT_BASE/dracut-init.sh")"
+		dinfo() { echo "dinfo: $*"; }
+		DRACUT_PATH="/usr/sbin /sbin /usr/bin /bin"
+		moddir=/usr/lib/dracut/modules.d/55memdebug-ko
+		. "$MODULE"
+		check'
+}
+
+@test "faults: dracut leaves the module out when the binary is missing" {
+	[[ -f $DRACUT_BASE/dracut-init.sh && -f $DRACUT_BASE/dracut-functions.sh ]] ||
+		skip "no dracut-init.sh and dracut-functions.sh in $DRACUT_BASE"
+	module_check "$BATS_TEST_TMPDIR/no-such-memdebug-ko"
+	assert_failure 1
+	assert_output --partial "dracut module 'memdebug-ko' will not be installed, because command '$BATS_TEST_TMPDIR/no-such-memdebug-ko' could not be found!"
+	module_check no-such-memdebug-ko
+	assert_failure 1
+	assert_output --partial "because command 'no-such-memdebug-ko' could not be found!"
+	# a binary that is there: opt-in only
+	module_check "$MDKO"
+	assert_failure 255
+	refute_output --partial 'will not be installed'
+}
+
+# ---------------------------------------------------------------------------------------
+# 10. a read-only or full /run
+
+@test "faults: a read-only /run: the report goes to the console, a warning says the JSON is not saved" {
+	make_instance
+	NS_SETUP='mount --bind "$R/run" "$R/run" && mount -o remount,bind,ro "$R/run"'
+	boot 'rd.memdebug=4 rd.memdebug_ko.trace'
+	assert_boot_goes_on
+	assert_kmsg 28 'warning: cannot create a file in /run/initramfs: the JSON report is not saved'
+	refute_kmsg 'failed (exit status'
+	assert_kmsg 29 'events: 27 read, 0 lost, 0 malformed lines skipped: complete'
+	assert_kmsg 29 'memdebug-ko: total '
+	# and without /run/initramfs, which it cannot make
+	rmdir "$R/run/initramfs"
+	boot 'rd.memdebug=4'
+	assert_boot_goes_on
+	assert_kmsg 28 'warning: cannot create a file in /run/initramfs: the JSON report is not saved'
+	assert_kmsg 29 'events: 27 read'
+}
+
+@test "faults: a full /run: the report goes to the console, errors say what was not saved" {
+	make_instance
+	NS_SETUP='mount -t tmpfs -o size=8k tmpfs "$R/run" && mkdir "$R/run/initramfs" &&
+		{ cat /dev/zero >"$R/run/fill" 2>/dev/null || :; }'
+	boot 'rd.memdebug=4 rd.memdebug_ko.trace'
+	assert_boot_goes_on
+	assert_kmsg 28 'warning: cannot save the trace to /run/initramfs/memdebug-ko.trace: No space left on device'
+	# the binary says why only since report_json() passes on fflush's errno
+	assert_kmsg 27 'error: cannot write /run/initramfs/memdebug-ko.json: '
+	[[ ! -e $R/run/initramfs/memdebug-ko.json.tmp ]] || fail 'the temporary JSON file is left'
+	[[ ! -e $R/run/initramfs/memdebug-ko.trace.tmp ]] || fail 'the temporary trace is left'
+	assert_kmsg 28 'warning: report failed (exit status 1): see the memdebug-ko errors before this line'
+	assert_kmsg 29 'events: 27 read, 0 lost, 0 malformed lines skipped: complete'
+	assert_kmsg 29 'memdebug-ko: total '
+	# the report freed the instance all the same (a test tree's rmdir fails: not empty)
+	assert_kmsg 28 "warning: cannot remove $INST: Directory not empty"
+}
