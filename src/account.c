@@ -237,8 +237,10 @@ int acct_event(struct acct *a, const struct event *ev)
 		module_free(a, ev);
 		return 0;
 	case EV_PAGE_ALLOC:
+		a->page_events++;
 		return page_alloc(a, ev);
 	case EV_PAGE_FREE:
+		a->page_events++;
 		return page_free(a, ev);
 	case EV_OTHER:
 		break;
@@ -251,6 +253,9 @@ void acct_finish(struct acct *a)
 	bool kmem_filtered = a->filter_known ? a->filter_active : !a->foreign_kmem;
 	size_t i;
 
+	/* Loading a module allocates pages: none at all means nobody recorded them. */
+	if (a->nwin && !a->page_events)
+		a->no_page_events = true;
 	for (i = 0; i < a->nwin; i++) {
 		struct window *w = &a->win[i];
 
@@ -267,8 +272,22 @@ void acct_finish(struct acct *a)
 struct proc_module {
 	char name[MODNAME_MAX + 1];
 	uint64_t size;
+	bool live; /* state Live: its init returned */
 	bool seen;
 };
+
+/* The state field of a /proc/modules line after its size: "refcnt users state addr". */
+static bool state_live(const char *p)
+{
+	int field;
+
+	for (field = 0; field < 2; field++) {
+		p += strspn(p, " ");
+		p += strcspn(p, " ");
+	}
+	p += strspn(p, " ");
+	return !strncmp(p, "Live", 4) && (p[4] == ' ' || p[4] == '\0');
+}
 
 /* Reads all of @path into a NUL-terminated buffer; returns 0 or -errno. */
 static int slurp(const char *path, char **out)
@@ -353,6 +372,7 @@ int acct_apply_proc_modules(struct acct *a, const char *path)
 		}
 		snprintf(pm[npm].name, sizeof(pm[npm].name), "%s", line);
 		pm[npm].size = size;
+		pm[npm].live = state_live(end);
 		pm[npm].seen = false;
 		npm++;
 	}
@@ -367,8 +387,14 @@ int acct_apply_proc_modules(struct acct *a, const char *path)
 				w->status = WIN_FAILED;
 			continue;
 		}
-		if (!pm[j].seen)
+		if (!pm[j].seen) {
 			w->image_bytes = pm[j].size;
+			/* Without module_put the last load of a loader ends with the trace. */
+			if (w->status == WIN_LOADING && a->no_put_events && pm[j].live) {
+				w->status = WIN_LOADED;
+				w->end = END_TRACE;
+			}
+		}
 		pm[j].seen = true;
 	}
 	/* /proc/modules lists the newest first: append the unseen ones oldest first. */
@@ -385,7 +411,8 @@ int acct_apply_proc_modules(struct acct *a, const char *path)
 		snprintf(w->name, sizeof(w->name), "%s", pm[i].name);
 		w->pid = -1;
 		w->image_bytes = pm[i].size;
-		w->status = WIN_BEFORE_TRACING;
+		/* A load among lost events looks the same as one before tracing. */
+		w->status = a->lost ? WIN_NOT_SEEN : WIN_BEFORE_TRACING;
 		w->end = END_OPEN;
 	}
 out:

@@ -13,6 +13,7 @@ enum win_status {
 	WIN_LOADING,	    /* still open when the trace ended */
 	WIN_FAILED,	    /* init failed: module_free right after, or gone from /proc/modules */
 	WIN_BEFORE_TRACING, /* in /proc/modules, never seen loading */
+	WIN_NOT_SEEN,	    /* the same, but events were lost: it may have loaded among them */
 };
 
 /* How a window ended. */
@@ -20,6 +21,7 @@ enum win_end {
 	END_PUT,       /* the loader's module_put of the same module */
 	END_NEXT_LOAD, /* the same pid loaded another module first (no module_put events) */
 	END_OPEN,      /* never: still open at the end of the trace */
+	END_TRACE,     /* open at the end of a trace without module_put, but Live by then */
 };
 
 struct window {
@@ -55,7 +57,15 @@ struct acct {
 	uint64_t unclosed_puts;	   /* module_put by a loader that did not close its window */
 	bool named_sites;	   /* a put named its call site: raw addresses are not init's */
 	bool no_put_events;	   /* hint from the live source: module_put is not available */
+	uint64_t page_events;	   /* mm_page_alloc and mm_page_free events read */
+	bool no_page_events;	   /* kmem page events were not traced: no page was measured */
 };
+
+/* Whether @w was seen loading (not a /proc/modules entry the trace never showed). */
+static inline bool win_traced(const struct window *w)
+{
+	return w->status != WIN_BEFORE_TRACING && w->status != WIN_NOT_SEEN;
+}
 
 /* Setup: @loaders is borrowed and must outlive @a. */
 void acct_init(struct acct *a, const char *const *loaders);
@@ -63,7 +73,10 @@ void acct_init(struct acct *a, const char *const *loaders);
 /* Feeds one event; returns 0 or -ENOMEM. */
 int acct_event(struct acct *a, const struct event *ev);
 
-/* Ends the trace: open windows become WIN_LOADING, filtered windows are marked. */
+/*
+ * Ends the trace: open windows become WIN_LOADING, filtered windows are marked, and a
+ * trace without a single page event has measured nothing (no_page_events).
+ */
 void acct_finish(struct acct *a);
 
 /* Live mode: applies /proc/modules (one line each) after acct_finish. Returns 0 or -errno. */

@@ -145,7 +145,8 @@ static int enable_events(struct tfs *t, const struct config *c)
 	for (i = 0; i < 2; i++) {
 		if (have_filter) {
 			r = be_event_filter(t, "kmem", page_events[i], filter);
-			if (r < 0) {
+			/* a missing event is reported once, by the enable below */
+			if (r < 0 && r != -ENOENT) {
 				log_warn("the kernel refused the filter on kmem:%s (%s): recording the page events of every task",
 					 page_events[i], strerror(-r));
 				be_event_filter(t, "kmem", page_events[i], "0");

@@ -17,40 +17,43 @@ static const char *const status_name[] = {
 	[WIN_LOADING] = "loading",
 	[WIN_FAILED] = "failed",
 	[WIN_BEFORE_TRACING] = "before-tracing",
+	[WIN_NOT_SEEN] = "not-seen",
 };
 
 static const char *const end_name[] = {
 	[END_PUT] = "module_put",
 	[END_NEXT_LOAD] = "next-load",
 	[END_OPEN] = "none",
+	[END_TRACE] = "trace-end",
 };
 
-/* Pages are known for windows whose loader the kmem filter let through. */
-static bool measured(const struct window *w)
+/* Pages are known for traced windows whose page events were recorded. */
+static bool measured(const struct acct *a, const struct window *w)
 {
-	return !w->filtered && w->status != WIN_BEFORE_TRACING;
+	return !a->no_page_events && !w->filtered && win_traced(w);
 }
 
-/* The init time is known for closed windows whose timestamps run forward. */
+/* The init time is known for windows closed by an event, whose timestamps run forward. */
 static bool init_known(const struct window *w)
 {
-	return w->status != WIN_BEFORE_TRACING && w->end != END_OPEN && w->ts_end >= w->ts_load;
+	return win_traced(w) && (w->end == END_PUT || w->end == END_NEXT_LOAD) &&
+	       w->ts_end >= w->ts_load;
 }
 
-static const struct window *sort_win;
+static const struct acct *sort_acct;
 static enum sort_key sort_by;
 
 static int cmp_windows(const void *pa, const void *pb)
 {
 	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	const struct window *a = &sort_win[ia], *b = &sort_win[ib];
+	const struct window *a = &sort_acct->win[ia], *b = &sort_acct->win[ib];
 	int r = 0;
 
 	if (sort_by == SORT_NAME) {
 		r = strcmp(a->name, b->name);
 	} else if (sort_by == SORT_PAGES) {
-		if (measured(a) != measured(b))
-			r = measured(a) ? -1 : 1;
+		if (measured(sort_acct, a) != measured(sort_acct, b))
+			r = measured(sort_acct, a) ? -1 : 1;
 		else if (a->pages != b->pages)
 			r = a->pages > b->pages ? -1 : 1;
 	}
@@ -68,7 +71,7 @@ static size_t *sorted(const struct acct *a, enum sort_key key)
 		return NULL;
 	for (i = 0; i < a->nwin; i++)
 		idx[i] = i;
-	sort_win = a->win;
+	sort_acct = a;
 	sort_by = key;
 	qsort(idx, a->nwin, sizeof(*idx), cmp_windows);
 	return idx;
@@ -142,17 +145,18 @@ char *ms_str(char *buf, size_t size, uint64_t ns, unsigned decimals)
 	return buf;
 }
 
-static void fill_row(struct row *r, const struct window *w, uint64_t kib)
+static void fill_row(struct row *r, const struct acct *a, const struct window *w,
+		     uint64_t kib)
 {
 	char comm[COMM_MAX + 1];
 
 	printable(w->name, r->cell[COL_NAME], sizeof(r->cell[COL_NAME]));
-	if (measured(w)) {
+	if (measured(a, w)) {
 		u64s(r->cell[COL_PAGES], w->pages);
 		u64s(r->cell[COL_KIB], w->pages * kib);
 		u64s(r->cell[COL_NET], w->pages - w->freed_pages);
 	} else {
-		const char *na = w->status == WIN_BEFORE_TRACING ? "-" : "n/a";
+		const char *na = win_traced(w) ? "n/a" : "-";
 
 		strcpy(r->cell[COL_PAGES], na);
 		strcpy(r->cell[COL_KIB], na);
@@ -201,7 +205,7 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 	struct emitter em = { .kmsg = c->kmsg };
 	uint64_t tot_pages = 0, tot_net = 0, tot_img = 0, kib = s->page_size / 1024;
 	size_t *idx = sorted(a, c->sort), i, n_filtered = 0, n_loading = 0, n_failed = 0,
-	       n_next = 0, n_before = 0, n_loads;
+	       n_next = 0, n_before = 0, n_not_seen = 0, n_loads;
 	bool complete = !a->lost && !a->malformed;
 	int wd[NCOLS] = { 16, 5, 5, 5, 6, 6, 6 };
 	struct row r, total = { { "total" }, "" };
@@ -214,9 +218,9 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 	for (i = 0; i < a->nwin; i++) {
 		const struct window *w = &a->win[i];
 
-		fill_row(&r, w, kib);
+		fill_row(&r, a, w, kib);
 		widen(wd, &r);
-		if (measured(w)) {
+		if (measured(a, w)) {
 			tot_pages += w->pages;
 			tot_net += w->pages - w->freed_pages;
 		}
@@ -226,8 +230,9 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 		n_failed += w->status == WIN_FAILED;
 		n_next += w->end == END_NEXT_LOAD;
 		n_before += w->status == WIN_BEFORE_TRACING;
+		n_not_seen += w->status == WIN_NOT_SEEN;
 	}
-	n_loads = a->nwin - n_before;
+	n_loads = a->nwin - n_before - n_not_seen;
 	u64s(total.cell[COL_PAGES], tot_pages);
 	u64s(total.cell[COL_KIB], tot_pages * kib);
 	u64s(total.cell[COL_NET], tot_net);
@@ -247,7 +252,7 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 	     complete ? "complete" : "INCOMPLETE");
 	emit_row(&em, &head, wd);
 	for (i = 0; i < a->nwin; i++) {
-		fill_row(&r, &a->win[idx[i]], kib);
+		fill_row(&r, a, &a->win[idx[i]], kib);
 		emit_row(&em, &r, wd);
 	}
 	emit_row(&em, &total, wd);
@@ -267,7 +272,9 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 	if (a->malformed)
 		emit(&em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
 		     a->malformed);
-	if (n_filtered)
+	if (a->no_page_events && n_loads)
+		emit(&em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
+	else if (n_filtered)
 		emit(&em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
 		     n_filtered, PLURAL(n_filtered));
 	if (n_loading)
@@ -282,6 +289,9 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 	if (n_before)
 		emit(&em, "before-tracing: %zu module%s loaded before tracing started; only the image size is known",
 		     n_before, PLURAL(n_before));
+	if (n_not_seen)
+		emit(&em, "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
+		     n_not_seen, PLURAL(n_not_seen));
 	if (a->no_put_events && !n_next)
 		emit(&em, "this kernel records no module_put: load windows close at the loader's next load");
 	free(idx);
@@ -326,6 +336,7 @@ int report_json(const struct acct *a, const struct report_src *s, FILE *f)
 		",\"malformed_lines\":%" PRIu64 ",\"complete\":%s",
 		MEMDEBUG_KO_VERSION, s->live ? "live" : "file", s->page_size, a->events, a->lost,
 		a->malformed, !a->lost && !a->malformed ? "true" : "false");
+	fprintf(f, ",\"pages_measured\":%s", a->no_page_events ? "false" : "true");
 	if (s->live)
 		fprintf(f, ",\"buffer\":\"%s\"", s->top ? "top-level" : "instance");
 	if (s->buffer_kb)
@@ -333,7 +344,7 @@ int report_json(const struct acct *a, const struct report_src *s, FILE *f)
 	fputs(",\"modules\":[", f);
 	for (i = 0; i < a->nwin; i++) {
 		const struct window *w = &a->win[i];
-		bool m = measured(w), t = w->status != WIN_BEFORE_TRACING;
+		bool m = measured(a, w), t = win_traced(w);
 
 		fputs(i ? ",{\"name\":" : "{\"name\":", f);
 		json_str(f, w->name);
@@ -365,9 +376,10 @@ int report_json(const struct acct *a, const struct report_src *s, FILE *f)
 	}
 	fprintf(f, "],\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64 "}}\n",
 		tot_pages, tot_net);
-	if (fflush(f) == EOF || ferror(f))
-		return -EIO;
-	return 0;
+	/* fflush reports the write error of the last buffer (ENOSPC on a full /run). */
+	if (fflush(f) == EOF)
+		return errno ? -errno : -EIO;
+	return ferror(f) ? -EIO : 0;
 }
 
 int report_json_file(const struct acct *a, const struct report_src *s, const char *path)

@@ -247,9 +247,24 @@ pfree() { ev "$1" "$2" "$3" "mm_page_free: page=00000000deadbeef pfn=$4 order=$5
 	assert_json '.modules[1].filtered' true
 	assert_json '.modules[1].pages' null
 	assert_json '.modules[0].filtered' false
-	run "$MDKO" report --input - <<<"$(load_ my-loader 500 2.0 beta; put my-loader 500 2.1 beta)"
+	run "$MDKO" report --input - <<<"$(alloc modprobe 100 1.0 0x1000 0; load_ my-loader 500 2.0 beta; put my-loader 500 2.1 beta)"
 	assert_line --regexp '^beta +n/a +n/a +n/a '
 	assert_output --partial 'rd.memdebug_ko.loaders='
+}
+
+@test "accounting: a trace without any page event measured nothing: n/a, never 0" {
+	# a kernel without kmem events, or a trace recorded without them
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.2 alpha
+	)
+	assert_json '.pages_measured' false
+	assert_json '.modules[0].pages' null
+	assert_json '.modules[0].net_pages' null
+	assert_json '.modules[0].status' loaded
+	run -0 "$MDKO" report --input - <<<"$(load_ modprobe 100 1.0 alpha; put modprobe 100 1.2 alpha)"
+	assert_line --regexp '^alpha +n/a +n/a +n/a '
+	assert_output --partial 'no kmem:mm_page_alloc or mm_page_free event'
 }
 
 @test "accounting: the same loader is measured when the trace was not filtered" {
@@ -265,6 +280,7 @@ pfree() { ev "$1" "$2" "$3" "mm_page_free: page=00000000deadbeef pfn=$4 order=$5
 
 @test "accounting: --loader names a loader that the filter recorded" {
 	report_stdin_json --loader my-loader < <(
+		alloc modprobe 100 1.0 0x1000 0
 		load_ my-loader 500 2.0 beta
 		put my-loader 500 2.1 beta
 	)
