@@ -528,7 +528,7 @@ module_check() {
 	assert_boot_goes_on
 	assert_kmsg 28 'warning: cannot save the trace to /run/initramfs/memdebug-ko.trace: No space left on device'
 	# the binary says why only since report_json() passes on fflush's errno
-	assert_kmsg 27 'error: cannot write /run/initramfs/memdebug-ko.json: '
+	assert_kmsg 27 'error: cannot write /run/initramfs/memdebug-ko.json: No space left on device'
 	[[ ! -e $R/run/initramfs/memdebug-ko.json.tmp ]] || fail 'the temporary JSON file is left'
 	[[ ! -e $R/run/initramfs/memdebug-ko.trace.tmp ]] || fail 'the temporary trace is left'
 	assert_kmsg 28 'warning: report failed (exit status 1): see the memdebug-ko errors before this line'
