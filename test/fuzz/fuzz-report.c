@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer target: the input is a saved ftrace text trace, and it goes down the path of
- * `memdebug-ko report --input FILE`: text_read() from a file descriptor into the
- * accounting, acct_finish(), then both reports, the JSON object and the text table,
- * written to /dev/null, and acct_free(). Nothing in src/ knows about the fuzzer.
+ * `memdebug-ko report --input FILE [--proc DIR]`: text_read() from a file descriptor into
+ * the accounting, acct_finish(), the modules file if there is one, then both reports,
+ * the JSON object and the text table, written to /dev/null, and acct_free().
  *
- * Build and run it with test/fuzz/run; meson -Dfuzz=true builds it with clang.
+ * A line "#proc/modules" (a comment to the trace parser) ends the trace: what follows it
+ * is DIR/modules, given to acct_apply_proc_modules() as --proc would.
+ *
+ * Nothing in src/ knows about the fuzzer. Build and run it with test/fuzz/run; meson
+ * -Dfuzz=true builds it with clang.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +26,8 @@
 #include "report.h"
 #include "text.h"
 
+#define PROC_MARK "#proc/modules\n"
+
 /* The entry points libFuzzer calls. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,18 +41,20 @@ static const char *const loaders[] = {
 	"modprobe", "insmod", "kmod", "systemd-udevd", "(udev-worker)", "systemd-modules", NULL,
 };
 
-static int input_fd = -1; /* the memfd that holds the current input */
-static size_t read_max;	  /* 0, or the most one read of @input_fd returns */
+static int trace_fd = -1; /* memfds: the trace, and the modules file after PROC_MARK */
+static int modules_fd = -1;
+static char modules_path[64]; /* @modules_fd under /proc/self/fd */
+static size_t read_max;	      /* 0, or the most one read of @trace_fd returns */
 static FILE *devnull;
 
 /*
  * A pipe or a slow file hands text_read() a trace in pieces that end anywhere in a
- * line; reads of the memfd would return it whole. So reads of the input are cut to
+ * line; reads of the memfd would return it whole. So reads of the trace are cut to
  * @read_max bytes, and lines that span two reads are exercised too.
  */
 ssize_t __wrap_read(int fd, void *buf, size_t count)
 {
-	if (fd == input_fd && read_max && count > read_max)
+	if (fd == trace_fd && read_max && count > read_max)
 		count = read_max;
 	return __real_read(fd, buf, count);
 }
@@ -67,50 +75,70 @@ static uint32_t hash(const uint8_t *data, size_t size)
 	return h;
 }
 
-/* Once per process: the memfd, /dev/null as stdout for report_text(), quiet logging. */
+/* Once per process: the memfds, /dev/null as stdout for report_text(), quiet logging. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int fd;
 
 	(void)argc;
 	(void)argv;
-	input_fd = memfd_create("fuzz-trace", MFD_CLOEXEC);
+	trace_fd = memfd_create("fuzz-trace", MFD_CLOEXEC);
+	modules_fd = memfd_create("fuzz-modules", MFD_CLOEXEC);
 	devnull = fopen("/dev/null", "we");
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (input_fd < 0 || !devnull || fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+	if (trace_fd < 0 || modules_fd < 0 || !devnull || fd < 0 ||
+	    dup2(fd, STDOUT_FILENO) < 0) {
 		perror("fuzz-report: setting up");
 		exit(EXIT_FAILURE);
 	}
 	close(fd);
+	snprintf(modules_path, sizeof(modules_path), "/proc/self/fd/%d", modules_fd);
 	log_set_quiet(true);
 	return 0;
 }
 
-/* Copies the input into the memfd and rewinds it; returns 0 or -errno. */
-static int load_input(const uint8_t *data, size_t size)
+/* Makes @data the whole content of memfd @fd, rewound; aborts when that fails. */
+static void load(int fd, const uint8_t *data, size_t size)
 {
 	size_t done = 0;
 
 	while (done < size) {
-		ssize_t w = pwrite(input_fd, data + done, size - done, (off_t)done);
+		ssize_t w = pwrite(fd, data + done, size - done, (off_t)done);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return -errno;
+			goto fail;
 		done += (size_t)w;
 	}
 	/* Truncating after the write keeps the pages that both inputs use. */
-	if (ftruncate(input_fd, (off_t)size) < 0 || lseek(input_fd, 0, SEEK_SET) < 0)
-		return -errno;
-	return 0;
+	if (ftruncate(fd, (off_t)size) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		goto fail;
+	return;
+fail:
+	perror("fuzz-report: cannot copy the input into a memfd");
+	abort();
 }
 
-/* One input: the same calls as run_report() in src/main.c for --input FILE. */
+/* The start of the line "#proc/modules" in @data, or NULL. */
+static const uint8_t *find_proc_mark(const uint8_t *data, size_t size)
+{
+	const size_t n = sizeof(PROC_MARK) - 1;
+	const uint8_t *p;
+
+	if (size >= n && !memcmp(data, PROC_MARK, n))
+		return data;
+	p = memmem(data, size, "\n" PROC_MARK, n + 1);
+	return p ? p + 1 : NULL;
+}
+
+/* One input: the same calls as run_report() in src/main.c for --input FILE [--proc]. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t read_sizes[] = { 0, 0, 1, 7, 61, 509, 4096, 65536 };
 	static const unsigned page_sizes[] = { 1024, 4096, 16384, 65536 };
+	const uint8_t *mark = find_proc_mark(data, size);
+	size_t trace_size = mark ? (size_t)(mark - data) : size;
 	uint32_t h = hash(data, size);
 	struct config c = {
 		.proc = "/proc",
@@ -119,23 +147,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct report_src src = { .page_size = c.page_size };
 	struct acct a;
-	int r;
 
-	r = load_input(data, size);
-	if (r < 0) {
-		fprintf(stderr, "fuzz-report: cannot copy the input into the memfd: %s\n",
-			strerror(-r));
-		abort();
-	}
+	load(trace_fd, data, trace_size);
 	/* At most 64 reads or so: read(2) calls would cost more than the parsing. */
 	read_max = read_sizes[h % 8];
-	if (read_max && read_max < size / 64)
-		read_max = size / 64;
+	if (read_max && read_max < trace_size / 64)
+		read_max = trace_size / 64;
 	acct_init(&a, loaders);
 	/* Only a failed read(2) or malloc() fails these, and neither may fail here. */
-	if (text_read(input_fd, "fuzz input", &a) < 0)
+	if (text_read(trace_fd, "fuzz input", &a) < 0)
 		abort();
 	acct_finish(&a);
+	if (mark) {
+		trace_size += sizeof(PROC_MARK) - 1;
+		load(modules_fd, data + trace_size, size - trace_size);
+		if (acct_apply_proc_modules(&a, modules_path) < 0)
+			abort();
+	}
 	if (report_json(&a, &src, devnull) < 0 || report_text(&a, &c, &src) < 0)
 		abort();
 	acct_free(&a);
