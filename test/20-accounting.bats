@@ -186,6 +186,20 @@ pfree() { ev "$1" "$2" "$3" "mm_page_free: page=00000000deadbeef pfn=$4 order=$5
 	assert_json '.modules[0].net_pages' 1
 }
 
+@test "accounting: page fields are found by name in any order, not only the kernel's" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		ev modprobe 100 1.1 'mm_page_alloc: order=2 pfn=0x1000 page=00000000c0ffee00 gfp_flags=GFP_KERNEL'
+		ev modprobe 100 1.2 'mm_page_alloc: pfn=0x2000 order=1'
+		ev modprobe 100 1.3 'mm_page_free: page=0000000000000000 order=1 pfn=0x2000'
+		ev modprobe 100 1.4 'mm_page_alloc: page=(null) order=3 pfn=0'
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.modules[0].pages' 6
+	assert_json '.modules[0].net_pages' 4
+	assert_json '.modules[0].failed_allocs' 1
+}
+
 @test "accounting: a module loaded twice gives two entries in load order" {
 	report_stdin_json < <(
 		load_ modprobe 100 1.0 alpha
