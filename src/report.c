@@ -145,6 +145,12 @@ char *ms_str(char *buf, size_t size, uint64_t ns, unsigned decimals)
 	return buf;
 }
 
+/* Bytes in KiB, rounded up, without overflow for any size /proc/modules may print. */
+static uint64_t kib_up(uint64_t bytes)
+{
+	return bytes / 1024 + (bytes % 1024 != 0);
+}
+
 static void fill_row(struct row *r, const struct acct *a, const struct window *w,
 		     uint64_t kib)
 {
@@ -163,7 +169,7 @@ static void fill_row(struct row *r, const struct acct *a, const struct window *w
 		strcpy(r->cell[COL_NET], na);
 	}
 	if (w->image_bytes)
-		u64s(r->cell[COL_IMG], (w->image_bytes + 1023) / 1024);
+		u64s(r->cell[COL_IMG], kib_up(w->image_bytes));
 	else
 		strcpy(r->cell[COL_IMG], "-");
 	if (!init_known(w))
@@ -224,7 +230,7 @@ int report_text(const struct acct *a, const struct config *c, const struct repor
 			tot_pages += w->pages;
 			tot_net += w->pages - w->freed_pages;
 		}
-		tot_img += (w->image_bytes + 1023) / 1024;
+		tot_img += kib_up(w->image_bytes);
 		n_filtered += w->filtered;
 		n_loading += w->status == WIN_LOADING;
 		n_failed += w->status == WIN_FAILED;
