@@ -2,8 +2,9 @@
 /*
  * The libtracefs backend: instance control through libtracefs, and the events read from
  * the raw per-cpu buffers (trace_pipe_raw) and decoded by libtraceevent, merged in
- * timestamp order. The raw read consumes the buffer, so --keep and test trees (which have
- * no ring buffer behind their files) read the text trace file instead.
+ * timestamp order. The raw read consumes the buffer, so --keep, the top-level buffer of
+ * boot parameters and test trees (which have no ring buffer behind their files) read the
+ * text trace file instead.
  */
 #include <errno.h>
 #include <event-parse.h>
@@ -67,6 +68,11 @@ int be_instance_destroy(struct tfs *t)
 
 int be_write(struct tfs *t, const char *file, const char *val)
 {
+	char p[PATH_MAX];
+
+	/* The handle is the instance's: the top level's files are written directly. */
+	if (t->top)
+		return tfs_write(tfs_path(p, t->inst, "%s", file), val);
 	if (!inst(t))
 		return -ENOMEM;
 	errno = 0;
@@ -207,7 +213,8 @@ int be_read_events(struct tfs *t, struct acct *a, bool keep)
 	struct tep_format_field *pfn;
 	int ret = 0;
 
-	if (keep || !tfs_is_kernel_fs(t->inst) || !inst(t))
+	/* The top-level buffer is other users' too: never consume it. */
+	if (keep || t->top || !tfs_is_kernel_fs(t->inst) || !inst(t))
 		return be_read_text_trace(t, a);
 	c.tep = tracefs_local_events_system(t->dir, systems);
 	if (!c.tep) {

@@ -21,7 +21,7 @@ int be_instance_create(struct tfs *t, bool *existed);
 /* Removes the instance: the kernel frees its ring buffer. */
 int be_instance_destroy(struct tfs *t);
 
-/* Writes @val to the instance file @file (e.g. "tracing_on"). */
+/* Writes @val to the file @file (e.g. "tracing_on") of the instance, or of the top level. */
 int be_write(struct tfs *t, const char *file, const char *val);
 
 /* Enables the event SYS/EVENT in the instance. */
@@ -31,8 +31,8 @@ int be_event_enable(struct tfs *t, const char *sys, const char *event);
 int be_event_filter(struct tfs *t, const char *sys, const char *event, const char *filter);
 
 /*
- * Feeds every event of the stopped instance into @a. With @keep the events must stay in
- * the buffer for a later report. Reports its own errors.
+ * Feeds every event of the stopped instance (or top level) into @a. With @keep, and
+ * always for the top level, the events must stay in the buffer. Reports its own errors.
  */
 int be_read_events(struct tfs *t, struct acct *a, bool keep);
 

@@ -61,16 +61,6 @@ static bool top_traces_loads(struct tfs *t)
 	       is_on(t->dir, "events/kmem/mm_page_free/enable");
 }
 
-/* Writes @val to @file of the buffer being read: the instance's, or the top level's. */
-static int buf_write(struct tfs *t, const char *file, const char *val)
-{
-	char p[PATH_MAX];
-
-	if (t->top)
-		return tfs_write(tfs_path(p, t->inst, "%s", file), val);
-	return be_write(t, file, val);
-}
-
 /* MemFree of @proc/meminfo in KiB, or -1. */
 static long long mem_free_kb(const char *proc)
 {
@@ -367,7 +357,7 @@ int live_collect(struct tfs *t, const struct config *c, struct acct *a,
 	}
 	t->found = true;
 	/* Stop first: the buffer must not change while it is read. */
-	r = buf_write(t, "tracing_on", "0");
+	r = be_write(t, "tracing_on", "0");
 	if (r < 0)
 		log_warn("cannot stop tracing in %s: %s", t->inst, strerror(-r));
 	psz = sysconf(_SC_PAGESIZE);
@@ -379,7 +369,7 @@ int live_collect(struct tfs *t, const struct config *c, struct acct *a,
 		a->no_put_events = true;
 	if (c->save_trace)
 		save_trace(t, c->save_trace);
-	r = be_read_events(t, a, c->keep || t->top);
+	r = be_read_events(t, a, c->keep);
 	if (r < 0)
 		return r;
 	/* The per-cpu stats are the ring buffer's own count; the text header may double it. */
@@ -401,7 +391,7 @@ int live_finish(struct tfs *t, const struct config *c)
 	if (t->top) {
 		/* Not ours: its data and size stay, and tracing goes on as it was. */
 		if (t->was_on)
-			r = buf_write(t, "tracing_on", "1");
+			r = be_write(t, "tracing_on", "1");
 		if (r < 0)
 			log_warn("cannot turn tracing back on in %s: %s", t->inst, strerror(-r));
 		log_info("the top-level buffer stays allocated as the kernel command line asked; write 0 to %s/buffer_size_kb to free it",
