@@ -7,31 +7,23 @@
  * load modules in parallel and their windows interleave.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "account.h"
-#include "log.h"
 
 #define WIN_OPEN_BIT (1ull << 63)
 
-void acct_init(struct acct *a, const char *const *loaders)
+void acct_init(struct acct *a, const struct acct_facts *f)
 {
-	*a = (struct acct){ .loaders = loaders };
+	*a = (struct acct){ .facts = *f };
 }
 
-bool acct_is_loader(const struct acct *a, const char *comm, size_t len)
+/* Whether the kmem filter lets @comm (@len bytes) through. */
+static bool is_loader(const struct acct *a, const char *comm, size_t len)
 {
-	const char *const *l;
-
-	for (l = a->loaders; l && *l; l++)
-		if (strlen(*l) == len && !memcmp(*l, comm, len))
-			return true;
-	return false;
+	return a->facts.loaders && loaders_has(a->facts.loaders, comm, len);
 }
 
 /* Copies @len bytes of @s into @dst of size @size, truncating; always NUL-terminates. */
@@ -143,7 +135,7 @@ static void note_comm(struct acct *a, const struct event *ev)
 		return;
 	if (ev->comm_len == 5 && !memcmp(ev->comm, "<...>", 5))
 		return;
-	if (!acct_is_loader(a, ev->comm, ev->comm_len))
+	if (!is_loader(a, ev->comm, ev->comm_len))
 		a->foreign_kmem = true;
 }
 
@@ -224,9 +216,10 @@ static int page_free(struct acct *a, const struct event *ev)
 	return 0;
 }
 
-int acct_event(struct acct *a, const struct event *ev)
+int acct_event(void *acct, const struct event *ev)
 {
-	a->events++;
+	struct acct *a = acct;
+
 	switch (ev->type) {
 	case EV_MODULE_LOAD:
 		return module_load(a, ev);
@@ -250,7 +243,7 @@ int acct_event(struct acct *a, const struct event *ev)
 
 void acct_finish(struct acct *a)
 {
-	bool kmem_filtered = a->filter_known ? a->filter_active : !a->foreign_kmem;
+	bool kmem_filtered = a->facts.filter_known ? a->facts.filter_active : !a->foreign_kmem;
 	size_t i;
 
 	/* Loading a module allocates pages: none at all means nobody recorded them. */
@@ -263,164 +256,60 @@ void acct_finish(struct acct *a)
 		if (w->end == END_OPEN)
 			w->status = WIN_LOADING;
 		if (!w->saw_kmem && kmem_filtered && w->pid != 1 && strcmp(w->comm, "<...>") &&
-		    !acct_is_loader(a, w->comm, strlen(w->comm)))
+		    !is_loader(a, w->comm, strlen(w->comm)))
 			w->filtered = true;
 	}
 	u64map_free(&a->by_pid);
 }
 
-struct proc_module {
-	char name[MODNAME_MAX + 1];
-	uint64_t size;
-	bool live; /* state Live: its init returned */
-	bool seen;
-};
-
-/* The state field of a /proc/modules line after its size: "refcnt users state addr". */
-static bool state_live(const char *p)
+int acct_apply_modules(struct acct *a, const struct proc_module *pm, size_t n, bool lost)
 {
-	int field;
+	bool *seen = calloc(n ? n : 1, sizeof(*seen));
+	size_t i, j;
 
-	for (field = 0; field < 2; field++) {
-		p += strspn(p, " ");
-		p += strcspn(p, " ");
-	}
-	p += strspn(p, " ");
-	return !strncmp(p, "Live", 4) && (p[4] == ' ' || p[4] == '\0');
-}
-
-/* Reads all of @path into a NUL-terminated buffer; returns 0 or -errno. */
-static int slurp(const char *path, char **out)
-{
-	size_t len = 0, cap = 16384;
-	char *buf = malloc(cap), *n;
-
-	ssize_t r;
-	int fd, ret = 0;
-
-	if (!buf)
+	if (!seen)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		goto out_free;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			n = realloc(buf, cap * 2);
-			if (!n) {
-				ret = -ENOMEM;
-				goto out_close;
-			}
-			buf = n;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			goto out_close;
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	close(fd);
-	return 0;
-out_close:
-	close(fd);
-out_free:
-	free(buf);
-	return ret;
-}
-
-int acct_apply_proc_modules(struct acct *a, const char *path)
-{
-	struct proc_module *pm = NULL, *n;
-	size_t npm = 0, cap = 0, i, j;
-	char *buf = NULL, *line, *save = NULL;
-	int ret = slurp(path, &buf);
-
-	if (ret < 0) {
-		log_err("cannot read %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		/* "name size refcount users state address" */
-		char *sp = strchr(line, ' '), *end;
-		uint64_t size;
-
-		if (!sp || sp == line || (size_t)(sp - line) > MODNAME_MAX || sp[1] < '0' ||
-		    sp[1] > '9')
-			continue;
-		*sp = '\0';
-		errno = 0;
-		size = strtoull(sp + 1, &end, 10);
-		if (errno || (*end != ' ' && *end != '\0'))
-			continue;
-		if (npm == cap) {
-			cap = cap ? cap * 2 : 128;
-			n = realloc(pm, cap * sizeof(*pm));
-			if (!n) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			pm = n;
-		}
-		snprintf(pm[npm].name, sizeof(pm[npm].name), "%s", line);
-		pm[npm].size = size;
-		pm[npm].live = state_live(end);
-		pm[npm].seen = false;
-		npm++;
-	}
 	/* The last window of a name is the module now in memory; earlier ones were replaced. */
 	for (i = a->nwin; i-- > 0;) {
 		struct window *w = &a->win[i];
 
-		for (j = 0; j < npm && strcmp(pm[j].name, w->name); j++)
+		for (j = 0; j < n && strcmp(pm[j].name, w->name); j++)
 			;
-		if (j == npm) {
+		if (j == n) {
 			if (w->status == WIN_LOADED)
 				w->status = WIN_FAILED;
 			continue;
 		}
-		if (!pm[j].seen) {
+		if (!seen[j]) {
 			w->image_bytes = pm[j].size;
 			/* Without module_put the last load of a loader ends with the trace. */
-			if (w->status == WIN_LOADING && a->no_put_events && pm[j].live) {
+			if (w->status == WIN_LOADING && a->facts.no_put_events && pm[j].live) {
 				w->status = WIN_LOADED;
 				w->end = END_TRACE;
 			}
 		}
-		pm[j].seen = true;
+		seen[j] = true;
 	}
 	/* /proc/modules lists the newest first: append the unseen ones oldest first. */
-	for (i = npm; i-- > 0;) {
+	for (i = n; i-- > 0;) {
 		struct window *w;
 
-		if (pm[i].seen)
+		if (seen[i])
 			continue;
 		w = new_window(a);
 		if (!w) {
-			ret = -ENOMEM;
-			goto out;
+			free(seen);
+			return -ENOMEM;
 		}
 		snprintf(w->name, sizeof(w->name), "%s", pm[i].name);
 		w->pid = -1;
 		w->image_bytes = pm[i].size;
 		/* A load among lost events looks the same as one before tracing. */
-		w->status = a->lost ? WIN_NOT_SEEN : WIN_BEFORE_TRACING;
+		w->status = lost ? WIN_NOT_SEEN : WIN_BEFORE_TRACING;
 		w->end = END_OPEN;
 	}
-out:
-	if (ret == -ENOMEM)
-		log_err("out of memory reading %s", path);
-	free(pm);
-	free(buf);
-	return ret;
+	free(seen);
+	return 0;
 }
 
 void acct_free(struct acct *a)

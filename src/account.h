@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "loaders.h"
+#include "proc.h"
 #include "u64map.h"
 
 enum win_status {
@@ -41,24 +43,25 @@ struct window {
 	struct u64map live;	 /* pfn|order<<56 -> pages not yet freed, while open */
 };
 
+/* What the source knows about the trace besides its events. */
+struct acct_facts {
+	const struct loaders *loaders; /* comms the kmem filter lets through (borrowed) */
+	bool filter_known;	       /* live: the instance's filter says whether kmem is filtered */
+	bool filter_active;	       /* with filter_known: kmem events were filtered by comm */
+	bool no_put_events;	       /* the kernel has no module_put event */
+};
+
 struct acct {
 	struct window *win;
 	size_t nwin, capwin;
 	struct u64map by_pid; /* pid -> window index, with WIN_OPEN_BIT while open */
+	struct acct_facts facts;
 
-	const char *const *loaders; /* comms the kmem filter lets through (NULL-terminated) */
-	bool filter_known;	    /* live: the instance's filter says whether kmem is filtered */
-	bool filter_active;	    /* with filter_known: kmem events were filtered by comm */
-	bool foreign_kmem;	    /* offline: a page event of a task outside @loaders */
-
-	uint64_t events;	   /* well-formed events read */
-	uint64_t lost;		   /* events the ring buffer dropped or overwrote */
-	uint64_t malformed;	   /* lines that looked like events but could not be parsed */
-	uint64_t unclosed_puts;	   /* module_put by a loader that did not close its window */
-	bool named_sites;	   /* a put named its call site: raw addresses are not init's */
-	bool no_put_events;	   /* hint from the live source: module_put is not available */
-	uint64_t page_events;	   /* mm_page_alloc and mm_page_free events read */
-	bool no_page_events;	   /* kmem page events were not traced: no page was measured */
+	bool foreign_kmem;	 /* offline: a page event of a task outside the loaders */
+	uint64_t unclosed_puts;	 /* module_put by a loader that did not close its window */
+	bool named_sites;	 /* a put named its call site: raw addresses are not init's */
+	uint64_t page_events;	 /* mm_page_alloc and mm_page_free events read */
+	bool no_page_events;	 /* kmem page events were not traced: no page was measured */
 };
 
 /* Whether @w was seen loading (not a /proc/modules entry the trace never showed). */
@@ -67,11 +70,11 @@ static inline bool win_traced(const struct window *w)
 	return w->status != WIN_BEFORE_TRACING && w->status != WIN_NOT_SEEN;
 }
 
-/* Setup: @loaders is borrowed and must outlive @a. */
-void acct_init(struct acct *a, const char *const *loaders);
+/* Setup: @f is copied, the loaders it names are borrowed and must outlive @a. */
+void acct_init(struct acct *a, const struct acct_facts *f);
 
-/* Feeds one event; returns 0 or -ENOMEM. */
-int acct_event(struct acct *a, const struct event *ev);
+/* Takes one event (an event_fn for struct acct): returns 0 or -ENOMEM. */
+int acct_event(void *acct, const struct event *ev);
 
 /*
  * Ends the trace: open windows become WIN_LOADING, filtered windows are marked, and a
@@ -79,10 +82,11 @@ int acct_event(struct acct *a, const struct event *ev);
  */
 void acct_finish(struct acct *a);
 
-/* Live mode: applies /proc/modules (one line each) after acct_finish. Returns 0 or -errno. */
-int acct_apply_proc_modules(struct acct *a, const char *path);
-
-/* True when @comm (not NUL-terminated) is one of the loaders. */
-bool acct_is_loader(const struct acct *a, const char *comm, size_t len);
+/*
+ * After acct_finish: the modules in memory now (@pm, newest first, as /proc/modules
+ * lists them) give image sizes, failed loads, and the modules never seen loading, which
+ * are before-tracing, or not-seen when the source @lost events. Returns 0 or -ENOMEM.
+ */
+int acct_apply_modules(struct acct *a, const struct proc_module *pm, size_t n, bool lost);
 
 void acct_free(struct acct *a);

@@ -1,25 +1,52 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* live: the trace instance of this boot, from prepare to its removal after report. */
+/*
+ * live: the trace buffer of this boot as report reads it: the instance prepare made, or
+ * the top-level buffer that trace_event= on the kernel command line filled. It is
+ * stopped while it is read, then removed (its memory goes back to the kernel) or, when
+ * it is not ours to remove, left tracing as it was.
+ */
 #pragma once
 
+#include <stdbool.h>
+
 #include "account.h"
-#include "config.h"
-#include "report.h"
+#include "loaders.h"
+#include "source.h"
 #include "tfs.h"
 
-/* Sets up and starts the instance; a second run leaves a running one untouched. */
-int live_prepare(const struct config *c);
+struct live {
+	struct tfs t;
+	const char *buf;	 /* t.inst, or t.dir for the top-level buffer */
+	bool open;		 /* found: live_close() has work to do */
+	bool top;		 /* the top-level buffer of boot parameters */
+	bool was_on;		 /* top: tracing_on before report stopped it */
+	struct loaders loaders;	 /* the given ones and those the kmem filter names */
+};
+
+/* Finds the buffer in @tracefs (NULL: the usual places) and stops tracing in it. */
+int live_open(struct live *l, const char *tracefs);
 
 /*
- * Stops tracing and feeds the instance's events into @a (which borrows loader names
- * kept in static storage here); fills @s. Returns 0 or -errno, reported.
+ * What the accounting and the report must know besides the events: the loaders the kmem
+ * filter recorded (from @given and the filter itself), whether module_put exists, the
+ * buffer's size. @f borrows l->loaders.
  */
-int live_collect(struct tfs *t, const struct config *c, struct acct *a,
-		 struct report_src *s);
+void live_facts(struct live *l, const struct loaders *given, struct acct_facts *f,
+		struct source_info *info);
 
 /*
- * After the report, also a failed one: removes the instance found by live_collect (its
- * buffer goes back to the kernel, which matters more in a kdump kernel than a retry), or
- * with --keep turns tracing back on. Returns 0 or -errno, reported as a warning.
+ * Saves the text trace to @save_path when given, then feeds every event to @fn: from
+ * the raw ring buffers where this build and the kernel allow it and the buffer may be
+ * consumed (not @keep, not the top level), else from the text trace. Lost events come
+ * from the ring buffer's own per-CPU counts. Returns 0 or -errno (reported).
  */
-int live_finish(struct tfs *t, const struct config *c);
+int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, void *ctx,
+	      struct source_stats *st);
+
+/*
+ * After the report, also a failed one: removes the instance (in a kdump kernel its
+ * buffer matters more than a retry), logging the MemFree of @proc it gave back; with
+ * @keep, or for the top level, turns tracing back on as it was. Returns 0 or -errno,
+ * reported as a warning.
+ */
+int live_close(struct live *l, bool keep, const char *proc);

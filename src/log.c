@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,4 +71,18 @@ void log_msg(int level, const char *fmt, ...)
 		sent = log_kmsg_line(level, line) == 0;
 	if (level <= LOG_LVL_WARN || (!sent && !quiet))
 		fprintf(stderr, PROG ": %s\n", line);
+}
+
+char *ms_str(char *buf, size_t size, uint64_t ns, unsigned decimals)
+{
+	uint64_t unit = 1000000, scale = 1;
+	unsigned i;
+
+	for (i = 0; i < decimals; i++) {
+		unit /= 10;
+		scale *= 10;
+	}
+	ns = (ns + unit / 2) / unit;
+	snprintf(buf, size, "%" PRIu64 ".%0*" PRIu64, ns / scale, (int)decimals, ns % scale);
+	return buf;
 }

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* log: messages to stderr and, in the initramfs, to /dev/kmsg as dracut writes them. */
+/*
+ * log: messages to stderr and, in the initramfs, to /dev/kmsg as dracut writes them, and
+ * the format of the durations they and the reports print.
+ */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* syslog levels; /dev/kmsg records carry the daemon facility, as dracut's do (<27> etc). */
 #define LOG_LVL_ERR    3
@@ -29,3 +34,9 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
  * Returns 0 or -errno.
  */
 int log_kmsg_line(int level, const char *line);
+
+/*
+ * Formats @ns as milliseconds with @decimals (1 to 6) digits after the point, rounded half
+ * up, in integers: the musl build then needs no floating-point printf. Returns @buf.
+ */
+char *ms_str(char *buf, size_t size, uint64_t ns, unsigned decimals);

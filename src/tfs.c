@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "tfs.h"
 
@@ -51,37 +53,17 @@ int tfs_write(const char *path, const char *val)
 	return ret;
 }
 
-int tfs_read(const char *path, char *buf, size_t size)
+int tfs_set(const char *buf, const char *file, const char *val)
 {
-	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char p[PATH_MAX];
 
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		ssize_t r = read(fd, buf + len, size - 1 - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-
-			close(fd);
-			return -e;
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (int)len;
+	return tfs_write(tfs_path(p, buf, "%s", file), val);
 }
 
 int tfs_read_u64(const char *path, uint64_t *out)
 {
 	char buf[64], *end;
-	int r = tfs_read(path, buf, sizeof(buf));
+	int r = io_read_small(path, buf, sizeof(buf));
 
 	if (r < 0)
 		return r;
@@ -90,6 +72,13 @@ int tfs_read_u64(const char *path, uint64_t *out)
 	if (errno || end == buf)
 		return -EINVAL;
 	return 0;
+}
+
+bool tfs_is_on(const char *buf, const char *file)
+{
+	char p[PATH_MAX], v[8];
+
+	return io_read_small(tfs_path(p, buf, "%s", file), v, sizeof(v)) > 0 && v[0] == '1';
 }
 
 bool tfs_is_kernel_fs(const char *path)
@@ -190,8 +179,72 @@ int tfs_locate(struct tfs *t, const char *dir, bool mount_it)
 			return -ENOENT;
 		}
 	}
-	t->found = false;
-	t->top = false;
 	tfs_path(t->inst, t->dir, "instances/" INSTANCE_NAME);
 	return 0;
+}
+
+int tfs_instance_create(const struct tfs *t, bool *existed)
+{
+	*existed = false;
+	if (mkdir(t->inst, 0755) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	*existed = true;
+	return 0;
+}
+
+int tfs_instance_remove(const struct tfs *t)
+{
+	return rmdir(t->inst) < 0 ? -errno : 0;
+}
+
+int tfs_event_enable(const char *buf, const char *sys, const char *event)
+{
+	char p[PATH_MAX];
+
+	return tfs_write(tfs_path(p, buf, "events/%s/%s/enable", sys, event), "1");
+}
+
+int tfs_event_filter(const char *buf, const char *sys, const char *event, const char *filter)
+{
+	char p[PATH_MAX];
+
+	return tfs_write(tfs_path(p, buf, "events/%s/%s/filter", sys, event), filter);
+}
+
+int tfs_lost_events(const char *buf, uint64_t *lost)
+{
+	char p[PATH_MAX], stats[2048], *l, *save;
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	*lost = 0;
+	dir = opendir(tfs_path(p, buf, "per_cpu"));
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, "cpu", 3))
+			continue;
+		if (io_read_small(tfs_path(p, buf, "per_cpu/%s/stats", d->d_name), stats,
+				  sizeof(stats)) < 0)
+			continue;
+		found++;
+		for (l = strtok_r(stats, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			if (!strncmp(l, "overrun: ", 9))
+				*lost += strtoull(l + 9, NULL, 10);
+			else if (!strncmp(l, "dropped events: ", 16))
+				*lost += strtoull(l + 16, NULL, 10);
+		}
+	}
+	closedir(dir);
+	return found ? 0 : -ENOENT;
+}
+
+bool tfs_top_traces_loads(const struct tfs *t)
+{
+	return tfs_is_on(t->dir, "events/module/module_load/enable") &&
+	       tfs_is_on(t->dir, "events/kmem/mm_page_alloc/enable") &&
+	       tfs_is_on(t->dir, "events/kmem/mm_page_free/enable");
 }

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tfs: finding (and in the initramfs mounting) tracefs, and its small files. */
+/*
+ * tfs: control of tracefs. Finding (and in the initramfs mounting) it, its small files,
+ * and the trace buffers: an instance made and removed, or the top-level buffer of
+ * trace_event= on the kernel command line. Every function takes the directory of the
+ * buffer it controls, so the same calls serve both.
+ */
 #pragma once
 
 #include <limits.h>
@@ -12,10 +17,9 @@
 struct tfs {
 	char dir[PATH_MAX];  /* the tracing directory: /sys/kernel/tracing or a test tree */
 	char inst[PATH_MAX]; /* dir/instances/memdebug-ko */
-	bool found;	     /* report: the instance exists, so it must be cleaned up */
-	bool top;	     /* report: inst is dir, the top-level buffer of boot parameters */
-	bool was_on;	     /* top: tracing_on before report stopped it */
 };
+
+/* Locating */
 
 /*
  * Locates the tracing directory: @dir when given, else /sys/kernel/tracing, else
@@ -28,15 +32,45 @@ int tfs_locate(struct tfs *t, const char *dir, bool mount_it);
 /* True when @path lies on a real tracefs or debugfs (not a test tree). */
 bool tfs_is_kernel_fs(const char *path);
 
-/* Writes @val to @path (an existing file); returns 0 or -errno, not reported. */
-int tfs_write(const char *path, const char *val);
-
-/* Reads up to @size - 1 bytes of @path, NUL-terminated; returns the length or -errno. */
-int tfs_read(const char *path, char *buf, size_t size);
-
-/* Reads a decimal number from @path; returns 0 or -errno. */
-int tfs_read_u64(const char *path, uint64_t *out);
+/* Files: these return 0 or -errno and leave reporting to the caller */
 
 /* Formats dir/<fmt> into @out (PATH_MAX); returns @out. */
 char *tfs_path(char *out, const char *dir, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Writes @val to @path (an existing file). */
+int tfs_write(const char *path, const char *val);
+
+/* Writes @val to the file @file of the buffer directory @buf ("tracing_on" ...). */
+int tfs_set(const char *buf, const char *file, const char *val);
+
+/* Reads a decimal number from @path. */
+int tfs_read_u64(const char *path, uint64_t *out);
+
+/* Whether file @file of @buf starts with "1" (tracing on, an event enabled). */
+bool tfs_is_on(const char *buf, const char *file);
+
+/* Buffers and events */
+
+/* Makes the instance t->inst; *existed tells whether it was there already. */
+int tfs_instance_create(const struct tfs *t, bool *existed);
+
+/* Removes the instance: the kernel frees its ring buffer. */
+int tfs_instance_remove(const struct tfs *t);
+
+/* Enables the event SYS/EVENT of @buf. */
+int tfs_event_enable(const char *buf, const char *sys, const char *event);
+
+/* Sets the filter of SYS/EVENT of @buf ("0" clears it). */
+int tfs_event_filter(const char *buf, const char *sys, const char *event, const char *filter);
+
+/* Events the ring buffer of @buf dropped (no-overwrite mode) or overwrote, all CPUs. */
+int tfs_lost_events(const char *buf, uint64_t *lost);
+
+/*
+ * Whether the kernel command line (trace_event=module:module_load,...,kmem:mm_page_alloc,
+ * kmem:mm_page_free) has recorded module loads and page events into the top-level buffer
+ * since the first userspace instruction: that buffer then sees every load, also those
+ * before prepare, and no instance is needed.
+ */
+bool tfs_top_traces_loads(const struct tfs *t);

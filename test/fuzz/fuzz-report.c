@@ -2,11 +2,11 @@
 /*
  * libFuzzer target: the input is a saved ftrace text trace, and it goes down the path of
  * `memdebug-ko report --input FILE [--proc DIR]`: text_read() from a file descriptor into
- * the accounting, acct_finish(), the modules file if there is one, then both reports,
- * the JSON object and the text table, written to /dev/null, and acct_free().
+ * the accounting, acct_finish(), the modules file if there is one, the summary, then both
+ * sinks, the JSON object and the text table, written to /dev/null, and acct_free().
  *
  * A line "#proc/modules" (a comment to the trace parser) ends the trace: what follows it
- * is DIR/modules, given to acct_apply_proc_modules() as --proc would.
+ * is DIR/modules, read and applied as --proc would.
  *
  * Nothing in src/ knows about the fuzzer. Build and run it with test/fuzz/run; meson
  * -Dfuzz=true builds it with clang.
@@ -21,10 +21,12 @@
 #include <unistd.h>
 
 #include "account.h"
-#include "config.h"
+#include "loaders.h"
 #include "log.h"
-#include "report.h"
-#include "text.h"
+#include "proc.h"
+#include "sink.h"
+#include "source-text.h"
+#include "summary.h"
 
 #define PROC_MARK "#proc/modules\n"
 
@@ -36,11 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 ssize_t __real_read(int fd, void *buf, size_t count);
 ssize_t __wrap_read(int fd, void *buf, size_t count);
 
-/* The default loaders of src/main.c; keep both lists the same. */
-static const char *const loaders[] = {
-	"modprobe", "insmod", "kmod", "systemd-udevd", "(udev-worker)", "systemd-modules", NULL,
-};
-
+static struct loaders loaders; /* the defaults */
 static int trace_fd = -1; /* memfds: the trace, and the modules file after PROC_MARK */
 static int modules_fd = -1;
 static char modules_path[64]; /* @modules_fd under /proc/self/fd */
@@ -75,7 +73,7 @@ static uint32_t hash(const uint8_t *data, size_t size)
 	return h;
 }
 
-/* Once per process: the memfds, /dev/null as stdout for report_text(), quiet logging. */
+/* Once per process: the memfds, /dev/null as stdout for sink_text(), quiet logging. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int fd;
@@ -94,6 +92,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	close(fd);
 	snprintf(modules_path, sizeof(modules_path), "/proc/self/fd/%d", modules_fd);
 	log_set_quiet(true);
+	loaders_init(&loaders);
 	return 0;
 }
 
@@ -132,20 +131,19 @@ static const uint8_t *find_proc_mark(const uint8_t *data, size_t size)
 	return p ? p + 1 : NULL;
 }
 
-/* One input: the same calls as run_report() in src/main.c for --input FILE [--proc]. */
+/* One input: the same calls as report() in src/cmd-report.c for --input FILE [--proc]. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t read_sizes[] = { 0, 0, 1, 7, 61, 509, 4096, 65536 };
 	static const unsigned page_sizes[] = { 1024, 4096, 16384, 65536 };
 	const uint8_t *mark = find_proc_mark(data, size);
-	size_t trace_size = mark ? (size_t)(mark - data) : size;
+	size_t trace_size = mark ? (size_t)(mark - data) : size, npm = 0;
 	uint32_t h = hash(data, size);
-	struct config c = {
-		.proc = "/proc",
-		.page_size = page_sizes[(h >> 8) % 4],
-		.sort = (enum sort_key)((h >> 16) % 3),
-	};
-	struct report_src src = { .page_size = c.page_size };
+	const struct acct_facts facts = { .loaders = &loaders };
+	const struct source_info src = { .page_size = page_sizes[(h >> 8) % 4] };
+	struct source_stats st = { 0 };
+	struct proc_module *pm = NULL;
+	struct summary s;
 	struct acct a;
 
 	load(trace_fd, data, trace_size);
@@ -153,19 +151,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	read_max = read_sizes[h % 8];
 	if (read_max && read_max < trace_size / 64)
 		read_max = trace_size / 64;
-	acct_init(&a, loaders);
+	acct_init(&a, &facts);
 	/* Only a failed read(2) or malloc() fails these, and neither may fail here. */
-	if (text_read(trace_fd, "fuzz input", &a) < 0)
+	if (text_read(trace_fd, "fuzz input", acct_event, &a, &st) < 0)
 		abort();
 	acct_finish(&a);
 	if (mark) {
 		trace_size += sizeof(PROC_MARK) - 1;
 		load(modules_fd, data + trace_size, size - trace_size);
-		if (acct_apply_proc_modules(&a, modules_path) < 0)
+		if (proc_modules_read(modules_path, &pm, &npm) < 0 ||
+		    acct_apply_modules(&a, pm, npm, st.lost) < 0)
 			abort();
+		free(pm);
 	}
-	if (report_json(&a, &src, devnull) < 0 || report_text(&a, &c, &src) < 0)
+	if (summary_make(&s, &a, &st, &src, (enum sort_key)((h >> 16) % 3)) < 0 ||
+	    sink_json(&s, devnull) < 0 || sink_text(&s, false) < 0)
 		abort();
+	summary_free(&s);
 	acct_free(&a);
 	return 0;
 }

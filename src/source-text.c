@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "io.h"
 #include "log.h"
-#include "text.h"
+#include "source-text.h"
 
 #define CHUNK (256 * 1024)
 
@@ -370,20 +370,21 @@ enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint
 	return LINE_MALFORMED;
 }
 
-/* Hands one line to the parser and the accounting. */
-static int feed(const char *s, size_t len, struct acct *a)
+/* Hands one line to the parser, and its event to @fn. */
+static int feed(const char *s, size_t len, event_fn fn, void *ctx, struct source_stats *st)
 {
 	struct event ev;
 	uint64_t lost = 0;
 
 	switch (text_parse_line(s, len, &ev, &lost)) {
 	case LINE_EVENT:
-		return acct_event(a, &ev);
+		st->events++;
+		return fn(ctx, &ev);
 	case LINE_LOST:
-		a->lost += lost;
+		st->lost += lost;
 		return 0;
 	case LINE_MALFORMED:
-		a->malformed++;
+		st->malformed++;
 		return 0;
 	case LINE_IGNORED:
 		break;
@@ -391,7 +392,7 @@ static int feed(const char *s, size_t len, struct acct *a)
 	return 0;
 }
 
-int text_read(int fd, const char *what, struct acct *a)
+int text_read(int fd, const char *what, event_fn fn, void *ctx, struct source_stats *st)
 {
 	char *buf = malloc(CHUNK);
 	size_t have = 0;
@@ -403,20 +404,18 @@ int text_read(int fd, const char *what, struct acct *a)
 		return -ENOMEM;
 	}
 	for (;;) {
-		ssize_t r = read(fd, buf + have, CHUNK - have);
+		ssize_t r = io_read(fd, buf + have, CHUNK - have);
 		char *p, *nl, *end;
 
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r < 0) {
-			ret = -errno;
-			log_err("cannot read %s: %s", what, strerror(errno));
+			ret = (int)r;
+			log_err("cannot read %s: %s", what, strerror(-ret));
 			break;
 		}
 		if (!r) {
 			/* A last line without newline: a truncated trace still counts. */
 			if (have && !skipping)
-				ret = feed(buf, have, a);
+				ret = feed(buf, have, fn, ctx, st);
 			break;
 		}
 		have += (size_t)r;
@@ -424,13 +423,13 @@ int text_read(int fd, const char *what, struct acct *a)
 		for (p = buf; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
 			if (skipping)
 				skipping = false;
-			else if ((ret = feed(p, (size_t)(nl - p), a)) < 0)
+			else if ((ret = feed(p, (size_t)(nl - p), fn, ctx, st)) < 0)
 				goto out;
 		}
 		have = (size_t)(end - p);
 		if (have == CHUNK) { /* no newline in a whole buffer: not a trace line */
 			if (!skipping)
-				a->malformed++;
+				st->malformed++;
 			skipping = true;
 			have = 0;
 		} else {

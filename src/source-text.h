@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* text: the ftrace text format, as the trace and trace_pipe files print it. */
+/* source-text: the ftrace text format, as the trace and trace_pipe files print it. */
 #pragma once
 
 #include <stddef.h>
 
-#include "account.h"
-#include "event.h"
+#include "source.h"
 
 enum line_kind {
 	LINE_EVENT,	/* @ev is filled */
@@ -21,7 +20,7 @@ enum line_kind {
 enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint64_t *lost);
 
 /*
- * Streams a whole text trace from @fd into @a; @what names it in messages.
- * Returns 0 or -errno (reported here).
+ * Streams a whole text trace from @fd to @fn, counting into @st; @what names it in
+ * messages. Returns 0 or -errno (reported here, also when @fn fails).
  */
-int text_read(int fd, const char *what, struct acct *a);
+int text_read(int fd, const char *what, event_fn fn, void *ctx, struct source_stats *st);

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memdebug-ko report: the one pipeline of every mode. A source (the live buffer, or a
+ * saved text trace with --input) feeds the accounting; /proc/modules completes it; the
+ * summary is worked out once and the sinks render it: the table on stdout or the kernel
+ * log, the JSON on stdout or in a file. Live, the buffer is freed at the end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "cmd.h"
+#include "live.h"
+#include "log.h"
+#include "proc.h"
+#include "sink.h"
+#include "source-text.h"
+#include "summary.h"
+
+#define DEFAULT_PAGE_SIZE 4096
+
+enum out_format { FMT_TEXT, FMT_JSON };
+
+struct report_opts {
+	struct cli_common common;
+	const char *input;	/* --input FILE, "-" for stdin; NULL: live */
+	const char *proc;	/* --proc DIR */
+	bool proc_given;
+	const char *json_file;	/* --json-file PATH */
+	const char *save_trace; /* --save-trace PATH */
+	bool keep;
+	const char *format_arg, *sort_arg, *page_size_arg;
+	enum out_format format;
+	enum sort_key sort;
+	unsigned page_size;
+	struct loaders loaders;
+};
+
+/* The values of --format and --sort, in the order of their enums. */
+static const char *const format_names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json", NULL };
+static const char *const sort_names[] = {
+	[SORT_PAGES] = "pages", [SORT_NAME] = "name", [SORT_LOAD] = "load", NULL
+};
+
+static void usage(void)
+{
+	printf("Usage: memdebug-ko report [OPTION]...\n"
+	       "Attribute the pages allocated by each module loader between module_load and\n"
+	       "the do_init_module module_put of the same pid; print one line per load.\n"
+	       "Live (default): read instances/" INSTANCE_NAME ", then remove it to free its buffer.\n\n"
+	       "  -i, --input FILE      replay a saved ftrace text trace ('-' = stdin)\n"
+	       "  -t, --tracefs DIR     tracing directory (default: find it)\n"
+	       "  -p, --proc DIR        proc root for modules (default /proc; live, or with\n"
+	       "                        --input only when given)\n"
+	       "  -f, --format FMT      text (default) or json, on stdout\n"
+	       "  -j, --json-file PATH  also write the JSON report to PATH\n"
+	       "  -T, --save-trace PATH live: save the instance's text trace to PATH\n"
+	       "  -s, --sort KEY        pages (default), name or load\n"
+	       "  -l, --loader NAME,..  comms the kmem filter recorded, besides the defaults\n"
+	       "  -P, --page-size N     page size of a saved trace (default %d)\n"
+	       "  -K, --keep            keep the instance and go on tracing\n"
+	       "  -k, --kmsg            report and log to /dev/kmsg (for initramfs hooks); a bad\n"
+	       "                        option value then warns and the default is used\n"
+	       "  -q, --quiet           no informational messages\n"
+	       "  -h, --help            this help\n",
+	       DEFAULT_PAGE_SIZE);
+}
+
+/* Checks the values of the options; returns 0 or -EINVAL (explained). */
+static int check_values(struct report_opts *o)
+{
+	uint64_t v;
+	int r;
+
+	if (o->format_arg) {
+		r = cli_choice(o->format_arg, format_names);
+		if (r >= 0)
+			o->format = (enum out_format)r;
+		else if (cli_bad_value(&o->common, "using text", "--format is text or json, not '%s'",
+				       o->format_arg) < 0)
+			return -EINVAL;
+	}
+	if (o->sort_arg) {
+		r = cli_choice(o->sort_arg, sort_names);
+		if (r >= 0)
+			o->sort = (enum sort_key)r;
+		else if (cli_bad_value(&o->common, "using pages",
+				       "--sort is pages, name or load, not '%s'", o->sort_arg) < 0)
+			return -EINVAL;
+	}
+	if (o->page_size_arg) {
+		if (cli_range(o->page_size_arg, 1024, 1 << 20, &v) == 0 && !(v & (v - 1)))
+			o->page_size = (unsigned)v;
+		else if (cli_bad_value(&o->common, "using 4096",
+				       "--page-size is a power of two from 1024 to 1048576, not '%s'",
+				       o->page_size_arg) < 0)
+			return -EINVAL;
+	}
+	loaders_init(&o->loaders);
+	return cli_loaders(&o->common, &o->loaders);
+}
+
+/* Opens the saved trace, or stdin for "-"; returns the fd or -errno (reported). */
+static int open_input(const char *path)
+{
+	int fd;
+
+	if (!strcmp(path, "-"))
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		log_err("cannot open %s: %s", path, strerror(errno));
+	}
+	return fd;
+}
+
+/* Reads the saved trace of --input into the accounting. */
+static int read_input(const struct report_opts *o, struct acct *a, struct source_stats *st)
+{
+	int fd, r;
+
+	fd = open_input(o->input);
+	if (fd < 0)
+		return fd;
+	r = text_read(fd, !strcmp(o->input, "-") ? "standard input" : o->input, acct_event, a,
+		      st);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return r;
+}
+
+/* Completes the accounting with the modules in memory now, when they are to be read. */
+static void apply_modules(const struct report_opts *o, struct acct *a, bool lost)
+{
+	struct proc_module *pm = NULL;
+	char path[PATH_MAX];
+	size_t n = 0;
+	int r;
+
+	if (o->input && !o->proc_given)
+		return;
+	snprintf(path, sizeof(path), "%s/modules", o->proc);
+	r = proc_modules_read(path, &pm, &n);
+	if (r == 0) {
+		r = acct_apply_modules(a, pm, n, lost);
+		if (r < 0)
+			log_err("out of memory reading %s", path);
+	}
+	if (r < 0)
+		log_warn("without %s no status says failed or before-tracing, and image sizes are unknown",
+			 path);
+	free(pm);
+}
+
+/* The sinks: the table or JSON on stdout (or the table in the kernel log), the JSON file. */
+static int render(const struct report_opts *o, const struct summary *s)
+{
+	int r;
+
+	if (o->format == FMT_JSON)
+		r = sink_json(s, stdout);
+	else
+		r = sink_text(s, log_kmsg_enabled());
+	if (r < 0)
+		log_err("cannot write the report: %s", strerror(-r));
+	if (o->json_file && sink_json_file(s, o->json_file) < 0)
+		r = -EIO;
+	return r;
+}
+
+static int report(const struct report_opts *o)
+{
+	struct source_info info = { .page_size = o->page_size };
+	struct source_stats st = { 0 };
+	struct summary s;
+	struct timespec t0, t1;
+	struct live l = { .open = false };
+	struct acct a;
+	struct acct_facts f;
+	char ms[32];
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	f = (struct acct_facts){ .loaders = &o->loaders };
+	acct_init(&a, &f);
+	if (o->input) {
+		r = read_input(o, &a, &st);
+	} else {
+		r = live_open(&l, o->common.tracefs);
+		if (r < 0)
+			goto out;
+		live_facts(&l, &o->loaders, &f, &info);
+		acct_init(&a, &f);
+		r = live_read(&l, o->keep, o->save_trace, acct_event, &a, &st);
+	}
+	if (r < 0)
+		goto out;
+	acct_finish(&a);
+	apply_modules(o, &a, st.lost);
+	r = summary_make(&s, &a, &st, &info, o->sort);
+	if (r == 0) {
+		r = render(o, &s);
+		summary_free(&s);
+	} else {
+		log_err("cannot write the report: %s", strerror(-r));
+	}
+out:
+	if (!o->input) {
+		live_close(&l, o->keep, o->proc);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_info("report took %s ms",
+			 ms_str(ms, sizeof(ms),
+				(uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+					(uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec,
+				1));
+	}
+	acct_free(&a);
+	return r < 0 ? EXIT_FAILURE : 0;
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "tracefs", required_argument, NULL, 't' },
+		{ "proc", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "json-file", required_argument, NULL, 'j' },
+		{ "save-trace", required_argument, NULL, 'T' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "loader", required_argument, NULL, 'l' },
+		{ "page-size", required_argument, NULL, 'P' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "kmsg", no_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct report_opts o = { .proc = "/proc", .page_size = DEFAULT_PAGE_SIZE };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "i:t:p:f:j:T:s:l:P:Kkqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o.input = optarg;
+			break;
+		case 'p':
+			o.proc = optarg;
+			o.proc_given = true;
+			break;
+		case 'f':
+			o.format_arg = optarg;
+			break;
+		case 'j':
+			o.json_file = optarg;
+			break;
+		case 'T':
+			o.save_trace = optarg;
+			break;
+		case 's':
+			o.sort_arg = optarg;
+			break;
+		case 'P':
+			o.page_size_arg = optarg;
+			break;
+		case 'K':
+			o.keep = true;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			if (cli_common_option(c, &o.common) < 0)
+				return cli_usage_error("report ");
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "memdebug-ko: report takes no argument '%s' (a trace file goes with --input)\n",
+			argv[optind]);
+		return cli_usage_error("report ");
+	}
+	if (check_values(&o) < 0)
+		return cli_usage_error("report ");
+	if (o.input && (o.common.tracefs || o.keep || o.save_trace)) {
+		fprintf(stderr, "memdebug-ko: --input replays a saved trace: --tracefs, --keep and --save-trace are for live reports\n");
+		return cli_usage_error("report ");
+	}
+	return report(&o);
+}
+
+const struct command cmd_report = {
+	"report", run, "print pages per module load, then free the instance"
+};

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "io.h"
+
+ssize_t io_read(int fd, void *buf, size_t size)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, buf, size);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+int io_read_small(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t r = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1 && (r = io_read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	if (r < 0)
+		return (int)r;
+	buf[len] = '\0';
+	return (int)len;
+}
+
+int io_read_all(const char *path, char **out)
+{
+	size_t len = 0, cap = 16384;
+	char *buf = malloc(cap), *n;
+	ssize_t r;
+	int fd, ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_free;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			n = realloc(buf, cap * 2);
+			if (!n) {
+				ret = -ENOMEM;
+				goto out_close;
+			}
+			buf = n;
+			cap *= 2;
+		}
+		r = io_read(fd, buf + len, cap - len - 1);
+		if (r < 0) {
+			ret = (int)r;
+			goto out_close;
+		}
+		if (!r)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	close(fd);
+	return 0;
+out_close:
+	close(fd);
+out_free:
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io.h"
+#include "log.h"
+#include "proc.h"
+
+/* The state field of a /proc/modules line after its size: "refcnt users state addr". */
+static bool state_live(const char *p)
+{
+	int field;
+
+	for (field = 0; field < 2; field++) {
+		p += strspn(p, " ");
+		p += strcspn(p, " ");
+	}
+	p += strspn(p, " ");
+	return !strncmp(p, "Live", 4) && (p[4] == ' ' || p[4] == '\0');
+}
+
+int proc_modules_read(const char *path, struct proc_module **out, size_t *n)
+{
+	struct proc_module *pm = NULL, *grown;
+	size_t npm = 0, cap = 0;
+	char *buf = NULL, *line, *save = NULL;
+	int ret = io_read_all(path, &buf);
+
+	if (ret < 0) {
+		log_err("cannot read %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* "name size refcount users state address" */
+		char *sp = strchr(line, ' '), *end;
+		uint64_t size;
+
+		if (!sp || sp == line || (size_t)(sp - line) > MODNAME_MAX || sp[1] < '0' ||
+		    sp[1] > '9')
+			continue;
+		*sp = '\0';
+		errno = 0;
+		size = strtoull(sp + 1, &end, 10);
+		if (errno || (*end != ' ' && *end != '\0'))
+			continue;
+		if (npm == cap) {
+			cap = cap ? cap * 2 : 128;
+			grown = realloc(pm, cap * sizeof(*pm));
+			if (!grown) {
+				log_err("out of memory reading %s", path);
+				free(pm);
+				free(buf);
+				return -ENOMEM;
+			}
+			pm = grown;
+		}
+		snprintf(pm[npm].name, sizeof(pm[npm].name), "%s", line);
+		pm[npm].size = size;
+		pm[npm].live = state_live(end);
+		npm++;
+	}
+	free(buf);
+	*out = pm;
+	*n = npm;
+	return 0;
+}
+
+long long proc_mem_free_kb(const char *proc)
+{
+	char p[PATH_MAX], line[128];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/meminfo", proc);
+	f = fopen(p, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "MemFree:", 8)) {
+			kb = strtoll(line + 8, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* proc: what /proc says about modules and memory, read from any proc root. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* One line of /proc/modules. */
+struct proc_module {
+	char name[MODNAME_MAX + 1];
+	uint64_t size; /* the image in bytes */
+	bool live;     /* state Live: its init returned */
+};
+
+/*
+ * Reads the modules file @path (newest module first, as the kernel lists them) into a
+ * new array the caller frees; lines that are not "name size ..." are skipped.
+ * Returns 0 or -errno (reported here).
+ */
+int proc_modules_read(const char *path, struct proc_module **out, size_t *n);
+
+/* MemFree of @proc/meminfo in KiB, or -1. */
+long long proc_mem_free_kb(const char *proc);

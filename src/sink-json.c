@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The JSON object: the windows in load order, their figures, and the source's counts. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mdko-config.h"
+#include "sink.h"
+
+/* A JSON string; bytes outside printable ASCII are escaped, so the output is valid UTF-8. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_u64_or_null(FILE *f, const char *key, bool known, uint64_t v)
+{
+	if (known)
+		fprintf(f, ",\"%s\":%" PRIu64, key, v);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+int sink_json(const struct summary *s, FILE *f)
+{
+	const struct acct *a = s->a;
+	const struct source_stats *st = &s->stats;
+	char ms[32];
+	size_t i;
+
+	fprintf(f, "{\"tool\":\"memdebug-ko\",\"version\":\"%s\",\"source\":\"%s\","
+		"\"page_size\":%u,\"events\":%" PRIu64 ",\"lost_events\":%" PRIu64
+		",\"malformed_lines\":%" PRIu64 ",\"complete\":%s",
+		MEMDEBUG_KO_VERSION, s->src.live ? "live" : "file", s->src.page_size, st->events,
+		st->lost, st->malformed, s->complete ? "true" : "false");
+	fprintf(f, ",\"pages_measured\":%s", a->no_page_events ? "false" : "true");
+	if (s->src.live)
+		fprintf(f, ",\"buffer\":\"%s\"", s->src.top ? "top-level" : "instance");
+	if (s->src.buffer_kb)
+		fprintf(f, ",\"buffer_kb\":%" PRIu64, s->src.buffer_kb);
+	fputs(",\"modules\":[", f);
+	for (i = 0; i < a->nwin; i++) {
+		const struct window *w = &a->win[i];
+		bool m = summary_measured(s, w), t = win_traced(w);
+
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		json_str(f, w->name);
+		if (t) {
+			fprintf(f, ",\"pid\":%d,\"comm\":", w->pid);
+			json_str(f, w->comm);
+		} else {
+			fputs(",\"pid\":null,\"comm\":null", f);
+		}
+		json_u64_or_null(f, "pages", m, w->pages);
+		json_u64_or_null(f, "kib", m, w->pages * (s->src.page_size / 1024));
+		json_u64_or_null(f, "net_pages", m, w->pages - w->freed_pages);
+		json_u64_or_null(f, "allocs", t, w->allocs);
+		json_u64_or_null(f, "frees", t, w->frees);
+		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);
+		json_u64_or_null(f, "image_bytes", w->image_bytes, w->image_bytes);
+		if (window_init_known(w)) {
+			ms_str(ms, sizeof(ms), w->ts_end - w->ts_load, 3);
+			fprintf(f, ",\"init_ms\":%s", ms);
+		} else
+			fputs(",\"init_ms\":null", f);
+		fprintf(f, ",\"status\":\"%s\",\"filtered\":%s,\"closed_by\":\"%s\"}",
+			window_status_name(w->status), w->filtered ? "true" : "false",
+			window_end_name(w->end));
+	}
+	fprintf(f, "],\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64 "}}\n",
+		s->pages, s->net);
+	/* fflush reports the write error of the last buffer (ENOSPC on a full /run). */
+	if (fflush(f) == EOF)
+		return errno ? -errno : -EIO;
+	return ferror(f) ? -EIO : 0;
+}
+
+int sink_json_file(const struct summary *s, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		log_err("path too long: %s", path);
+		return -ENAMETOOLONG;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		r = -errno;
+		log_err("cannot write %s: %s", tmp, strerror(errno));
+		return r;
+	}
+	r = sink_json(s, f);
+	if (fclose(f) == EOF && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r) {
+		log_err("cannot write %s: %s", path, strerror(-r));
+		unlink(tmp);
+	}
+	return r;
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The text table: one line per load, a total, and notes on what the figures leave out. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sink.h"
+
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
+struct emitter {
+	bool kmsg;
+	int err;
+};
+
+/* One line of the text report: a kernel log record, or a line on stdout. */
+static void emit(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(struct emitter *em, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (em->kmsg) {
+		int r = log_kmsg_line(LOG_LVL_NOTICE, line);
+
+		if (!r)
+			return;
+		em->kmsg = false;
+		log_warn("cannot write the report to /dev/kmsg (%s): printing it on stdout",
+			 strerror(-r));
+	}
+	if (puts(line) == EOF && !em->err)
+		em->err = errno ? -errno : -EIO;
+}
+
+/* Copies @s for a terminal: control and non-ASCII bytes become '?'. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < size - 1; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+static const char *u64s(char *buf, uint64_t v)
+{
+	snprintf(buf, 24, "%" PRIu64, v);
+	return buf;
+}
+
+enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_IMG, COL_MS, COL_STATUS, NCOLS };
+
+/* The cells of one table row; @loader is last and never padded. */
+struct row {
+	char cell[NCOLS][MODNAME_MAX + 1];
+	char loader[48];
+};
+
+/* Fills @r for window @w. */
+static void fill_row(struct row *r, const struct summary *s, const struct window *w,
+		     uint64_t kib)
+{
+	char comm[COMM_MAX + 1];
+
+	printable(w->name, r->cell[COL_NAME], sizeof(r->cell[COL_NAME]));
+	if (summary_measured(s, w)) {
+		u64s(r->cell[COL_PAGES], w->pages);
+		u64s(r->cell[COL_KIB], w->pages * kib);
+		u64s(r->cell[COL_NET], w->pages - w->freed_pages);
+	} else {
+		const char *na = win_traced(w) ? "n/a" : "-";
+
+		strcpy(r->cell[COL_PAGES], na);
+		strcpy(r->cell[COL_KIB], na);
+		strcpy(r->cell[COL_NET], na);
+	}
+	if (w->image_bytes)
+		u64s(r->cell[COL_IMG], kib_up(w->image_bytes));
+	else
+		strcpy(r->cell[COL_IMG], "-");
+	if (!window_init_known(w))
+		strcpy(r->cell[COL_MS], "-");
+	else
+		ms_str(r->cell[COL_MS], sizeof(r->cell[COL_MS]), w->ts_end - w->ts_load, 1);
+	snprintf(r->cell[COL_STATUS], sizeof(r->cell[COL_STATUS]), "%s",
+		 window_status_name(w->status));
+	if (w->pid < 0)
+		strcpy(r->loader, "-");
+	else
+		snprintf(r->loader, sizeof(r->loader), "%s[%d]",
+			 printable(w->comm, comm, sizeof(comm)), w->pid);
+}
+
+/* Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned. */
+static void emit_row(struct emitter *em, const struct row *r, const int *wd)
+{
+	emit(em, "%-*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
+	     wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB], r->cell[COL_KIB], wd[COL_NET],
+	     r->cell[COL_NET], wd[COL_IMG], r->cell[COL_IMG], wd[COL_MS], r->cell[COL_MS],
+	     wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
+}
+
+static void widen(int *wd, const struct row *r)
+{
+	int c;
+
+	for (c = 0; c < NCOLS; c++)
+		if ((int)strlen(r->cell[c]) > wd[c])
+			wd[c] = (int)strlen(r->cell[c]);
+}
+
+/* The lines under the table: what the figures leave out, and why. */
+static void emit_notes(struct emitter *em, const struct summary *s)
+{
+	const struct acct *a = s->a;
+	const struct source_stats *st = &s->stats;
+
+	if (!a->nwin)
+		emit(em, "no module was loaded while tracing");
+	if (st->lost) {
+		if (s->src.top)
+			emit(em, "INCOMPLETE: the top-level buffer lost %" PRIu64 " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64 " KiB per CPU",
+			     st->lost, s->src.buffer_kb);
+		else if (s->src.buffer_kb)
+			emit(em, "INCOMPLETE: the ring buffer dropped %" PRIu64 " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64 " KiB per CPU",
+			     st->lost, s->src.buffer_kb);
+		else
+			emit(em, "INCOMPLETE: the trace lost %" PRIu64 " events, figures are too low; record it with a larger buffer_size_kb",
+			     st->lost);
+	}
+	if (st->malformed)
+		emit(em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
+		     st->malformed);
+	if (a->no_page_events && s->loads)
+		emit(em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
+	else if (s->filtered)
+		emit(em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
+		     s->filtered, PLURAL(s->filtered));
+	if (s->loading)
+		emit(em, "loading: %zu module%s still in init when the trace ended", s->loading,
+		     PLURAL(s->loading));
+	if (s->failed)
+		emit(em, "failed: %zu module init%s failed (the module was freed)", s->failed,
+		     PLURAL(s->failed));
+	if (s->next_load)
+		emit(em, "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
+		     s->next_load, PLURAL(s->next_load));
+	if (s->before)
+		emit(em, "before-tracing: %zu module%s loaded before tracing started; only the image size is known",
+		     s->before, PLURAL(s->before));
+	if (s->not_seen)
+		emit(em, "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
+		     s->not_seen, PLURAL(s->not_seen));
+	if (a->facts.no_put_events && !s->next_load)
+		emit(em, "this kernel records no module_put: load windows close at the loader's next load");
+}
+
+int sink_text(const struct summary *s, bool kmsg)
+{
+	static const struct row head = {
+		{ "module", "pages", "KiB", "net", "imgKiB", "initms", "status" }, "loader"
+	};
+	const struct acct *a = s->a;
+	const struct source_stats *st = &s->stats;
+	struct emitter em = { .kmsg = kmsg };
+	uint64_t kib = s->src.page_size / 1024;
+	int wd[NCOLS] = { 16, 5, 5, 5, 6, 6, 6 };
+	struct row r, total = { { "total" }, "" };
+	size_t i;
+
+	for (i = 0; i < a->nwin; i++) {
+		fill_row(&r, s, &a->win[i], kib);
+		widen(wd, &r);
+	}
+	u64s(total.cell[COL_PAGES], s->pages);
+	u64s(total.cell[COL_KIB], s->pages * kib);
+	u64s(total.cell[COL_NET], s->net);
+	if (s->image_kib)
+		u64s(total.cell[COL_IMG], s->image_kib);
+	else
+		strcpy(total.cell[COL_IMG], "-");
+	snprintf(total.loader, sizeof(total.loader), "%zu load%s", s->loads, PLURAL(s->loads));
+	widen(wd, &total);
+
+	emit(&em, "module memory while loading, in %u KiB pages, %s", s->src.page_size / 1024,
+	     !s->src.live ? "from a saved trace" :
+	     s->src.top	  ? "traced since boot (top-level buffer)" :
+			    "traced at this boot");
+	emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
+	     " malformed lines skipped: %s", st->events, st->lost, st->malformed,
+	     s->complete ? "complete" : "INCOMPLETE");
+	emit_row(&em, &head, wd);
+	for (i = 0; i < a->nwin; i++) {
+		fill_row(&r, s, &a->win[s->order[i]], kib);
+		emit_row(&em, &r, wd);
+	}
+	emit_row(&em, &total, wd);
+	emit_notes(&em, s);
+	if (!em.err && fflush(stdout) == EOF)
+		em.err = -errno;
+	return em.err;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * source: where events come from. A source hands each event to a callback and keeps its
+ * own counts, which it gives to the report once, at the end.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* Takes one event; returns 0, or -errno to stop the source. */
+typedef int (*event_fn)(void *ctx, const struct event *ev);
+
+struct source_stats {
+	uint64_t events;    /* well-formed events read */
+	uint64_t lost;	    /* events the ring buffer dropped or overwrote */
+	uint64_t malformed; /* lines or records that looked like events but could not be parsed */
+};
+
+/* What the report says about where its events came from. */
+struct source_info {
+	bool live;
+	bool top;	    /* live: read from the top-level buffer (trace_event= at boot) */
+	uint64_t buffer_kb; /* live: the per-CPU buffer, 0 when unknown */
+	unsigned page_size;
+};
