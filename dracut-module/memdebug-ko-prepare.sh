@@ -3,14 +3,14 @@
 #
 # With rd.memdebug>=4, start tracing module loads before udev loads any module: dracut
 # hook cmdline 00 in a shell initrd, memdebug-ko-prepare.service in a systemd initrd.
-# Options:
+# Options, passed on to the binary as they are:
 #   rd.memdebug_ko.buffer_kb=N   trace buffer per CPU, in KiB
 #   rd.memdebug_ko.loaders=a,b   process names that load modules
 # Sourced by dracut or run by the unit: never exits non-zero, never fails the boot;
 # failures become kmsg warnings.
 
 # shellcheck source=/dev/null
-type getargnum > /dev/null 2>&1 || . /lib/dracut-lib.sh
+type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
 
 # Warn on the console and in the journal, even from a systemd initrd service.
 _mdko_warn() {
@@ -19,7 +19,7 @@ _mdko_warn() {
 
 # Warn when rd.memdebug does not say what it seems to: no /proc/cmdline to read it from,
 # a value dracut ignores (it takes a number from 0 to 5), or values that differ, of which
-# only the last counts. $_mdko_level is the level dracut uses.
+# only the last counts. $_mdko_level is the level dracut took (DEBUG_MEM_LEVEL).
 _mdko_check_level() {
 	_mdko_off=
 	[ "$_mdko_level" -ge 4 ] || _mdko_off=", no module memory report"
@@ -43,51 +43,27 @@ _mdko_check_level() {
 	return 0
 }
 
-# Run "memdebug-ko prepare" with the options from the kernel command line; it finds or
-# mounts tracefs itself. Options it refuses are left out rather than losing the trace.
+# Run "memdebug-ko prepare" with the options from the kernel command line, as they are:
+# the binary checks them, and with --kmsg warns about a bad one and uses its default. It
+# finds or mounts tracefs itself.
 _mdko_prepare() {
 	set -- prepare --kmsg
-
-	_mdko_arg=$(getarg rd.memdebug_ko.buffer_kb=) || _mdko_arg=
-	case $_mdko_arg in
-	"") ;;
-	*[!0-9]* | ????????*) _mdko_warn "ignoring rd.memdebug_ko.buffer_kb=$_mdko_arg: not a number of KiB from 1 to 4194304" ;;
-	*)
-		if [ "$_mdko_arg" -ge 1 ] && [ "$_mdko_arg" -le 4194304 ]; then
-			set -- "$@" --buffer-kb "$_mdko_arg"
-		else
-			_mdko_warn "ignoring rd.memdebug_ko.buffer_kb=$_mdko_arg: not a number of KiB from 1 to 4194304"
-		fi
-		;;
-	esac
-
-	_mdko_arg=$(getarg rd.memdebug_ko.loaders=) || _mdko_arg=
-	case $_mdko_arg in
-	"") ;;
-	*[!A-Za-z0-9_.,:\(\)-]*) _mdko_warn "ignoring rd.memdebug_ko.loaders=$_mdko_arg: not a list of names" ;;
-	*) set -- "$@" --loader "$_mdko_arg" ;;
-	esac
+	_mdko_arg=$(getarg rd.memdebug_ko.buffer_kb=) && set -- "$@" --buffer-kb "$_mdko_arg"
+	_mdko_arg=$(getarg rd.memdebug_ko.loaders=) && set -- "$@" --loader "$_mdko_arg"
 
 	if [ ! -x /usr/bin/memdebug-ko ]; then
 		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"
 		return 0
 	fi
-	/usr/bin/memdebug-ko "$@" && return 0
-	_mdko_rc=$?
-	# exit status 2: a usage error, an option value the binary refused
-	if [ "$_mdko_rc" = 2 ] && [ $# -gt 2 ]; then
-		_mdko_warn "prepare refused the rd.memdebug_ko options (exit status 2): tracing with the defaults"
-		/usr/bin/memdebug-ko prepare --kmsg && return 0
-		_mdko_rc=$?
-	fi
-	_mdko_warn "prepare failed (exit status $_mdko_rc), no module memory report"
+	/usr/bin/memdebug-ko "$@" ||
+		_mdko_warn "prepare failed (exit status $?), no module memory report"
 	return 0
 }
 
-_mdko_level=$(getargnum 0 0 5 rd.memdebug)
-# dash's getargnum prints nothing for rd.memdebug=08 (not an octal number)
-case $_mdko_level in
-[0-5]) ;;
+# dracut-lib's setmemdebug took rd.memdebug as a number from 0 to 5; dash's getargnum
+# gives nothing for rd.memdebug=08 (not an octal number).
+case ${DEBUG_MEM_LEVEL-} in
+[0-5]) _mdko_level=$DEBUG_MEM_LEVEL ;;
 *) _mdko_level=0 ;;
 esac
 _mdko_check_level
@@ -95,4 +71,4 @@ if [ "$_mdko_level" -ge 4 ]; then
 	_mdko_prepare
 fi
 unset -f _mdko_warn _mdko_check_level _mdko_prepare
-unset -v _mdko_level _mdko_off _mdko_arg _mdko_all _mdko_v _mdko_rc
+unset -v _mdko_level _mdko_off _mdko_arg _mdko_all _mdko_v

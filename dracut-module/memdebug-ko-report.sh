@@ -11,7 +11,7 @@
 # Sourced by dracut: never exits, never fails the boot; failures become kmsg warnings.
 
 # shellcheck source=/dev/null
-type getargnum > /dev/null 2>&1 || . /lib/dracut-lib.sh
+type getargbool > /dev/null 2>&1 || . /lib/dracut-lib.sh
 
 # Warn on the console and in the journal, even from a systemd initrd service.
 _mdko_warn() {
@@ -45,10 +45,8 @@ _mdko_report() {
 	return 0
 }
 
-_mdko_level=$(getargnum 0 0 5 rd.memdebug)
-# dash's getargnum prints nothing for rd.memdebug=08 (not an octal number)
-case $_mdko_level in
+# the level dracut-lib's setmemdebug took from rd.memdebug
+case ${DEBUG_MEM_LEVEL-} in
 [4-5]) _mdko_report ;;
 esac
 unset -f _mdko_warn _mdko_report
-unset -v _mdko_level
