@@ -83,3 +83,17 @@ load helpers
 		"$MDKO" "$FIXTURES/boot-shell.trace"
 	[[ "$stderr" == *"No space left on device"* ]]
 }
+
+@test "cli: the help and the man page name the defaults of meson.build" {
+	local man=${MDKO%/*}/memdebug-ko.8 name
+	[[ -f $man ]] || skip "no man page beside $MDKO (not a meson build directory)"
+	run -0 "$MDKO" prepare --help
+	assert_output --partial '(default 4096)'
+	for name in ${DEFAULT_LOADERS//,/ }; do
+		assert_output --partial " $name"
+		grep -qF -- "$name" "$man" || fail "the man page does not name the loader $name"
+	done
+	assert_output --partial 'and PID 1'
+	grep -qF '1 to 4194304 (default 4096)' "$man" || fail 'the man page lacks the buffer range'
+	! grep -q '@[A-Z_]*@' "$man" || fail "the man page has an unsubstituted @VAR@: $(grep '@[A-Z_]*@' "$man")"
+}

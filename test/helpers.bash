@@ -59,10 +59,14 @@ make_tracefs() {
 	: >"$i/trace"
 }
 
+# The default loaders, comma-separated, from meson.build (test/meson.build passes them).
+DEFAULT_LOADERS=${MEMDEBUG_KO_DEFAULT_LOADERS:?set MEMDEBUG_KO_DEFAULT_LOADERS to the default loaders of meson.build}
+
 # The filter prepare writes with the default loaders and any extra names in $@.
 default_filter() {
-	local n f=''
-	for n in modprobe insmod kmod systemd-udevd '(udev-worker)' systemd-modules "$@"; do
+	local n f='' defaults
+	IFS=, read -ra defaults <<<"$DEFAULT_LOADERS"
+	for n in "${defaults[@]}" "$@"; do
 		f+="comm == \"$n\" || "
 	done
 	echo "${f}common_pid == 1"
