@@ -20,6 +20,11 @@ void acct_init(struct acct *a, const struct acct_facts *f)
 	*a = (struct acct){ .facts = *f };
 }
 
+void acct_observe(struct acct *a, const struct acct_observer *o)
+{
+	a->obs = o;
+}
+
 /* Whether the kmem filter lets @comm (@len bytes) through. */
 static bool is_loader(const struct acct *a, const char *comm, size_t len)
 {
@@ -54,6 +59,8 @@ static void end_window(struct acct *a, struct window *w, enum win_end end, uint6
 	u64map_free(&w->live);
 	w->max_order = 0;
 	u64map_put(&a->by_pid, (uint64_t)(unsigned)w->pid, (uint64_t)(w - a->win));
+	if (a->obs && a->obs->closed)
+		a->obs->closed(a->obs->ctx, w);
 }
 
 /* Appends a zeroed window; returns NULL on allocation failure. */
@@ -161,6 +168,8 @@ static int page_alloc(struct acct *a, const struct event *ev)
 	w->pages += 1ull << ev->order;
 	if (ev->order > w->max_order)
 		w->max_order = ev->order;
+	if (a->obs && a->obs->grew)
+		a->obs->grew(a->obs->ctx, w, ev->order);
 	/* A pfn allocated twice without a free in between means a free was lost: restart. */
 	return u64map_put(&w->live, live_key(ev->pfn, ev->order), 1ull << ev->order);
 }
@@ -216,6 +225,20 @@ static int page_free(struct acct *a, const struct event *ev)
 	return 0;
 }
 
+/* The OOM killer chose a victim: every load in progress saw it. */
+static void oom_victim(struct acct *a, const struct event *ev)
+{
+	size_t i;
+
+	if (!a->oom_kills++)
+		a->ts_first_oom = ev->ts_ns;
+	for (i = 0; i < a->nwin; i++)
+		if (a->win[i].end == END_OPEN && a->win[i].pid >= 0)
+			a->win[i].oom_kills++;
+	if (a->obs && a->obs->oom)
+		a->obs->oom(a->obs->ctx, a, ev);
+}
+
 int acct_event(void *acct, const struct event *ev)
 {
 	struct acct *a = acct;
@@ -235,6 +258,9 @@ int acct_event(void *acct, const struct event *ev)
 	case EV_PAGE_FREE:
 		a->page_events++;
 		return page_free(a, ev);
+	case EV_OOM_VICTIM:
+		oom_victim(a, ev);
+		return 0;
 	case EV_OTHER:
 		break;
 	}

@@ -39,6 +39,7 @@ struct window {
 	enum win_end end;
 	bool filtered;		 /* the kmem filter hid the loader's allocations */
 	bool saw_kmem;		 /* at least one page event of the loader in the window */
+	uint64_t oom_kills;	 /* OOM victims chosen while the window was open */
 	unsigned max_order;	 /* largest order still live in @live */
 	struct u64map live;	 /* pfn|order<<56 -> pages not yet freed, while open */
 };
@@ -49,6 +50,19 @@ struct acct_facts {
 	bool filter_known;	       /* live: the instance's filter says whether kmem is filtered */
 	bool filter_active;	       /* with filter_known: kmem events were filtered by comm */
 	bool no_put_events;	       /* the kernel has no module_put event */
+};
+
+struct acct;
+
+/*
+ * Who watches the accounting as events arrive (the streaming sink of the watcher): each
+ * callback may be NULL. @w and @a are valid only during the call.
+ */
+struct acct_observer {
+	void (*grew)(void *ctx, const struct window *w, unsigned order); /* an allocation */
+	void (*closed)(void *ctx, const struct window *w);		  /* init returned */
+	void (*oom)(void *ctx, const struct acct *a, const struct event *ev);
+	void *ctx;
 };
 
 struct acct {
@@ -62,6 +76,9 @@ struct acct {
 	bool named_sites;	 /* a put named its call site: raw addresses are not init's */
 	uint64_t page_events;	 /* mm_page_alloc and mm_page_free events read */
 	bool no_page_events;	 /* kmem page events were not traced: no page was measured */
+	uint64_t oom_kills;	 /* oom:mark_victim events */
+	uint64_t ts_first_oom;	 /* the first one's timestamp */
+	const struct acct_observer *obs;
 };
 
 /* Whether @w was seen loading (not a /proc/modules entry the trace never showed). */
@@ -72,6 +89,9 @@ static inline bool win_traced(const struct window *w)
 
 /* Setup: @f is copied, the loaders it names are borrowed and must outlive @a. */
 void acct_init(struct acct *a, const struct acct_facts *f);
+
+/* Sets (or with NULL clears) the observer; @o is borrowed. */
+void acct_observe(struct acct *a, const struct acct_observer *o);
 
 /* Takes one event (an event_fn for struct acct): returns 0 or -ENOMEM. */
 int acct_event(void *acct, const struct event *ev);

@@ -121,6 +121,9 @@ static int enable_events(const struct tfs *t, const struct loaders *l)
 			 strerror(-r));
 	/* module_free tells failed inits apart; kernels have had it as long as module_load. */
 	tfs_event_enable(t->inst, "module", "module_free");
+	/* The OOM killer's choices: rare, and what a report of an OOM death must show. */
+	if (tfs_event_enable(t->inst, "oom", "mark_victim") < 0)
+		log_info("no oom:mark_victim event (a kernel before 4.13?): OOM kills will not be reported");
 	have_filter = loaders_filter(l, filter, sizeof(filter)) == 0;
 	if (!have_filter)
 		log_warn("the loader names do not fit a tracefs filter: recording the page events of every task");

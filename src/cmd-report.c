@@ -21,6 +21,7 @@
 #include "proc.h"
 #include "sink.h"
 #include "source-text.h"
+#include "state.h"
 #include "summary.h"
 
 #define DEFAULT_PAGE_SIZE 4096
@@ -34,6 +35,7 @@ struct report_opts {
 	bool proc_given;
 	const char *json_file;	/* --json-file PATH */
 	const char *save_trace; /* --save-trace PATH */
+	const char *run_dir;	/* --run-dir DIR: where a watcher hands over */
 	bool keep;
 	const char *format_arg, *sort_arg, *page_size_arg;
 	enum out_format format;
@@ -61,6 +63,7 @@ static void usage(void)
 	       "  -f, --format FMT      text (default) or json, on stdout\n"
 	       "  -j, --json-file PATH  also write the JSON report to PATH\n"
 	       "  -T, --save-trace PATH live: save the instance's text trace to PATH\n"
+	       "  -r, --run-dir DIR     live: where a watcher hands over (default " DEFAULT_RUN_DIR ")\n"
 	       "  -s, --sort KEY        pages (default), name or load\n"
 	       "  -l, --loader NAME,..  comms the kmem filter recorded, besides the defaults\n"
 	       "  -P, --page-size N     page size of a saved trace (default %d)\n"
@@ -136,6 +139,27 @@ static int read_input(const struct report_opts *o, struct acct *a, struct source
 	return r;
 }
 
+/* Reads the live buffer, or takes what the watcher that consumed it counted. */
+static int read_live(const struct report_opts *o, struct live *l, struct acct *a,
+		     struct source_stats *st)
+{
+	bool taken = false, saved = false;
+	int r = 0;
+
+	if (!l->top)
+		r = state_take(o->run_dir, a, st, &taken, &saved);
+	if (taken) {
+		if (o->save_trace && !saved)
+			log_warn("the watcher read the trace as it came, without saving it: nothing to save to %s",
+				 o->save_trace);
+	} else if (r == 0) {
+		r = live_read(l, o->keep, o->save_trace, acct_event, a, st);
+	}
+	if (r == 0)
+		live_lost(l, st);
+	return r;
+}
+
 /* Completes the accounting with the modules in memory now, when they are to be read. */
 static void apply_modules(const struct report_opts *o, struct acct *a, bool lost)
 {
@@ -198,7 +222,7 @@ static int report(const struct report_opts *o)
 			goto out;
 		live_facts(&l, &o->loaders, &f, &info);
 		acct_init(&a, &f);
-		r = live_read(&l, o->keep, o->save_trace, acct_event, &a, &st);
+		r = read_live(o, &l, &a, &st);
 	}
 	if (r < 0)
 		goto out;
@@ -234,6 +258,7 @@ static int run(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "json-file", required_argument, NULL, 'j' },
 		{ "save-trace", required_argument, NULL, 'T' },
+		{ "run-dir", required_argument, NULL, 'r' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "loader", required_argument, NULL, 'l' },
 		{ "page-size", required_argument, NULL, 'P' },
@@ -243,10 +268,11 @@ static int run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct report_opts o = { .proc = "/proc", .page_size = DEFAULT_PAGE_SIZE };
+	struct report_opts o = { .proc = "/proc", .run_dir = DEFAULT_RUN_DIR,
+				 .page_size = DEFAULT_PAGE_SIZE };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:t:p:f:j:T:s:l:P:Kkqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:p:f:j:T:r:s:l:P:Kkqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o.input = optarg;
@@ -263,6 +289,9 @@ static int run(int argc, char **argv)
 			break;
 		case 'T':
 			o.save_trace = optarg;
+			break;
+		case 'r':
+			o.run_dir = optarg;
 			break;
 		case 's':
 			o.sort_arg = optarg;

@@ -19,6 +19,7 @@ struct command {
 
 extern const struct command cmd_prepare;
 extern const struct command cmd_report;
+extern const struct command cmd_watch;
 
 /* The options both commands take: -t, -l, -k, -q. */
 struct cli_common {

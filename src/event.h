@@ -21,7 +21,8 @@ enum ev_type {
 	EV_MODULE_FREE,
 	EV_PAGE_ALLOC,
 	EV_PAGE_FREE,
-	EV_OTHER, /* a well-formed event memdebug-ko does not use */
+	EV_OOM_VICTIM, /* oom:mark_victim: the OOM killer chose a task to kill */
+	EV_OTHER,      /* a well-formed event memdebug-ko does not use */
 };
 
 /* Who dropped a module reference: do_init_module drops the initial one after init. */
@@ -50,4 +51,5 @@ struct event {
 	uint64_t pfn;	/* page events */
 	unsigned order; /* page events */
 	bool failed;	/* mm_page_alloc that returned no page */
+	int victim;	/* EV_OOM_VICTIM: the pid the OOM killer chose */
 };

@@ -13,7 +13,7 @@
 #include "source-raw.h"
 #include "source-text.h"
 
-int live_open(struct live *l, const char *tracefs)
+int live_find(struct live *l, const char *tracefs)
 {
 	struct stat st;
 	int r;
@@ -23,20 +23,30 @@ int live_open(struct live *l, const char *tracefs)
 	if (r < 0)
 		return r;
 	l->buf = l->t.inst;
-	if (stat(l->t.inst, &st) < 0) {
-		r = -errno;
-		if (r != -ENOENT || !tfs_top_traces_loads(&l->t)) {
-			log_err("no trace instance %s: was 'memdebug-ko prepare' run at this boot?",
-				l->t.inst);
-			return r;
-		}
-		/* Boot parameters: the top-level buffer is read, never consumed or cleared. */
-		l->buf = l->t.dir;
-		l->top = true;
-		l->was_on = tfs_is_on(l->t.dir, "tracing_on");
+	if (stat(l->t.inst, &st) == 0)
+		return 0;
+	r = -errno;
+	if (r != -ENOENT || !tfs_top_traces_loads(&l->t)) {
+		log_err("no trace instance %s: was 'memdebug-ko prepare' run at this boot?",
+			l->t.inst);
+		return r;
+	}
+	/* Boot parameters: the top-level buffer is read, never consumed or cleared. */
+	l->buf = l->t.dir;
+	l->top = true;
+	l->was_on = tfs_is_on(l->t.dir, "tracing_on");
+	return 0;
+}
+
+int live_open(struct live *l, const char *tracefs)
+{
+	int r = live_find(l, tracefs);
+
+	if (r < 0)
+		return r;
+	if (l->top)
 		log_info("reading the top-level buffer of %s (trace_event= on the kernel command line)",
 			 l->t.dir);
-	}
 	l->open = true;
 	/* Stop first: the buffer must not change while it is read. */
 	r = tfs_set(l->buf, "tracing_on", "0");
@@ -129,7 +139,6 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 	      struct source_stats *st)
 {
 	struct raw_source *rs = NULL;
-	uint64_t lost;
 	int r;
 
 	if (save_path)
@@ -142,15 +151,19 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 	} else {
 		r = read_text(l, fn, ctx, st);
 	}
-	if (r < 0)
-		return r;
+	return r;
+}
+
+void live_lost(struct live *l, struct source_stats *st)
+{
+	uint64_t lost;
+
 	/* The per-cpu stats are the ring buffer's own count; the text header may double it. */
 	if (tfs_lost_events(l->buf, &lost) == 0)
 		st->lost = lost;
 	else
 		log_warn("cannot read %s/per_cpu/*/stats: lost events are counted from the trace only",
 			 l->buf);
-	return 0;
 }
 
 int live_close(struct live *l, bool keep, const char *proc)

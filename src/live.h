@@ -23,7 +23,10 @@ struct live {
 	struct loaders loaders;	 /* the given ones and those the kmem filter names */
 };
 
-/* Finds the buffer in @tracefs (NULL: the usual places) and stops tracing in it. */
+/* Finds the buffer in @tracefs (NULL: the usual places); returns 0 or -errno (reported). */
+int live_find(struct live *l, const char *tracefs);
+
+/* Finds the buffer as live_find() does and stops tracing in it. */
 int live_open(struct live *l, const char *tracefs);
 
 /*
@@ -37,11 +40,14 @@ void live_facts(struct live *l, const struct loaders *given, struct acct_facts *
 /*
  * Saves the text trace to @save_path when given, then feeds every event to @fn: from
  * the raw ring buffers where this build and the kernel allow it and the buffer may be
- * consumed (not @keep, not the top level), else from the text trace. Lost events come
- * from the ring buffer's own per-CPU counts. Returns 0 or -errno (reported).
+ * consumed (not @keep, not the top level), else from the text trace. Returns 0 or
+ * -errno (reported).
  */
 int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, void *ctx,
 	      struct source_stats *st);
+
+/* Lost events as the ring buffer's own per-CPU counts say, into @st (else warns). */
+void live_lost(struct live *l, struct source_stats *st);
 
 /*
  * After the report, also a failed one: removes the instance (in a kdump kernel its

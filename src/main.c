@@ -2,6 +2,8 @@
 /*
  * memdebug-ko: which kernel module ate the memory while it loaded.
  *   prepare  sets up a private trace instance (cmd-prepare.c; dracut cmdline hook 00)
+ *   watch    reads it as events come and streams what must survive an OOM death
+ *            (cmd-watch.c; started right after prepare)
  *   report   reads it, prints the per-module table and frees it (cmd-report.c; pre-pivot
  *            99), or replays a saved ftrace text trace with --input.
  * This file only dispatches: the commands come from a table, each in its own file.
@@ -14,7 +16,7 @@
 #include "cmd.h"
 #include "mdko-config.h"
 
-static const struct command *const commands[] = { &cmd_prepare, &cmd_report };
+static const struct command *const commands[] = { &cmd_prepare, &cmd_watch, &cmd_report };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -48,6 +48,9 @@ int sink_json(const struct summary *s, FILE *f)
 		MEMDEBUG_KO_VERSION, s->src.live ? "live" : "file", s->src.page_size, st->events,
 		st->lost, st->malformed, s->complete ? "true" : "false");
 	fprintf(f, ",\"pages_measured\":%s", a->no_page_events ? "false" : "true");
+	fprintf(f, ",\"oom_kills\":%" PRIu64, a->oom_kills);
+	if (st->gap)
+		fputs(",\"gap\":true", f);
 	if (s->src.live)
 		fprintf(f, ",\"buffer\":\"%s\"", s->src.top ? "top-level" : "instance");
 	if (s->src.buffer_kb)
@@ -72,6 +75,7 @@ int sink_json(const struct summary *s, FILE *f)
 		json_u64_or_null(f, "frees", t, w->frees);
 		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);
 		json_u64_or_null(f, "image_bytes", w->image_bytes, w->image_bytes);
+		json_u64_or_null(f, "oom_kills", t, w->oom_kills);
 		if (window_init_known(w)) {
 			ms_str(ms, sizeof(ms), w->ts_end - w->ts_load, 3);
 			fprintf(f, ",\"init_ms\":%s", ms);

@@ -12,14 +12,7 @@
 
 #define PLURAL(n) ((n) == 1 ? "" : "s")
 
-struct emitter {
-	bool kmsg;
-	int err;
-};
-
-/* One line of the text report: a kernel log record, or a line on stdout. */
-static void emit(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void emit(struct emitter *em, const char *fmt, ...)
+void sink_emit(struct emitter *em, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -40,8 +33,7 @@ static void emit(struct emitter *em, const char *fmt, ...)
 		em->err = errno ? -errno : -EIO;
 }
 
-/* Copies @s for a terminal: control and non-ASCII bytes become '?'. */
-static const char *printable(const char *s, char *buf, size_t size)
+const char *sink_printable(const char *s, char *buf, size_t size)
 {
 	size_t i;
 
@@ -71,7 +63,7 @@ static void fill_row(struct row *r, const struct summary *s, const struct window
 {
 	char comm[COMM_MAX + 1];
 
-	printable(w->name, r->cell[COL_NAME], sizeof(r->cell[COL_NAME]));
+	sink_printable(w->name, r->cell[COL_NAME], sizeof(r->cell[COL_NAME]));
 	if (summary_measured(s, w)) {
 		u64s(r->cell[COL_PAGES], w->pages);
 		u64s(r->cell[COL_KIB], w->pages * kib);
@@ -97,13 +89,13 @@ static void fill_row(struct row *r, const struct summary *s, const struct window
 		strcpy(r->loader, "-");
 	else
 		snprintf(r->loader, sizeof(r->loader), "%s[%d]",
-			 printable(w->comm, comm, sizeof(comm)), w->pid);
+			 sink_printable(w->comm, comm, sizeof(comm)), w->pid);
 }
 
 /* Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned. */
 static void emit_row(struct emitter *em, const struct row *r, const int *wd)
 {
-	emit(em, "%-*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
+	sink_emit(em, "%-*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
 	     wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB], r->cell[COL_KIB], wd[COL_NET],
 	     r->cell[COL_NET], wd[COL_IMG], r->cell[COL_IMG], wd[COL_MS], r->cell[COL_MS],
 	     wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
@@ -118,6 +110,27 @@ static void widen(int *wd, const struct row *r)
 			wd[c] = (int)strlen(r->cell[c]);
 }
 
+/* What the OOM killer did, and which loads were in init then. */
+static void emit_oom(struct emitter *em, const struct summary *s)
+{
+	const struct acct *a = s->a;
+	char when[32], names[256], name[MODNAME_MAX + 1];
+	size_t i, len = 0;
+
+	ms_str(when, sizeof(when), a->ts_first_oom / 1000, 3); /* seconds */
+	sink_emit(em, "oom: the OOM killer chose %" PRIu64 " victim%s, the first at %s s",
+		  a->oom_kills, PLURAL(a->oom_kills), when);
+	for (i = 0; i < a->nwin && len < sizeof(names); i++) {
+		const struct window *w = &a->win[i];
+
+		if (w->oom_kills)
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "",
+						sink_printable(w->name, name, sizeof(name)));
+	}
+	if (s->oom_loads)
+		sink_emit(em, "oom: in init then: %s", names);
+}
+
 /* The lines under the table: what the figures leave out, and why. */
 static void emit_notes(struct emitter *em, const struct summary *s)
 {
@@ -125,43 +138,47 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 	const struct source_stats *st = &s->stats;
 
 	if (!a->nwin)
-		emit(em, "no module was loaded while tracing");
+		sink_emit(em, "no module was loaded while tracing");
 	if (st->lost) {
 		if (s->src.top)
-			emit(em, "INCOMPLETE: the top-level buffer lost %" PRIu64 " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64 " KiB per CPU",
+			sink_emit(em, "INCOMPLETE: the top-level buffer lost %" PRIu64 " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64 " KiB per CPU",
 			     st->lost, s->src.buffer_kb);
 		else if (s->src.buffer_kb)
-			emit(em, "INCOMPLETE: the ring buffer dropped %" PRIu64 " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64 " KiB per CPU",
+			sink_emit(em, "INCOMPLETE: the ring buffer dropped %" PRIu64 " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64 " KiB per CPU",
 			     st->lost, s->src.buffer_kb);
 		else
-			emit(em, "INCOMPLETE: the trace lost %" PRIu64 " events, figures are too low; record it with a larger buffer_size_kb",
+			sink_emit(em, "INCOMPLETE: the trace lost %" PRIu64 " events, figures are too low; record it with a larger buffer_size_kb",
 			     st->lost);
 	}
 	if (st->malformed)
-		emit(em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
+		sink_emit(em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
 		     st->malformed);
+	if (st->gap)
+		sink_emit(em, "INCOMPLETE: the watcher read events and is gone without handing them over; figures are too low");
+	if (a->oom_kills)
+		emit_oom(em, s);
 	if (a->no_page_events && s->loads)
-		emit(em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
+		sink_emit(em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
 	else if (s->filtered)
-		emit(em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
+		sink_emit(em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
 		     s->filtered, PLURAL(s->filtered));
 	if (s->loading)
-		emit(em, "loading: %zu module%s still in init when the trace ended", s->loading,
+		sink_emit(em, "loading: %zu module%s still in init when the trace ended", s->loading,
 		     PLURAL(s->loading));
 	if (s->failed)
-		emit(em, "failed: %zu module init%s failed (the module was freed)", s->failed,
+		sink_emit(em, "failed: %zu module init%s failed (the module was freed)", s->failed,
 		     PLURAL(s->failed));
 	if (s->next_load)
-		emit(em, "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
+		sink_emit(em, "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
 		     s->next_load, PLURAL(s->next_load));
 	if (s->before)
-		emit(em, "before-tracing: %zu module%s loaded before tracing started; only the image size is known",
+		sink_emit(em, "before-tracing: %zu module%s loaded before tracing started; only the image size is known",
 		     s->before, PLURAL(s->before));
 	if (s->not_seen)
-		emit(em, "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
+		sink_emit(em, "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
 		     s->not_seen, PLURAL(s->not_seen));
 	if (a->facts.no_put_events && !s->next_load)
-		emit(em, "this kernel records no module_put: load windows close at the loader's next load");
+		sink_emit(em, "this kernel records no module_put: load windows close at the loader's next load");
 }
 
 int sink_text(const struct summary *s, bool kmsg)
@@ -191,11 +208,11 @@ int sink_text(const struct summary *s, bool kmsg)
 	snprintf(total.loader, sizeof(total.loader), "%zu load%s", s->loads, PLURAL(s->loads));
 	widen(wd, &total);
 
-	emit(&em, "module memory while loading, in %u KiB pages, %s", s->src.page_size / 1024,
+	sink_emit(&em, "module memory while loading, in %u KiB pages, %s", s->src.page_size / 1024,
 	     !s->src.live ? "from a saved trace" :
 	     s->src.top	  ? "traced since boot (top-level buffer)" :
 			    "traced at this boot");
-	emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
+	sink_emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
 	     " malformed lines skipped: %s", st->events, st->lost, st->malformed,
 	     s->complete ? "complete" : "INCOMPLETE");
 	emit_row(&em, &head, wd);

@@ -7,8 +7,31 @@
 
 #include "summary.h"
 
+/* The lines of a text sink. */
+struct emitter {
+	bool kmsg; /* kernel log records; stdout when writing them fails */
+	int err;   /* the first error of writing to stdout */
+};
+
+/* One line: a kernel log record at notice level, or a line on stdout. */
+void sink_emit(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Copies @s for a terminal: control and non-ASCII bytes become '?'. Returns @buf. */
+const char *sink_printable(const char *s, char *buf, size_t size);
+
 /* The text table on stdout, or with @kmsg as kernel log records. Returns 0 or -errno. */
 int sink_text(const struct summary *s, bool kmsg);
+
+/* The stream of the watcher: an observer of the accounting (sink-stream.c). */
+struct stream {
+	struct emitter em;
+	uint64_t min_pages; /* finished loads smaller than this are not streamed */
+	unsigned page_kib;
+	struct acct_observer obs; /* give &obs to acct_observe() */
+};
+
+/* Sets up @s: lines to the kernel log with @kmsg, else to stdout. */
+void stream_init(struct stream *s, bool kmsg, uint64_t min_kib, unsigned page_size);
 
 /* The JSON object on @f. Returns 0 or -errno. */
 int sink_json(const struct summary *s, FILE *f);

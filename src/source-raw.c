@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <event-parse.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@ struct raw_source {
 	struct tep_handle *tep;
 	struct tracefs_instance *inst;
 	char path[PATH_MAX]; /* the instance's directory, for messages */
-	int load_id, put_id, free_id, alloc_id, pfree_id;
+	int load_id, put_id, free_id, alloc_id, pfree_id, victim_id;
 	unsigned long long init_lo, init_hi; /* do_init_module's range */
 	unsigned long long no_page;	     /* the pfn that means no page: -1 in the field's size */
 	/* set for the duration of raw_read() */
@@ -77,6 +78,11 @@ static bool decode(struct raw_source *rs, struct tep_event *e, struct tep_record
 			return false;
 		ev->pfn = ev->failed ? 0 : v;
 		ev->order = (unsigned)order;
+	} else if (e->id == rs->victim_id) {
+		ev->type = EV_OOM_VICTIM;
+		if (!num_field(e, rec, "pid", &v) || v > INT32_MAX)
+			return false;
+		ev->victim = (int)v;
 	}
 	return true;
 }
@@ -133,7 +139,7 @@ static void find_init_range(struct raw_source *rs)
 
 int raw_open(struct raw_source **out, const char *dir, const char *name)
 {
-	static const char *const systems[] = { "module", "kmem", NULL };
+	static const char *const systems[] = { "module", "kmem", "oom", NULL };
 	struct tep_event *alloc;
 	struct tep_format_field *pfn;
 	struct raw_source *rs = calloc(1, sizeof(*rs));
@@ -158,6 +164,7 @@ int raw_open(struct raw_source **out, const char *dir, const char *name)
 	rs->free_id = event_id(rs->tep, "module", "module_free");
 	rs->alloc_id = event_id(rs->tep, "kmem", "mm_page_alloc");
 	rs->pfree_id = event_id(rs->tep, "kmem", "mm_page_free");
+	rs->victim_id = event_id(rs->tep, "oom", "mark_victim");
 	find_init_range(rs);
 	/*
 	 * Without do_init_module's address a module's own module_put inside its init (as

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "io.h"
 #include "log.h"
 #include "source-text.h"
 
@@ -224,6 +224,18 @@ static bool parse_page(const char *p, const char *e, struct event *ev)
 	return true;
 }
 
+/* oom:mark_victim: "pid=N", and on newer kernels more fields after it. */
+static bool parse_victim(const char *p, const char *e, struct event *ev)
+{
+	const char *v = find_field(p, e, "pid=", 4);
+	uint64_t pid;
+
+	if (!v || !(v = parse_dec(v, e, &pid)) || (v < e && !is_space(*v)) || pid > INT32_MAX)
+		return false;
+	ev->victim = (int)pid;
+	return true;
+}
+
 /* The events memdebug-ko reads, most frequent first, and the parsers of their arguments. */
 static const struct {
 	const char *name;
@@ -237,6 +249,7 @@ static const struct {
 	EVENT("module_put", EV_MODULE_PUT, parse_put),
 	EVENT("module_load", EV_MODULE_LOAD, parse_modname),
 	EVENT("module_free", EV_MODULE_FREE, parse_modname),
+	EVENT("mark_victim", EV_OOM_VICTIM, parse_victim),
 #undef EVENT
 };
 
@@ -392,53 +405,83 @@ static int feed(const char *s, size_t len, event_fn fn, void *ctx, struct source
 	return 0;
 }
 
+int text_stream_init(struct text_stream *ts, size_t size, event_fn fn, void *ctx,
+		     struct source_stats *st)
+{
+	*ts = (struct text_stream){ .size = size, .fn = fn, .ctx = ctx, .st = st, .tee_fd = -1 };
+	ts->buf = malloc(size);
+	return ts->buf ? 0 : -ENOMEM;
+}
+
+void text_stream_free(struct text_stream *ts)
+{
+	free(ts->buf);
+	ts->buf = NULL;
+}
+
+ssize_t text_stream_read(struct text_stream *ts, int fd)
+{
+	ssize_t r;
+	char *p, *nl, *end;
+
+	do
+		r = read(fd, ts->buf + ts->have, ts->size - ts->have);
+	while (r < 0 && errno == EINTR && !ts->stop_on_eintr);
+	if (r <= 0)
+		return r < 0 ? -errno : 0;
+	if (ts->tee_fd >= 0 && write(ts->tee_fd, ts->buf + ts->have, (size_t)r) != r)
+		ts->tee_err = errno ? errno : EIO;
+	ts->have += (size_t)r;
+	end = ts->buf + ts->have;
+	for (p = ts->buf; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		if (ts->skipping) {
+			ts->skipping = false;
+			continue;
+		}
+		ts->fn_err = feed(p, (size_t)(nl - p), ts->fn, ts->ctx, ts->st);
+		if (ts->fn_err < 0)
+			return ts->fn_err;
+	}
+	ts->have = (size_t)(end - p);
+	if (ts->have == ts->size) { /* no newline in a whole buffer: not a trace line */
+		if (!ts->skipping)
+			ts->st->malformed++;
+		ts->skipping = true;
+		ts->have = 0;
+	} else {
+		memmove(ts->buf, p, ts->have);
+	}
+	return r;
+}
+
+int text_stream_end(struct text_stream *ts)
+{
+	int r = 0;
+
+	/* A last line without newline: a truncated trace still counts. */
+	if (ts->have && !ts->skipping)
+		r = ts->fn_err = feed(ts->buf, ts->have, ts->fn, ts->ctx, ts->st);
+	ts->have = 0;
+	return r;
+}
+
 int text_read(int fd, const char *what, event_fn fn, void *ctx, struct source_stats *st)
 {
-	char *buf = malloc(CHUNK);
-	size_t have = 0;
-	bool skipping = false; /* inside a line longer than the buffer */
-	int ret = 0;
+	struct text_stream ts;
+	ssize_t r;
+	int ret;
 
-	if (!buf) {
+	if (text_stream_init(&ts, CHUNK, fn, ctx, st) < 0) {
 		log_err("out of memory reading %s", what);
 		return -ENOMEM;
 	}
-	for (;;) {
-		ssize_t r = io_read(fd, buf + have, CHUNK - have);
-		char *p, *nl, *end;
-
-		if (r < 0) {
-			ret = (int)r;
-			log_err("cannot read %s: %s", what, strerror(-ret));
-			break;
-		}
-		if (!r) {
-			/* A last line without newline: a truncated trace still counts. */
-			if (have && !skipping)
-				ret = feed(buf, have, fn, ctx, st);
-			break;
-		}
-		have += (size_t)r;
-		end = buf + have;
-		for (p = buf; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
-			if (skipping)
-				skipping = false;
-			else if ((ret = feed(p, (size_t)(nl - p), fn, ctx, st)) < 0)
-				goto out;
-		}
-		have = (size_t)(end - p);
-		if (have == CHUNK) { /* no newline in a whole buffer: not a trace line */
-			if (!skipping)
-				st->malformed++;
-			skipping = true;
-			have = 0;
-		} else {
-			memmove(buf, p, have);
-		}
-	}
-out:
-	if (ret == -ENOMEM)
+	while ((r = text_stream_read(&ts, fd)) > 0)
+		;
+	ret = r < 0 ? (int)r : text_stream_end(&ts);
+	if (ret < 0 && ts.fn_err < 0)
 		log_err("out of memory reading %s", what);
-	free(buf);
+	else if (ret < 0)
+		log_err("cannot read %s: %s", what, strerror(-ret));
+	text_stream_free(&ts);
 	return ret;
 }

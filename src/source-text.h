@@ -2,7 +2,9 @@
 /* source-text: the ftrace text format, as the trace and trace_pipe files print it. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "source.h"
 
@@ -18,6 +20,37 @@ enum line_kind {
  * tgid columns may be present or not, and comm may hold spaces, dashes and brackets.
  */
 enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint64_t *lost);
+
+/* A text trace read in pieces that end anywhere in a line (a file, a pipe, trace_pipe). */
+struct text_stream {
+	char *buf;
+	size_t size;	     /* of @buf: the longest line that can be read */
+	size_t have;	     /* bytes of an unfinished line at the start of @buf */
+	bool skipping;	     /* inside a line longer than the buffer */
+	bool stop_on_eintr;  /* return -EINTR instead of retrying (a watcher told to stop) */
+	int tee_fd;	     /* -1, or where a copy of every byte read goes */
+	int tee_err;	     /* the first errno of writing to @tee_fd */
+	int fn_err;	     /* what @fn returned, when it stopped the stream */
+	event_fn fn;
+	void *ctx;
+	struct source_stats *st;
+};
+
+/* Sets up @ts with a buffer of @size to hand events to @fn; returns 0 or -ENOMEM. */
+int text_stream_init(struct text_stream *ts, size_t size, event_fn fn, void *ctx,
+		     struct source_stats *st);
+
+/*
+ * One read(2) of @fd, its complete lines parsed and handed on. Returns the bytes read,
+ * 0 at the end of the file, or -errno: of the read (-EAGAIN on an empty non-blocking
+ * trace_pipe), or of @fn (then ts->fn_err is set).
+ */
+ssize_t text_stream_read(struct text_stream *ts, int fd);
+
+/* Hands on the last line if it had no newline; returns 0 or what @fn returned. */
+int text_stream_end(struct text_stream *ts);
+
+void text_stream_free(struct text_stream *ts);
 
 /*
  * Streams a whole text trace from @fd to @fn, counting into @st; @what names it in

@@ -78,7 +78,7 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	size_t i;
 
 	*s = (struct summary){ .a = a, .stats = *st, .src = *src };
-	s->complete = !st->lost && !st->malformed;
+	s->complete = !st->lost && !st->malformed && !st->gap;
 	s->order = malloc((a->nwin ? a->nwin : 1) * sizeof(*s->order));
 	if (!s->order) {
 		log_err("out of memory sorting the report");
@@ -99,6 +99,7 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 		s->next_load += w->end == END_NEXT_LOAD;
 		s->before += w->status == WIN_BEFORE_TRACING;
 		s->not_seen += w->status == WIN_NOT_SEEN;
+		s->oom_loads += w->oom_kills > 0;
 	}
 	s->loads = a->nwin - s->before - s->not_seen;
 	qsort_r(s->order, a->nwin, sizeof(*s->order), cmp_windows, &c);

@@ -24,6 +24,7 @@ struct summary {
 	uint64_t image_kib;    /* of all modules, each rounded up */
 	size_t loads;	       /* windows seen loading */
 	size_t filtered, loading, failed, next_load, before, not_seen;
+	size_t oom_loads;      /* loads in init while the OOM killer chose a victim */
 };
 
 /* Sums up @a; returns 0 or -ENOMEM (reported). @a must outlive @s. */

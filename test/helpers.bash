@@ -42,7 +42,7 @@ make_tracefs() {
 	echo '[local] global counter uptime perf mono mono_raw boot' >"$i/trace_clock"
 	echo 1 >"$i/options/overwrite"
 	for ev in module/module_load module/module_put module/module_free \
-		kmem/mm_page_alloc kmem/mm_page_free; do
+		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim; do
 		# tracefs has every event at the top level as well as in each instance
 		mkdir -p "$i/events/$ev" "$t/events/$ev"
 		echo 0 >"$t/events/$ev/enable"

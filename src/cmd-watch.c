@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memdebug-ko watch: a small resident reader of the instance. It consumes trace_pipe as
+ * events come, so the buffer only holds what arrived since its last read, keeps the
+ * accounting up to date and streams what a dying kernel must not take with it (see
+ * sink-stream.c). It is unkillable by the OOM killer and keeps its memory locked. When
+ * report signals it, it drains the buffer and hands its accounting over (state.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "cmd.h"
+#include "live.h"
+#include "log.h"
+#include "sink.h"
+#include "source-text.h"
+#include "state.h"
+
+/* trace_pipe hands out at most a page or so per read: a small buffer, locked. */
+#define READ_BUF (64 * 1024)
+/* A read that finds the end of the file (tracing was stopped) is retried after this. */
+#define EOF_RETRY_MS 100
+
+struct watch_opts {
+	struct cli_common common;
+	const char *run_dir;
+	const char *save_trace;
+	const char *min_kib_arg;
+	uint64_t min_kib;
+	bool daemon;
+	struct loaders loaders;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(void)
+{
+	printf("Usage: memdebug-ko watch [OPTION]...\n"
+	       "Read the instance that prepare made as its events come, stream to the log\n"
+	       "what must survive an out-of-memory death (finished loads, loads that grow,\n"
+	       "OOM kills), and hand the accounting to report, which stops it.\n\n"
+	       "  -t, --tracefs DIR     tracing directory (default: find it)\n"
+	       "  -r, --run-dir DIR     pid and state files (default " DEFAULT_RUN_DIR ")\n"
+	       "  -T, --save-trace PATH also save the text trace to PATH\n"
+	       "  -m, --min-kib N       stream finished loads from N KiB on (default 1024)\n"
+	       "  -l, --loader NAME,..  comms the kmem filter recorded, besides the defaults\n"
+	       "  -d, --daemon          go to the background once reading, with no standard\n"
+	       "                        input or output: give --kmsg for the stream\n"
+	       "  -k, --kmsg            stream and log to /dev/kmsg (for initramfs hooks)\n"
+	       "  -q, --quiet           no informational messages\n"
+	       "  -h, --help            this help\n");
+}
+
+static int check_values(struct watch_opts *o)
+{
+	o->min_kib = 1024;
+	if (o->min_kib_arg && cli_range(o->min_kib_arg, 0, UINT32_MAX, &o->min_kib) < 0) {
+		o->min_kib = 1024;
+		if (cli_bad_value(&o->common, "using 1024",
+				  "--min-kib takes a number of KiB, not '%s'", o->min_kib_arg) < 0)
+			return -EINVAL;
+	}
+	loaders_init(&o->loaders);
+	return cli_loaders(&o->common, &o->loaders);
+}
+
+/* Not a victim of the OOM killer, and no page of ours swapped or reclaimed. */
+static void harden(void)
+{
+	int r = tfs_write("/proc/self/oom_score_adj", "-1000");
+
+	if (r < 0)
+		log_warn("cannot set oom_score_adj: %s; the OOM killer may end the watcher",
+			 strerror(-r));
+#ifdef MCL_ONFAULT
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0)
+		return;
+#endif
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		log_warn("cannot lock the watcher's memory: %s", strerror(errno));
+}
+
+/* Goes to the background: the parent writes the child's pid and returns 1, the child 0. */
+static int daemonize(const char *run_dir)
+{
+	pid_t pid;
+	int r, fd;
+
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		log_err("cannot start the watcher: fork: %s", strerror(errno));
+		return r;
+	}
+	if (pid > 0) {
+		r = state_write_pid(run_dir, pid);
+		if (r < 0) {
+			log_err("cannot write %s/watch.pid: %s; stopping the watcher", run_dir,
+				strerror(-r));
+			kill(pid, SIGKILL);
+			return r;
+		}
+		log_info("watching the trace (pid %d)", pid);
+		return 1;
+	}
+	setsid();
+	if (chdir("/") < 0)
+		log_warn("cannot change to /: %s", strerror(errno));
+	/* Nobody waits for the daemon's output: with --kmsg it goes to the kernel log. */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Reads until stopped, then drains what is left without waiting. Returns 0 or -errno. */
+static int read_loop(struct text_stream *ts, int fd, const char *path)
+{
+	ssize_t r;
+	int flags;
+
+	while (!stop) {
+		r = text_stream_read(ts, fd);
+		if (r == 0)
+			sleep_ms(EOF_RETRY_MS);
+		else if (r < 0 && r != -EINTR && r != -EAGAIN)
+			goto fail;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	while ((r = text_stream_read(ts, fd)) > 0 || r == -EINTR)
+		;
+	if (r < 0 && r != -EAGAIN)
+		goto fail;
+	r = text_stream_end(ts);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	if (ts->fn_err < 0)
+		log_err("out of memory reading %s", path);
+	else
+		log_err("cannot read %s: %s", path, strerror((int)-r));
+	return (int)r;
+}
+
+static int watch(struct watch_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART: reads end */
+	struct source_stats st = { 0 };
+	struct source_info info;
+	struct acct_facts f;
+	struct text_stream ts;
+	struct stream stream;
+	struct live l;
+	struct acct a;
+	char pipe_path[PATH_MAX];
+	int fd, r;
+
+	r = live_find(&l, o->common.tracefs);
+	if (r < 0)
+		return r;
+	if (l.top) {
+		log_info("the top-level buffer of trace_event= is not ours to consume: no watcher");
+		return 0;
+	}
+	live_facts(&l, &o->loaders, &f, &info);
+	/* Not blocking in open(2): a FIFO (a test's trace_pipe) would wait for a writer. */
+	fd = open(tfs_path(pipe_path, l.buf, "trace_pipe"), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		log_err("cannot open %s: %s", pipe_path, strerror(errno));
+		return r;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	acct_init(&a, &f);
+	stream_init(&stream, log_kmsg_enabled(), o->min_kib, info.page_size);
+	acct_observe(&a, &stream.obs);
+	r = text_stream_init(&ts, READ_BUF, acct_event, &a, &st);
+	if (r < 0) {
+		log_err("out of memory starting the watcher");
+		goto out_close;
+	}
+	ts.stop_on_eintr = true;
+	if (o->save_trace) {
+		ts.tee_fd = open(o->save_trace, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (ts.tee_fd < 0)
+			log_warn("cannot save the trace to %s: %s", o->save_trace, strerror(errno));
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (o->daemon) {
+		r = daemonize(o->run_dir);
+		if (r != 0) /* the parent, or an error */
+			goto out_free;
+	} else {
+		r = state_write_pid(o->run_dir, getpid());
+		if (r < 0) {
+			log_err("cannot write %s/watch.pid: %s", o->run_dir, strerror(-r));
+			goto out_free;
+		}
+	}
+	harden();
+	r = read_loop(&ts, fd, pipe_path);
+	if (ts.tee_err)
+		log_warn("cannot save the trace to %s: %s", o->save_trace, strerror(ts.tee_err));
+	/* Whatever the reading did, what was counted goes to report. */
+	r = state_save(o->run_dir, &a, &st, ts.tee_fd >= 0 && !ts.tee_err);
+out_free:
+	if (ts.tee_fd >= 0)
+		close(ts.tee_fd);
+	text_stream_free(&ts);
+	acct_free(&a);
+out_close:
+	close(fd);
+	return r < 0 ? r : 0;
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tracefs", required_argument, NULL, 't' },
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "save-trace", required_argument, NULL, 'T' },
+		{ "min-kib", required_argument, NULL, 'm' },
+		{ "loader", required_argument, NULL, 'l' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "kmsg", no_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct watch_opts o = { .run_dir = DEFAULT_RUN_DIR };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "t:r:T:m:l:dkqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o.run_dir = optarg;
+			break;
+		case 'T':
+			o.save_trace = optarg;
+			break;
+		case 'm':
+			o.min_kib_arg = optarg;
+			break;
+		case 'd':
+			o.daemon = true;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			if (cli_common_option(c, &o.common) < 0)
+				return cli_usage_error("watch ");
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "memdebug-ko: watch takes no argument '%s'\n", argv[optind]);
+		return cli_usage_error("watch ");
+	}
+	if (check_values(&o) < 0)
+		return cli_usage_error("watch ");
+	return watch(&o) < 0 ? EXIT_FAILURE : 0;
+}
+
+const struct command cmd_watch = {
+	"watch", run, "stream loads while they happen, survive OOM (early boot, after prepare)"
+};

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "log.h"
+#include "mdko-config.h"
+#include "state.h"
+
+#define MAGIC "MDKOSTAT"
+
+/* How long report waits for a watcher to drain the buffer and hand over. */
+#define TAKE_TIMEOUT_MS 20000
+#define TAKE_POLL_MS	20
+#define TAKE_RESIGNAL_MS 200
+
+struct state_header {
+	char magic[8];
+	char version[16];     /* the binary's version: both sides must be the same build */
+	uint32_t window_size; /* sizeof(struct window) */
+	uint32_t trace_saved;
+	uint64_t nwin;
+	struct source_stats st;
+	uint64_t unclosed_puts, page_events, oom_kills, ts_first_oom;
+	uint8_t foreign_kmem, named_sites, no_page_events;
+};
+
+static char *run_path(char *out, const char *run_dir, const char *name)
+{
+	snprintf(out, PATH_MAX, "%s/%s", run_dir, name);
+	return out;
+}
+
+int state_write_pid(const char *run_dir, int pid)
+{
+	char p[PATH_MAX], v[24];
+	int fd, r = 0, n;
+
+	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(run_path(p, run_dir, "watch.pid"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(v, sizeof(v), "%d\n", pid);
+	if (write(fd, v, (size_t)n) != n)
+		r = errno ? -errno : -EIO;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	/* A stale state of an earlier watcher must not pass for this one's. */
+	unlink(run_path(p, run_dir, "state"));
+	return r;
+}
+
+/* Writes all of @buf; returns 0 or -errno. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int state_save(const char *run_dir, const struct acct *a, const struct source_stats *st,
+	       bool trace_saved)
+{
+	struct state_header h = {
+		.magic = MAGIC,
+		.window_size = sizeof(struct window),
+		.trace_saved = trace_saved,
+		.nwin = a->nwin,
+		.st = *st,
+		.unclosed_puts = a->unclosed_puts,
+		.page_events = a->page_events,
+		.oom_kills = a->oom_kills,
+		.ts_first_oom = a->ts_first_oom,
+		.foreign_kmem = a->foreign_kmem,
+		.named_sites = a->named_sites,
+		.no_page_events = a->no_page_events,
+	};
+	char p[PATH_MAX], tmp[PATH_MAX];
+	struct window w;
+	size_t i;
+	int fd, r;
+
+	snprintf(h.version, sizeof(h.version), "%s", MEMDEBUG_KO_VERSION);
+	fd = open(run_path(tmp, run_dir, "state.tmp"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  0600);
+	if (fd < 0) {
+		r = -errno;
+		log_err("cannot write %s: %s", tmp, strerror(errno));
+		return r;
+	}
+	r = write_all(fd, &h, sizeof(h));
+	for (i = 0; !r && i < a->nwin; i++) {
+		/* The live pages of open windows stay behind: no event follows the handover. */
+		w = a->win[i];
+		w.live = (struct u64map){ 0 };
+		r = write_all(fd, &w, sizeof(w));
+	}
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, run_path(p, run_dir, "state")) < 0)
+		r = -errno;
+	if (r) {
+		log_err("cannot write %s: %s", p, strerror(-r));
+		unlink(tmp);
+		return r;
+	}
+	unlink(run_path(p, run_dir, "watch.pid"));
+	return 0;
+}
+
+/* Reads the state file @path into @a and @st, then removes it. Returns 0 or -errno. */
+static int load(const char *path, struct acct *a, struct source_stats *st, bool *trace_saved)
+{
+	struct state_header h;
+	struct window *win = NULL;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -EINVAL;
+
+	if (fd < 0) {
+		ret = -errno;
+		log_err("cannot read %s: %s", path, strerror(errno));
+		return ret;
+	}
+	r = io_read(fd, &h, sizeof(h));
+	if (r != (ssize_t)sizeof(h) || memcmp(h.magic, MAGIC, 8) ||
+	    strncmp(h.version, MEMDEBUG_KO_VERSION, sizeof(h.version)) ||
+	    h.window_size != sizeof(struct window) || h.nwin > SIZE_MAX / sizeof(*win)) {
+		log_err("%s is not a state this memdebug-ko %s wrote", path, MEMDEBUG_KO_VERSION);
+		goto out;
+	}
+	win = malloc((h.nwin ? h.nwin : 1) * sizeof(*win));
+	if (!win) {
+		ret = -ENOMEM;
+		log_err("out of memory reading %s", path);
+		goto out;
+	}
+	r = h.nwin ? io_read(fd, win, h.nwin * sizeof(*win)) : 0;
+	if (r != (ssize_t)(h.nwin * sizeof(*win))) {
+		log_err("%s is cut short", path);
+		free(win);
+		goto out;
+	}
+	free(a->win);
+	a->win = win;
+	a->nwin = a->capwin = h.nwin;
+	a->unclosed_puts = h.unclosed_puts;
+	a->page_events = h.page_events;
+	a->oom_kills = h.oom_kills;
+	a->ts_first_oom = h.ts_first_oom;
+	a->foreign_kmem = h.foreign_kmem;
+	a->named_sites = h.named_sites;
+	a->no_page_events = h.no_page_events;
+	*st = h.st;
+	*trace_saved = h.trace_saved;
+	unlink(path);
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int state_take(const char *run_dir, struct acct *a, struct source_stats *st, bool *taken,
+	       bool *trace_saved)
+{
+	char pidfile[PATH_MAX], statefile[PATH_MAX], v[24];
+	struct stat sb;
+	long waited;
+	int pid = 0, r;
+
+	*taken = false;
+	run_path(pidfile, run_dir, "watch.pid");
+	run_path(statefile, run_dir, "state");
+	if (io_read_small(pidfile, v, sizeof(v)) > 0)
+		pid = atoi(v);
+	if (pid <= 0 && stat(statefile, &sb) < 0)
+		return 0; /* no watcher at this boot */
+	for (waited = 0; pid > 0 && waited < TAKE_TIMEOUT_MS; waited += TAKE_POLL_MS) {
+		if (stat(pidfile, &sb) < 0 && stat(statefile, &sb) == 0)
+			break;
+		/* Every signal interrupts the watcher's read; the first may come too early. */
+		if (waited % TAKE_RESIGNAL_MS == 0 && kill(pid, SIGTERM) < 0 && errno == ESRCH)
+			break;
+		sleep_ms(TAKE_POLL_MS);
+	}
+	if (stat(statefile, &sb) < 0) {
+		log_warn("the watcher (pid %d) left no state in %s: the events it read are lost",
+			 pid, run_dir);
+		st->gap = true;
+		return 0;
+	}
+	r = load(statefile, a, st, trace_saved);
+	if (r < 0) {
+		st->gap = true;
+		return r;
+	}
+	*taken = true;
+	return 0;
+}

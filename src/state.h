@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * state: the accounting handed from a watcher (memdebug-ko watch), which consumed the
+ * trace as it came, to report. The watcher keeps its pid in RUNDIR/watch.pid; report
+ * stops tracing, signals it, and the watcher drains the buffer, writes RUNDIR/state and
+ * exits. Both sides are the same binary: the state is the windows as they are in memory.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "account.h"
+#include "source.h"
+
+#define DEFAULT_RUN_DIR "/run/memdebug-ko"
+
+/* Writes the watcher's pid file in @run_dir (made if missing). Returns 0 or -errno. */
+int state_write_pid(const char *run_dir, int pid);
+
+/* The watcher's last word: @a and @st written to RUNDIR/state, the pid file removed. */
+int state_save(const char *run_dir, const struct acct *a, const struct source_stats *st,
+	       bool trace_saved);
+
+/*
+ * Report's side: when a watcher runs (or ran) for this boot, stops it and loads what it
+ * counted into @a (set up with the facts) and @st; *taken tells whether it did, and
+ * *trace_saved whether the watcher kept a copy of the text trace. A watcher that is gone
+ * without a state leaves a gap: st->gap is set. Returns 0 or -errno (reported).
+ */
+int state_take(const char *run_dir, struct acct *a, struct source_stats *st, bool *taken,
+	       bool *trace_saved);

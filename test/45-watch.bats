@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# watch against fake tracefs trees: trace_pipe is a FIFO the test writes the trace into.
+# The watcher streams what must survive an OOM death and hands its accounting to report,
+# which must then say what it says when it reads the buffer itself.
+
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR/tracing
+	I=$T/instances/memdebug-ko
+	D=$BATS_TEST_TMPDIR/run
+	P=$BATS_TEST_TMPDIR/proc
+	make_tracefs "$T"
+	default_filter >"$I/events/kmem/mm_page_alloc/filter"
+	mkdir -p "$P"
+	cp "$FIXTURES/boot-shell-proc" "$P/modules" 2>/dev/null || : >"$P/modules"
+	mkfifo "$I/trace_pipe"
+	WATCHER=
+}
+
+teardown() {
+	[[ -z $WATCHER ]] || kill "$WATCHER" 2>/dev/null || :
+}
+
+# Starts the watcher in the background with options $@, its stdout in $BATS_TEST_TMPDIR/stream.
+start_watch() {
+	"$MDKO" watch --tracefs "$T" --run-dir "$D" "$@" >"$BATS_TEST_TMPDIR/stream" \
+		2>"$BATS_TEST_TMPDIR/watch.err" &
+	WATCHER=$!
+	# it writes its pid file once it reads
+	for _ in $(seq 100); do
+		[[ -f $D/watch.pid ]] && return
+		sleep 0.05
+	done
+	fail "the watcher wrote no $D/watch.pid: $(cat "$BATS_TEST_TMPDIR/watch.err")"
+}
+
+# Writes trace file $1 into the FIFO as trace_pipe would hand it out.
+feed() {
+	cat "$1" >"$I/trace_pipe"
+}
+
+@test "watch: report takes the watcher's accounting, the same as reading the buffer" {
+	cp "$FIXTURES/boot-shell.trace" "$I/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" \
+		--format json
+	local direct=$output
+
+	start_watch --min-kib 0
+	feed "$FIXTURES/boot-shell.trace"
+	: >"$I/trace" # what the watcher consumed is gone from the buffer
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" \
+		--format json
+	wait "$WATCHER"
+	WATCHER=
+	assert_equal "$output" "$direct"
+	assert_json '.complete' true
+	[[ ! -e $D/watch.pid && ! -e $D/state ]] || fail "the handover left $(ls "$D")"
+}
+
+@test "watch: a line per finished load from --min-kib on, as the loads end" {
+	start_watch --min-kib 100
+	feed "$FIXTURES/boot-shell.trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" \
+		--format json
+	wait "$WATCHER"
+	WATCHER=
+	# every load of at least 25 pages, and no other
+	local expected streamed
+	expected=$(jq -r '.modules[] | select(.pages != null and .pages >= 25) |
+		"\(.name) \(.pages) \(.net_pages)"' <<<"$output" | sort)
+	streamed=$(sed -nE 's/^(.*): init returned after [0-9.]+ ms: ([0-9]+) pages \([0-9]+ KiB\), ([0-9]+) not freed, loaded by .*/\1 \2 \3/p' \
+		"$BATS_TEST_TMPDIR/stream" | sort)
+	[[ -n $expected ]] || fail 'the fixture has no load of 100 KiB'
+	assert_equal "$streamed" "$expected"
+}
+
+# A trace in which modprobe[500] loads hog, whose init allocates 2^10-page blocks until
+# the OOM killer chooses pid 42 and then 77; hog is still in init at the end.
+oom_trace() {
+	local i ts=10
+	echo "        modprobe-500     [000] .....    $ts.000000: module_load: hog"
+	for i in $(seq 1 12); do
+		printf '        modprobe-500     [000] .....    %d.%06d: mm_page_alloc: page=0xffffea0000400000 pfn=0x%x order=10 migratetype=0 gfp_flags=GFP_KERNEL\n' \
+			"$ts" "$i" $((0x100000 + i * 1024))
+	done
+	echo "        modprobe-500     [000] .....    $ts.500000: mark_victim: pid=42"
+	echo "        modprobe-500     [000] .....    $ts.600000: mark_victim: pid=77"
+}
+
+@test "watch: a load that grows and the OOM killer's victims are streamed" {
+	oom_trace >"$BATS_TEST_TMPDIR/oom.trace"
+	start_watch
+	feed "$BATS_TEST_TMPDIR/oom.trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --format json
+	wait "$WATCHER"
+	WATCHER=
+	local stream
+	stream=$(cat "$BATS_TEST_TMPDIR/stream")
+	# 1024 pages = 4 MiB is the first step, then each quarter more: 1280, 1600, 2000, ...
+	[[ $stream == *"hog: still in init: 1024 pages (4096 KiB) so far, 1024 not freed, loaded by modprobe[500]"* ]] ||
+		fail "no growth line at 4 MiB: $stream"
+	[[ $stream == *"hog: still in init: 2048 pages (8192 KiB) so far"* ]] || fail "$stream"
+	[[ $stream == *"hog: still in init: 12288 pages (49152 KiB) so far"* ]] || fail "$stream"
+	[[ $stream == *"OOM: the OOM killer chose pid 42 at 10.500000 s (kill 1; the allocation was by modprobe[500])"* ]] ||
+		fail "no OOM line: $stream"
+	[[ $stream == *"OOM: hog is still in init: 12288 pages (49152 KiB) so far, 12288 not freed, loaded by modprobe[500]"* ]] ||
+		fail "no loading line at the OOM: $stream"
+	[[ $stream == *"OOM: the OOM killer chose pid 77 at 10.600000 s (kill 2;"* ]] || fail "$stream"
+	assert_json '.oom_kills' 2
+	assert_json '.modules[0] | "\(.name) \(.status) \(.pages) \(.oom_kills)"' 'hog loading 12288 2'
+}
+
+@test "watch: the saved trace is the trace the watcher read" {
+	start_watch --save-trace "$BATS_TEST_TMPDIR/saved.trace"
+	feed "$FIXTURES/mixed.trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" \
+		--save-trace "$BATS_TEST_TMPDIR/saved.trace"
+	wait "$WATCHER"
+	WATCHER=
+	cmp "$FIXTURES/mixed.trace" "$BATS_TEST_TMPDIR/saved.trace"
+	[[ $stderr != *"nothing to save"* ]] || fail "$stderr"
+}
+
+@test "watch: a watcher that is gone without handing over makes the report INCOMPLETE" {
+	mkdir -p "$D"
+	# a pid no process has
+	echo 4194304 >"$D/watch.pid"
+	cp "$FIXTURES/mixed.trace" "$I/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D"
+	[[ $stderr == *"the watcher (pid 4194304) left no state in $D: the events it read are lost"* ]] ||
+		fail "$stderr"
+	assert_line --partial 'malformed lines skipped: INCOMPLETE'
+	assert_line 'INCOMPLETE: the watcher read events and is gone without handing them over; figures are too low'
+}
+
+@test "watch: not for the top-level buffer of trace_event=, which is not ours to consume" {
+	rm -rf "$I"
+	for ev in module/module_load kmem/mm_page_alloc kmem/mm_page_free; do
+		echo 1 >"$T/events/$ev/enable"
+	done
+	run -0 --separate-stderr "$MDKO" watch --tracefs "$T" --run-dir "$D"
+	[[ $stderr == *"not ours to consume: no watcher"* ]] || fail "$stderr"
+	[[ ! -e $D/watch.pid ]]
+}
+
+@test "watch: --daemon returns once the watcher runs in the background" {
+	run -0 --separate-stderr "$MDKO" watch --tracefs "$T" --run-dir "$D" --daemon
+	local pid
+	pid=$(cat "$D/watch.pid")
+	WATCHER=$pid
+	kill -0 "$pid"
+	[[ $stderr == *"watching the trace (pid $pid)"* ]] || fail "$stderr"
+	feed "$FIXTURES/mixed.trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --format json
+	assert_json '.events' 27
+	# it exits right after it handed over
+	for _ in $(seq 40); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	! kill -0 "$pid" 2>/dev/null || fail "the watcher $pid still runs 2 s after the report"
+	WATCHER=
+}
