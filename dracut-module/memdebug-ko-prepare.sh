@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# With rd.memdebug>=4, start tracing module loads before udev loads any module: dracut
-# hook cmdline 00 in a shell initrd, memdebug-ko-prepare.service in a systemd initrd.
+# With rd.memdebug>=4, start tracing module loads before udev loads any module, and the
+# watcher that streams what must outlive an out-of-memory death: dracut hook cmdline 00
+# in a shell initrd, memdebug-ko-prepare.service in a systemd initrd.
 # Options, passed on to the binary as they are:
 #   rd.memdebug_ko.buffer_kb=N   trace buffer per CPU, in KiB
 #   rd.memdebug_ko.loaders=a,b   process names that load modules
+#   rd.memdebug_ko.trace         the watcher saves the text trace it reads
 # Sourced by dracut or run by the unit: never exits non-zero, never fails the boot;
 # failures become kmsg warnings.
 
@@ -55,8 +57,18 @@ _mdko_prepare() {
 		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"
 		return 0
 	fi
-	/usr/bin/memdebug-ko "$@" ||
+	/usr/bin/memdebug-ko "$@" || {
 		_mdko_warn "prepare failed (exit status $?), no module memory report"
+		return 0
+	}
+
+	# The watcher streams to the console what must outlive an out-of-memory death.
+	set -- watch --kmsg --daemon
+	if getargbool 0 rd.memdebug_ko.trace && mkdir -p /run/initramfs 2> /dev/null; then
+		set -- "$@" --save-trace /run/initramfs/memdebug-ko.trace
+	fi
+	/usr/bin/memdebug-ko "$@" ||
+		_mdko_warn "watch failed (exit status $?): nothing is streamed, the report comes at pre-pivot"
 	return 0
 }
 

@@ -5,6 +5,8 @@
 # while loading, to /dev/kmsg (the console, and the journal of a systemd initrd, where a
 # hook's stdout never reaches the console). The JSON report is saved to
 # /run/initramfs/memdebug-ko.json, which the real root finds in /run after switch-root.
+# The same script is the emergency hook: when the boot fails before pre-pivot (a root
+# that never came, rd.timeout), the report still comes, once.
 # Options:
 #   rd.memdebug_ko.keep    keep the trace instance (and its buffer) instead of freeing it
 #   rd.memdebug_ko.trace   also save the text trace to /run/initramfs/memdebug-ko.trace
@@ -27,6 +29,8 @@ _mdko_report() {
 		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"
 		return 0
 	fi
+	# reported already (pre-pivot, then an emergency)
+	[ ! -e /run/initramfs/memdebug-ko.json ] || return 0
 	# a read-only /run: the report still goes to the console
 	if mkdir -p /run/initramfs 2> /dev/null && [ -w /run/initramfs ]; then
 		set -- "$@" --json-file /run/initramfs/memdebug-ko.json

@@ -52,4 +52,6 @@ install() {
 		inst_hook cmdline 00 "$moddir/memdebug-ko-prepare.sh"
 	fi
 	inst_hook pre-pivot 99 "$moddir/memdebug-ko-report.sh"
+	# a boot that fails before pre-pivot still reports
+	inst_hook emergency 50 "$moddir/memdebug-ko-report.sh"
 }

@@ -19,6 +19,7 @@
 
 #include "account.h"
 #include "cmd.h"
+#include "io.h"
 #include "live.h"
 #include "log.h"
 #include "sink.h"
@@ -95,30 +96,63 @@ static void harden(void)
 		log_warn("cannot lock the watcher's memory: %s", strerror(errno));
 }
 
-/* Goes to the background: the parent writes the child's pid and returns 1, the child 0. */
-static int daemonize(const char *run_dir)
+/* Closes every descriptor of the daemon but the standard ones and those in @keep. */
+static void close_others(const int *keep, size_t n)
 {
-	pid_t pid;
-	int r, fd;
+	size_t i;
+	int fd;
 
+	for (fd = 3; fd < 1024; fd++) {
+		for (i = 0; i < n && keep[i] != fd; i++)
+			;
+		if (i == n)
+			close(fd);
+	}
+}
+
+/*
+ * Goes to the background, keeping the descriptors @keep. The child writes its pid file
+ * before it reads a single event, and tells the parent how that went: a watcher that
+ * could not hand over must not consume the trace. Returns 1 in the parent once the
+ * child runs, 0 in the child, -errno (reported) when there is no watcher.
+ */
+static int daemonize(const char *run_dir, const int *keep, size_t nkeep)
+{
+	int ready[2], r, fd;
+	pid_t pid;
+
+	if (pipe(ready) < 0) {
+		r = -errno;
+		log_err("cannot start the watcher: pipe: %s", strerror(errno));
+		return r;
+	}
 	pid = fork();
 	if (pid < 0) {
 		r = -errno;
 		log_err("cannot start the watcher: fork: %s", strerror(errno));
+		close(ready[0]);
+		close(ready[1]);
 		return r;
 	}
 	if (pid > 0) {
-		r = state_write_pid(run_dir, pid);
+		close(ready[1]);
+		if (io_read(ready[0], &r, sizeof(r)) != (ssize_t)sizeof(r))
+			r = -ECHILD;
+		close(ready[0]);
 		if (r < 0) {
-			log_err("cannot write %s/watch.pid: %s; stopping the watcher", run_dir,
-				strerror(-r));
-			kill(pid, SIGKILL);
+			log_err("cannot write %s/watch.pid: %s; no watcher", run_dir, strerror(-r));
 			return r;
 		}
 		log_info("watching the trace (pid %d)", pid);
 		return 1;
 	}
+	close(ready[0]);
+	r = state_write_pid(run_dir, getpid());
+	if (write(ready[1], &r, sizeof(r)) != (ssize_t)sizeof(r) || r < 0)
+		_exit(EXIT_FAILURE);
+	close(ready[1]);
 	setsid();
+	close_others(keep, nkeep);
 	if (chdir("/") < 0)
 		log_warn("cannot change to /: %s", strerror(errno));
 	/* Nobody waits for the daemon's output: with --kmsg it goes to the kernel log. */
@@ -184,6 +218,11 @@ static int watch(struct watch_opts *o)
 	char pipe_path[PATH_MAX];
 	int fd, r;
 
+	r = state_watcher(o->run_dir);
+	if (r > 0) {
+		log_info("a watcher already reads the trace (pid %d): left as it is", r);
+		return 0;
+	}
 	r = live_find(&l, o->common.tracefs);
 	if (r < 0)
 		return r;
@@ -217,7 +256,9 @@ static int watch(struct watch_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (o->daemon) {
-		r = daemonize(o->run_dir);
+		const int keep[] = { fd, ts.tee_fd };
+
+		r = daemonize(o->run_dir, keep, 2);
 		if (r != 0) /* the parent, or an error */
 			goto out_free;
 	} else {

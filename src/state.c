@@ -39,6 +39,16 @@ static char *run_path(char *out, const char *run_dir, const char *name)
 	return out;
 }
 
+int state_watcher(const char *run_dir)
+{
+	char p[PATH_MAX], v[24];
+	int pid = 0;
+
+	if (io_read_small(run_path(p, run_dir, "watch.pid"), v, sizeof(v)) > 0)
+		pid = atoi(v);
+	return pid > 0 && kill(pid, 0) == 0 ? pid : 0;
+}
+
 int state_write_pid(const char *run_dir, int pid)
 {
 	char p[PATH_MAX], v[24];

@@ -14,6 +14,9 @@
 
 #define DEFAULT_RUN_DIR "/run/memdebug-ko"
 
+/* The pid of a watcher that runs for @run_dir, or 0. */
+int state_watcher(const char *run_dir);
+
 /* Writes the watcher's pid file in @run_dir (made if missing). Returns 0 or -errno. */
 int state_write_pid(const char *run_dir, int pid);
 

@@ -85,6 +85,9 @@ setup() {
 	mkfifo "$R/dev/kmsg"
 	echo 'console=ttyS0 root=/dev/vda rd.memdebug=4' >"$R/proc/cmdline"
 	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$R/proc/meminfo"
+	# the watcher makes itself unkillable by the OOM killer
+	mkdir -p "$R/proc/self"
+	echo 0 >"$R/proc/self/oom_score_adj"
 	cat >"$R/proc/modules" <<-'EOT'
 	ext4 1019904 1 - Live 0xffffffffc0200000
 	crc16 16384 1 ext4, Live 0xffffffffc0300000
@@ -97,10 +100,19 @@ setup() {
 	NS_SETUP=:
 }
 
+# A watcher that no report stopped must not outlive its test.
+teardown() {
+	local pid
+	pid=$(cat "$R/run/memdebug-ko/watch.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || :
+}
+
 # Makes the instance appear, as mkdir in tracefs does: the events and files exist, and
 # the trace holds what the kernel will have recorded by the time of the report.
 make_instance() {
 	[[ -d $I ]] || cp -a "$BATS_TEST_TMPDIR/instance" "$I"
+	# what the watcher reads: a file, whose end it needs not wait for
+	cp "$I/trace" "$I/trace_pipe"
 }
 
 # Runs shell code $1 in the root $R as dracut's init would: as root of a user and mount
@@ -508,7 +520,11 @@ module_check() {
 	boot 'rd.memdebug=4 rd.memdebug_ko.trace'
 	assert_boot_goes_on
 	assert_kmsg 28 'warning: cannot create a file in /run/initramfs: the JSON report is not saved'
-	refute_kmsg 'failed (exit status'
+	# no pid file, no watcher: the report reads the buffer itself
+	assert_kmsg 27 'error: cannot write /run/memdebug-ko/watch.pid: Read-only file system; no watcher'
+	assert_kmsg 28 'warning: watch failed (exit status 1): nothing is streamed, the report comes at pre-pivot'
+	refute_kmsg 'prepare failed (exit status'
+	refute_kmsg 'report failed (exit status'
 	assert_kmsg 29 'events: 27 read, 0 lost, 0 malformed lines skipped: complete'
 	assert_kmsg 29 'memdebug-ko: total '
 	# and without /run/initramfs, which it cannot make
