@@ -371,15 +371,15 @@ mdko_rootfs_get() {
 
 # Boot the kernel found by mdko_kernel with INITRD and root disk image ROOT under QEMU
 # TCG, serial console to LOG; extra arguments are appended to the kernel command line.
-# MDKO_MEM sets the guest's RAM (default 512M). Fails when QEMU fails or the guest does
-# not power off in time.
+# MDKO_MEM sets the guest's RAM (default 512M), MDKO_SMP its CPUs (default 2). Fails
+# when QEMU fails or the guest does not power off in time.
 mdko_boot() {
 	local _initrd=$1 _root=$2 _log=$3 _cmd _rc=0
 	shift 3
 
 	_cmd=(timeout --kill-after=10 "$MDKO_TIMEOUT"
 		qemu-system-x86_64 -nodefaults -display none -no-reboot
-		-accel tcg -smp 2 -m "${MDKO_MEM:-512M}"
+		-accel tcg -smp "${MDKO_SMP:-2}" -m "${MDKO_MEM:-512M}"
 		-serial "file:$_log"
 		-drive "file=$_root,if=virtio,format=raw"
 		-kernel "$MDKO_VMLINUZ" -initrd "$_initrd"

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # BINARY and VARIANT are for the scripts that source this
+# shellcheck disable=SC2034 # BINARY, VARIANT and GT_* are for the scripts that source this
 #
-# Shared by test/boot/boot-test and test/boot/fault-test, on top of qemu/lib.sh: how a
-# check is reported ("ok   [BOOT] ..." or "FAIL [BOOT] ..." with actual and expected),
-# the BINARY [VARIANT] arguments, the prerequisites of a boot, and the end of the run.
+# Shared by the boot tests of test/boot/, on top of qemu/lib.sh: how a check is reported
+# ("ok   [BOOT] ..." or "FAIL [BOOT] ..." with actual and expected), the BINARY [VARIANT]
+# arguments, the prerequisites of a boot, the ground-truth modules, reading the console
+# report, and the end of the run.
 # Source it from bash running with `set -euo pipefail`.
 
 # shellcheck source=qemu/lib.sh
@@ -12,6 +13,8 @@
 
 FAILURES=0
 BOOT=
+GT_NAMES=
+GT_EXPECTED=
 
 skip() {
 	echo "SKIP: $*"
@@ -88,4 +91,61 @@ bt_finish() {
 		echo "     logs in $_work"
 	fi
 	return "$_rc"
+}
+
+# Print the lines of $1 on one line.
+words() {
+	tr '\n' ' ' <<< "$1"
+}
+
+# Print the report the guest wrote to its console (serial log $1), without the kernel
+# timestamps and the "memdebug-ko: " prefix.
+console_report() {
+	mdko_console_report "$1" | sed 's/^memdebug-ko: //'
+}
+
+# Print the first two columns, "name pages", of each module row of console report $1: the
+# rows between the column header (the last line starting with "module" before the
+# total) and the first line starting with "total".
+console_rows() {
+	awk '
+		{ line[NR] = $0 }
+		/^total/ && !total { total = NR }
+		END {
+			for (i = total - 1; i > 0 && line[i] !~ /^module/; i--)
+				;
+			for (j = i + 1; i > 0 && j < total; j++)
+				if (split(line[j], f) >= 2)
+					print f[1], f[2]
+		}
+	' "$1"
+}
+
+# Build the test modules for the kernel (once per source change) and add them to the
+# cached kernel's modules as extra/memdebug-ko-test; set GT_NAMES and GT_EXPECTED.
+# Returns 77 when they cannot be built here (no headers), 1 on failure.
+gt_setup() {
+	local _out="$MDKO_CACHE/test-modules/$MDKO_KVER" _extra="$MDKO_KMODDIR/extra/memdebug-ko-test"
+	local _stamp _rc=0
+
+	_stamp=$(find "$MDKO_REPO/test/modules" -type f -print0 | sort -z | xargs -0 cat |
+		sha256sum | cut -d' ' -f1)
+	mdko_lock || return 1
+	if [[ $(cat "$_extra/stamp" 2> /dev/null) != "$_stamp" ]]; then
+		rm -rf "$_out" "$_extra"
+		mkdir -p "$_out"
+		"$MDKO_REPO/test/modules/build" "$MDKO_KVER" "$_out" > "$_out.log" 2>&1 || _rc=$?
+		if ((_rc == 0)); then
+			mkdir -p "$_extra" && cp "$_out"/*.ko "$_out/expected" "$_extra/" &&
+				depmod -b "${MDKO_KMODDIR%/lib/modules/*}" "$MDKO_KVER" &&
+				echo "$_stamp" > "$_extra/stamp" || _rc=1
+		fi
+	fi
+	mdko_unlock
+	if ((_rc != 0)); then
+		tail -n 20 "$_out.log" 2> /dev/null | sed 's/^/     | /'
+		return "$_rc"
+	fi
+	GT_EXPECTED="$_extra/expected"
+	GT_NAMES=$(cut -d' ' -f1 "$GT_EXPECTED" | paste -sd,)
 }
