@@ -213,7 +213,8 @@ mdko_kernel_version() {
 
 # Make a private dracut base directory in the cache, the host's dracut with our module
 # added as 55memdebug-ko, so that nothing is installed into /usr/lib/dracut; set
-# MDKO_DRACUT_BASE. Call it with the cache lock held.
+# MDKO_DRACUT_BASE; with it the dump step of a kdump capture initramfs (qemu/kdump.sh),
+# 99memdebug-ko-kdump. Call it with the cache lock held.
 mdko_dracut_base() {
 	local _base="$MDKO_CACHE/dracut" _host=/usr/lib/dracut _f _name _stamp
 
@@ -223,7 +224,7 @@ mdko_dracut_base() {
 	fi
 	MDKO_DRACUT_BASE=$_base
 	# remake it only when the host's dracut changed: another run may be using it
-	_stamp=$(printf '%s\n' "$MDKO_REPO" "$_host"/* "$_host"/modules.d/* | sha256sum)
+	_stamp=$(printf '%s\n' "$MDKO_REPO" "$_host"/* "$_host"/modules.d/* kdump | sha256sum)
 	[[ -f $_base.stamp && $(cat "$_base.stamp") == "$_stamp" ]] && return 0
 
 	rm -rf "$_base" "$_base.stamp"
@@ -239,6 +240,8 @@ mdko_dracut_base() {
 			return 1
 	done
 	ln -s "$MDKO_REPO/dracut-module" "$_base/modules.d/55memdebug-ko" || return 1
+	# the dump step of qemu/kdump.sh's capture initramfs, only where it is asked for
+	ln -s "$MDKO_REPO/qemu/kdump-dracut" "$_base/modules.d/99memdebug-ko-kdump" || return 1
 	printf '%s\n' "$_stamp" > "$_base.stamp"
 }
 
@@ -400,3 +403,9 @@ mdko_boot() {
 mdko_console_report() {
 	sed -n -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] \(memdebug-ko: \)/\1/p' "$1"
 }
+
+# ---------------------------------------------------------------------------------------
+# kdump: a primary kernel that crashes into a capture kernel
+
+# shellcheck source=qemu/kdump.sh
+. "$MDKO_REPO/qemu/kdump.sh"
