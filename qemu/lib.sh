@@ -13,11 +13,15 @@
 # Environment:
 #   MEMDEBUG_KO_CACHE    cache directory
 #   MEMDEBUG_KO_TIMEOUT  seconds a guest may run before it is killed (default 300)
+#   MDKO_KERNEL_SERIES   Debian kernel series to boot: 6.1 (default, linux-image-6.1.0-N-
+#                        amd64-unsigned) or another of Debian 12's, such as 6.12
+#                        (linux-image-6.12.N+deb12-amd64-unsigned)
 #   V=1                  keep the work directory with the logs
 
 MDKO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MDKO_CACHE=${MEMDEBUG_KO_CACHE:-$MDKO_REPO/.cache}
 MDKO_TIMEOUT=${MEMDEBUG_KO_TIMEOUT:-300}
+MDKO_KERNEL_SERIES=${MDKO_KERNEL_SERIES:-6.1}
 
 # Markers the guest's /sbin/init prints on the serial console.
 MDKO_ROOT_MARKER=MEMDEBUG-KO-ROOT-REACHED
@@ -132,9 +136,10 @@ mdko_unlock() {
 # kernel
 
 # Unpack a Debian kernel into the cache and set MDKO_KVER, MDKO_VMLINUZ and MDKO_KMODDIR.
-# Uses the newest linux-image-6.1.0-N-amd64-unsigned that apt knows, downloading it when
-# it is not cached yet; falls back to the newest cached one. MDKO_ALLOW_UPDATE=1 lets it
-# refresh the apt lists when apt knows no such package. Returns 1 if there is no kernel.
+# Uses the newest package of series MDKO_KERNEL_SERIES that apt knows (for 6.1:
+# linux-image-6.1.0-N-amd64-unsigned), downloading it when it is not cached yet; falls
+# back to the newest cached one of the series. MDKO_ALLOW_UPDATE=1 lets it refresh the
+# apt lists when apt knows no such package. Returns 1 if there is no kernel.
 mdko_kernel() {
 	local _kdir="$MDKO_CACHE/kernel" _pkg _deb _root _kver
 
@@ -170,7 +175,7 @@ mdko_kernel() {
 	fi
 	if [[ -z $_pkg || ! -d $_kdir/$_pkg ]]; then
 		_pkg=$(find "$_kdir" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' ! -name '*.tmp' \
-			-printf '%f\n' | sort -V | tail -n 1)
+			-printf '%f\n' | grep -E "$(mdko_kernel_pattern)" | sort -V | tail -n 1)
 		[[ $_pkg ]] || return 1
 		mdko_log "using the cached $_pkg"
 	fi
@@ -181,10 +186,22 @@ mdko_kernel() {
 	[[ -f $MDKO_VMLINUZ && -f $MDKO_KMODDIR/modules.dep ]]
 }
 
-# Print the newest linux-image-6.1.0-N-amd64-unsigned package apt knows.
+# Print the extended regular expression of the package names of series
+# MDKO_KERNEL_SERIES: linux-image-6.1.0-N-amd64-unsigned for 6.1, and for a newer series
+# X.Y linux-image-X.Y.N+debV-amd64-unsigned.
+mdko_kernel_pattern() {
+	printf '^linux-image-%s(\\.0-[0-9]+|\\.[0-9]+\\+deb[0-9]+)-amd64-unsigned$\n' \
+		"${MDKO_KERNEL_SERIES//./\\.}"
+}
+
+# Print the newest package of series MDKO_KERNEL_SERIES that apt knows.
 mdko_kernel_package() {
-	apt-cache pkgnames linux-image-6.1.0- 2> /dev/null |
-		grep -E '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' | sort -V | tail -n 1
+	if [[ ! $MDKO_KERNEL_SERIES =~ ^[0-9]+\.[0-9]+$ ]]; then
+		mdko_log "MDKO_KERNEL_SERIES=$MDKO_KERNEL_SERIES is not a kernel series such as 6.1"
+		return 1
+	fi
+	apt-cache pkgnames "linux-image-$MDKO_KERNEL_SERIES." 2> /dev/null |
+		grep -E "$(mdko_kernel_pattern)" | sort -V | tail -n 1
 }
 
 # Download the .deb of package PKG into DIR.

@@ -69,7 +69,7 @@ bt_prerequisites() {
 	file -L /bin/busybox 2> /dev/null | grep -q 'statically linked' ||
 		skip "no static /bin/busybox for the root file system (busybox-static)"
 	mdko_prepare || case $? in
-	2) skip "no kernel: linux-image-6.1.0-N-amd64-unsigned is not in $MDKO_CACHE/kernel and apt-get download failed" ;;
+	2) skip "no kernel of series $MDKO_KERNEL_SERIES (linux-image-$MDKO_KERNEL_SERIES...-amd64-unsigned) is in $MDKO_CACHE/kernel and apt-get download failed" ;;
 	*)
 		echo "FAIL: could not prepare the root image or dracut in $MDKO_CACHE"
 		exit 1
