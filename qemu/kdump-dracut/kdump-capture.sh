@@ -21,7 +21,8 @@ _mdko_kdump_save() {
 	_mdko_date=$(date +%Y-%m-%d-%H:%M:%S 2> /dev/null) || _mdko_date=capture
 	_mdko_dir=$_mdko_root/var/crash/127.0.0.1-$_mdko_date
 
-	_mdko_kdump_say 6 "capture kernel: /proc/vmcore exists, memdebug-ko.json $([ -f /run/initramfs/memdebug-ko.json ] && echo is || echo is not) saved"
+	# MemFree here, after memdebug-ko freed its instance, is what the dump has to work with
+	_mdko_kdump_say 6 "capture kernel: /proc/vmcore exists, $(grep '^MemFree:' /proc/meminfo | tr -s ' '), memdebug-ko.json $([ -f /run/initramfs/memdebug-ko.json ] && echo is || echo is not) saved"
 	# the root must be writable: rw on the command line, or remount it
 	if ! mkdir -p "$_mdko_dir" 2> /dev/null; then
 		mount -o remount,rw "$_mdko_root" 2> /dev/null

@@ -25,7 +25,7 @@ depends() {
 # called by dracut
 # shellcheck disable=SC2154 # moddir, initdir and systemdsystemunitdir are set by dracut
 install() {
-	inst_multiple makedumpfile mkdir cp mv cat dmesg sync wc tail tr
+	inst_multiple makedumpfile mkdir cp mv cat dmesg sync wc tail tr grep
 	inst_multiple -o date reboot
 	inst_script "$moddir/kdump-capture.sh" /usr/lib/memdebug-ko-kdump/capture.sh
 	if dracut_module_included "systemd"; then
