@@ -21,8 +21,13 @@ _mdko_kdump_save() {
 	_mdko_date=$(date +%Y-%m-%d-%H:%M:%S 2> /dev/null) || _mdko_date=capture
 	_mdko_dir=$_mdko_root/var/crash/127.0.0.1-$_mdko_date
 
-	# MemFree here, after memdebug-ko freed its instance, is what the dump has to work with
-	_mdko_kdump_say 6 "capture kernel: /proc/vmcore exists, $(grep '^MemFree:' /proc/meminfo | tr -s ' '), memdebug-ko.json $([ -f /run/initramfs/memdebug-ko.json ] && echo is || echo is not) saved"
+	# MemFree here, after memdebug-ko freed its instance, is what the dump has to work with;
+	# free pages waiting in the per-CPU lists are not in MemFree (zoneinfo "count:")
+	_mdko_pcp=0
+	while read -r _mdko_f _mdko_n _; do
+		[ "$_mdko_f" = count: ] && _mdko_pcp=$((_mdko_pcp + _mdko_n))
+	done < /proc/zoneinfo
+	_mdko_kdump_say 6 "capture kernel: /proc/vmcore exists, $(grep '^MemFree:' /proc/meminfo | tr -s ' '), per-CPU lists: $((_mdko_pcp * 4)) kB, memdebug-ko.json $([ -f /run/initramfs/memdebug-ko.json ] && echo is || echo is not) saved"
 	# the root must be writable: rw on the command line, or remount it
 	if ! mkdir -p "$_mdko_dir" 2> /dev/null; then
 		mount -o remount,rw "$_mdko_root" 2> /dev/null
@@ -67,4 +72,4 @@ if [ -e /proc/vmcore ]; then
 	reboot -f || echo b > /proc/sysrq-trigger
 fi
 unset -f _mdko_kdump_say _mdko_kdump_save
-unset -v _mdko_root _mdko_date _mdko_dir _mdko_f
+unset -v _mdko_root _mdko_date _mdko_dir _mdko_f _mdko_n _mdko_pcp
