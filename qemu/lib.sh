@@ -240,7 +240,8 @@ mdko_dracut_base() {
 		return 1
 	fi
 	MDKO_DRACUT_BASE=$_base
-	# remake it only when the host's dracut changed: another run may be using it
+	# remake it only when the host's dracut or the set of our modules changed: another run
+	# may be using it ("kdump" since 99memdebug-ko-kdump is linked too)
 	_stamp=$(printf '%s\n' "$MDKO_REPO" "$_host"/* "$_host"/modules.d/* kdump | sha256sum)
 	[[ -f $_base.stamp && $(cat "$_base.stamp") == "$_stamp" ]] && return 0
 
