@@ -13,11 +13,15 @@
 # Environment:
 #   MEMDEBUG_KO_CACHE    cache directory
 #   MEMDEBUG_KO_TIMEOUT  seconds a guest may run before it is killed (default 300)
+#   MDKO_KERNEL_SERIES   Debian kernel series to boot: 6.1 (default, linux-image-6.1.0-N-
+#                        amd64-unsigned) or another of Debian 12's, such as 6.12
+#                        (linux-image-6.12.N+deb12-amd64-unsigned)
 #   V=1                  keep the work directory with the logs
 
 MDKO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MDKO_CACHE=${MEMDEBUG_KO_CACHE:-$MDKO_REPO/.cache}
 MDKO_TIMEOUT=${MEMDEBUG_KO_TIMEOUT:-300}
+MDKO_KERNEL_SERIES=${MDKO_KERNEL_SERIES:-6.1}
 
 # Markers the guest's /sbin/init prints on the serial console.
 MDKO_ROOT_MARKER=MEMDEBUG-KO-ROOT-REACHED
@@ -132,9 +136,10 @@ mdko_unlock() {
 # kernel
 
 # Unpack a Debian kernel into the cache and set MDKO_KVER, MDKO_VMLINUZ and MDKO_KMODDIR.
-# Uses the newest linux-image-6.1.0-N-amd64-unsigned that apt knows, downloading it when
-# it is not cached yet; falls back to the newest cached one. MDKO_ALLOW_UPDATE=1 lets it
-# refresh the apt lists when apt knows no such package. Returns 1 if there is no kernel.
+# Uses the newest package of series MDKO_KERNEL_SERIES that apt knows (for 6.1:
+# linux-image-6.1.0-N-amd64-unsigned), downloading it when it is not cached yet; falls
+# back to the newest cached one of the series. MDKO_ALLOW_UPDATE=1 lets it refresh the
+# apt lists when apt knows no such package. Returns 1 if there is no kernel.
 mdko_kernel() {
 	local _kdir="$MDKO_CACHE/kernel" _pkg _deb _root _kver
 
@@ -170,7 +175,7 @@ mdko_kernel() {
 	fi
 	if [[ -z $_pkg || ! -d $_kdir/$_pkg ]]; then
 		_pkg=$(find "$_kdir" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' ! -name '*.tmp' \
-			-printf '%f\n' | sort -V | tail -n 1)
+			-printf '%f\n' | grep -E "$(mdko_kernel_pattern)" | sort -V | tail -n 1)
 		[[ $_pkg ]] || return 1
 		mdko_log "using the cached $_pkg"
 	fi
@@ -181,10 +186,22 @@ mdko_kernel() {
 	[[ -f $MDKO_VMLINUZ && -f $MDKO_KMODDIR/modules.dep ]]
 }
 
-# Print the newest linux-image-6.1.0-N-amd64-unsigned package apt knows.
+# Print the extended regular expression of the package names of series
+# MDKO_KERNEL_SERIES: linux-image-6.1.0-N-amd64-unsigned for 6.1, and for a newer series
+# X.Y linux-image-X.Y.N+debV-amd64-unsigned.
+mdko_kernel_pattern() {
+	printf '^linux-image-%s(\\.0-[0-9]+|\\.[0-9]+\\+deb[0-9]+)-amd64-unsigned$\n' \
+		"${MDKO_KERNEL_SERIES//./\\.}"
+}
+
+# Print the newest package of series MDKO_KERNEL_SERIES that apt knows.
 mdko_kernel_package() {
-	apt-cache pkgnames linux-image-6.1.0- 2> /dev/null |
-		grep -E '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' | sort -V | tail -n 1
+	if [[ ! $MDKO_KERNEL_SERIES =~ ^[0-9]+\.[0-9]+$ ]]; then
+		mdko_log "MDKO_KERNEL_SERIES=$MDKO_KERNEL_SERIES is not a kernel series such as 6.1"
+		return 1
+	fi
+	apt-cache pkgnames "linux-image-$MDKO_KERNEL_SERIES." 2> /dev/null |
+		grep -E "$(mdko_kernel_pattern)" | sort -V | tail -n 1
 }
 
 # Download the .deb of package PKG into DIR.
@@ -213,7 +230,8 @@ mdko_kernel_version() {
 
 # Make a private dracut base directory in the cache, the host's dracut with our module
 # added as 55memdebug-ko, so that nothing is installed into /usr/lib/dracut; set
-# MDKO_DRACUT_BASE. Call it with the cache lock held.
+# MDKO_DRACUT_BASE; with it the dump step of a kdump capture initramfs (qemu/kdump.sh),
+# 99memdebug-ko-kdump. Call it with the cache lock held.
 mdko_dracut_base() {
 	local _base="$MDKO_CACHE/dracut" _host=/usr/lib/dracut _f _name _stamp
 
@@ -222,8 +240,9 @@ mdko_dracut_base() {
 		return 1
 	fi
 	MDKO_DRACUT_BASE=$_base
-	# remake it only when the host's dracut changed: another run may be using it
-	_stamp=$(printf '%s\n' "$MDKO_REPO" "$_host"/* "$_host"/modules.d/* | sha256sum)
+	# remake it only when the host's dracut or the set of our modules changed: another run
+	# may be using it ("kdump" since 99memdebug-ko-kdump is linked too)
+	_stamp=$(printf '%s\n' "$MDKO_REPO" "$_host"/* "$_host"/modules.d/* kdump | sha256sum)
 	[[ -f $_base.stamp && $(cat "$_base.stamp") == "$_stamp" ]] && return 0
 
 	rm -rf "$_base" "$_base.stamp"
@@ -239,6 +258,8 @@ mdko_dracut_base() {
 			return 1
 	done
 	ln -s "$MDKO_REPO/dracut-module" "$_base/modules.d/55memdebug-ko" || return 1
+	# the dump step of qemu/kdump.sh's capture initramfs, only where it is asked for
+	ln -s "$MDKO_REPO/qemu/kdump-dracut" "$_base/modules.d/99memdebug-ko-kdump" || return 1
 	printf '%s\n' "$_stamp" > "$_base.stamp"
 }
 
@@ -400,3 +421,9 @@ mdko_boot() {
 mdko_console_report() {
 	sed -n -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] \(memdebug-ko: \)/\1/p' "$1"
 }
+
+# ---------------------------------------------------------------------------------------
+# kdump: a primary kernel that crashes into a capture kernel
+
+# shellcheck source=qemu/kdump.sh
+. "$MDKO_REPO/qemu/kdump.sh"

@@ -16,6 +16,11 @@ setup() {
 	assert_success
 }
 
+@test "lint: the kdump test's dump step is shellcheck-clean POSIX sh" {
+	run shellcheck -s sh "$REPO/qemu/kdump-dracut/kdump-capture.sh"
+	assert_success
+}
+
 # Every bash script of the repository: module-setup.sh, sourced libraries (*.sh outside
 # dracut-module/, whose hooks are POSIX sh) and the files whose first line names bash
 # (the qemu harness, test and bench scripts, .ci/run).
@@ -48,6 +53,6 @@ bash_scripts() {
 
 @test "lint: the hooks never exit the shell that sources them" {
 	run grep -nE '^[[:space:]]*exit\b|set -e' "$REPO/dracut-module/memdebug-ko-prepare.sh" \
-		"$REPO/dracut-module/memdebug-ko-report.sh"
+		"$REPO/dracut-module/memdebug-ko-report.sh" "$REPO/qemu/kdump-dracut/kdump-capture.sh"
 	assert_failure 1
 }

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # BINARY, VARIANT and GT_* are for the scripts that source this
+# shellcheck disable=SC2034 # BINARY and VARIANT are for the scripts that source this
 #
-# Shared by the boot tests of test/boot/, on top of qemu/lib.sh: how a check is reported
-# ("ok   [BOOT] ..." or "FAIL [BOOT] ..." with actual and expected), the BINARY [VARIANT]
-# arguments, the prerequisites of a boot, the ground-truth modules, reading the console
-# report, and the end of the run.
+# Shared by test/boot/boot-test, test/boot/fault-test and test/boot/kdump-test, on top of
+# qemu/lib.sh: how a check is reported ("ok   [BOOT] ..." or "FAIL [BOOT] ..." with
+# actual and expected), the BINARY [VARIANT] arguments, the prerequisites of a boot, the
+# end of the run, the ground-truth test modules and the checks of one boot's report.
 # Source it from bash running with `set -euo pipefail`.
 
 # shellcheck source=qemu/lib.sh
@@ -15,6 +15,9 @@ FAILURES=0
 BOOT=
 GT_NAMES=
 GT_EXPECTED=
+
+# Modules the root file system mount needs: the report must list them.
+REQUIRED_MODULES="virtio_blk ext4"
 
 skip() {
 	echo "SKIP: $*"
@@ -66,7 +69,7 @@ bt_prerequisites() {
 	file -L /bin/busybox 2> /dev/null | grep -q 'statically linked' ||
 		skip "no static /bin/busybox for the root file system (busybox-static)"
 	mdko_prepare || case $? in
-	2) skip "no kernel: linux-image-6.1.0-N-amd64-unsigned is not in $MDKO_CACHE/kernel and apt-get download failed" ;;
+	2) skip "no kernel of series $MDKO_KERNEL_SERIES (linux-image-$MDKO_KERNEL_SERIES...-amd64-unsigned) is in $MDKO_CACHE/kernel and apt-get download failed" ;;
 	*)
 		echo "FAIL: could not prepare the root image or dracut in $MDKO_CACHE"
 		exit 1
@@ -92,6 +95,9 @@ bt_finish() {
 	fi
 	return "$_rc"
 }
+
+# ---------------------------------------------------------------------------------------
+# reports
 
 # Print the lines of $1 on one line.
 words() {
@@ -121,6 +127,22 @@ console_rows() {
 	' "$1"
 }
 
+# Print "name pages status net_pages pid" for each module of JSON report $1, pages and
+# net as the console shows them ("-" before tracing, "n/a" for a load the filter hid);
+# fail if it is not a JSON report.
+json_rows() {
+	jq -er '
+		def shown(v): if v != null then v elif .pid == null then "-" else "n/a" end;
+		if (.lost_events | type) != "number" or (.complete | type) != "boolean" or
+			(.modules | type) != "array" then error("not a memdebug-ko JSON report")
+		else .modules[] | "\(.name) \(shown(.pages)) \(.status) \(shown(.net_pages)) \(.pid)"
+		end
+	' "$1"
+}
+
+# ---------------------------------------------------------------------------------------
+# ground truth
+
 # Build the test modules for the kernel (once per source change) and add them to the
 # cached kernel's modules as extra/memdebug-ko-test; set GT_NAMES and GT_EXPECTED.
 # Returns 77 when they cannot be built here (no headers), 1 on failure.
@@ -148,4 +170,277 @@ gt_setup() {
 	fi
 	GT_EXPECTED="$_extra/expected"
 	GT_NAMES=$(cut -d' ' -f1 "$GT_EXPECTED" | paste -sd,)
+}
+
+# Print "windows own_pages own_net kernel_pages kernel_net" of test module NAME ($2) in
+# trace file $1, counted apart from memdebug-ko: each window runs from the module's
+# module_load by pid P to the module_put of do_init_module by P; the module's own pages
+# are P's allocations with gfp_flags=GFP_KERNEL_ACCOUNT (test/modules/mdko_gt.h), the
+# kernel's are P's other ones (slab refills for do_init_module's kmalloc, the uevent);
+# net subtracts the blocks P freed again inside the window.
+gt_trace_counts() {
+	awk -v m="$2" '
+		function pid() { match($0, /-[0-9]+ +\[[0-9]+\]/); return substr($0, RSTART + 1) + 0 }
+		function field(k) { return match($0, " " k "=[^ ]+") ? substr($0, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
+		/ module_load: / && $0 ~ (" module_load: " m "( |$)") { p = pid(); open = 1; n++; next }
+		!open || pid() != p { next }
+		$0 ~ (" module_put: " m " call_site=do_init_module") { open = 0; next }
+		/ mm_page_alloc: / && field("pfn") !~ /^(0x)?f+$|^-1$/ {
+			key = field("pfn") "/" field("order"); size = 2 ^ field("order")
+			if (field("gfp_flags") == "GFP_KERNEL_ACCOUNT") { own += size; mine[key] = size }
+			else { kern += size; theirs[key] = size }
+		}
+		/ mm_page_free: / {
+			key = field("pfn") "/" field("order")
+			if (key in mine) { own_freed += mine[key]; delete mine[key] }
+			else if (key in theirs) { kern_freed += theirs[key]; delete theirs[key] }
+		}
+		END { print n + 0, own + 0, own - own_freed, kern + 0, kern - kern_freed }
+	' "$1"
+}
+
+# Check the test modules against the ground truth: in the trace the guest saved ($1), each
+# loaded once and allocated and freed exactly what its source says; and the report (JSON
+# rows file $2) shows those figures plus the kernel's own pages inside its window.
+check_ground_truth() {
+	local _trace=$1 _rows=$2 _name _pages _net _status _row _n _own _own_net _k _k_net
+
+	while read -r _name _pages _net _status; do
+		read -r _n _own _own_net _k _k_net < <(gt_trace_counts "$_trace" "$_name")
+		if [[ $_n != 1 || $_own != "$_pages" || $_own_net != "$_net" ]]; then
+			fail "ground truth: the trace shows $_name as its source says" \
+				"windows $_n, own pages $_own, own net $_own_net" \
+				"windows 1, own pages $_pages, own net $_net"
+			continue
+		fi
+		_row=$(awk -v m="$_name" '$1 == m { print $2, $4, $3 }' "$_rows")
+		if [[ $_row == "$((_pages + _k)) $((_net + _k_net)) $_status" ]]; then
+			ok "ground truth: $_name took $_pages pages, $_net net, $_status (+ $_k pages, $_k_net net of the kernel's own in its window)"
+		else
+			fail "ground truth: $_name" "pages net status: $(words "${_row:-no row}")" \
+				"$((_pages + _k)) $((_net + _k_net)) $_status ($_pages $_net of its own, $_k $_k_net of the kernel's)"
+		fi
+	done < "$GT_EXPECTED"
+}
+
+# ---------------------------------------------------------------------------------------
+# the checks of one boot
+
+# Check the console report in serial log LOG of the boot in DIR: no warning, no line
+# lost to the ratelimit, the report's header, columns, total and module rows. Leaves the
+# report in DIR/report.txt and "name pages" of its rows in DIR/report.rows.
+check_console_report() {
+	local _dir=$1 _log=$2 _value
+
+	console_report "$_log" > "$_dir/report.txt"
+	_value=$(grep -E '^(warning|error): |failed \(exit status|is missing|cannot create' \
+		"$_dir/report.txt" || :)
+	if [[ -z $_value ]]; then
+		ok "no warning or error from the hooks and the binary"
+	else
+		fail "no warning or error from the hooks and the binary" "$_value" "none"
+	fi
+	# /dev/kmsg drops lines beyond 10 per 5 s from one open file (printk.devkmsg)
+	_value=$(grep 'memdebug-ko: [0-9]* output lines suppressed' "$_log" || :)
+	if [[ -z $_value ]]; then
+		ok "no console line was suppressed by the kmsg ratelimit"
+	else
+		fail "no console line is suppressed by the kmsg ratelimit" "$_value" \
+			"every report line on the console"
+	fi
+	if grep -q '^events: ' "$_dir/report.txt" && grep -q '^module' "$_dir/report.txt" &&
+		grep -q '^total' "$_dir/report.txt"; then
+		ok "the console shows the report: header, columns and total"
+	else
+		fail "the console shows the report" "$(cat "$_dir/report.txt")" \
+			"memdebug-ko: lines starting with \"events:\", \"module\" and \"total\""
+	fi
+	console_rows "$_dir/report.txt" > "$_dir/report.rows"
+	_value=$(awk '$2 !~ /^([0-9]+|n\/a|-)$/' "$_dir/report.rows" | tr '\n' ';')
+	if [[ -s $_dir/report.rows && -z $_value ]]; then
+		ok "the console report rows have a page count, n/a or - (before tracing)"
+	else
+		fail "the console report rows have a page count, n/a or - (before tracing)" \
+			"${_value:-no rows}" "module rows whose second column is a number, n/a or -"
+	fi
+}
+
+# Check that the console report of the boot in DIR (check_console_report) lists the
+# modules the initramfs loaded, in DIR/modules (its /proc/modules). Modules shown as
+# before tracing fail, unless function CHECK_BEFORE ($2) is given to judge them.
+check_coverage() {
+	local _dir=$1 _check_before=${2-} _loaded _name _pages _value
+
+	# what the initramfs really loaded: the guest's /proc/modules
+	if [[ -f $_dir/modules ]]; then
+		_loaded=$(cut -d' ' -f1 "$_dir/modules" | sort)
+	else
+		_loaded=
+		fail "the guest saved /proc/modules" "no modules file in $_dir" \
+			"the list of modules the initramfs loaded"
+	fi
+	for _name in $REQUIRED_MODULES; do
+		_pages=$(awk -v m="$_name" '$1 == m { print $2 }' "$_dir/report.rows")
+		if ! grep -qx "$_name" <<< "$_loaded"; then
+			fail "the initramfs loaded $_name" "$(words "$_loaded")" "$_name loaded"
+		elif [[ -z $_pages ]]; then
+			fail "the console report lists $_name" "$(cat "$_dir/report.rows")" \
+				"a row for $_name"
+		else
+			ok "the console report lists $_name ($_pages pages)"
+		fi
+	done
+	_value=$(comm -23 <(echo "$_loaded") <(cut -d' ' -f1 "$_dir/report.rows" | sort) |
+		tr '\n' ' ')
+	if [[ -z $_loaded || -n ${_value// /} ]]; then
+		fail "the console report lists every loaded module" "missing: $_value" \
+			"all of: $(words "$_loaded")"
+	else
+		ok "the console report lists all $(wc -l <<< "$_loaded") loaded modules"
+	fi
+	_value=$(awk '$2 == "-" { print $1 }' "$_dir/report.rows" | sort)
+	if [[ -z $_value ]]; then
+		ok "every module was traced while it loaded (none before tracing)"
+	elif [[ $_check_before ]]; then
+		"$_check_before" "$_value"
+	else
+		fail "every module was traced while it loaded" "before tracing: $(words "$_value")" \
+			"no module before tracing"
+	fi
+}
+
+# The instance of the boot in DIR, by the list of instances the guest saved in
+# DIR/instances: removed, with the MemFree it gave back logged; or kept with --keep when
+# KEEP_KB ($2) says with how many KiB per CPU; or never made in the bootparam boot.
+check_instance() {
+	local _dir=$1 _keep_kb=$2 _value _line _gain
+
+	if [[ ! -f $_dir/instances ]]; then
+		fail "the guest saved its tracefs instances" "no /memdebug-ko/instances" \
+			"the list of /sys/kernel/tracing/instances"
+		return
+	fi
+	if [[ $_keep_kb ]]; then
+		_value=$(awk '$1 == "memdebug-ko" { print $2 }' "$_dir/instances")
+		# the kernel rounds the size up to whole ring buffer pages of 4080 bytes
+		if [[ $_value =~ ^[0-9]+$ ]] &&
+			((_value >= _keep_kb && _value <= _keep_kb * 51 / 50 + 4)); then
+			ok "the report kept the trace instance of $_keep_kb KiB per CPU"
+		else
+			fail "the report kept the trace instance of $_keep_kb KiB per CPU" \
+				"instances: $(words "$(cat "$_dir/instances")")" \
+				"memdebug-ko $_keep_kb (or a little more, rounded up to whole pages)"
+		fi
+		return
+	fi
+	if grep -q '^memdebug-ko ' "$_dir/instances"; then
+		fail "no trace instance is left" "instances: $(words "$(cat "$_dir/instances")")" \
+			"no memdebug-ko instance"
+		return
+	fi
+	if [[ $BOOT == bootparam ]]; then
+		if grep -q 'reading the top-level buffer' "$_dir/report.txt"; then
+			ok "prepare made no instance and report read the top-level buffer"
+		else
+			fail "report reads the top-level buffer" "$(cat "$_dir/report.txt")" \
+				"\"reading the top-level buffer\" on the console"
+		fi
+		return
+	fi
+	# "removed DIR: MemFree A KiB before, B KiB after (+G KiB)"
+	_line=$(grep -o 'MemFree [0-9]* KiB before, [0-9]* KiB after ([-+][0-9]* KiB)' \
+		"$_dir/report.txt" || :)
+	_gain=$(sed -n 's/.*(\([-+][0-9]*\) KiB)$/\1/p' <<< "$_line")
+	_value=$(jq -r '.buffer_kb // 0' "$_dir/memdebug-ko.json" 2> /dev/null || echo 0)
+	# the buffer is buffer_kb per CPU; pages freed into per-CPU lists are not in MemFree yet
+	if [[ $_gain =~ ^[-+][0-9]+$ ]] && ((_value > 0 && ${_gain#+} >= _value)); then
+		ok "removing the instance gave back its buffer: $_line, $_value KiB per CPU"
+	else
+		fail "removing the instance gives back its buffer" "${_line:-no MemFree line}" \
+			"MemFree up by at least one CPU's buffer ($_value KiB)"
+	fi
+}
+
+# Check the JSON report in DIR/memdebug-ko.json, which WHO ($2: "the real root read",
+# "the dump directory has") names: it parses, is complete, agrees with the console report
+# (check_console_report) and the modules loaded, the trace saved beside it replays to the
+# same numbers, and the test modules in it match the ground truth.
+check_json_report() {
+	local _dir=$1 _who=$2 _loaded='' _value _console_names _json_names
+
+	[[ -f $_dir/modules ]] && _loaded=$(cut -d' ' -f1 "$_dir/modules" | sort)
+	if [[ ! -f $_dir/memdebug-ko.json ]]; then
+		fail "$_who the JSON report" "no /run/initramfs/memdebug-ko.json" \
+			"the report saved by --json-file"
+		return
+	fi
+	if ! json_rows "$_dir/memdebug-ko.json" > "$_dir/json.rows" 2> "$_dir/json.err"; then
+		fail "the JSON report parses" "$(cat "$_dir/json.err")" "a JSON report object"
+		return
+	fi
+	ok "$_who the JSON report and it parses"
+	_value=$(jq -r '"\(.lost_events) \(.complete)"' "$_dir/memdebug-ko.json")
+	if [[ $_value == "0 true" ]]; then
+		ok "no event was lost and the report is complete"
+	else
+		fail "no event is lost and the report is complete" "lost complete: $_value" \
+			"0 true"
+	fi
+	_console_names=$(cut -d' ' -f1 "$_dir/report.rows" | sort)
+	_json_names=$(cut -d' ' -f1 "$_dir/json.rows" | sort)
+	if [[ $_console_names == "$_json_names" ]]; then
+		ok "the JSON report has the modules of the console report"
+	else
+		fail "the JSON report has the modules of the console report" \
+			"$(words "$_json_names")" "$(words "$_console_names")"
+	fi
+	_value=$(awk '
+		NR == FNR { console[$1] = $2; next }
+		($1 in console) && console[$1] != $2 { printf "%s: JSON %s, console %s; ", $1, $2, console[$1] }
+	' "$_dir/report.rows" "$_dir/json.rows")
+	if [[ -s $_dir/report.rows && -z $_value ]]; then
+		ok "the JSON and console reports agree on the pages"
+	else
+		fail "the JSON and console reports agree on the pages" "differences: $_value" \
+			"the same name and pages in both"
+	fi
+	_value=$(awk '$3 == "loaded" { print $1 }' "$_dir/json.rows" | sort |
+		comm -23 - <(echo "$_loaded") | tr '\n' ' ')
+	if [[ -z ${_value// /} ]]; then
+		ok "every module the JSON report calls loaded is loaded"
+	else
+		fail "every module the JSON report calls loaded is loaded" "not loaded: $_value" \
+			"each in /proc/modules"
+	fi
+
+	check_replay "$_dir"
+	if [[ $GT_EXPECTED && -f $_dir/memdebug-ko.trace ]]; then
+		check_ground_truth "$_dir/memdebug-ko.trace" "$_dir/json.rows"
+	fi
+}
+
+# Replaying the trace the guest saved gives the live report's loads.
+check_replay() {
+	local _dir=$1 _value
+
+	if [[ ! -f $_dir/memdebug-ko.trace ]]; then
+		fail "rd.memdebug_ko.trace saved the trace" "no /run/initramfs/memdebug-ko.trace" \
+			"the text trace saved by --save-trace"
+		return
+	fi
+	if ! "$BINARY" report --input "$_dir/memdebug-ko.trace" --format json \
+		> "$_dir/replay.json" 2> "$_dir/replay.err" ||
+		! json_rows "$_dir/replay.json" > "$_dir/replay.rows" 2>> "$_dir/replay.err"; then
+		fail "the saved trace replays" "$(cat "$_dir/replay.err")" \
+			"a JSON report from memdebug-ko report --input"
+		return
+	fi
+	_value=$(diff <(awk '$2 != "-"' "$_dir/json.rows" | sort) \
+		<(sort "$_dir/replay.rows") | grep '^[<>]' | tr '\n' ';' || :)
+	if [[ -z $_value ]]; then
+		ok "report --input on the saved trace gives the live numbers"
+	else
+		fail "report --input on the saved trace gives the live numbers" \
+			"differences (< live, > replay): $_value" "the same loads, pages and status"
+	fi
 }
