@@ -149,7 +149,7 @@ static int enable_events(const struct tfs *t, const struct loaders *l)
 /* Sets up and starts the instance; a second run leaves a running one untouched. */
 static int prepare(const struct prepare_opts *o)
 {
-	long long before, after;
+	long long before, after, pcp_before, pcp_after;
 	struct tfs t;
 	char v[32];
 	bool existed;
@@ -165,6 +165,7 @@ static int prepare(const struct prepare_opts *o)
 		return 0;
 	}
 	before = proc_mem_free_kb("/proc");
+	pcp_before = proc_pcp_free_kb("/proc");
 	r = tfs_instance_create(&t, &existed);
 	if (r < 0) {
 		log_err("cannot create the trace instance %s: %s", t.inst, strerror(-r));
@@ -192,8 +193,13 @@ static int prepare(const struct prepare_opts *o)
 	}
 	log_info("tracing module loads in %s (%s KiB per CPU)", t.inst, v);
 	after = proc_mem_free_kb("/proc");
+	pcp_after = proc_pcp_free_kb("/proc");
 	/* The buffer, and on kernels before 6.6 a dentry and inode per event file. */
-	if (!existed && before >= 0 && after >= 0)
+	if (!existed && before >= 0 && after >= 0 && pcp_before >= 0 && pcp_after >= 0)
+		log_info("the instance took %lld KiB of MemFree (%lld KiB before, %lld KiB after); with the per-CPU page lists, %lld KiB (%lld KiB before, %lld KiB after)",
+			 before - after, before, after, before + pcp_before - after - pcp_after,
+			 before + pcp_before, after + pcp_after);
+	else if (!existed && before >= 0 && after >= 0)
 		log_info("the instance took %lld KiB of MemFree (%lld KiB before, %lld KiB after)",
 			 before - after, before, after);
 	return 0;

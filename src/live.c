@@ -168,7 +168,7 @@ void live_lost(struct live *l, struct source_stats *st)
 
 int live_close(struct live *l, bool keep, const char *proc)
 {
-	long long before, after;
+	long long before, after, pcp_before, pcp_after;
 	int r = 0;
 
 	if (!l->open)
@@ -190,6 +190,7 @@ int live_close(struct live *l, bool keep, const char *proc)
 		return r;
 	}
 	before = proc_mem_free_kb(proc);
+	pcp_before = proc_pcp_free_kb(proc);
 	r = tfs_instance_remove(&l->t);
 	if (r < 0) {
 		log_warn("cannot remove %s: %s; its buffer stays allocated", l->buf,
@@ -197,7 +198,13 @@ int live_close(struct live *l, bool keep, const char *proc)
 		return r;
 	}
 	after = proc_mem_free_kb(proc);
-	if (before >= 0 && after >= 0)
+	pcp_after = proc_pcp_free_kb(proc);
+	/* Freed pages go to the per-CPU page lists first, where MemFree does not see them. */
+	if (before >= 0 && after >= 0 && pcp_before >= 0 && pcp_after >= 0)
+		log_info("removed %s: MemFree %lld KiB before, %lld KiB after (%+lld KiB); with the per-CPU page lists %lld KiB before, %lld KiB after (%+lld KiB)",
+			 l->buf, before, after, after - before, before + pcp_before,
+			 after + pcp_after, after + pcp_after - before - pcp_before);
+	else if (before >= 0 && after >= 0)
 		log_info("removed %s: MemFree %lld KiB before, %lld KiB after (%+lld KiB)",
 			 l->buf, before, after, after - before);
 	return 0;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io.h"
 #include "log.h"
@@ -86,4 +87,27 @@ long long proc_mem_free_kb(const char *proc)
 	}
 	fclose(f);
 	return kb;
+}
+
+long long proc_pcp_free_kb(const char *proc)
+{
+	char p[PATH_MAX], line[256], *v;
+	long long pages = 0;
+	long psz = sysconf(_SC_PAGESIZE);
+	bool found = false;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/zoneinfo", proc);
+	f = fopen(p, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		v = line + strspn(line, " \t");
+		if (strncmp(v, "count:", 6))
+			continue;
+		pages += strtoll(v + 6, NULL, 10);
+		found = true;
+	}
+	fclose(f);
+	return found && psz > 0 ? pages * (psz / 1024) : -1;
 }

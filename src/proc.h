@@ -24,3 +24,10 @@ int proc_modules_read(const char *path, struct proc_module **out, size_t *n);
 
 /* MemFree of @proc/meminfo in KiB, or -1. */
 long long proc_mem_free_kb(const char *proc);
+
+/*
+ * The free pages in the per-CPU page lists of @proc/zoneinfo ("count:" of each pageset),
+ * in KiB, or -1. MemFree does not count them: freed pages land there first (a removed
+ * trace buffer on Linux 6.12 went there whole).
+ */
+long long proc_pcp_free_kb(const char *proc);

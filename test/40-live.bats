@@ -285,3 +285,18 @@ top_fixture() {
 	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
 	[[ "$stderr" == *"removed $I: MemFree 100000 KiB before, 100000 KiB after (+0 KiB)"* ]]
 }
+
+@test "report: counts the per-CPU page lists, where freed pages land before MemFree sees them" {
+	live_fixture
+	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$P/meminfo"
+	# two zones, two CPUs each: 100 + 3 + 0 + 50 pages in the lists
+	printf '%s\n' 'Node 0, zone    DMA32' '  pages free     25000' '  pagesets' '    cpu: 0' \
+		'              count: 100' '              high:  378' '    cpu: 1' \
+		'              count: 3' 'Node 0, zone   Normal' '  pagesets' '    cpu: 0' \
+		'              count: 0' '    cpu: 1' '              count: 50' >"$P/zoneinfo"
+	rm -rf "$I" && mkdir "$I"
+	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
+	local kib=$(( (100 + 3 + 50) * $(getconf PAGESIZE) / 1024 ))
+	[[ "$stderr" == *"removed $I: MemFree 100000 KiB before, 100000 KiB after (+0 KiB); with the per-CPU page lists $((100000 + kib)) KiB before, $((100000 + kib)) KiB after (+0 KiB)"* ]] ||
+		fail "$stderr"
+}
