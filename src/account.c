@@ -56,8 +56,7 @@ static void end_window(struct acct *a, struct window *w, enum win_end end, uint6
 	w->end = end;
 	w->ts_end = ts;
 	w->status = WIN_LOADED;
-	u64map_free(&w->live);
-	w->max_order = 0;
+	pageset_free(&w->live);
 	u64map_put(&a->by_pid, (uint64_t)(unsigned)w->pid, (uint64_t)(w - a->win));
 	if (a->obs && a->obs->closed)
 		a->obs->closed(a->obs->ctx, w);
@@ -146,11 +145,6 @@ static void note_comm(struct acct *a, const struct event *ev)
 		a->foreign_kmem = true;
 }
 
-static uint64_t live_key(uint64_t pfn, unsigned order)
-{
-	return pfn | (uint64_t)order << 56;
-}
-
 static int page_alloc(struct acct *a, const struct event *ev)
 {
 	struct window *w;
@@ -166,29 +160,21 @@ static int page_alloc(struct acct *a, const struct event *ev)
 	}
 	w->allocs++;
 	w->pages += 1ull << ev->order;
-	if (ev->order > w->max_order)
-		w->max_order = ev->order;
 	if (a->obs && a->obs->grew)
 		a->obs->grew(a->obs->ctx, w, ev->order);
-	/* A pfn allocated twice without a free in between means a free was lost: restart. */
-	return u64map_put(&w->live, live_key(ev->pfn, ev->order), 1ull << ev->order);
+	/* A page allocated twice without a free in between means a free was lost: still one. */
+	return pageset_add(&w->live, ev->pfn, 1ull << ev->order);
 }
 
-/* Splitting a block into more pieces than this falls back to counting its pages. */
-#define SPLIT_MAX_SHIFT 12
-
 /*
- * A free matches the allocation that covers it: the same pfn and order, or a larger
- * block it was split from (split_page, alloc_pages_exact free order-0 pieces of it).
- * A partial free splits the block into pieces of the freed order, as the kernel did,
- * so a piece freed twice (a lost alloc in between) counts once.
+ * A free counts the pages of the window it gives back, one by one: the same block, or
+ * pieces of a larger one (split_page, alloc_pages_exact free order-0 pieces of it). A
+ * page freed twice (a lost alloc in between) counts once; pages the window never
+ * allocated count none.
  */
 static int page_free(struct acct *a, const struct event *ev)
 {
-	uint64_t *left = NULL, start, piece, step = 1ull << ev->order;
 	struct window *w;
-	unsigned o;
-	int r;
 
 	note_comm(a, ev);
 	w = open_window_of(a, ev->pid);
@@ -196,32 +182,7 @@ static int page_free(struct acct *a, const struct event *ev)
 		return 0;
 	w->saw_kmem = true;
 	w->frees++;
-	for (o = ev->order; o <= w->max_order; o++) {
-		start = ev->pfn & ~((1ull << o) - 1);
-		left = u64map_get(&w->live, live_key(start, o));
-		if (left)
-			break;
-	}
-	if (!left)
-		return 0;
-	if (o == ev->order || o - ev->order > SPLIT_MAX_SHIFT || *left < (1ull << o)) {
-		uint64_t n = step < *left ? step : *left;
-
-		w->freed_pages += n;
-		*left -= n;
-		if (!*left)
-			u64map_del(&w->live, live_key(start, o));
-		return 0;
-	}
-	u64map_del(&w->live, live_key(start, o));
-	w->freed_pages += step;
-	for (piece = start; piece < start + (1ull << o); piece += step) {
-		if (piece == ev->pfn)
-			continue;
-		r = u64map_put(&w->live, live_key(piece, ev->order), step);
-		if (r < 0)
-			return r;
-	}
+	w->freed_pages += pageset_remove(&w->live, ev->pfn, 1ull << ev->order);
 	return 0;
 }
 
@@ -278,7 +239,7 @@ void acct_finish(struct acct *a)
 	for (i = 0; i < a->nwin; i++) {
 		struct window *w = &a->win[i];
 
-		u64map_free(&w->live);
+		pageset_free(&w->live);
 		if (w->end == END_OPEN)
 			w->status = WIN_LOADING;
 		if (!w->saw_kmem && kmem_filtered && w->pid != 1 && strcmp(w->comm, "<...>") &&
@@ -343,7 +304,7 @@ void acct_free(struct acct *a)
 	size_t i;
 
 	for (i = 0; i < a->nwin; i++)
-		u64map_free(&a->win[i].live);
+		pageset_free(&a->win[i].live);
 	free(a->win);
 	u64map_free(&a->by_pid);
 	*a = (struct acct){ 0 };

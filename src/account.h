@@ -7,6 +7,7 @@
 
 #include "event.h"
 #include "loaders.h"
+#include "pageset.h"
 #include "proc.h"
 #include "u64map.h"
 
@@ -40,8 +41,7 @@ struct window {
 	bool filtered;		 /* the kmem filter hid the loader's allocations */
 	bool saw_kmem;		 /* at least one page event of the loader in the window */
 	uint64_t oom_kills;	 /* OOM victims chosen while the window was open */
-	unsigned max_order;	 /* largest order still live in @live */
-	struct u64map live;	 /* pfn|order<<56 -> pages not yet freed, while open */
+	struct pageset live;	 /* pages allocated in the window, not freed yet, while open */
 };
 
 /* What the source knows about the trace besides its events. */

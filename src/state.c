@@ -122,7 +122,7 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 	for (i = 0; !r && i < a->nwin; i++) {
 		/* The live pages of open windows stay behind: no event follows the handover. */
 		w = a->win[i];
-		w.live = (struct u64map){ 0 };
+		w.live = (struct pageset){ .chunk = NULL };
 		r = write_all(fd, &w, sizeof(w));
 	}
 	if (close(fd) < 0 && !r)
