@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -177,13 +176,6 @@ static int daemonize(const char *run_dir, const int *keep, size_t nkeep)
 	return 0;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Reads until stopped, then drains what is left without waiting. Returns 0 or -errno. */
 static int read_loop(struct text_stream *ts, int fd, const char *path)
 {
@@ -193,7 +185,7 @@ static int read_loop(struct text_stream *ts, int fd, const char *path)
 	while (!stop) {
 		r = text_stream_read(ts, fd);
 		if (r == 0)
-			sleep_ms(EOF_RETRY_MS);
+			io_sleep_ms(EOF_RETRY_MS);
 		else if (r < 0 && r != -EINTR && r != -EAGAIN)
 			goto fail;
 	}

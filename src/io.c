@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -14,6 +15,13 @@ ssize_t io_read(int fd, void *buf, size_t size)
 		r = read(fd, buf, size);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : r;
+}
+
+void io_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
 }
 
 int io_read_small(const char *path, char *buf, size_t size)

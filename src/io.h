@@ -11,5 +11,8 @@ ssize_t io_read(int fd, void *buf, size_t size);
 /* Reads up to @size - 1 bytes of @path, NUL-terminated; returns the length or -errno. */
 int io_read_small(const char *path, char *buf, size_t size);
 
+/* Sleeps @ms milliseconds (less when a signal comes): between polls of a pipe or file. */
+void io_sleep_ms(long ms);
+
 /* Reads all of @path into a NUL-terminated buffer for the caller to free; 0 or -errno. */
 int io_read_all(const char *path, char **out);

@@ -20,22 +20,6 @@
 /* The finished loads listed when the OOM killer strikes. */
 #define OOM_TOP 3
 
-/* The seconds of a trace timestamp, "12.345678". */
-static char *secs(char *buf, size_t size, uint64_t ns)
-{
-	snprintf(buf, size, "%" PRIu64 ".%06" PRIu64, ns / 1000000000u, ns % 1000000000u / 1000);
-	return buf;
-}
-
-/* "COMM[PID]" of @w, printable. */
-static char *loader(char *buf, size_t size, const struct window *w)
-{
-	char comm[COMM_MAX + 1];
-
-	snprintf(buf, size, "%s[%d]", sink_printable(w->comm, comm, sizeof(comm)), w->pid);
-	return buf;
-}
-
 static void closed(void *ctx, const struct window *w)
 {
 	struct stream *s = ctx;
@@ -43,12 +27,12 @@ static void closed(void *ctx, const struct window *w)
 
 	if (w->pages < s->min_pages)
 		return;
-	if (w->ts_end >= w->ts_load)
+	if (window_init_known(w))
 		ms_str(ms, sizeof(ms), w->ts_end - w->ts_load, 1);
 	sink_emit(&s->em, "%s: init returned after %s ms: %" PRIu64 " pages (%" PRIu64
 		  " KiB), %" PRIu64 " not freed, loaded by %s",
 		  sink_printable(w->name, name, sizeof(name)), ms, w->pages,
-		  w->pages * s->page_kib, w->pages - w->freed_pages, loader(who, sizeof(who), w));
+		  w->pages * s->page_kib, w->pages - w->freed_pages, sink_loader(who, sizeof(who), w));
 }
 
 /* The first threshold above @pages: GROW_FIRST_KIB, then a quarter more each time. */
@@ -72,7 +56,7 @@ static void grew(void *ctx, const struct window *w, unsigned order)
 	sink_emit(&s->em, "%s: still in init: %" PRIu64 " pages (%" PRIu64 " KiB) so far, %" PRIu64
 		  " not freed, loaded by %s",
 		  sink_printable(w->name, name, sizeof(name)), w->pages, w->pages * s->page_kib,
-		  w->pages - w->freed_pages, loader(who, sizeof(who), w));
+		  w->pages - w->freed_pages, sink_loader(who, sizeof(who), w));
 }
 
 static void oom(void *ctx, const struct acct *a, const struct event *ev)
@@ -85,7 +69,7 @@ static void oom(void *ctx, const struct acct *a, const struct event *ev)
 	snprintf(comm, sizeof(comm), "%.*s", (int)ev->comm_len, ev->comm);
 	sink_emit(&s->em, "OOM: the OOM killer chose pid %d at %s s (kill %" PRIu64
 		  "; the allocation was by %s[%d])",
-		  ev->victim, secs(when, sizeof(when), ev->ts_ns), a->oom_kills,
+		  ev->victim, ms_str(when, sizeof(when), ev->ts_ns / 1000, 6) /* s */, a->oom_kills,
 		  sink_printable(comm, comm, sizeof(comm)), ev->pid);
 	for (i = 0; i < a->nwin; i++) {
 		const struct window *w = &a->win[i];
@@ -96,7 +80,7 @@ static void oom(void *ctx, const struct acct *a, const struct event *ev)
 				  " KiB) so far, %" PRIu64 " not freed, loaded by %s",
 				  sink_printable(w->name, name, sizeof(name)), w->pages,
 				  w->pages * s->page_kib, w->pages - w->freed_pages,
-				  loader(who, sizeof(who), w));
+				  sink_loader(who, sizeof(who), w));
 			continue;
 		}
 		for (j = 0; j < OOM_TOP && top[j] && top[j]->pages >= w->pages; j++)

@@ -57,12 +57,18 @@ struct row {
 	char loader[48];
 };
 
+char *sink_loader(char *buf, size_t size, const struct window *w)
+{
+	char comm[COMM_MAX + 1];
+
+	snprintf(buf, size, "%s[%d]", sink_printable(w->comm, comm, sizeof(comm)), w->pid);
+	return buf;
+}
+
 /* Fills @r for window @w. */
 static void fill_row(struct row *r, const struct summary *s, const struct window *w,
 		     uint64_t kib)
 {
-	char comm[COMM_MAX + 1];
-
 	sink_printable(w->name, r->cell[COL_NAME], sizeof(r->cell[COL_NAME]));
 	if (summary_measured(s, w)) {
 		u64s(r->cell[COL_PAGES], w->pages);
@@ -88,8 +94,7 @@ static void fill_row(struct row *r, const struct summary *s, const struct window
 	if (w->pid < 0)
 		strcpy(r->loader, "-");
 	else
-		snprintf(r->loader, sizeof(r->loader), "%s[%d]",
-			 sink_printable(w->comm, comm, sizeof(comm)), w->pid);
+		sink_loader(r->loader, sizeof(r->loader), w);
 }
 
 /* Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned. */

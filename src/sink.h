@@ -19,6 +19,9 @@ void sink_emit(struct emitter *em, const char *fmt, ...) __attribute__((format(p
 /* Copies @s for a terminal: control and non-ASCII bytes become '?'. Returns @buf. */
 const char *sink_printable(const char *s, char *buf, size_t size);
 
+/* "COMM[PID]" of traced window @w, printable, into @buf. Returns @buf. */
+char *sink_loader(char *buf, size_t size, const struct window *w);
+
 /* The text table on stdout, or with @kmsg as kernel log records. Returns 0 or -errno. */
 int sink_text(const struct summary *s, bool kmsg);
 

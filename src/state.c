@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -39,14 +38,23 @@ static char *run_path(char *out, const char *run_dir, const char *name)
 	return out;
 }
 
-int state_watcher(const char *run_dir)
+/* The pid in RUNDIR/watch.pid, or 0 when there is none. */
+static int pid_of(const char *run_dir)
 {
 	char p[PATH_MAX], v[24];
-	int pid = 0;
+	int pid;
 
-	if (io_read_small(run_path(p, run_dir, "watch.pid"), v, sizeof(v)) > 0)
-		pid = atoi(v);
-	return pid > 0 && kill(pid, 0) == 0 ? pid : 0;
+	if (io_read_small(run_path(p, run_dir, "watch.pid"), v, sizeof(v)) <= 0)
+		return 0;
+	pid = atoi(v);
+	return pid > 0 ? pid : 0;
+}
+
+int state_watcher(const char *run_dir)
+{
+	int pid = pid_of(run_dir);
+
+	return pid && kill(pid, 0) == 0 ? pid : 0;
 }
 
 int state_write_pid(const char *run_dir, int pid)
@@ -189,27 +197,18 @@ out:
 	return ret;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 int state_take(const char *run_dir, struct acct *a, struct source_stats *st, bool *taken,
 	       bool *trace_saved)
 {
-	char pidfile[PATH_MAX], statefile[PATH_MAX], v[24];
+	char pidfile[PATH_MAX], statefile[PATH_MAX];
 	struct stat sb;
 	long waited;
-	int pid = 0, r;
+	int pid = pid_of(run_dir), r;
 
 	*taken = false;
 	run_path(pidfile, run_dir, "watch.pid");
 	run_path(statefile, run_dir, "state");
-	if (io_read_small(pidfile, v, sizeof(v)) > 0)
-		pid = atoi(v);
-	if (pid <= 0 && stat(statefile, &sb) < 0)
+	if (!pid && stat(statefile, &sb) < 0)
 		return 0; /* no watcher at this boot */
 	for (waited = 0; pid > 0 && waited < TAKE_TIMEOUT_MS; waited += TAKE_POLL_MS) {
 		if (stat(pidfile, &sb) < 0 && stat(statefile, &sb) == 0)
@@ -217,7 +216,7 @@ int state_take(const char *run_dir, struct acct *a, struct source_stats *st, boo
 		/* Every signal interrupts the watcher's read; the first may come too early. */
 		if (waited % TAKE_RESIGNAL_MS == 0 && kill(pid, SIGTERM) < 0 && errno == ESRCH)
 			break;
-		sleep_ms(TAKE_POLL_MS);
+		io_sleep_ms(TAKE_POLL_MS);
 	}
 	if (stat(statefile, &sb) < 0) {
 		log_warn("the watcher (pid %d) left no state in %s: the events it read are lost",
