@@ -99,6 +99,29 @@ bt_finish() {
 # ---------------------------------------------------------------------------------------
 # reports
 
+# Check that console log or report $1 has a line matching extended regular expression
+# $2: the console shows $3.
+expect_line() {
+	if grep -Eq -- "$2" "$1"; then
+		ok "the console shows $3"
+	else
+		fail "the console shows $3" "its last lines: $(tail -n 5 "$1")" \
+			"a console line matching: $2"
+	fi
+}
+
+# Check that console log or report $1 has no line matching extended regular expression $2.
+refute_line() {
+	local _found
+
+	_found=$(grep -E -- "$2" "$1" || :)
+	if [[ -z $_found ]]; then
+		ok "the console does not show $3"
+	else
+		fail "the console does not show $3" "$_found" "no console line matching: $2"
+	fi
+}
+
 # Print the lines of $1 on one line.
 words() {
 	tr '\n' ' ' <<< "$1"
