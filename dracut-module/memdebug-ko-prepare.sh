@@ -7,6 +7,7 @@
 # Options, passed on to the binary as they are:
 #   rd.memdebug_ko.buffer_kb=N   trace buffer per CPU, in KiB
 #   rd.memdebug_ko.loaders=a,b   process names that load modules
+#   rd.memdebug_ko.instance      trace in an instance, not the idle top-level buffer
 #   rd.memdebug_ko.trace         the watcher saves the text trace it reads
 # Sourced by dracut or run by the unit: never exits non-zero, never fails the boot;
 # failures become kmsg warnings.
@@ -52,6 +53,7 @@ _mdko_prepare() {
 	set -- prepare --kmsg
 	_mdko_arg=$(getarg rd.memdebug_ko.buffer_kb=) && set -- "$@" --buffer-kb "$_mdko_arg"
 	_mdko_arg=$(getarg rd.memdebug_ko.loaders=) && set -- "$@" --loader "$_mdko_arg"
+	getargbool 0 rd.memdebug_ko.instance && set -- "$@" --instance
 
 	if [ ! -x /usr/bin/memdebug-ko ]; then
 		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memdebug-ko prepare: as early in the boot as possible, make the private trace instance,
- * size its buffer, enable the module and page events, filter the page events to module
- * loaders and start tracing. With trace_event= on the kernel command line the top-level
- * buffer has traced since boot: then no instance is made.
+ * memdebug-ko prepare: as early in the boot as possible, take a trace buffer, size it,
+ * enable the module and page events, filter the page events to module loaders and start
+ * tracing. The buffer is the top-level one while nobody uses it: it costs only its pages,
+ * where a new instance on kernels before 6.6 also costs 8 MB and more of event files.
+ * When the top level is busy (or with --instance), a private instance. With trace_event=
+ * on the kernel command line the top-level buffer has traced since boot: then nothing is
+ * set up.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "log.h"
 #include "mdko-config.h"
 #include "proc.h"
+#include "state.h"
 #include "tfs.h"
 
 #define DEFAULT_CMDLINES 4096
@@ -25,18 +30,24 @@ static const char *const page_events[] = { "mm_page_alloc", "mm_page_free" };
 struct prepare_opts {
 	struct cli_common common;
 	const char *buffer_kb_arg;
+	const char *run_dir;
 	uint64_t buffer_kb;
+	bool instance;
 	struct loaders loaders;
 };
 
 static void usage(void)
 {
 	printf("Usage: memdebug-ko prepare [OPTION]...\n"
-	       "Mount tracefs if needed, create the trace instance instances/" INSTANCE_NAME ",\n"
-	       "record module loads and the page allocations of module loaders, start tracing.\n"
-	       "Running it again leaves a running instance untouched.\n\n"
+	       "Mount tracefs if needed, claim the top-level trace buffer while it is idle (else\n"
+	       "create the instance instances/" INSTANCE_NAME "), record module loads and the page\n"
+	       "allocations of module loaders, start tracing. Running it again leaves a running\n"
+	       "setup untouched.\n\n"
 	       "  -t, --tracefs DIR     tracing directory (default: find or mount it)\n"
 	       "  -b, --buffer-kb N     ring buffer per CPU in KiB (default %d)\n"
+	       "  -i, --instance        trace in an instance even when the top level is idle\n"
+	       "  -r, --run-dir DIR     where the claim of the top-level buffer is kept for\n"
+	       "                        report (default " DEFAULT_RUN_DIR ")\n"
 	       "  -l, --loader NAME,..  also record page events of these comms (repeatable);\n",
 	       DEFAULT_BUFFER_KB);
 	loaders_print_defaults(24, 80);
@@ -66,11 +77,10 @@ static int check_values(struct prepare_opts *o)
 	return cli_loaders(&o->common, &o->loaders);
 }
 
-/* Whether the instance already traces module loads (an earlier prepare). */
-static bool instance_active(const struct tfs *t)
+/* Whether @buf already traces module loads (an earlier prepare). */
+static bool tracing_loads(const char *buf)
 {
-	return tfs_is_on(t->inst, "tracing_on") &&
-	       tfs_is_on(t->inst, "events/module/module_load/enable");
+	return tfs_is_on(buf, "tracing_on") && tfs_is_on(buf, "events/module/module_load/enable");
 }
 
 /* Raises the global saved_cmdlines_size so loader pids keep their names; never lowers it. */
@@ -92,121 +102,189 @@ static void raise_cmdlines(const struct tfs *t)
 }
 
 /* Optional settings: a failure costs precision, not the trace. */
-static void set_optional(const struct tfs *t, const char *file, const char *val,
-			 const char *why)
+static void set_optional(const char *buf, const char *file, const char *val, const char *why)
 {
-	int r = tfs_set(t->inst, file, val);
+	int r = tfs_set(buf, file, val);
 
 	if (r < 0)
-		log_warn("cannot write %s to %s/%s: %s; %s", val, t->inst, file, strerror(-r),
-			 why);
+		log_warn("cannot write %s to %s/%s: %s; %s", val, buf, file, strerror(-r), why);
 }
 
-static int enable_events(const struct tfs *t, const struct loaders *l)
+static int enable_events(const char *buf, const struct loaders *l)
 {
 	char filter[FILTER_MAX], bad[PATH_MAX];
 	bool have_filter;
 	size_t i;
 	int r;
 
-	r = tfs_event_enable(t->inst, "module", "module_load");
+	r = tfs_event_enable(buf, "module", "module_load");
 	if (r < 0) {
 		log_err("cannot enable module:module_load in %s: %s (kernel without CONFIG_MODULES or tracepoints?)",
-			t->inst, strerror(-r));
+			buf, strerror(-r));
 		return r;
 	}
-	r = tfs_event_enable(t->inst, "module", "module_put");
+	r = tfs_event_enable(buf, "module", "module_put");
 	if (r < 0)
 		log_warn("cannot enable module:module_put: %s (kernel without CONFIG_MODULE_UNLOAD?); load windows will close at the loader's next load",
 			 strerror(-r));
 	/* module_free tells failed inits apart; kernels have had it as long as module_load. */
-	tfs_event_enable(t->inst, "module", "module_free");
+	tfs_event_enable(buf, "module", "module_free");
 	/* The OOM killer's choices: rare, and what a report of an OOM death must show. */
-	if (tfs_event_enable(t->inst, "oom", "mark_victim") < 0)
+	if (tfs_event_enable(buf, "oom", "mark_victim") < 0)
 		log_info("no oom:mark_victim event (a kernel before 4.13?): OOM kills will not be reported");
 	have_filter = loaders_filter(l, filter, sizeof(filter)) == 0;
 	if (!have_filter)
 		log_warn("the loader names do not fit a tracefs filter: recording the page events of every task");
 	for (i = 0; i < 2; i++) {
 		if (have_filter) {
-			r = tfs_event_filter(t->inst, "kmem", page_events[i], filter);
+			r = tfs_event_filter(buf, "kmem", page_events[i], filter);
 			/* a missing event is reported once, by the enable below */
 			if (r < 0 && r != -ENOENT) {
 				log_warn("the kernel refused the filter on kmem:%s (%s): recording the page events of every task",
 					 page_events[i], strerror(-r));
-				tfs_event_filter(t->inst, "kmem", page_events[i], "0");
+				tfs_event_filter(buf, "kmem", page_events[i], "0");
 			}
 		}
-		r = tfs_event_enable(t->inst, "kmem", page_events[i]);
+		r = tfs_event_enable(buf, "kmem", page_events[i]);
 		if (r < 0) {
-			tfs_path(bad, t->inst, "events/kmem/%s", page_events[i]);
+			tfs_path(bad, buf, "events/kmem/%s", page_events[i]);
 			log_warn("cannot enable %s: %s; pages cannot be measured", bad, strerror(-r));
 		}
 	}
 	return 0;
 }
 
-/* Sets up and starts the instance; a second run leaves a running one untouched. */
+/*
+ * Sets up buffer @buf (the top level or the instance) and starts tracing. Returns 0 or
+ * -errno (reported).
+ */
+static int start(const struct prepare_opts *o, const struct tfs *t, const char *buf)
+{
+	char v[32];
+	int r;
+
+	/* A new instance starts with tracing on: nothing is recorded before the events are set. */
+	tfs_set(buf, "tracing_on", "0");
+	snprintf(v, sizeof(v), "%" PRIu64, o->buffer_kb);
+	set_optional(buf, "buffer_size_kb", v, "the default buffer may overflow");
+	set_optional(buf, "trace_clock", "global", "init times may mix CPU clocks");
+	/* When full, drop new events (counted) rather than overwrite the first loads. */
+	set_optional(buf, "options/overwrite", "0", "a full buffer overwrites the oldest events");
+	raise_cmdlines(t);
+	r = enable_events(buf, &o->loaders);
+	if (r < 0)
+		return r;
+	r = tfs_set(buf, "tracing_on", "1");
+	if (r < 0)
+		log_err("cannot turn tracing on in %s: %s", buf, strerror(-r));
+	return r;
+}
+
+/*
+ * Claims the idle top-level buffer: its settings saved in the run directory first, so
+ * that report can give it back. Returns 0, -EAGAIN when it cannot be claimed (an
+ * instance then), or -errno of a failed start (reported, the buffer given back).
+ */
+static int claim_top(const struct prepare_opts *o, const struct tfs *t)
+{
+	struct tfs_top saved;
+	char why[PATH_MAX + 64];
+	int r;
+
+	if (o->instance)
+		return -EAGAIN;
+	if (!tfs_top_idle(t, why, sizeof(why))) {
+		log_info("the top-level buffer of %s cannot be claimed (%s): tracing in an instance, which costs more memory",
+			 t->dir, why);
+		return -EAGAIN;
+	}
+	r = tfs_top_save(t, &saved);
+	if (r == 0) {
+		r = state_claim(o->run_dir, &saved);
+		if (r < 0)
+			log_warn("cannot write the claim of the top-level buffer in %s: %s; tracing in an instance, which costs more memory",
+				 o->run_dir, strerror(-r));
+	} else {
+		log_warn("cannot read the settings of the top-level buffer of %s: %s; tracing in an instance, which costs more memory",
+			 t->dir, strerror(-r));
+	}
+	if (r < 0)
+		return -EAGAIN;
+	/* It was idle, but may hold the lines of a trace_marker writer. */
+	tfs_set(t->dir, "trace", "");
+	r = start(o, t, t->dir);
+	if (r < 0) {
+		if (tfs_top_restore(t, &saved) == 0)
+			state_unclaim(o->run_dir);
+		return r;
+	}
+	log_info("tracing module loads in the top-level buffer of %s (%" PRIu64 " KiB per CPU)",
+		 t->dir, o->buffer_kb);
+	return 0;
+}
+
+/* Makes the instance and starts it; one that traces already is left as it is. */
+static int make_instance(const struct prepare_opts *o, const struct tfs *t)
+{
+	bool existed;
+	int r;
+
+	r = tfs_instance_create(t, &existed);
+	if (r < 0) {
+		log_err("cannot create the trace instance %s: %s", t->inst, strerror(-r));
+		return r;
+	}
+	if (existed && tracing_loads(t->inst)) {
+		log_info("%s is already tracing module loads: left as it is", t->inst);
+		return 1;
+	}
+	r = start(o, t, t->inst);
+	if (r < 0) {
+		if (!existed)
+			tfs_instance_remove(t);
+		return r;
+	}
+	log_info("tracing module loads in %s (%" PRIu64 " KiB per CPU)", t->inst, o->buffer_kb);
+	return 0;
+}
+
+/* Sets up and starts tracing; a second run leaves a running setup untouched. */
 static int prepare(const struct prepare_opts *o)
 {
-	long long before, after, pcp_before, pcp_after;
+	struct proc_free before, after;
+	struct tfs_top saved;
+	struct stat st;
 	struct tfs t;
-	char v[32];
-	bool existed;
 	int r;
 
 	r = tfs_locate(&t, o->common.tracefs, !o->common.tracefs);
 	if (r < 0)
 		return r;
-	if (tfs_top_traces_loads(&t)) {
-		raise_cmdlines(&t);
-		log_info("the kernel command line traces module loads into the top-level buffer of %s since boot: report reads it, no instance is made",
-			 t.dir);
-		return 0;
-	}
-	before = proc_mem_free_kb("/proc");
-	pcp_before = proc_pcp_free_kb("/proc");
-	r = tfs_instance_create(&t, &existed);
-	if (r < 0) {
-		log_err("cannot create the trace instance %s: %s", t.inst, strerror(-r));
-		return r;
-	}
-	if (existed && instance_active(&t)) {
+	if (stat(t.inst, &st) == 0 && tracing_loads(t.inst)) {
 		log_info("%s is already tracing module loads: left as it is", t.inst);
 		return 0;
 	}
-	/* New instances start with tracing on; nothing is recorded before the events are set. */
-	tfs_set(t.inst, "tracing_on", "0");
-	snprintf(v, sizeof(v), "%" PRIu64, o->buffer_kb);
-	set_optional(&t, "buffer_size_kb", v, "the default buffer may overflow");
-	set_optional(&t, "trace_clock", "global", "init times may mix CPU clocks");
-	/* When full, drop new events (counted) rather than overwrite the first loads. */
-	set_optional(&t, "options/overwrite", "0", "a full buffer overwrites the oldest events");
-	raise_cmdlines(&t);
-	r = enable_events(&t, &o->loaders);
-	if (r < 0)
-		goto out_remove;
-	r = tfs_set(t.inst, "tracing_on", "1");
-	if (r < 0) {
-		log_err("cannot turn tracing on in %s: %s", t.inst, strerror(-r));
-		goto out_remove;
+	if (state_claimed(o->run_dir, &saved) > 0) {
+		log_info("the top-level buffer of %s is already claimed for module loads: left as it is",
+			 t.dir);
+		return 0;
 	}
-	log_info("tracing module loads in %s (%s KiB per CPU)", t.inst, v);
-	after = proc_mem_free_kb("/proc");
-	pcp_after = proc_pcp_free_kb("/proc");
-	/* The buffer, and on kernels before 6.6 a dentry and inode per event file. */
-	if (!existed && before >= 0 && after >= 0 && pcp_before >= 0 && pcp_after >= 0)
-		log_info("the instance took %lld KiB of MemFree (%lld KiB before, %lld KiB after); with the per-CPU page lists, %lld KiB (%lld KiB before, %lld KiB after)",
-			 before - after, before, after, before + pcp_before - after - pcp_after,
-			 before + pcp_before, after + pcp_after);
-	else if (!existed && before >= 0 && after >= 0)
-		log_info("the instance took %lld KiB of MemFree (%lld KiB before, %lld KiB after)",
-			 before - after, before, after);
+	if (tfs_top_traces_loads(&t)) {
+		raise_cmdlines(&t);
+		log_info("the kernel command line traces module loads into the top-level buffer of %s since boot: report reads it, nothing is set up",
+			 t.dir);
+		return 0;
+	}
+	proc_free_read("/proc", &before);
+	r = claim_top(o, &t);
+	if (r == -EAGAIN)
+		r = make_instance(o, &t);
+	if (r != 0) /* an error, or an instance that traced already */
+		return r < 0 ? r : 0;
+	/* The buffer, and in an instance on kernels before 6.6 a dentry and inode per event file. */
+	proc_free_read("/proc", &after);
+	proc_free_log("setting up tracing", &before, &after);
 	return 0;
-out_remove:
-	if (!existed)
-		tfs_instance_remove(&t);
-	return r;
 }
 
 static int run(int argc, char **argv)
@@ -214,19 +292,27 @@ static int run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "tracefs", required_argument, NULL, 't' },
 		{ "buffer-kb", required_argument, NULL, 'b' },
+		{ "instance", no_argument, NULL, 'i' },
+		{ "run-dir", required_argument, NULL, 'r' },
 		{ "loader", required_argument, NULL, 'l' },
 		{ "kmsg", no_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct prepare_opts o = { .buffer_kb_arg = NULL };
+	struct prepare_opts o = { .run_dir = DEFAULT_RUN_DIR };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:b:l:kqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:b:ir:l:kqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o.buffer_kb_arg = optarg;
+			break;
+		case 'i':
+			o.instance = true;
+			break;
+		case 'r':
+			o.run_dir = optarg;
 			break;
 		case 'h':
 			usage();
@@ -246,5 +332,5 @@ static int run(int argc, char **argv)
 }
 
 const struct command cmd_prepare = {
-	"prepare", run, "set up and start the trace instance (early boot)"
+	"prepare", run, "set up and start tracing (early boot)"
 };

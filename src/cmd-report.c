@@ -55,19 +55,21 @@ static void usage(void)
 	printf("Usage: memdebug-ko report [OPTION]...\n"
 	       "Attribute the pages allocated by each module loader between module_load and\n"
 	       "the do_init_module module_put of the same pid; print one line per load.\n"
-	       "Live (default): read instances/" INSTANCE_NAME ", then remove it to free its buffer.\n\n"
+	       "Live (default): read the buffer prepare set up (the top-level one it claimed, or\n"
+	       "instances/" INSTANCE_NAME "), then give it back to free its memory.\n\n"
 	       "  -i, --input FILE      replay a saved ftrace text trace ('-' = stdin)\n"
 	       "  -t, --tracefs DIR     tracing directory (default: find it)\n"
 	       "  -p, --proc DIR        proc root for modules (default /proc; live, or with\n"
 	       "                        --input only when given)\n"
 	       "  -f, --format FMT      text (default) or json, on stdout\n"
 	       "  -j, --json-file PATH  also write the JSON report to PATH\n"
-	       "  -T, --save-trace PATH live: save the instance's text trace to PATH\n"
-	       "  -r, --run-dir DIR     live: where a watcher hands over (default " DEFAULT_RUN_DIR ")\n"
+	       "  -T, --save-trace PATH live: save the buffer's text trace to PATH\n"
+	       "  -r, --run-dir DIR     live: prepare's claim and the watcher's hand-over\n"
+	       "                        (default " DEFAULT_RUN_DIR ")\n"
 	       "  -s, --sort KEY        pages (default), name or load\n"
 	       "  -l, --loader NAME,..  comms the kmem filter recorded, besides the defaults\n"
 	       "  -P, --page-size N     page size of a saved trace (default %d)\n"
-	       "  -K, --keep            keep the instance and go on tracing\n"
+	       "  -K, --keep            keep the buffer and go on tracing\n"
 	       "  -k, --kmsg            report and log to /dev/kmsg (for initramfs hooks); a bad\n"
 	       "                        option value then warns and the default is used\n"
 	       "  -q, --quiet           no informational messages\n"
@@ -146,7 +148,7 @@ static int read_live(const struct report_opts *o, struct live *l, struct acct *a
 	bool taken = false, saved = false;
 	int r = 0;
 
-	if (!l->top)
+	if (!l->top || l->ours)
 		r = state_take(o->run_dir, a, st, &taken, &saved);
 	if (taken) {
 		if (o->save_trace && !saved)
@@ -217,7 +219,7 @@ static int report(const struct report_opts *o)
 	if (o->input) {
 		r = read_input(o, &a, &st);
 	} else {
-		r = live_open(&l, o->common.tracefs);
+		r = live_open(&l, o->common.tracefs, o->run_dir);
 		if (r < 0)
 			goto out;
 		live_facts(&l, &o->loaders, &f, &info);
@@ -325,5 +327,5 @@ static int run(int argc, char **argv)
 }
 
 const struct command cmd_report = {
-	"report", run, "print pages per module load, then free the instance"
+	"report", run, "print pages per module load, then free the trace buffer"
 };

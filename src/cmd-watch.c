@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memdebug-ko watch: a small resident reader of the instance. It consumes trace_pipe as
+ * memdebug-ko watch: a small resident reader of the buffer prepare set up. It consumes trace_pipe as
  * events come, so the buffer only holds what arrived since its last read, keeps the
  * accounting up to date and streams what a dying kernel must not take with it (see
  * sink-stream.c). It is unkillable by the OOM killer and keeps its memory locked. When
@@ -22,6 +22,7 @@
 #include "io.h"
 #include "live.h"
 #include "log.h"
+#include "proc.h"
 #include "sink.h"
 #include "source-text.h"
 #include "state.h"
@@ -52,7 +53,7 @@ static void on_stop(int sig)
 static void usage(void)
 {
 	printf("Usage: memdebug-ko watch [OPTION]...\n"
-	       "Read the instance that prepare made as its events come, stream to the log\n"
+	       "Read the buffer that prepare set up as its events come, stream to the log\n"
 	       "what must survive an out-of-memory death (finished loads, loads that grow,\n"
 	       "OOM kills), and hand the accounting to report, which stops it.\n\n"
 	       "  -t, --tracefs DIR     tracing directory (default: find it)\n"
@@ -104,6 +105,20 @@ static void harden(void)
 #endif
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
 		log_warn("cannot lock the watcher's memory: %s", strerror(errno));
+}
+
+/*
+ * Logs the memory the watcher holds of its own: its private pages (the file pages of
+ * its binary are the initramfs's, counted before it ran) and page tables, besides a
+ * kernel stack and task of some 20 KiB.
+ */
+static void log_footprint(void)
+{
+	long long anon = proc_self_kb("RssAnon:"), pte = proc_self_kb("VmPTE:");
+
+	if (anon >= 0 && pte >= 0)
+		log_info("the watcher holds %lld KiB: %lld KiB of its own pages, %lld KiB of page tables",
+			 anon + pte, anon, pte);
 }
 
 /* Closes every descriptor of the daemon but the standard ones and those in @keep. */
@@ -226,10 +241,10 @@ static int watch(struct watch_opts *o)
 		log_info("a watcher already reads the trace (pid %d): left as it is", r);
 		return 0;
 	}
-	r = live_find(&l, o->common.tracefs);
+	r = live_find(&l, o->common.tracefs, o->run_dir);
 	if (r < 0)
 		return r;
-	if (l.top) {
+	if (l.top && !l.ours) {
 		log_info("the top-level buffer of trace_event= is not ours to consume: no watcher");
 		return 0;
 	}
@@ -272,6 +287,7 @@ static int watch(struct watch_opts *o)
 		}
 	}
 	harden();
+	log_footprint();
 	r = read_loop(&ts, fd, pipe_path);
 	if (ts.tee_err)
 		log_warn("cannot save the trace to %s: %s", o->save_trace, strerror(ts.tee_err));

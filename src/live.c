@@ -12,39 +12,50 @@
 #include "proc.h"
 #include "source-raw.h"
 #include "source-text.h"
+#include "state.h"
 
-int live_find(struct live *l, const char *tracefs)
+int live_find(struct live *l, const char *tracefs, const char *run_dir)
 {
 	struct stat st;
 	int r;
 
-	*l = (struct live){ .open = false };
+	*l = (struct live){ .run_dir = run_dir };
 	r = tfs_locate(&l->t, tracefs, false);
 	if (r < 0)
 		return r;
 	l->buf = l->t.inst;
 	if (stat(l->t.inst, &st) == 0)
 		return 0;
-	r = -errno;
-	if (r != -ENOENT || !tfs_top_traces_loads(&l->t)) {
-		log_err("no trace instance %s: was 'memdebug-ko prepare' run at this boot?",
-			l->t.inst);
+	if (errno != ENOENT) {
+		r = -errno;
+		log_err("cannot look at %s: %s", l->t.inst, strerror(errno));
 		return r;
 	}
-	/* Boot parameters: the top-level buffer is read, never consumed or cleared. */
 	l->buf = l->t.dir;
 	l->top = true;
+	r = state_claimed(run_dir, &l->saved);
+	if (r < 0)
+		return r;
+	l->ours = r > 0;
+	if (l->ours)
+		return 0;
+	if (!tfs_top_traces_loads(&l->t)) {
+		log_err("no trace buffer of prepare (no claim of the top-level buffer in %s, no instance %s): was 'memdebug-ko prepare' run at this boot?",
+			run_dir, l->t.inst);
+		return -ENOENT;
+	}
+	/* Boot parameters: the top-level buffer is read, never consumed or cleared. */
 	l->was_on = tfs_is_on(l->t.dir, "tracing_on");
 	return 0;
 }
 
-int live_open(struct live *l, const char *tracefs)
+int live_open(struct live *l, const char *tracefs, const char *run_dir)
 {
-	int r = live_find(l, tracefs);
+	int r = live_find(l, tracefs, run_dir);
 
 	if (r < 0)
 		return r;
-	if (l->top)
+	if (l->top && !l->ours)
 		log_info("reading the top-level buffer of %s (trace_event= on the kernel command line)",
 			 l->t.dir);
 	l->open = true;
@@ -62,7 +73,7 @@ void live_facts(struct live *l, const struct loaders *given, struct acct_facts *
 	struct stat st;
 	long psz = sysconf(_SC_PAGESIZE);
 
-	*info = (struct source_info){ .live = true, .top = l->top,
+	*info = (struct source_info){ .live = true, .top = l->top, .since_boot = l->top && !l->ours,
 				      .page_size = psz > 0 ? (unsigned)psz : 4096 };
 	tfs_read_u64(tfs_path(p, l->buf, "buffer_size_kb"), &info->buffer_kb);
 	*f = (struct acct_facts){ .loaders = &l->loaders };
@@ -166,14 +177,29 @@ void live_lost(struct live *l, struct source_stats *st)
 			 l->buf);
 }
 
+/* Gives the claimed top-level buffer back as it was before prepare. */
+static int give_back_top(struct live *l)
+{
+	int r = tfs_top_restore(&l->t, &l->saved);
+
+	if (r < 0) {
+		log_warn("cannot give the top-level buffer of %s back as it was: %s; write %s to its buffer_size_kb to free it",
+			 l->t.dir, strerror(-r), l->saved.buffer_kb);
+		return r;
+	}
+	state_unclaim(l->run_dir);
+	return 0;
+}
+
 int live_close(struct live *l, bool keep, const char *proc)
 {
-	long long before, after, pcp_before, pcp_after;
+	struct proc_free before, after;
+	char what[PATH_MAX + 64];
 	int r = 0;
 
 	if (!l->open)
 		return 0;
-	if (l->top) {
+	if (l->top && !l->ours) {
 		/* Not ours: its data and size stay, and tracing goes on as it was. */
 		if (l->was_on)
 			r = tfs_set(l->buf, "tracing_on", "1");
@@ -189,23 +215,20 @@ int live_close(struct live *l, bool keep, const char *proc)
 			log_warn("cannot turn tracing back on in %s: %s", l->buf, strerror(-r));
 		return r;
 	}
-	before = proc_mem_free_kb(proc);
-	pcp_before = proc_pcp_free_kb(proc);
-	r = tfs_instance_remove(&l->t);
-	if (r < 0) {
-		log_warn("cannot remove %s: %s; its buffer stays allocated", l->buf,
-			 strerror(-r));
-		return r;
+	proc_free_read(proc, &before);
+	if (l->ours) {
+		r = give_back_top(l);
+		snprintf(what, sizeof(what), "gave back the top-level buffer of %s", l->t.dir);
+	} else {
+		r = tfs_instance_remove(&l->t);
+		if (r < 0)
+			log_warn("cannot remove %s: %s; its buffer stays allocated", l->buf,
+				 strerror(-r));
+		snprintf(what, sizeof(what), "removed %s", l->buf);
 	}
-	after = proc_mem_free_kb(proc);
-	pcp_after = proc_pcp_free_kb(proc);
-	/* Freed pages go to the per-CPU page lists first, where MemFree does not see them. */
-	if (before >= 0 && after >= 0 && pcp_before >= 0 && pcp_after >= 0)
-		log_info("removed %s: MemFree %lld KiB before, %lld KiB after (%+lld KiB); with the per-CPU page lists %lld KiB before, %lld KiB after (%+lld KiB)",
-			 l->buf, before, after, after - before, before + pcp_before,
-			 after + pcp_after, after + pcp_after - before - pcp_before);
-	else if (before >= 0 && after >= 0)
-		log_info("removed %s: MemFree %lld KiB before, %lld KiB after (%+lld KiB)",
-			 l->buf, before, after, after - before);
+	if (r < 0)
+		return r;
+	proc_free_read(proc, &after);
+	proc_free_log(what, &before, &after);
 	return 0;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * live: the trace buffer of this boot as report reads it: the instance prepare made, or
- * the top-level buffer that trace_event= on the kernel command line filled. It is
- * stopped while it is read, then removed (its memory goes back to the kernel) or, when
- * it is not ours to remove, left tracing as it was.
+ * live: the trace buffer of this boot as watch and report read it: the idle top-level
+ * buffer prepare claimed, the instance prepare made, or the top-level buffer that
+ * trace_event= on the kernel command line filled. It is stopped while it is read, then
+ * given back (its memory goes back to the kernel) or, when it is not ours, left tracing
+ * as it was.
  */
 #pragma once
 
@@ -17,17 +18,23 @@
 struct live {
 	struct tfs t;
 	const char *buf;	 /* t.inst, or t.dir for the top-level buffer */
+	const char *run_dir;	 /* where prepare left its claim (state.h) */
 	bool open;		 /* found: live_close() has work to do */
-	bool top;		 /* the top-level buffer of boot parameters */
-	bool was_on;		 /* top: tracing_on before report stopped it */
+	bool top;		 /* the top-level buffer */
+	bool ours;		 /* top: prepare claimed it (else: boot parameters) */
+	bool was_on;		 /* top, not ours: tracing_on before report stopped it */
+	struct tfs_top saved;	 /* ours: the settings to give back */
 	struct loaders loaders;	 /* the given ones and those the kmem filter names */
 };
 
-/* Finds the buffer in @tracefs (NULL: the usual places); returns 0 or -errno (reported). */
-int live_find(struct live *l, const char *tracefs);
+/*
+ * Finds the buffer in @tracefs (NULL: the usual places), with prepare's claim in
+ * @run_dir; returns 0 or -errno (reported).
+ */
+int live_find(struct live *l, const char *tracefs, const char *run_dir);
 
 /* Finds the buffer as live_find() does and stops tracing in it. */
-int live_open(struct live *l, const char *tracefs);
+int live_open(struct live *l, const char *tracefs, const char *run_dir);
 
 /*
  * What the accounting and the report must know besides the events: the loaders the kmem
@@ -40,7 +47,7 @@ void live_facts(struct live *l, const struct loaders *given, struct acct_facts *
 /*
  * Saves the text trace to @save_path when given, then feeds every event to @fn: from
  * the raw ring buffers where this build and the kernel allow it and the buffer may be
- * consumed (not @keep, not the top level), else from the text trace. Returns 0 or
+ * consumed (an instance, not @keep), else from the text trace. Returns 0 or
  * -errno (reported).
  */
 int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, void *ctx,
@@ -50,9 +57,10 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 void live_lost(struct live *l, struct source_stats *st);
 
 /*
- * After the report, also a failed one: removes the instance (in a kdump kernel its
- * buffer matters more than a retry), logging the MemFree of @proc it gave back; with
- * @keep, or for the top level, turns tracing back on as it was. Returns 0 or -errno,
- * reported as a warning.
+ * After the report, also a failed one: gives the buffer back, the top level as it was
+ * before prepare claimed it or the instance removed (in a kdump kernel its memory
+ * matters more than a retry), logging the free memory of @proc that came back; with
+ * @keep, or for the top level of boot parameters, turns tracing back on as it was.
+ * Returns 0 or -errno, reported as a warning.
  */
 int live_close(struct live *l, bool keep, const char *proc);

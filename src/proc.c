@@ -69,24 +69,37 @@ int proc_modules_read(const char *path, struct proc_module **out, size_t *n)
 	return 0;
 }
 
-long long proc_mem_free_kb(const char *proc)
+/* The number after "@key" ("MemFree:") in @path, in kB, or -1. */
+static long long field_kb(const char *path, const char *key)
 {
-	char p[PATH_MAX], line[128];
+	char line[128];
 	long long kb = -1;
-	FILE *f;
+	size_t n = strlen(key);
+	FILE *f = fopen(path, "re");
 
-	snprintf(p, sizeof(p), "%s/meminfo", proc);
-	f = fopen(p, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "MemFree:", 8)) {
-			kb = strtoll(line + 8, NULL, 10);
+		if (!strncmp(line, key, n)) {
+			kb = strtoll(line + n, NULL, 10);
 			break;
 		}
 	}
 	fclose(f);
 	return kb;
+}
+
+long long proc_mem_free_kb(const char *proc)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/meminfo", proc);
+	return field_kb(p, "MemFree:");
+}
+
+long long proc_self_kb(const char *key)
+{
+	return field_kb("/proc/self/status", key);
 }
 
 long long proc_pcp_free_kb(const char *proc)
@@ -110,4 +123,27 @@ long long proc_pcp_free_kb(const char *proc)
 	}
 	fclose(f);
 	return found && psz > 0 ? pages * (psz / 1024) : -1;
+}
+
+void proc_free_read(const char *proc, struct proc_free *f)
+{
+	f->mem_free = proc_mem_free_kb(proc);
+	f->pcp = proc_pcp_free_kb(proc);
+}
+
+void proc_free_log(const char *what, const struct proc_free *b, const struct proc_free *a)
+{
+	if (b->mem_free < 0 || a->mem_free < 0) {
+		log_info("%s (free memory unknown: no MemFree in meminfo)", what);
+		return;
+	}
+	if (b->pcp < 0 || a->pcp < 0) {
+		log_info("%s: free memory %+lld KiB (MemFree %lld KiB before, %lld KiB after)", what,
+			 a->mem_free - b->mem_free, b->mem_free, a->mem_free);
+		return;
+	}
+	/* Freed pages go to the per-CPU page lists first, where MemFree does not see them. */
+	log_info("%s: free memory %+lld KiB (MemFree %lld KiB before, %lld KiB after; with the per-CPU page lists %lld KiB before, %lld KiB after)",
+		 what, a->mem_free + a->pcp - b->mem_free - b->pcp, b->mem_free, a->mem_free,
+		 b->mem_free + b->pcp, a->mem_free + a->pcp);
 }

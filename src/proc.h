@@ -25,9 +25,29 @@ int proc_modules_read(const char *path, struct proc_module **out, size_t *n);
 /* MemFree of @proc/meminfo in KiB, or -1. */
 long long proc_mem_free_kb(const char *proc);
 
+/* Field @key ("RssAnon:") of /proc/self/status in KiB, or -1. */
+long long proc_self_kb(const char *key);
+
 /*
  * The free pages in the per-CPU page lists of @proc/zoneinfo ("count:" of each pageset),
  * in KiB, or -1. MemFree does not count them: freed pages land there first (a removed
  * trace buffer on Linux 6.12 went there whole).
  */
 long long proc_pcp_free_kb(const char *proc);
+
+/* Free memory at one moment, in KiB, -1 where unknown. */
+struct proc_free {
+	long long mem_free; /* MemFree */
+	long long pcp;	    /* the per-CPU page lists (proc_pcp_free_kb) */
+};
+
+/* Reads MemFree and the per-CPU page lists of @proc. */
+void proc_free_read(const char *proc, struct proc_free *f);
+
+/*
+ * Logs "WHAT: free memory +N KiB (MemFree A KiB before, B KiB after; with the per-CPU
+ * page lists C KiB before, D KiB after)": N counts the per-CPU lists where both readings
+ * have them. Without MemFree, WHAT and that it is unknown.
+ */
+void proc_free_log(const char *what, const struct proc_free *before,
+		   const struct proc_free *after);

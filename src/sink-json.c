@@ -52,7 +52,8 @@ int sink_json(const struct summary *s, FILE *f)
 	if (st->gap)
 		fputs(",\"gap\":true", f);
 	if (s->src.live)
-		fprintf(f, ",\"buffer\":\"%s\"", s->src.top ? "top-level" : "instance");
+		fprintf(f, ",\"buffer\":\"%s\"%s", s->src.top ? "top-level" : "instance",
+			s->src.since_boot ? ",\"since_boot\":true" : "");
 	if (s->src.buffer_kb)
 		fprintf(f, ",\"buffer_kb\":%" PRIu64, s->src.buffer_kb);
 	fputs(",\"modules\":[", f);

@@ -145,7 +145,7 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 	if (!a->nwin)
 		sink_emit(em, "no module was loaded while tracing");
 	if (st->lost) {
-		if (s->src.top)
+		if (s->src.since_boot)
 			sink_emit(em, "INCOMPLETE: the top-level buffer lost %" PRIu64 " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64 " KiB per CPU",
 			     st->lost, s->src.buffer_kb);
 		else if (s->src.buffer_kb)
@@ -215,7 +215,7 @@ int sink_text(const struct summary *s, bool kmsg)
 
 	sink_emit(&em, "module memory while loading, in %u KiB pages, %s", s->src.page_size / 1024,
 	     !s->src.live ? "from a saved trace" :
-	     s->src.top	  ? "traced since boot (top-level buffer)" :
+	     s->src.since_boot ? "traced since boot (top-level buffer)" :
 			    "traced at this boot");
 	sink_emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
 	     " malformed lines skipped: %s", st->events, st->lost, st->malformed,

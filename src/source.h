@@ -23,7 +23,8 @@ struct source_stats {
 /* What the report says about where its events came from. */
 struct source_info {
 	bool live;
-	bool top;	    /* live: read from the top-level buffer (trace_event= at boot) */
+	bool top;	    /* live: read from the top-level buffer */
+	bool since_boot;    /* top: trace_event= on the kernel command line filled it */
 	uint64_t buffer_kb; /* live: the per-CPU buffer, 0 when unknown */
 	unsigned page_size;
 };

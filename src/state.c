@@ -38,6 +38,74 @@ static char *run_path(char *out, const char *run_dir, const char *name)
 	return out;
 }
 
+/* Writes all of @buf; returns 0 or -errno. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+#define CLAIM_FORMAT "buffer_size_kb=%23s\ntrace_clock=%23s\noverwrite=%3s\ntracing_on=%3s\n"
+
+int state_claim(const char *run_dir, const struct tfs_top *s)
+{
+	char p[PATH_MAX], tmp[PATH_MAX], v[256];
+	int fd, n, r = 0;
+
+	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	n = snprintf(v, sizeof(v), "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\n",
+		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on);
+	fd = open(run_path(tmp, run_dir, "top-level.tmp"),
+		  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, v, (size_t)n);
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, run_path(p, run_dir, "top-level")) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
+int state_claimed(const char *run_dir, struct tfs_top *s)
+{
+	char p[PATH_MAX], v[256];
+	int r = io_read_small(run_path(p, run_dir, "top-level"), v, sizeof(v));
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		log_err("cannot read %s: %s", p, strerror(-r));
+		return r;
+	}
+	if (sscanf(v, CLAIM_FORMAT, s->buffer_kb, s->clock, s->overwrite, s->tracing_on) != 4) {
+		log_err("%s is not a claim of the top-level buffer that memdebug-ko wrote", p);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+void state_unclaim(const char *run_dir)
+{
+	char p[PATH_MAX];
+
+	unlink(run_path(p, run_dir, "top-level"));
+}
+
 /* The pid in RUNDIR/watch.pid, or 0 when there is none. */
 static int pid_of(const char *run_dir)
 {
@@ -76,24 +144,6 @@ int state_write_pid(const char *run_dir, int pid)
 	/* A stale state of an earlier watcher must not pass for this one's. */
 	unlink(run_path(p, run_dir, "state"));
 	return r;
-}
-
-/* Writes all of @buf; returns 0 or -errno. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
 }
 
 int state_save(const char *run_dir, const struct acct *a, const struct source_stats *st,

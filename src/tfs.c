@@ -213,14 +213,20 @@ int tfs_event_filter(const char *buf, const char *sys, const char *event, const 
 	return tfs_write(tfs_path(p, buf, "events/%s/%s/filter", sys, event), filter);
 }
 
-int tfs_lost_events(const char *buf, uint64_t *lost)
+/*
+ * Adds up the counts that follow @key ("overrun: ") in the per-CPU stats of @buf: @nkeys
+ * keys, their sum in *@sum. Returns 0, or -errno when no CPU's stats could be read.
+ */
+static int sum_cpu_stats(const char *buf, const char *const *keys, size_t nkeys,
+			 uint64_t *sum)
 {
 	char p[PATH_MAX], stats[2048], *l, *save;
 	struct dirent *d;
+	size_t k;
 	DIR *dir;
 	int found = 0;
 
-	*lost = 0;
+	*sum = 0;
 	dir = opendir(tfs_path(p, buf, "per_cpu"));
 	if (!dir)
 		return -errno;
@@ -232,14 +238,28 @@ int tfs_lost_events(const char *buf, uint64_t *lost)
 			continue;
 		found++;
 		for (l = strtok_r(stats, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			if (!strncmp(l, "overrun: ", 9))
-				*lost += strtoull(l + 9, NULL, 10);
-			else if (!strncmp(l, "dropped events: ", 16))
-				*lost += strtoull(l + 16, NULL, 10);
+			for (k = 0; k < nkeys; k++) {
+				if (!strncmp(l, keys[k], strlen(keys[k])))
+					*sum += strtoull(l + strlen(keys[k]), NULL, 10);
+			}
 		}
 	}
 	closedir(dir);
 	return found ? 0 : -ENOENT;
+}
+
+int tfs_lost_events(const char *buf, uint64_t *lost)
+{
+	static const char *const keys[] = { "overrun: ", "dropped events: " };
+
+	return sum_cpu_stats(buf, keys, 2, lost);
+}
+
+int tfs_entries(const char *buf, uint64_t *entries)
+{
+	static const char *const keys[] = { "entries: " };
+
+	return sum_cpu_stats(buf, keys, 1, entries);
 }
 
 bool tfs_top_traces_loads(const struct tfs *t)
@@ -247,4 +267,110 @@ bool tfs_top_traces_loads(const struct tfs *t)
 	return tfs_is_on(t->dir, "events/module/module_load/enable") &&
 	       tfs_is_on(t->dir, "events/kmem/mm_page_alloc/enable") &&
 	       tfs_is_on(t->dir, "events/kmem/mm_page_free/enable");
+}
+
+/* The systems whose events prepare enables, and the top level's restore turns off. */
+static const char *const traced_systems[] = { "module", "kmem", "oom" };
+
+bool tfs_top_idle(const struct tfs *t, char *why, size_t n)
+{
+	char p[PATH_MAX], v[64];
+	uint64_t entries;
+	int r;
+
+	r = io_read_small(tfs_path(p, t->dir, "current_tracer"), v, sizeof(v));
+	if (r < 0) {
+		snprintf(why, n, "cannot read %s: %s", p, strerror(-r));
+		return false;
+	}
+	v[strcspn(v, "\n")] = '\0';
+	if (strcmp(v, "nop")) {
+		snprintf(why, n, "the %s tracer runs in it", v);
+		return false;
+	}
+	r = io_read_small(tfs_path(p, t->dir, "set_event"), v, sizeof(v));
+	if (r < 0) {
+		snprintf(why, n, "cannot read %s: %s", p, strerror(-r));
+		return false;
+	}
+	if (r > 0) {
+		v[strcspn(v, "\n")] = '\0';
+		snprintf(why, n, "events are enabled in it (%s...)", v);
+		return false;
+	}
+	r = tfs_entries(t->dir, &entries);
+	if (r < 0) {
+		snprintf(why, n, "cannot read %s/per_cpu/*/stats: %s", t->dir, strerror(-r));
+		return false;
+	}
+	if (entries) {
+		snprintf(why, n, "it holds %" PRIu64 " events", entries);
+		return false;
+	}
+	return true;
+}
+
+/* Reads the first word of @file of the top level into @out (@size), or the bracketed one. */
+static int read_word(const struct tfs *t, const char *file, bool bracketed, char *out,
+		     size_t size)
+{
+	char p[PATH_MAX], v[256], *w = v;
+	int r = io_read_small(tfs_path(p, t->dir, "%s", file), v, sizeof(v));
+
+	if (r < 0)
+		return r;
+	if (bracketed) {
+		w = strchr(v, '[');
+		if (!w)
+			return -EINVAL;
+		w++;
+	}
+	w[strcspn(w, bracketed ? "]" : " \n")] = '\0';
+	if (!*w || strlen(w) >= size)
+		return -EINVAL;
+	memcpy(out, w, strlen(w) + 1);
+	return 0;
+}
+
+int tfs_top_save(const struct tfs *t, struct tfs_top *s)
+{
+	int r;
+
+	r = read_word(t, "buffer_size_kb", false, s->buffer_kb, sizeof(s->buffer_kb));
+	if (r == 0)
+		r = read_word(t, "trace_clock", true, s->clock, sizeof(s->clock));
+	if (r == 0)
+		r = read_word(t, "options/overwrite", false, s->overwrite, sizeof(s->overwrite));
+	if (r == 0)
+		r = read_word(t, "tracing_on", false, s->tracing_on, sizeof(s->tracing_on));
+	return r;
+}
+
+/* Keeps the first error of a sequence of steps that all run. */
+static void step(int *first, int r)
+{
+	if (r < 0 && !*first)
+		*first = r;
+}
+
+int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
+{
+	char p[PATH_MAX];
+	size_t i;
+	int first = 0;
+
+	step(&first, tfs_set(t->dir, "tracing_on", "0"));
+	for (i = 0; i < sizeof(traced_systems) / sizeof(traced_systems[0]); i++) {
+		/* a missing system was never enabled */
+		if (access(tfs_path(p, t->dir, "events/%s", traced_systems[i]), F_OK) < 0)
+			continue;
+		step(&first, tfs_set(p, "enable", "0"));
+		step(&first, tfs_set(p, "filter", "0"));
+	}
+	step(&first, tfs_set(t->dir, "trace", ""));
+	step(&first, tfs_set(t->dir, "buffer_size_kb", s->buffer_kb));
+	step(&first, tfs_set(t->dir, "trace_clock", s->clock));
+	step(&first, tfs_set(t->dir, "options/overwrite", s->overwrite));
+	step(&first, tfs_set(t->dir, "tracing_on", s->tracing_on));
+	return first;
 }

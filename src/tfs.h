@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tfs: control of tracefs. Finding (and in the initramfs mounting) it, its small files,
- * and the trace buffers: an instance made and removed, or the top-level buffer of
- * trace_event= on the kernel command line. Every function takes the directory of the
- * buffer it controls, so the same calls serve both.
+ * and the trace buffers: the idle top-level buffer claimed and given back, an instance
+ * made and removed, or the top-level buffer of trace_event= on the kernel command line.
+ * Every function takes the directory of the buffer it controls, so the same calls serve
+ * all three.
  */
 #pragma once
 
@@ -66,6 +67,38 @@ int tfs_event_filter(const char *buf, const char *sys, const char *event, const 
 
 /* Events the ring buffer of @buf dropped (no-overwrite mode) or overwrote, all CPUs. */
 int tfs_lost_events(const char *buf, uint64_t *lost);
+
+/* Events the ring buffer of @buf holds now, all CPUs. */
+int tfs_entries(const char *buf, uint64_t *entries);
+
+/* The top-level buffer */
+
+/* The settings of the top-level buffer that prepare changes when it claims it. */
+struct tfs_top {
+	char buffer_kb[24];  /* per CPU: "7" on a buffer the kernel has not expanded */
+	char clock[24];	     /* "local" */
+	char overwrite[4];   /* options/overwrite: "1" */
+	char tracing_on[4];  /* "1" */
+};
+
+/*
+ * Whether the top-level buffer is idle as the kernel leaves it at boot: the nop tracer,
+ * no event enabled, nothing recorded. Unlike an instance, which on kernels before 6.6
+ * creates a dentry and an inode per event file (8 MB and more), claiming it costs only
+ * its buffer. When it is not idle, @why (@n bytes) says what uses it.
+ */
+bool tfs_top_idle(const struct tfs *t, char *why, size_t n);
+
+/* Reads the settings of the top-level buffer into @s. Returns 0 or -errno. */
+int tfs_top_save(const struct tfs *t, struct tfs_top *s);
+
+/*
+ * Gives the top-level buffer back as @s says it was: the events of the systems module,
+ * kmem and oom off and their filters cleared (an idle buffer had none), the buffer
+ * emptied, then its size (which frees its pages), clock, overwrite mode and tracing_on.
+ * Does every step; returns 0 or the first -errno.
+ */
+int tfs_top_restore(const struct tfs *t, const struct tfs_top *s);
 
 /*
  * Whether the kernel command line (trace_event=module:module_load,...,kmem:mm_page_alloc,

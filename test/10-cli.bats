@@ -88,12 +88,12 @@ load helpers
 	local man=${MDKO%/*}/memdebug-ko.8 name
 	[[ -f $man ]] || skip "no man page beside $MDKO (not a meson build directory)"
 	run -0 "$MDKO" prepare --help
-	assert_output --partial '(default 4096)'
+	assert_output --partial "(default $DEFAULT_BUFFER_KB)"
 	for name in ${DEFAULT_LOADERS//,/ }; do
 		assert_output --partial " $name"
 		grep -qF -- "$name" "$man" || fail "the man page does not name the loader $name"
 	done
 	assert_output --partial 'and PID 1'
-	grep -qF '1 to 4194304 (default 4096)' "$man" || fail 'the man page lacks the buffer range'
+	grep -qF "1 to 4194304 (default $DEFAULT_BUFFER_KB)" "$man" || fail 'the man page lacks the buffer range'
 	! grep -q '@[A-Z_]*@' "$man" || fail "the man page has an unsubstituted @VAR@: $(grep '@[A-Z_]*@' "$man")"
 }

@@ -15,7 +15,7 @@ setup() {
 @test "prepare: configures the instance and turns tracing on" {
 	echo 0 >"$I/tracing_on"
 	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
-	assert_equal "$(cat "$I/buffer_size_kb")" 4096
+	assert_equal "$(cat "$I/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
 	assert_equal "$(cat "$I/trace_clock")" global
 	assert_equal "$(cat "$I/options/overwrite")" 0
 	assert_equal "$(cat "$T/saved_cmdlines_size")" 4096
@@ -26,7 +26,7 @@ setup() {
 	assert_equal "$(cat "$I/events/kmem/mm_page_free/filter")" "$(default_filter)"
 	assert_equal "$(cat "$I/events/module/module_load/filter")" none
 	assert_equal "$(cat "$I/tracing_on")" 1
-	[[ "$stderr" == *"tracing module loads in $I (4096 KiB per CPU)"* ]]
+	[[ "$stderr" == *"tracing module loads in $I ($DEFAULT_BUFFER_KB KiB per CPU)"* ]]
 }
 
 @test "prepare: --buffer-kb and --loader reach the instance" {
@@ -200,7 +200,7 @@ live_fixture() {
 	rm -rf "$I"
 	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
 	assert_output ''
-	[[ "$stderr" == *"no trace instance $I: was 'memdebug-ko prepare' run at this boot?"* ]]
+	[[ "$stderr" == *"no trace buffer of prepare (no claim of the top-level buffer in /run/memdebug-ko, no instance $I): was 'memdebug-ko prepare' run at this boot?"* ]]
 }
 
 @test "report: without /proc/modules the report still comes, with a warning" {
@@ -277,13 +277,13 @@ top_fixture() {
 	assert_equal "$(cat "$T/tracing_on")" 0
 }
 
-@test "report: says how much MemFree the removed instance gave back" {
+@test "report: says how much free memory the removed instance gave back" {
 	live_fixture
 	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$P/meminfo"
 	# an empty instance can be removed from a test tree (tracefs removes a full one)
 	rm -rf "$I" && mkdir "$I"
 	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
-	[[ "$stderr" == *"removed $I: MemFree 100000 KiB before, 100000 KiB after (+0 KiB)"* ]]
+	[[ "$stderr" == *"removed $I: free memory +0 KiB (MemFree 100000 KiB before, 100000 KiB after)"* ]]
 }
 
 @test "report: counts the per-CPU page lists, where freed pages land before MemFree sees them" {
@@ -297,6 +297,129 @@ top_fixture() {
 	rm -rf "$I" && mkdir "$I"
 	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P"
 	local kib=$(( (100 + 3 + 50) * $(getconf PAGESIZE) / 1024 ))
-	[[ "$stderr" == *"removed $I: MemFree 100000 KiB before, 100000 KiB after (+0 KiB); with the per-CPU page lists $((100000 + kib)) KiB before, $((100000 + kib)) KiB after (+0 KiB)"* ]] ||
+	[[ "$stderr" == *"removed $I: free memory +0 KiB (MemFree 100000 KiB before, 100000 KiB after; with the per-CPU page lists $((100000 + kib)) KiB before, $((100000 + kib)) KiB after)"* ]] ||
 		fail "$stderr"
+}
+
+# The idle top-level buffer that prepare claims, and its claim in the run directory $D.
+claim_fixture() {
+	D=$BATS_TEST_TMPDIR/run
+	make_idle_top "$T"
+	for ev in module/module_load module/module_put module/module_free \
+		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim; do
+		echo none >"$T/events/$ev/filter"
+	done
+	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$P/meminfo"
+}
+
+@test "prepare: claims the idle top-level buffer, keeps its settings, makes no instance" {
+	claim_fixture
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	[[ "$stderr" == *"tracing module loads in the top-level buffer of $T ($DEFAULT_BUFFER_KB KiB per CPU)"* ]] ||
+		fail "$stderr"
+	[[ ! -e "$I" ]] || fail "prepare made $I"
+	assert_equal "$(cat "$T/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
+	assert_equal "$(cat "$T/trace_clock")" global
+	assert_equal "$(cat "$T/options/overwrite")" 0
+	assert_equal "$(cat "$T/tracing_on")" 1
+	for ev in module/module_load module/module_put module/module_free kmem/mm_page_alloc \
+		kmem/mm_page_free oom/mark_victim; do
+		assert_equal "$(cat "$T/events/$ev/enable")" 1
+	done
+	assert_equal "$(cat "$T/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
+	assert_equal "$(cat "$D/top-level")" "$(printf '%s\n' buffer_size_kb=7 trace_clock=local overwrite=1 tracing_on=1)"
+}
+
+@test "prepare: a top level in use is left alone and an instance traces" {
+	local why
+	for why in tracer event entries; do
+		make_tracefs "$T"
+		claim_fixture
+		case $why in
+		tracer) echo function >"$T/current_tracer" ;;
+		event) echo 'sched:sched_switch' >"$T/set_event" ;;
+		entries) sed -i 's/^entries: 0$/entries: 3/' "$T/per_cpu/cpu1/stats" ;;
+		esac
+		make_tracefs "$T"
+		echo 0 >"$I/tracing_on"
+		run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+		case $why in
+		tracer) [[ "$stderr" == *"cannot be claimed (the function tracer runs in it)"* ]] ;;
+		event) [[ "$stderr" == *"cannot be claimed (events are enabled in it (sched:sched_switch...))"* ]] ;;
+		entries) [[ "$stderr" == *"cannot be claimed (it holds 3 events)"* ]] ;;
+		esac || fail "$why: $stderr"
+		[[ "$stderr" == *"tracing module loads in $I"* ]] || fail "$why: $stderr"
+		[[ ! -e $D/top-level ]] || fail "$why: a claim was written"
+		assert_equal "$(cat "$T/buffer_size_kb")" '7 (expanded: 1408)'
+		rm -rf "$T" "$D"
+	done
+}
+
+@test "prepare: --instance traces in an instance although the top level is idle" {
+	claim_fixture
+	make_tracefs "$T"
+	echo 0 >"$I/tracing_on"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --run-dir "$D" --instance
+	[[ "$stderr" == *"tracing module loads in $I"* ]]
+	[[ ! -e $D/top-level ]] || fail "a claim was written"
+	assert_equal "$(cat "$T/tracing_on")" 1
+	assert_equal "$(cat "$T/buffer_size_kb")" '7 (expanded: 1408)'
+}
+
+@test "prepare: without a run directory to keep the claim in, an instance traces" {
+	claim_fixture
+	make_tracefs "$T"
+	echo 0 >"$I/tracing_on"
+	: >"$BATS_TEST_TMPDIR/file"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --run-dir "$BATS_TEST_TMPDIR/file/run"
+	[[ "$stderr" == *"warning: cannot write the claim of the top-level buffer in $BATS_TEST_TMPDIR/file/run: Not a directory; tracing in an instance"* ]] ||
+		fail "$stderr"
+	[[ "$stderr" == *"tracing module loads in $I"* ]]
+	assert_equal "$(cat "$T/buffer_size_kb")" '7 (expanded: 1408)'
+}
+
+@test "prepare: a second run leaves the claimed top level as it is" {
+	claim_fixture
+	run -0 "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	echo 'traced before the second prepare' >"$T/trace"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --run-dir "$D" --buffer-kb 64
+	[[ "$stderr" == *"the top-level buffer of $T is already claimed for module loads: left as it is"* ]]
+	assert_equal "$(cat "$T/trace")" 'traced before the second prepare'
+	assert_equal "$(cat "$T/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
+}
+
+@test "report: reads the claimed top level, then gives it back as it was" {
+	claim_fixture
+	run -0 "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	cp "$FIXTURES/mixed.trace" "$T/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" --format json
+	assert_json '.buffer' top-level
+	assert_json '.since_boot' null
+	assert_json '.buffer_kb' "$DEFAULT_BUFFER_KB"
+	assert_json '.modules[] | select(.name=="ext4") | .pages' 16
+	assert_json '.modules[] | select(.name=="custom") | .filtered' true
+	[[ "$stderr" == *"gave back the top-level buffer of $T: free memory +0 KiB (MemFree 100000 KiB before, 100000 KiB after)"* ]] ||
+		fail "$stderr"
+	assert_equal "$(cat "$T/buffer_size_kb")" 7
+	assert_equal "$(cat "$T/trace_clock")" local
+	assert_equal "$(cat "$T/options/overwrite")" 1
+	assert_equal "$(cat "$T/tracing_on")" 1
+	for sys in module kmem oom; do
+		assert_equal "$(cat "$T/events/$sys/enable")" 0
+		assert_equal "$(cat "$T/events/$sys/filter")" 0
+	done
+	assert_equal "$(stat -c %s "$T/trace")" 0
+	[[ ! -e $D/top-level ]] || fail "the claim is still there"
+}
+
+@test "report: the text report of a claimed top level says traced at this boot" {
+	claim_fixture
+	run -0 "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	cp "$FIXTURES/mixed.trace" "$T/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" --keep
+	assert_line --index 0 --partial 'traced at this boot'
+	# --keep: the claim stays, tracing goes on
+	[[ -e $D/top-level ]] || fail "--keep gave the buffer back"
+	assert_equal "$(cat "$T/tracing_on")" 1
+	assert_equal "$(cat "$T/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
 }

@@ -145,6 +145,29 @@ oom_trace() {
 	[[ ! -e $D/watch.pid ]]
 }
 
+@test "watch: reads the top-level buffer that prepare claimed, report gives it back" {
+	make_idle_top "$T"
+	run -0 "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	mkfifo "$T/trace_pipe"
+	cp "$FIXTURES/boot-shell.trace" "$T/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" \
+		--format json --keep
+	local direct=$output
+
+	start_watch --min-kib 0
+	cat "$FIXTURES/boot-shell.trace" >"$T/trace_pipe"
+	: >"$T/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" \
+		--format json
+	wait "$WATCHER"
+	WATCHER=
+	assert_equal "$output" "$direct"
+	assert_json '.buffer' top-level
+	[[ $stderr == *"gave back the top-level buffer of $T"* ]] || fail "$stderr"
+	assert_equal "$(cat "$T/buffer_size_kb")" 7
+	[[ ! -e $D/top-level && ! -e $D/watch.pid && ! -e $D/state ]] || fail "left $(ls "$D")"
+}
+
 @test "watch: --daemon returns once the watcher runs in the background" {
 	run -0 --separate-stderr "$MDKO" watch --tracefs "$T" --run-dir "$D" --daemon
 	local pid

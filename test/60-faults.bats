@@ -212,7 +212,7 @@ assert_reported() {
 	assert_kmsg 27 'error: cannot enable module:module_load'
 	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
 	[[ ! -e $I ]] || fail "prepare left $INST behind"
-	assert_kmsg 27 "error: no trace instance $INST: was 'memdebug-ko prepare' run at this boot?"
+	assert_kmsg 27 "error: no trace buffer of prepare (no claim of the top-level buffer in /run/memdebug-ko, no instance $INST): was 'memdebug-ko prepare' run at this boot?"
 	assert_kmsg 28 'warning: report failed (exit status 1)'
 }
 
@@ -252,9 +252,9 @@ assert_reported() {
 	in_initrd "$SHELL_BOOT"
 	assert_boot_goes_on
 	refute_kmsg 'warning'
-	assert_kmsg 30 "tracing module loads in $INST (4096 KiB per CPU)"
+	assert_kmsg 30 "tracing module loads in $INST ($DEFAULT_BUFFER_KB KiB per CPU)"
 	assert_reported complete
-	assert_json '.buffer_kb' 4096
+	assert_json '.buffer_kb' "$DEFAULT_BUFFER_KB"
 }
 
 @test "faults: an instance that already traces module loads is left as it is" {
@@ -280,7 +280,7 @@ assert_reported() {
 		. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
 		echo "switching root"'
 	assert_boot_goes_on
-	assert_kmsg 27 "error: no trace instance $INST: was 'memdebug-ko prepare' run at this boot?"
+	assert_kmsg 27 "error: no trace buffer of prepare (no claim of the top-level buffer in /run/memdebug-ko, no instance $INST): was 'memdebug-ko prepare' run at this boot?"
 	assert_kmsg 28 'warning: report failed (exit status 1): see the memdebug-ko errors before this line'
 	[[ ! -e $R/run/initramfs/memdebug-ko.json ]] || fail 'a JSON report without a trace'
 }
@@ -312,10 +312,10 @@ assert_reported() {
 		echo "switching root"'
 	assert_boot_goes_on
 	refute_kmsg 'warning'
-	assert_kmsg 30 "tracing module loads in $INST (4096 KiB per CPU)"
+	assert_kmsg 30 "tracing module loads in $INST ($DEFAULT_BUFFER_KB KiB per CPU)"
 	assert_equal "$(grep -c 'already tracing module loads: left as it is' <<<"$kmsg")" 2
 	assert_reported complete
-	assert_json '.buffer_kb' 4096
+	assert_json '.buffer_kb' "$DEFAULT_BUFFER_KB"
 	assert_json '[.modules[] | select(.name=="virtio_blk")] | length' 1
 }
 
@@ -380,10 +380,10 @@ check_cmdline() {
 
 @test "faults: a bad rd.memdebug_ko option is left out with a warning, its default traces" {
 	local range='--buffer-kb takes a number of KiB from 1 to 4194304'
-	local dflt='using the default, 4096 KiB (rd.memdebug_ko.buffer_kb=)'
+	local dflt="using the default, $DEFAULT_BUFFER_KB KiB (rd.memdebug_ko.buffer_kb=)"
 
 	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=0' yes "$range, not '0': $dflt"
-	assert_equal "$(cat "$I/buffer_size_kb")" 4096
+	assert_equal "$(cat "$I/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
 	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=4194305' yes \
 		"$range, not '4194305': $dflt"
 	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=99999999999999999999' yes \

@@ -62,6 +62,33 @@ make_tracefs() {
 # The default loaders, comma-separated, from meson.build (test/meson.build passes them).
 DEFAULT_LOADERS=${MEMDEBUG_KO_DEFAULT_LOADERS:?set MEMDEBUG_KO_DEFAULT_LOADERS to the default loaders of meson.build}
 
+# Gives the fake tree at $1 an idle top-level buffer as the kernel leaves it at boot (the
+# nop tracer, no event enabled, nothing recorded, never expanded) and no instance.
+make_idle_top() {
+	local t=$1 sys cpu
+	rm -rf "$t/instances/memdebug-ko"
+	echo nop >"$t/current_tracer"
+	: >"$t/set_event"
+	echo '7 (expanded: 1408)' >"$t/buffer_size_kb"
+	echo '[local] global counter uptime perf mono mono_raw boot' >"$t/trace_clock"
+	mkdir -p "$t/options"
+	echo 1 >"$t/options/overwrite"
+	echo 1 >"$t/tracing_on"
+	for sys in module kmem oom; do
+		echo 0 >"$t/events/$sys/enable"
+		echo none >"$t/events/$sys/filter"
+	done
+	for cpu in 0 1; do
+		mkdir -p "$t/per_cpu/cpu$cpu"
+		printf 'entries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\ndropped events: 0\nread events: 0\n' \
+			>"$t/per_cpu/cpu$cpu/stats"
+	done
+	: >"$t/trace"
+}
+
+# The ring buffer per CPU that prepare sets by default, from meson.build.
+DEFAULT_BUFFER_KB=${MEMDEBUG_KO_DEFAULT_BUFFER_KB:?set MEMDEBUG_KO_DEFAULT_BUFFER_KB to the default buffer of meson.build}
+
 # The filter prepare writes with the default loaders and any extra names in $@.
 default_filter() {
 	local n f='' defaults
