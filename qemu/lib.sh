@@ -291,8 +291,8 @@ mdko_initramfs() {
 # root file system
 
 # The guest's /sbin/init: show the saved JSON report, keep it, the saved trace if any,
-# the loaded modules and the tracefs instances ("name buffer_size_kb") in /memdebug-ko/ on
-# the root file system, then power off.
+# the loaded modules and the tracefs instances ("name buffer_size_kb", the top-level
+# buffer last as "(top-level)") in /memdebug-ko/ on the root file system, then power off.
 mdko_guest_init() {
 	cat << EOF
 #!/bin/busybox sh
@@ -309,6 +309,7 @@ cat /proc/modules > /memdebug-ko/modules
 for i in /sys/kernel/tracing/instances/*; do
 	[ -d "\$i" ] && echo "\${i##*/} \$(cat "\$i/buffer_size_kb")"
 done > /memdebug-ko/instances
+echo "(top-level) \$(cat /sys/kernel/tracing/buffer_size_kb)" >> /memdebug-ko/instances
 dmesg > /memdebug-ko/dmesg
 [ -f /run/initramfs/memdebug-ko.trace ] && cp /run/initramfs/memdebug-ko.trace /memdebug-ko/
 if [ -f /run/initramfs/memdebug-ko.json ]; then

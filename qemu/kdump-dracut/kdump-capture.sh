@@ -5,8 +5,9 @@
 # as Fedora's kdump does: makedumpfile -l -d 31 into /var/crash/127.0.0.1-DATE/ on the
 # root mounted at $NEWROOT, then the capture kernel's log as kexec-dmesg.log and
 # memdebug-ko's /run/initramfs/memdebug-ko.json beside it (for the test also its .trace,
-# /proc/modules and the tracefs instances left, "name buffer_size_kb"), and reboot. Every
-# step says on /dev/kmsg what it did, so the console shows the order.
+# /proc/modules and the tracefs instances left, "name buffer_size_kb", the top-level
+# buffer as "(top-level)"), and reboot. Every step says on /dev/kmsg what it did, so the
+# console shows the order.
 # dracut pre-pivot hook 9999 in a shell initrd (sourced: never exits), run by
 # kdump-capture.service in a systemd initrd. Outside a capture kernel it does nothing.
 
@@ -55,6 +56,7 @@ _mdko_kdump_save() {
 	for _mdko_f in /sys/kernel/tracing/instances/*; do
 		[ -d "$_mdko_f" ] && echo "${_mdko_f##*/} $(cat "$_mdko_f/buffer_size_kb")"
 	done > "$_mdko_dir/instances"
+	echo "(top-level) $(cat /sys/kernel/tracing/buffer_size_kb)" >> "$_mdko_dir/instances"
 	_mdko_kdump_say 6 "saving kexec-dmesg.log"
 	dmesg > "$_mdko_dir/kexec-dmesg.log"
 	sync
