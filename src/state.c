@@ -56,8 +56,6 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-#define CLAIM_FORMAT "buffer_size_kb=%23s\ntrace_clock=%23s\noverwrite=%3s\ntracing_on=%3s\n"
-
 int state_claim(const char *run_dir, const struct tfs_top *s)
 {
 	char p[PATH_MAX], tmp[PATH_MAX], v[256];
@@ -81,6 +79,26 @@ int state_claim(const char *run_dir, const struct tfs_top *s)
 	return r;
 }
 
+/* Copies the value of "@key=" in the lines of @text into @out (@size); 0 or -EINVAL. */
+static int claim_value(const char *text, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key), vlen;
+	const char *l;
+
+	for (l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, key, klen) || l[klen] != '=')
+			continue;
+		l += klen + 1;
+		vlen = strcspn(l, "\n");
+		if (!vlen || vlen >= size)
+			return -EINVAL;
+		memcpy(out, l, vlen);
+		out[vlen] = '\0';
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int state_claimed(const char *run_dir, struct tfs_top *s)
 {
 	char p[PATH_MAX], v[256];
@@ -92,7 +110,10 @@ int state_claimed(const char *run_dir, struct tfs_top *s)
 		log_err("cannot read %s: %s", p, strerror(-r));
 		return r;
 	}
-	if (sscanf(v, CLAIM_FORMAT, s->buffer_kb, s->clock, s->overwrite, s->tracing_on) != 4) {
+	if (claim_value(v, "buffer_size_kb", s->buffer_kb, sizeof(s->buffer_kb)) < 0 ||
+	    claim_value(v, "trace_clock", s->clock, sizeof(s->clock)) < 0 ||
+	    claim_value(v, "overwrite", s->overwrite, sizeof(s->overwrite)) < 0 ||
+	    claim_value(v, "tracing_on", s->tracing_on, sizeof(s->tracing_on)) < 0) {
 		log_err("%s is not a claim of the top-level buffer that memdebug-ko wrote", p);
 		return -EINVAL;
 	}

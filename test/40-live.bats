@@ -423,3 +423,13 @@ claim_fixture() {
 	assert_equal "$(cat "$T/tracing_on")" 1
 	assert_equal "$(cat "$T/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
 }
+
+@test "report: a claim it cannot read is an error, not a guess" {
+	claim_fixture
+	mkdir -p "$D"
+	printf 'buffer_size_kb=7\ntrace_clock=\n' >"$D/top-level"
+	run -1 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P"
+	[[ "$stderr" == *"error: $D/top-level is not a claim of the top-level buffer that memdebug-ko wrote"* ]] ||
+		fail "$stderr"
+	assert_equal "$(cat "$T/buffer_size_kb")" '7 (expanded: 1408)'
+}

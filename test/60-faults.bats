@@ -242,6 +242,23 @@ assert_reported() {
 	assert_kmsg 29 "closed by the loader's next module_load: this kernel records no module_put"
 }
 
+@test "faults: an idle top-level buffer is claimed, reported and given back" {
+	make_idle_top "$T"
+	# what the watcher reads: a file, whose end it needs not wait for
+	cp "$FIXTURES/mixed.trace" "$T/trace_pipe"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_kmsg 30 "tracing module loads in the top-level buffer of /sys/kernel/tracing ($DEFAULT_BUFFER_KB KiB per CPU)"
+	assert_kmsg 30 'gave back the top-level buffer of /sys/kernel/tracing: free memory'
+	assert_reported complete
+	assert_json '.buffer' top-level
+	assert_json '.events' 27
+	[[ ! -e $I ]] || fail "prepare made $INST"
+	assert_equal "$(cat "$T/buffer_size_kb")" 7
+	[[ ! -e $R/run/memdebug-ko/top-level ]] || fail 'the claim outlived the report'
+}
+
 # ---------------------------------------------------------------------------------------
 # 3. the instance exists before prepare
 
