@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -95,8 +96,11 @@ static void harden(void)
 	if (r < 0)
 		log_warn("cannot set oom_score_adj: %s; the OOM killer may end the watcher",
 			 strerror(-r));
-	/* It sleeps in read(2) but for the moments it parses and writes a line. */
-	if (sched_setscheduler(0, SCHED_FIFO, &prio) < 0)
+	/*
+	 * It sleeps in read(2) but for the moments it parses and writes a line. The system
+	 * call itself: musl's sched_setscheduler() only says ENOSYS.
+	 */
+	if (syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &prio) < 0)
 		log_info("the watcher runs at normal priority (SCHED_FIFO: %s): it may fall behind a loop that allocates",
 			 strerror(errno));
 #ifdef MCL_ONFAULT
