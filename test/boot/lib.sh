@@ -269,6 +269,17 @@ check_console_report() {
 	else
 		fail "no warning or error from the hooks and the binary" "$_value" "none"
 	fi
+	# the watcher must get the CPU before a module that allocates in a loop
+	if grep -q '^watching the trace' "$_dir/report.txt"; then
+		_value=$(grep -E '^the watcher runs at normal priority|^warning: cannot (lock|set oom)' \
+			"$_dir/report.txt" || :)
+		if [[ -z $_value ]]; then
+			ok "the watcher runs at real-time priority, locked, and the OOM killer spares it"
+		else
+			fail "the watcher runs at real-time priority, locked, spared by the OOM killer" \
+				"$_value" "no such line"
+		fi
+	fi
 	# /dev/kmsg drops lines beyond 10 per 5 s from one open file (printk.devkmsg)
 	_value=$(grep 'memdebug-ko: [0-9]* output lines suppressed' "$_log" || :)
 	if [[ -z $_value ]]; then
@@ -497,4 +508,40 @@ check_replay() {
 		fail "report --input on the saved trace gives the live numbers" \
 			"differences (< live, > replay): $_value" "the same loads, pages and status"
 	fi
+}
+
+# ---------------------------------------------------------------------------------------
+# one boot, as boot-test and itools-test run and check it
+
+# Boot IMAGE with MEM of RAM in $WORK/NAME, kernel command line options after the first
+# three arguments, and fetch what the guest saved on its root file system.
+run_boot() {
+	local _name=$1 _image=$2 _mem=$3 _dir=$WORK/$1 _t0 _f
+	shift 3
+
+	mkdir -p "$_dir"
+	cp --sparse=always "$MDKO_ROOTFS" "$_dir/root.img"
+	_t0=$SECONDS
+	MDKO_MEM=$_mem mdko_boot "$_image" "$_dir/root.img" "$_dir/serial.log" "$@" || :
+	note "guest ($_mem) ran for $((SECONDS - _t0)) s"
+	for _f in modules instances memdebug-ko.json memdebug-ko.trace; do
+		mdko_rootfs_get "$_dir/root.img" "/memdebug-ko/$_f" "$_dir/$_f" || :
+	done
+}
+
+# Check the boot in $WORK/$BOOT. Arguments: a function that checks the modules shown as
+# before-tracing (check_coverage), if some may be; "keep" when the buffer must stay.
+check_boot() {
+	local _dir=$WORK/$BOOT _before_ok=${1-} _keep=${2-}
+
+	if grep -q "$MDKO_ROOT_MARKER" "$_dir/serial.log"; then
+		ok "the guest reached its root file system"
+	else
+		fail "the guest reaches its root file system" "$(tail -n 5 "$_dir/serial.log")" \
+			"$MDKO_ROOT_MARKER on the console"
+	fi
+	check_console_report "$_dir" "$_dir/serial.log"
+	check_coverage "$_dir" "$_before_ok"
+	check_instance "$_dir" "${_keep:+$KEEP_BUFFER_KB}"
+	check_json_report "$_dir" "the real root read"
 }
