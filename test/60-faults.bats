@@ -10,9 +10,9 @@
 # A fault only a real kernel shows (a ring buffer that overflows) is in test/boot/fault-test.
 
 load helpers
+load initrd
 
 DRACUT_BASE=/usr/lib/dracut
-INST=/sys/kernel/tracing/instances/memdebug-ko
 
 # What dracut does in a shell initrd: its init sources dracut-lib.sh, then the hooks.
 SHELL_BOOT='. /lib/dracut-lib.sh
@@ -27,20 +27,8 @@ export DRACUT_SYSTEMD=1
 . /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
 echo "switching root"'
 
-# Copies executable $1 to $3 inside root $2, with the shared libraries it needs.
-copy_with_libs() {
-	local lib
-
-	mkdir -p "$2/${3%/*}" && cp -L "$1" "$2/$3" || return
-	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
-		[[ -e $2/$lib ]] && continue
-		mkdir -p "$2/${lib%/*}" && cp -L "$lib" "$2/$lib" || return
-	done
-}
-
-# The initramfs-like root every test starts from: a shell, mkdir and ln for the hooks
-# and dracut-lib.sh, dracut's getarg helpers, the hooks where dracut installs them and
-# the binary under test.
+# The initramfs-like root every test starts from (initrd_base), with dracut-lib.sh,
+# dracut's getarg helpers and the hooks where dracut installs them.
 setup_file() {
 	local r=$BATS_FILE_TMPDIR/root base=$DRACUT_BASE/modules.d/99base
 
@@ -49,15 +37,9 @@ setup_file() {
 		FAULTS_SKIP="dracut is not installed ($base/dracut-lib.sh, $DRACUT_BASE/dracut-util)"
 		return
 	fi
-	if ! unshare --user --map-root-user --mount --propagation private true 2>/dev/null; then
-		FAULTS_SKIP="no user and mount namespace here (unshare --user --map-root-user --mount)"
-		return
-	fi
-	mkdir -p "$r"/{etc,dev,proc,run,tmp,var,sys/kernel,usr/sbin,sbin} \
-		"$r"/lib/dracut/hooks/{cmdline,pre-pivot} "$r"/usr/lib/memdebug-ko
-	copy_with_libs "$(readlink -f /bin/sh)" "$r" /bin/sh
-	copy_with_libs "$(command -v mkdir)" "$r" /bin/mkdir
-	copy_with_libs "$(command -v ln)" "$r" /bin/ln
+	FAULTS_SKIP=$(initrd_possible) || return 0
+	initrd_base "$r"
+	mkdir -p "$r"/lib/dracut/hooks/{cmdline,pre-pivot} "$r"/usr/lib/memdebug-ko
 	copy_with_libs "$DRACUT_BASE/dracut-util" "$r" /usr/bin/dracut-util
 	ln -s dracut-util "$r/usr/bin/dracut-getarg"
 	ln -s dracut-util "$r/usr/bin/dracut-getargs"
@@ -68,111 +50,22 @@ setup_file() {
 		"$r/usr/lib/memdebug-ko/prepare.sh"
 	cp "$BATS_TEST_DIRNAME/../dracut-module/memdebug-ko-report.sh" \
 		"$r/lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh"
-	cp "$MDKO" "$r/usr/bin/memdebug-ko"
 }
 
-# A copy of the root in $R, as dracut's init leaves it for the cmdline hook: /run/initramfs
-# exists, the kernel command line says rd.memdebug=4, tracefs has a trace with lost
-# events already and no instance yet (tests that need one make it, like the kernel does
-# on mkdir, with make_tracefs).
+# Every test starts from a copy of the root (initrd_setup).
 setup() {
 	[[ -z $FAULTS_SKIP ]] || skip "$FAULTS_SKIP"
-	R=$BATS_TEST_TMPDIR/root
-	T=$R/sys/kernel/tracing
-	I=$R$INST
-	cp -a "$BATS_FILE_TMPDIR/root" "$R"
-	mkdir -p "$R/run/initramfs"
-	mkfifo "$R/dev/kmsg"
-	echo 'console=ttyS0 root=/dev/vda rd.memdebug=4' >"$R/proc/cmdline"
-	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$R/proc/meminfo"
-	# the watcher makes itself unkillable by the OOM killer
-	mkdir -p "$R/proc/self"
-	echo 0 >"$R/proc/self/oom_score_adj"
-	cat >"$R/proc/modules" <<-'EOT'
-	ext4 1019904 1 - Live 0xffffffffc0200000
-	crc16 16384 1 ext4, Live 0xffffffffc0300000
-	virtio_net 61440 0 - Live 0xffffffffc0400000
-	autofs4 53248 2 - Live 0xffffffffc0600000
-	EOT
-	make_tracefs "$T"
-	cp "$FIXTURES/mixed.trace" "$I/trace"
-	mv "$I" "$BATS_TEST_TMPDIR/instance"
-	NS_SETUP=:
+	initrd_setup
 }
 
-# A watcher that no report stopped must not outlive its test.
 teardown() {
-	local pid
-	pid=$(cat "$R/run/memdebug-ko/watch.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null || :
-}
-
-# Makes the instance appear, as mkdir in tracefs does: the events and files exist, and
-# the trace holds what the kernel will have recorded by the time of the report.
-make_instance() {
-	[[ -d $I ]] || cp -a "$BATS_TEST_TMPDIR/instance" "$I"
-	# what the watcher reads: a file, whose end it needs not wait for
-	cp "$I/trace" "$I/trace_pipe"
-}
-
-# Runs shell code $1 in the root $R as dracut's init would: as root of a user and mount
-# namespace, chrooted, with an initramfs's PATH and nothing else of our environment.
-# Shell code $NS_SETUP runs before the chroot (mounts), with the root in $R. Stdout and
-# stderr land in $output, the kernel log records in $kmsg.
-in_initrd() {
-	local code=$1 reader kmsg_w
-
-	cat "$R/dev/kmsg" >"$BATS_TEST_TMPDIR/kmsg" &
-	reader=$!
-	# the FIFO stays open for writing until the run is over: the reader sees every record
-	exec {kmsg_w}>"$R/dev/kmsg"
-	run unshare --user --map-root-user --mount --propagation private -- \
-		env -i R="$R" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		/bin/sh -ec "$NS_SETUP"'; exec chroot "$R" /bin/sh -c "$0"' "$code"
-	exec {kmsg_w}>&-
-	wait "$reader"
-	kmsg=$(cat "$BATS_TEST_TMPDIR/kmsg")
+	initrd_teardown
 }
 
 # Boots with kernel command line $1 through the hooks of a shell initrd.
 boot() {
 	echo "$1" >"$R/proc/cmdline"
 	in_initrd "$SHELL_BOOT"
-}
-
-# Asserts that the kernel log has a memdebug-ko record at level $1 (27 error, 28 warning,
-# 29 report, 30 info) that contains $2.
-assert_kmsg() {
-	if ! grep -F "<$1>memdebug-ko: " <<<"$kmsg" | grep -qF -- "$2"; then
-		batslib_print_kv_single_or_multi 8 'expected' "<$1>memdebug-ko: ...$2..." \
-			'kmsg' "$kmsg" | batslib_decorate 'no such kernel log record' | fail
-	fi
-}
-
-# Asserts that no kernel log record contains $1. A test tree's instance holds files, so
-# report's rmdir(2) fails where tracefs would succeed: that warning does not count.
-refute_kmsg() {
-	if grep -vF "warning: cannot remove $INST: Directory not empty" <<<"$kmsg" |
-		grep -qF -- "$1"; then
-		batslib_print_kv_single_or_multi 8 'unexpected' "$1" 'kmsg' "$kmsg" |
-			batslib_decorate 'unexpected kernel log record' | fail
-	fi
-}
-
-# Asserts that every hook returned 0 to the shell that ran it and the boot went on.
-assert_boot_goes_on() {
-	assert_success
-	refute_line --regexp '^(cmdline hook|prepare unit|pre-pivot hook): [1-9]'
-	assert_line 'switching root'
-}
-
-# Asserts that the report reached the kernel log, its events line ending in $1 (complete
-# or INCOMPLETE), and that the JSON report was saved; $output is the JSON report.
-assert_reported() {
-	assert_kmsg 29 "malformed lines skipped: $1"
-	assert_kmsg 29 'memdebug-ko: total '
-	output=$(cat "$R/run/initramfs/memdebug-ko.json") || fail 'no /run/initramfs/memdebug-ko.json'
-	assert_json '.source' live
 }
 
 # ---------------------------------------------------------------------------------------
