@@ -287,6 +287,36 @@ mdko_initramfs() {
 		dracut "${_args[@]}" "$@" "$_out" "$MDKO_KVER"
 }
 
+# Build initramfs OUT with initramfs-tools' mkinitramfs, MODULES=MODE (most or dep), for
+# the kernel found by mdko_kernel, with the hook and boot scripts of initramfs-tools/ and
+# memdebug-ko binary BINARY; further arguments are modules to load at boot (the config
+# directory's modules file). Nothing is installed on the host: the config directory is
+# OUT.conf (MEMDEBUG_KO=y in its conf.d/), and mkinitramfs, which knows only
+# /lib/modules and /boot, runs in a mount namespace of its own where the cached kernel's
+# modules and config are mounted there. The log goes to OUT.log.
+mdko_mkinitramfs() {
+	local _out=$1 _mode=$2 _binary=$3 _conf=$1.conf
+	shift 3
+
+	rm -rf "$_conf"
+	mkdir -p "$_conf/conf.d" || return 1
+	printf '%s\n' "MODULES=$_mode" BUSYBOX=auto KEYMAP=n COMPRESS=lz4 FSTYPE=auto \
+		RUNSIZE=10% > "$_conf/initramfs.conf"
+	echo MEMDEBUG_KO=y > "$_conf/conf.d/memdebug-ko"
+	printf '%s\n' "$@" > "$_conf/modules"
+	cp -r "$MDKO_REPO/initramfs-tools/hooks" "$MDKO_REPO/initramfs-tools/scripts" "$_conf/" ||
+		return 1
+	# shellcheck disable=SC2016 # the namespace's own shell expands them
+	mdko_quiet "$_out.log" unshare --mount --propagation private sh -ec '
+		mount -t tmpfs tmpfs /lib/modules
+		mkdir "/lib/modules/$1"
+		mount --bind "$2/lib/modules/$1" "/lib/modules/$1"
+		mount -t tmpfs tmpfs /boot
+		cp "$2/boot/config-$1" /boot/
+		MEMDEBUG_KO_BINARY=$3 mkinitramfs -v -d "$4" -o "$5" "$1"' \
+		sh "$MDKO_KVER" "${MDKO_KMODDIR%/lib/modules/*}" "$_binary" "$_conf" "$_out"
+}
+
 # ---------------------------------------------------------------------------------------
 # root file system
 

@@ -16,6 +16,20 @@ setup() {
 	assert_success
 }
 
+@test "lint: the initramfs-tools hook, boot scripts and kdump-tools step are POSIX sh" {
+	cd "$REPO"
+	run shellcheck -x -s sh initramfs-tools/hooks/memdebug-ko initramfs-tools/scripts/memdebug-ko \
+		initramfs-tools/scripts/init-top/memdebug-ko \
+		initramfs-tools/scripts/init-bottom/memdebug-ko \
+		initramfs-tools/scripts/panic/memdebug-ko initramfs-tools/kdump-tools/kdump-tools-save
+	assert_success
+}
+
+@test "lint: the initramfs-tools code they source never exits the boot script" {
+	run grep -nE '^[[:space:]]*exit\b|set -e' "$REPO/initramfs-tools/scripts/memdebug-ko"
+	assert_failure 1
+}
+
 @test "lint: the kdump test's dump step is shellcheck-clean POSIX sh" {
 	run shellcheck -s sh "$REPO/qemu/kdump-dracut/kdump-capture.sh"
 	assert_success
