@@ -458,3 +458,9 @@ mdko_console_report() {
 
 # shellcheck source=qemu/kdump.sh
 . "$MDKO_REPO/qemu/kdump.sh"
+
+# ---------------------------------------------------------------------------------------
+# kdump on Debian: the real kdump-tools in a Debian 12 root
+
+# shellcheck source=qemu/kdump-tools.sh
+. "$MDKO_REPO/qemu/kdump-tools.sh"
