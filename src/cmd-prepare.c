@@ -210,8 +210,12 @@ static int claim_top(const struct prepare_opts *o, const struct tfs *t)
 	}
 	if (r < 0)
 		return -EAGAIN;
-	/* It was idle, but may hold the lines of a trace_marker writer. */
-	tfs_set(t->dir, "trace", "");
+	/*
+	 * It was idle, but may hold the lines of a trace_marker writer: start() setting the
+	 * global clock empties it, and when the clock is global already, this does.
+	 */
+	if (!strcmp(saved.clock, "global"))
+		tfs_set(t->dir, "trace", "");
 	r = start(o, t, t->dir);
 	if (r < 0) {
 		if (tfs_top_restore(t, &saved) == 0)

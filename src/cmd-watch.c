@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,13 @@
 #define READ_BUF (64 * 1024)
 /* A read that finds the end of the file (tracing was stopped) is retried after this. */
 #define EOF_RETRY_MS 100
+/*
+ * Once it has read all there was, the watcher waits this long before it reads again.
+ * trace_pipe wakes a waiting reader for every event, and a reader at real-time priority
+ * that takes the CPU for every page allocation of a boot slowed a TCG boot by 10 %;
+ * meanwhile the buffer holds what comes (at 30,000 page events a second, some 600).
+ */
+#define BATCH_MS 20
 
 struct watch_opts {
 	struct cli_common common;
@@ -195,7 +203,18 @@ static int daemonize(const char *run_dir, const int *keep, size_t nkeep)
 	return 0;
 }
 
-/* Reads until stopped, then drains what is left without waiting. Returns 0 or -errno. */
+/* Whether @fd has more to read right now. */
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+/*
+ * Reads until stopped, in batches (BATCH_MS), then drains what is left without waiting.
+ * Returns 0 or -errno.
+ */
 static int read_loop(struct text_stream *ts, int fd, const char *path)
 {
 	ssize_t r;
@@ -205,6 +224,8 @@ static int read_loop(struct text_stream *ts, int fd, const char *path)
 		r = text_stream_read(ts, fd);
 		if (r == 0)
 			io_sleep_ms(EOF_RETRY_MS);
+		else if (r > 0 && !readable(fd))
+			io_sleep_ms(BATCH_MS);
 		else if (r < 0 && r != -EINTR && r != -EAGAIN)
 			goto fail;
 	}

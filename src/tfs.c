@@ -365,10 +365,17 @@ int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 		if (access(tfs_path(p, t->dir, "events/%s", traced_systems[i]), F_OK) < 0)
 			continue;
 		step(&first, tfs_set(p, "enable", "0"));
-		step(&first, tfs_set(p, "filter", "0"));
 	}
-	step(&first, tfs_set(t->dir, "trace", ""));
+	/*
+	 * Only kmem has filters (prepare's), and each clearing waits for the tracepoints'
+	 * readers: one write for the system, not one per event.
+	 */
+	if (access(tfs_path(p, t->dir, "events/kmem"), F_OK) == 0)
+		step(&first, tfs_set(p, "filter", "0"));
 	step(&first, tfs_set(t->dir, "buffer_size_kb", s->buffer_kb));
+	/* Setting another clock empties the buffer; with the same clock, empty it here. */
+	if (!strcmp(s->clock, "global"))
+		step(&first, tfs_set(t->dir, "trace", ""));
 	step(&first, tfs_set(t->dir, "trace_clock", s->clock));
 	step(&first, tfs_set(t->dir, "options/overwrite", s->overwrite));
 	step(&first, tfs_set(t->dir, "tracing_on", s->tracing_on));

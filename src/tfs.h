@@ -94,9 +94,9 @@ int tfs_top_save(const struct tfs *t, struct tfs_top *s);
 
 /*
  * Gives the top-level buffer back as @s says it was: the events of the systems module,
- * kmem and oom off and their filters cleared (an idle buffer had none), the buffer
- * emptied, then its size (which frees its pages), clock, overwrite mode and tracing_on.
- * Does every step; returns 0 or the first -errno.
+ * kmem and oom off (an idle buffer had none on) and the kmem filters cleared, its size
+ * (which frees its pages), the buffer emptied (setting the clock back does that), its
+ * clock, overwrite mode and tracing_on. Does every step; returns 0 or the first -errno.
  */
 int tfs_top_restore(const struct tfs *t, const struct tfs_top *s);
 

@@ -406,10 +406,24 @@ claim_fixture() {
 	assert_equal "$(cat "$T/tracing_on")" 1
 	for sys in module kmem oom; do
 		assert_equal "$(cat "$T/events/$sys/enable")" 0
-		assert_equal "$(cat "$T/events/$sys/filter")" 0
 	done
-	assert_equal "$(stat -c %s "$T/trace")" 0
+	# prepare filters kmem only; each clearing waits for the tracepoints' readers
+	assert_equal "$(cat "$T/events/kmem/filter")" 0
+	assert_equal "$(cat "$T/events/module/filter")" none
+	# the kernel empties the buffer when its clock changes (global back to local)
+	[[ -s $T/trace ]] || fail "the trace was emptied by hand"
 	[[ ! -e $D/top-level ]] || fail "the claim is still there"
+}
+
+@test "report: a top level whose clock was global already is emptied by hand" {
+	claim_fixture
+	echo 'local [global] counter uptime perf mono mono_raw boot' >"$T/trace_clock"
+	run -0 "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	assert_equal "$(grep trace_clock "$D/top-level")" trace_clock=global
+	cp "$FIXTURES/mixed.trace" "$T/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P"
+	assert_equal "$(stat -c %s "$T/trace")" 0
+	assert_equal "$(cat "$T/trace_clock")" global
 }
 
 @test "report: the text report of a claimed top level says traced at this boot" {
