@@ -227,7 +227,7 @@ static int claim_top(const struct prepare_opts *o, const struct tfs *t)
 	return 0;
 }
 
-/* Makes the instance and starts it; one that traces already is left as it is. */
+/* Makes the instance, or takes over one that does not trace, and starts it. */
 static int make_instance(const struct prepare_opts *o, const struct tfs *t)
 {
 	bool existed;
@@ -237,10 +237,6 @@ static int make_instance(const struct prepare_opts *o, const struct tfs *t)
 	if (r < 0) {
 		log_err("cannot create the trace instance %s: %s", t->inst, strerror(-r));
 		return r;
-	}
-	if (existed && tracing_loads(t->inst)) {
-		log_info("%s is already tracing module loads: left as it is", t->inst);
-		return 1;
 	}
 	r = start(o, t, t->inst);
 	if (r < 0) {
@@ -283,8 +279,8 @@ static int prepare(const struct prepare_opts *o)
 	r = claim_top(o, &t);
 	if (r == -EAGAIN)
 		r = make_instance(o, &t);
-	if (r != 0) /* an error, or an instance that traced already */
-		return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
 	/* The buffer, and in an instance on kernels before 6.6 a dentry and inode per event file. */
 	proc_free_read("/proc", &after);
 	proc_free_log("setting up tracing", &before, &after);
