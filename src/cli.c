@@ -16,6 +16,9 @@ int cli_common_option(int o, struct cli_common *c)
 	case 't':
 		c->tracefs = optarg;
 		return 0;
+	case 'r':
+		c->run_dir = optarg;
+		return 0;
 	case 'l':
 		if (c->nlists == MAX_LOADERS) {
 			fprintf(stderr, "memdebug-ko: more than %d loader names\n", MAX_LOADERS);

@@ -30,7 +30,6 @@ static const char *const page_events[] = { "mm_page_alloc", "mm_page_free" };
 struct prepare_opts {
 	struct cli_common common;
 	const char *buffer_kb_arg;
-	const char *run_dir;
 	uint64_t buffer_kb;
 	bool instance;
 	struct loaders loaders;
@@ -200,10 +199,10 @@ static int claim_top(const struct prepare_opts *o, const struct tfs *t)
 	}
 	r = tfs_top_save(t, &saved);
 	if (r == 0) {
-		r = state_claim(o->run_dir, &saved);
+		r = state_claim(o->common.run_dir, &saved);
 		if (r < 0)
 			log_warn("cannot write the claim of the top-level buffer in %s: %s; tracing in an instance, which costs more memory",
-				 o->run_dir, strerror(-r));
+				 o->common.run_dir, strerror(-r));
 	} else {
 		log_warn("cannot read the settings of the top-level buffer of %s: %s; tracing in an instance, which costs more memory",
 			 t->dir, strerror(-r));
@@ -219,7 +218,7 @@ static int claim_top(const struct prepare_opts *o, const struct tfs *t)
 	r = start(o, t, t->dir);
 	if (r < 0) {
 		if (tfs_top_restore(t, &saved) == 0)
-			state_unclaim(o->run_dir);
+			state_unclaim(o->common.run_dir);
 		return r;
 	}
 	log_info("tracing module loads in the top-level buffer of %s (%" PRIu64 " KiB per CPU)",
@@ -264,7 +263,7 @@ static int prepare(const struct prepare_opts *o)
 		log_info("%s is already tracing module loads: left as it is", t.inst);
 		return 0;
 	}
-	if (state_claimed(o->run_dir, &saved) > 0) {
+	if (state_claimed(o->common.run_dir, &saved) > 0) {
 		log_info("the top-level buffer of %s is already claimed for module loads: left as it is",
 			 t.dir);
 		return 0;
@@ -300,7 +299,7 @@ static int run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct prepare_opts o = { .run_dir = DEFAULT_RUN_DIR };
+	struct prepare_opts o = { .common.run_dir = DEFAULT_RUN_DIR };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "t:b:ir:l:kqh", opts, NULL)) != -1) {
@@ -310,9 +309,6 @@ static int run(int argc, char **argv)
 			break;
 		case 'i':
 			o.instance = true;
-			break;
-		case 'r':
-			o.run_dir = optarg;
 			break;
 		case 'h':
 			usage();

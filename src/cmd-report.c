@@ -35,7 +35,6 @@ struct report_opts {
 	bool proc_given;
 	const char *json_file;	/* --json-file PATH */
 	const char *save_trace; /* --save-trace PATH */
-	const char *run_dir;	/* --run-dir DIR: where a watcher hands over */
 	bool keep;
 	const char *format_arg, *sort_arg, *page_size_arg;
 	enum out_format format;
@@ -149,7 +148,7 @@ static int read_live(const struct report_opts *o, struct live *l, struct acct *a
 	int r = 0;
 
 	if (!l->top || l->ours)
-		r = state_take(o->run_dir, a, st, &taken, &saved);
+		r = state_take(o->common.run_dir, a, st, &taken, &saved);
 	if (taken) {
 		if (o->save_trace && !saved)
 			log_warn("the watcher read the trace as it came, without saving it: nothing to save to %s",
@@ -219,7 +218,7 @@ static int report(const struct report_opts *o)
 	if (o->input) {
 		r = read_input(o, &a, &st);
 	} else {
-		r = live_open(&l, o->common.tracefs, o->run_dir);
+		r = live_open(&l, o->common.tracefs, o->common.run_dir);
 		if (r < 0)
 			goto out;
 		live_facts(&l, &o->loaders, &f, &info);
@@ -270,7 +269,7 @@ static int run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct report_opts o = { .proc = "/proc", .run_dir = DEFAULT_RUN_DIR,
+	struct report_opts o = { .proc = "/proc", .common.run_dir = DEFAULT_RUN_DIR,
 				 .page_size = DEFAULT_PAGE_SIZE };
 	int c;
 
@@ -291,9 +290,6 @@ static int run(int argc, char **argv)
 			break;
 		case 'T':
 			o.save_trace = optarg;
-			break;
-		case 'r':
-			o.run_dir = optarg;
 			break;
 		case 's':
 			o.sort_arg = optarg;

@@ -43,7 +43,6 @@
 
 struct watch_opts {
 	struct cli_common common;
-	const char *run_dir;
 	const char *save_trace;
 	const char *min_kib_arg;
 	uint64_t min_kib;
@@ -261,12 +260,12 @@ static int watch(struct watch_opts *o)
 	char pipe_path[PATH_MAX];
 	int fd, r;
 
-	r = state_watcher(o->run_dir);
+	r = state_watcher(o->common.run_dir);
 	if (r > 0) {
 		log_info("a watcher already reads the trace (pid %d): left as it is", r);
 		return 0;
 	}
-	r = live_find(&l, o->common.tracefs, o->run_dir);
+	r = live_find(&l, o->common.tracefs, o->common.run_dir);
 	if (r < 0)
 		return r;
 	if (l.top && !l.ours) {
@@ -301,13 +300,13 @@ static int watch(struct watch_opts *o)
 	if (o->daemon) {
 		const int keep[] = { fd, ts.tee_fd };
 
-		r = daemonize(o->run_dir, keep, 2);
+		r = daemonize(o->common.run_dir, keep, 2);
 		if (r != 0) /* the parent, or an error */
 			goto out_free;
 	} else {
-		r = state_write_pid(o->run_dir, getpid());
+		r = state_write_pid(o->common.run_dir, getpid());
 		if (r < 0) {
-			log_err("cannot write %s/watch.pid: %s", o->run_dir, strerror(-r));
+			log_err("cannot write %s/watch.pid: %s", o->common.run_dir, strerror(-r));
 			goto out_free;
 		}
 	}
@@ -317,7 +316,7 @@ static int watch(struct watch_opts *o)
 	if (ts.tee_err)
 		log_warn("cannot save the trace to %s: %s", o->save_trace, strerror(ts.tee_err));
 	/* Whatever the reading did, what was counted goes to report. */
-	r = state_save(o->run_dir, &a, &st, ts.tee_fd >= 0 && !ts.tee_err);
+	r = state_save(o->common.run_dir, &a, &st, ts.tee_fd >= 0 && !ts.tee_err);
 out_free:
 	if (ts.tee_fd >= 0)
 		close(ts.tee_fd);
@@ -342,14 +341,11 @@ static int run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct watch_opts o = { .run_dir = DEFAULT_RUN_DIR };
+	struct watch_opts o = { .common.run_dir = DEFAULT_RUN_DIR };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "t:r:T:m:l:dkqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r':
-			o.run_dir = optarg;
-			break;
 		case 'T':
 			o.save_trace = optarg;
 			break;

@@ -21,9 +21,10 @@ extern const struct command cmd_prepare;
 extern const struct command cmd_report;
 extern const struct command cmd_watch;
 
-/* The options both commands take: -t, -l, -k, -q. */
+/* The options the commands share: -t, -r, -l, -k, -q. */
 struct cli_common {
 	const char *tracefs;		 /* --tracefs DIR, NULL: find it */
+	const char *run_dir;		 /* --run-dir DIR: set it to DEFAULT_RUN_DIR first */
 	char *loader_list[MAX_LOADERS];	 /* --loader values, checked after parsing */
 	size_t nlists;
 	bool kmsg;			 /* --kmsg: bad values warn and fall back */
