@@ -56,27 +56,55 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int state_claim(const char *run_dir, const struct tfs_top *s)
+/* Makes the run directory if it is missing; returns 0 or -errno. */
+static int make_run_dir(const char *run_dir)
 {
-	char p[PATH_MAX], tmp[PATH_MAX], v[256];
-	int fd, n, r = 0;
+	return mkdir(run_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
 
-	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	n = snprintf(v, sizeof(v), "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\n",
-		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on);
-	fd = open(run_path(tmp, run_dir, "top-level.tmp"),
-		  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, v, (size_t)n);
+/* Opens RUNDIR/NAME.tmp, which tmp_commit() puts in place; returns the fd or -errno. */
+static int tmp_open(const char *run_dir, const char *name, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", run_dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Closes @fd of tmp_open(). When the writing went well (@r is 0), renames RUNDIR/NAME.tmp
+ * to RUNDIR/NAME; else, or when that fails, removes it. Returns 0 or the first -errno.
+ */
+static int tmp_commit(const char *run_dir, const char *name, int fd, int r)
+{
+	char p[PATH_MAX], tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", run_dir, name);
 	if (close(fd) < 0 && !r)
 		r = -errno;
-	if (!r && rename(tmp, run_path(p, run_dir, "top-level")) < 0)
+	if (!r && rename(tmp, run_path(p, run_dir, name)) < 0)
 		r = -errno;
 	if (r)
 		unlink(tmp);
 	return r;
+}
+
+int state_claim(const char *run_dir, const struct tfs_top *s)
+{
+	char v[256];
+	int fd, n, r;
+
+	r = make_run_dir(run_dir);
+	if (r < 0)
+		return r;
+	n = snprintf(v, sizeof(v), "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\n",
+		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on);
+	fd = tmp_open(run_dir, "top-level", 0644);
+	if (fd < 0)
+		return fd;
+	return tmp_commit(run_dir, "top-level", fd, write_all(fd, v, (size_t)n));
 }
 
 /* Copies the value of "@key=" in the lines of @text into @out (@size); 0 or -EINVAL. */
@@ -149,17 +177,17 @@ int state_watcher(const char *run_dir)
 int state_write_pid(const char *run_dir, int pid)
 {
 	char p[PATH_MAX], v[24];
-	int fd, r = 0, n;
+	int fd, r, n;
 
-	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	r = make_run_dir(run_dir);
+	if (r < 0)
+		return r;
 	fd = open(run_path(p, run_dir, "watch.pid"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		  0644);
 	if (fd < 0)
 		return -errno;
 	n = snprintf(v, sizeof(v), "%d\n", pid);
-	if (write(fd, v, (size_t)n) != n)
-		r = errno ? -errno : -EIO;
+	r = write_all(fd, v, (size_t)n);
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	/* A stale state of an earlier watcher must not pass for this one's. */
@@ -184,18 +212,16 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		.named_sites = a->named_sites,
 		.no_page_events = a->no_page_events,
 	};
-	char p[PATH_MAX], tmp[PATH_MAX];
+	char p[PATH_MAX];
 	struct window w;
 	size_t i;
 	int fd, r;
 
 	snprintf(h.version, sizeof(h.version), "%s", MEMDEBUG_KO_VERSION);
-	fd = open(run_path(tmp, run_dir, "state.tmp"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  0600);
+	fd = tmp_open(run_dir, "state", 0600);
 	if (fd < 0) {
-		r = -errno;
-		log_err("cannot write %s: %s", tmp, strerror(errno));
-		return r;
+		log_err("cannot write %s/state.tmp: %s", run_dir, strerror(-fd));
+		return fd;
 	}
 	r = write_all(fd, &h, sizeof(h));
 	for (i = 0; !r && i < a->nwin; i++) {
@@ -204,13 +230,9 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		w.live = (struct pageset){ .chunk = NULL };
 		r = write_all(fd, &w, sizeof(w));
 	}
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, run_path(p, run_dir, "state")) < 0)
-		r = -errno;
+	r = tmp_commit(run_dir, "state", fd, r);
 	if (r) {
-		log_err("cannot write %s: %s", p, strerror(-r));
-		unlink(tmp);
+		log_err("cannot write %s: %s", run_path(p, run_dir, "state"), strerror(-r));
 		return r;
 	}
 	unlink(run_path(p, run_dir, "watch.pid"));
