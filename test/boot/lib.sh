@@ -128,6 +128,12 @@ refute_line() {
 	fi
 }
 
+# Print the number of the first line of file $1 that contains fixed string $2, or
+# nothing.
+line_of() {
+	grep -nF -- "$2" "$1" | head -n 1 | cut -d: -f1
+}
+
 # Print the lines of $1 on one line.
 words() {
 	tr '\n' ' ' <<< "$1"
