@@ -128,6 +128,15 @@ refute_line() {
 	fi
 }
 
+# When checks failed since the failure count was BEFORE ($1), show the memdebug-ko lines
+# of the console kept in DIR/report.txt ($2), WHERE ($3, default "the console") shown.
+show_report_if_failed() {
+	if ((FAILURES > $1)) && [[ -f $2/report.txt ]]; then
+		note "the memdebug-ko lines of ${3:-the console}:"
+		sed 's/^/     | /' "$2/report.txt"
+	fi
+}
+
 # Print the number of the first line of file $1 that contains fixed string $2, or
 # nothing.
 line_of() {
