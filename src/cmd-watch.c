@@ -188,6 +188,7 @@ static int daemonize(const char *run_dir, const int *keep, size_t nkeep)
 		_exit(EXIT_FAILURE);
 	close(ready[1]);
 	setsid();
+	log_kmsg_close();
 	close_others(keep, nkeep);
 	if (chdir("/") < 0)
 		log_warn("cannot change to /: %s", strerror(errno));
@@ -311,6 +312,11 @@ static int watch(struct watch_opts *o)
 		}
 	}
 	harden();
+	if (log_kmsg_enabled()) {
+		r = log_kmsg_reserve();
+		if (r < 0)
+			log_warn("cannot open /dev/kmsg ahead: %s", strerror(-r));
+	}
 	log_footprint();
 	r = read_loop(&ts, fd, pipe_path);
 	if (ts.tee_err)

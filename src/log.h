@@ -29,11 +29,19 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
 
 /*
- * One record in the kernel log at @level, "memdebug-ko: " + @line. The device is opened
- * for each record: /dev/kmsg rate-limits writers to 10 records per open file and 5 s.
- * Returns 0 or -errno.
+ * One record in the kernel log at @level, "memdebug-ko: " + @line, written within the
+ * rate limit of /dev/kmsg (see log.c). Returns 0 or -errno.
  */
 int log_kmsg_line(int level, const char *line);
+
+/*
+ * Opens the files log_kmsg_line() writes through now, so that a resident process logs
+ * without allocating later, when memory may be short. Returns 0 or -errno.
+ */
+int log_kmsg_reserve(void);
+
+/* Closes those files (a daemon does before it closes every descriptor). */
+void log_kmsg_close(void);
 
 /*
  * Formats @ns as milliseconds with @decimals (1 to 6) digits after the point, rounded half

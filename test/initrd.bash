@@ -67,11 +67,17 @@ initrd_setup() {
 	NS_SETUP=:
 }
 
-# A watcher that no report stopped must not outlive its test.
+# A watcher that no report stopped must not outlive its test; nor the kernel log reader.
 initrd_teardown() {
 	local pid
-	pid=$(cat "$R/run/memdebug-ko/watch.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null || :
+	pid=$(cat "$R/run/memdebug-ko/watch.pid" 2>/dev/null) && kill "$pid" 2>/dev/null
+	if [[ ${KMSG_READER-} ]]; then
+		exec {KMSG_W}>&-
+		# every writer is gone once the watcher is: the reader sees the end
+		timeout 10 tail --pid="$KMSG_READER" -f /dev/null || kill "$KMSG_READER" 2>/dev/null
+		KMSG_READER=
+	fi
+	return 0
 }
 
 # Makes the instance appear, as mkdir in tracefs does: the events and files exist, and
@@ -87,18 +93,28 @@ make_instance() {
 # Shell code $NS_SETUP runs before the chroot (mounts), with the root in $R. Stdout and
 # stderr land in $output, the kernel log records in $kmsg.
 in_initrd() {
-	local code=$1 reader kmsg_w
+	local code=$1 log=$BATS_TEST_TMPDIR/kmsg mark from i
 
-	cat "$R/dev/kmsg" >"$BATS_TEST_TMPDIR/kmsg" &
-	reader=$!
-	# the FIFO stays open for writing until the run is over: the reader sees every record
-	exec {kmsg_w}>"$R/dev/kmsg"
+	# One reader for the whole test, the FIFO held open for writing meanwhile: a watcher
+	# keeps its /dev/kmsg files open and may outlive this run, so the reader cannot wait
+	# for the end. Each run ends with a marker record, and its records are those before.
+	if [[ -z ${KMSG_READER-} ]]; then
+		: >"$log"
+		cat "$R/dev/kmsg" >>"$log" &
+		KMSG_READER=$!
+		exec {KMSG_W}>"$R/dev/kmsg"
+	fi
+	from=$(wc -l <"$log")
 	run unshare --user --map-root-user --mount --propagation private -- \
 		env -i R="$R" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		/bin/sh -ec "$NS_SETUP"'; exec chroot "$R" /bin/sh -c "$0"' "$code"
-	exec {kmsg_w}>&-
-	wait "$reader"
-	kmsg=$(cat "$BATS_TEST_TMPDIR/kmsg")
+	mark="in_initrd: end of run $from"
+	echo "$mark" >&"$KMSG_W"
+	for ((i = 0; i < 100; i++)); do
+		grep -qxF "$mark" "$log" && break
+		sleep 0.1
+	done
+	kmsg=$(tail -n +"$((from + 1))" "$log" | sed "/^${mark}\$/,\$d")
 }
 
 # Asserts that the kernel log has a memdebug-ko record at level $1 (27 error, 28 warning,

@@ -6,6 +6,8 @@
  *   stuck=1  goes on taking pages until the OOM killer (or panic_on_oom) ends it,
  *            printing "N pages so far" every 1024 pages; when its loader is chosen as
  *            the OOM victim it frees everything and fails (-ENOMEM).
+ * If the kernel panics meanwhile (panic_on_oom), a panic notifier prints "N pages at the
+ * panic": the exact count even when the OOM strikes before init printed anything.
  * It yields the CPU every 64 pages, as a driver's probe sleeps now and then, so that a
  * one-CPU capture kernel runs its other tasks too.
  * Not loaded by the boot test: test/boot/oom-test loads it with rd.driver.pre=.
@@ -15,6 +17,8 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/panic_notifier.h>
 #include <linux/sched/signal.h>
 
 static unsigned int leave_kib = 4096;
@@ -52,9 +56,19 @@ static void free_all(void)
 	nkept = 0;
 }
 
+static int at_panic(struct notifier_block *nb, unsigned long event, void *data)
+{
+	pr_info("%lu pages at the panic\n", READ_ONCE(nkept));
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block panic_nb = { .notifier_call = at_panic };
+
 static int __init mdko_oom_hog_init(void)
 {
 	unsigned long leave_pages = leave_kib / (PAGE_SIZE / 1024);
+
+	atomic_notifier_chain_register(&panic_notifier_list, &panic_nb);
 
 	/* __GFP_NORETRY: while memory lasts, take it without waking the OOM killer */
 	while (si_mem_available() > leave_pages &&
@@ -67,6 +81,7 @@ static int __init mdko_oom_hog_init(void)
 		if (fatal_signal_pending(current)) {
 			pr_info("chosen by the OOM killer with %lu pages: freeing them\n", nkept);
 			free_all();
+			atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
 			return -ENOMEM;
 		}
 		if (take_one(GFP_KERNEL_ACCOUNT | __GFP_NOWARN) && !(nkept % 1024))
@@ -76,6 +91,7 @@ static int __init mdko_oom_hog_init(void)
 
 static void __exit mdko_oom_hog_exit(void)
 {
+	atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
 	free_all();
 }
 
