@@ -160,6 +160,9 @@ static int page_alloc(struct acct *a, const struct event *ev)
 	}
 	w->allocs++;
 	w->pages += 1ull << ev->order;
+	/* the bulk allocator's single-page path: counted here, not again at bulk_exit */
+	if (w->in_bulk)
+		w->bulk_inside += 1ull << ev->order;
 	if (a->obs && a->obs->grew)
 		a->obs->grew(a->obs->ctx, w, ev->order);
 	/* A page allocated twice without a free in between means a free was lost: still one. */
@@ -175,6 +178,7 @@ static int page_alloc(struct acct *a, const struct event *ev)
 static int page_free(struct acct *a, const struct event *ev)
 {
 	struct window *w;
+	uint64_t n;
 
 	note_comm(a, ev);
 	w = open_window_of(a, ev->pid);
@@ -182,8 +186,50 @@ static int page_free(struct acct *a, const struct event *ev)
 		return 0;
 	w->saw_kmem = true;
 	w->frees++;
-	w->freed_pages += pageset_remove(&w->live, ev->pfn, 1ull << ev->order);
+	n = pageset_remove(&w->live, ev->pfn, 1ull << ev->order);
+	w->freed_pages += n;
+	w->unmatched_free_pages += (1ull << ev->order) - n;
 	return 0;
+}
+
+static void bulk_enter(struct acct *a, const struct event *ev)
+{
+	struct window *w = open_window_of(a, ev->pid);
+
+	if (!w)
+		return;
+	w->in_bulk = true;
+	w->bulk_prefilled = ev->prefilled;
+	w->bulk_inside = 0;
+}
+
+/*
+ * The bulk allocator returns how many pages its array (or list) holds: those it took
+ * without mm_page_alloc are that less the ones mm_page_alloc reported inside the call.
+ * Their pfns are not known, so a free of them inside the window cannot be matched.
+ */
+static void bulk_exit(struct acct *a, const struct event *ev)
+{
+	struct window *w = open_window_of(a, ev->pid);
+	uint64_t n;
+
+	if (!w || !w->in_bulk)
+		return;
+	w->in_bulk = false;
+	w->saw_kmem = true;
+	if (w->bulk_prefilled) {
+		a->bulk_prefilled++;
+		return;
+	}
+	if (ev->ret <= w->bulk_inside)
+		return;
+	n = ev->ret - w->bulk_inside;
+	w->pages += n;
+	w->bulk_pages += n;
+	w->allocs += n;
+	if (a->obs && a->obs->grew)
+		while (n--)
+			a->obs->grew(a->obs->ctx, w, 0);
 }
 
 /* The OOM killer chose a victim: every load in progress saw it. */
@@ -219,6 +265,14 @@ int acct_event(void *acct, const struct event *ev)
 	case EV_PAGE_FREE:
 		a->page_events++;
 		return page_free(a, ev);
+	case EV_BULK_ENTER:
+		a->bulk_events++;
+		bulk_enter(a, ev);
+		return 0;
+	case EV_BULK_EXIT:
+		a->bulk_events++;
+		bulk_exit(a, ev);
+		return 0;
 	case EV_OOM_VICTIM:
 		oom_victim(a, ev);
 		return 0;

@@ -33,6 +33,8 @@ struct window {
 	int pid;		 /* -1 for before-tracing entries */
 	uint64_t ts_load, ts_end;
 	uint64_t pages;		 /* sum of 2^order of successful allocations in the window */
+	uint64_t bulk_pages;	 /* of those, the bulk allocator's (vmalloc) without mm_page_alloc */
+	uint64_t unmatched_free_pages; /* freed in the window, not allocated in it: or bulk */
 	uint64_t freed_pages;	 /* of those, pages freed by the loader inside the window */
 	uint64_t allocs, frees, failed_allocs;
 	uint64_t image_bytes;	 /* from /proc/modules, 0 when unknown */
@@ -42,6 +44,9 @@ struct window {
 	bool saw_kmem;		 /* at least one page event of the loader in the window */
 	uint64_t oom_kills;	 /* OOM victims chosen while the window was open */
 	struct pageset live;	 /* pages allocated in the window, not freed yet, while open */
+	bool in_bulk;		 /* between bulk_enter and bulk_exit */
+	bool bulk_prefilled;	 /* that call's array had pages already: not counted */
+	uint64_t bulk_inside;	 /* pages of mm_page_alloc events inside that call */
 };
 
 /* What the source knows about the trace besides its events. */
@@ -75,6 +80,8 @@ struct acct {
 	uint64_t unclosed_puts;	 /* module_put by a loader that did not close its window */
 	bool named_sites;	 /* a put named its call site: raw addresses are not init's */
 	uint64_t page_events;	 /* mm_page_alloc and mm_page_free events read */
+	uint64_t bulk_events;	 /* bulk_enter and bulk_exit events read: the bulk path was traced */
+	uint64_t bulk_prefilled; /* bulk calls in windows left uncounted: their array had pages */
 	bool no_page_events;	 /* kmem page events were not traced: no page was measured */
 	uint64_t oom_kills;	 /* oom:mark_victim events */
 	uint64_t ts_first_oom;	 /* the first one's timestamp */

@@ -109,7 +109,38 @@ static void set_optional(const char *buf, const char *file, const char *val, con
 		log_warn("cannot write %s to %s/%s: %s; %s", val, buf, file, strerror(-r), why);
 }
 
-static int enable_events(const char *buf, const struct loaders *l)
+/*
+ * The kprobes on the bulk allocator, filtered as the page events: without them the pages
+ * of vmalloc are not seen, and the report says so.
+ */
+static void enable_bulk(const struct tfs *t, const char *buf, const char *filter)
+{
+	static const char *const events[] = { BULK_ENTER, BULK_EXIT };
+	char func[64];
+	size_t i;
+	int r = tfs_bulk_add(t, func, sizeof(func));
+
+	if (r < 0) {
+		log_warn("cannot add kprobe events on the bulk page allocator (%s): pages of vmalloc will not be counted",
+			 strerror(-r));
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		if (filter && tfs_event_filter(buf, BULK_SYSTEM, events[i], filter) < 0)
+			tfs_event_filter(buf, BULK_SYSTEM, events[i], "0");
+		r = tfs_event_enable(buf, BULK_SYSTEM, events[i]);
+		if (r < 0) {
+			log_warn("cannot enable %s/events/%s/%s (%s): pages of vmalloc will not be counted",
+				 buf, BULK_SYSTEM, events[i], strerror(-r));
+			tfs_set(buf, "events/" BULK_SYSTEM "/enable", "0");
+			tfs_bulk_remove(t);
+			return;
+		}
+	}
+	log_info("counting the bulk allocator's pages (vmalloc) with kprobes on %s", func);
+}
+
+static int enable_events(const struct tfs *t, const char *buf, const struct loaders *l)
 {
 	char filter[FILTER_MAX], bad[PATH_MAX];
 	bool have_filter;
@@ -150,6 +181,7 @@ static int enable_events(const char *buf, const struct loaders *l)
 			log_warn("cannot enable %s: %s; pages cannot be measured", bad, strerror(-r));
 		}
 	}
+	enable_bulk(t, buf, have_filter ? filter : NULL);
 	return 0;
 }
 
@@ -170,7 +202,7 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 	/* When full, drop new events (counted) rather than overwrite the first loads. */
 	set_optional(buf, "options/overwrite", "0", "a full buffer overwrites the oldest events");
 	raise_cmdlines(t);
-	r = enable_events(buf, &o->loaders);
+	r = enable_events(t, buf, &o->loaders);
 	if (r < 0)
 		return r;
 	r = tfs_set(buf, "tracing_on", "1");
@@ -219,6 +251,7 @@ static int claim_top(const struct prepare_opts *o, const struct tfs *t)
 	if (r < 0) {
 		if (tfs_top_restore(t, &saved) == 0)
 			state_unclaim(o->common.run_dir);
+		tfs_bulk_remove(t);
 		return r;
 	}
 	log_info("tracing module loads in the top-level buffer of %s (%" PRIu64 " KiB per CPU)",
@@ -239,8 +272,10 @@ static int make_instance(const struct prepare_opts *o, const struct tfs *t)
 	}
 	r = start(o, t, t->inst);
 	if (r < 0) {
-		if (!existed)
+		if (!existed) {
 			tfs_instance_remove(t);
+			tfs_bulk_remove(t);
+		}
 		return r;
 	}
 	log_info("tracing module loads in %s (%" PRIu64 " KiB per CPU)", t->inst, o->buffer_kb);

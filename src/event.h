@@ -22,6 +22,13 @@ enum ev_type {
 	EV_PAGE_ALLOC,
 	EV_PAGE_FREE,
 	EV_OOM_VICTIM, /* oom:mark_victim: the OOM killer chose a task to kill */
+	/*
+	 * memdebug_ko:bulk_enter and bulk_exit, prepare's kprobe and kretprobe on the bulk
+	 * allocator (alloc_pages_bulk, vmalloc's), which fires no mm_page_alloc but for a
+	 * single page it hands to the normal allocator.
+	 */
+	EV_BULK_ENTER,
+	EV_BULK_EXIT,
 	EV_OTHER,      /* a well-formed event memdebug-ko does not use */
 };
 
@@ -52,4 +59,6 @@ struct event {
 	unsigned order; /* page events */
 	bool failed;	/* mm_page_alloc that returned no page */
 	int victim;	/* EV_OOM_VICTIM: the pid the OOM killer chose */
+	bool prefilled;	/* bulk_enter: the page array had pages already */
+	uint64_t ret;	/* bulk_exit: the pages the array or list holds now */
 };

@@ -228,6 +228,11 @@ int live_close(struct live *l, bool keep, const char *proc)
 	}
 	if (r < 0)
 		return r;
+	r = tfs_bulk_remove(&l->t);
+	if (r < 0)
+		log_warn("cannot remove the kprobe events %s/%s and %s: %s; remove them with: echo -:%s/%s >> %s/kprobe_events",
+			 BULK_SYSTEM, BULK_ENTER, BULK_EXIT, strerror(-r), BULK_SYSTEM, BULK_ENTER,
+			 l->t.dir);
 	proc_free_read(proc, &after);
 	proc_free_log(what, &before, &after);
 	return 0;

@@ -48,6 +48,11 @@ int sink_json(const struct summary *s, FILE *f)
 		MEMDEBUG_KO_VERSION, s->src.live ? "live" : "file", s->src.page_size, st->events,
 		st->lost, st->malformed, s->complete ? "true" : "false");
 	fprintf(f, ",\"pages_measured\":%s", a->no_page_events ? "false" : "true");
+	/* the bulk allocator (vmalloc) is seen through prepare's kprobe events only */
+	fprintf(f, ",\"bulk_pages_measured\":%s",
+		!a->no_page_events && a->bulk_events ? "true" : "false");
+	if (a->bulk_prefilled)
+		fprintf(f, ",\"bulk_calls_not_counted\":%" PRIu64, a->bulk_prefilled);
 	fprintf(f, ",\"oom_kills\":%" PRIu64, a->oom_kills);
 	if (st->gap)
 		fputs(",\"gap\":true", f);
@@ -72,6 +77,8 @@ int sink_json(const struct summary *s, FILE *f)
 		json_u64_or_null(f, "pages", m, w->pages);
 		json_u64_or_null(f, "kib", m, w->pages * (s->src.page_size / 1024));
 		json_u64_or_null(f, "net_pages", m, w->pages - w->freed_pages);
+		json_u64_or_null(f, "bulk_pages", m && a->bulk_events, w->bulk_pages);
+		json_u64_or_null(f, "freed_unmatched_pages", m, w->unmatched_free_pages);
 		json_u64_or_null(f, "allocs", t, w->allocs);
 		json_u64_or_null(f, "frees", t, w->frees);
 		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);

@@ -164,7 +164,14 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 		emit_oom(em, s);
 	if (a->no_page_events && s->loads)
 		sink_emit(em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
-	else if (s->filtered)
+	else if (s->loads && !a->bulk_events)
+		sink_emit(em, "not seen: pages of vmalloc (the bulk allocator, which fires no mm_page_alloc): the trace has no memdebug_ko:bulk_enter event (no kprobe events?); the figures leave them out");
+	if (a->bulk_prefilled)
+		sink_emit(em, "not counted: %" PRIu64 " bulk allocation%s into a page array that had pages already (its new pages cannot be told from the old)",
+			  a->bulk_prefilled, PLURAL(a->bulk_prefilled));
+	if (s->bulk_unmatched)
+		sink_emit(em, "net*: a load that took bulk pages (vmalloc) freed pages it did not allocate by mm_page_alloc: bulk pages have no pfn, so net may be too high by up to those (bulk and freed-unmatched in the JSON)");
+	if (!a->no_page_events && s->filtered)
 		sink_emit(em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
 		     s->filtered, PLURAL(s->filtered));
 	if (s->loading)

@@ -10,12 +10,13 @@
 
 #include "log.h"
 #include "source-raw.h"
+#include "tfs.h"
 
 struct raw_source {
 	struct tep_handle *tep;
 	struct tracefs_instance *inst;
 	char path[PATH_MAX]; /* the instance's directory, for messages */
-	int load_id, put_id, free_id, alloc_id, pfree_id, victim_id;
+	int load_id, put_id, free_id, alloc_id, pfree_id, victim_id, enter_id, exit_id;
 	unsigned long long init_lo, init_hi; /* do_init_module's range */
 	unsigned long long no_page;	     /* the pfn that means no page: -1 in the field's size */
 	/* set for the duration of raw_read() */
@@ -78,6 +79,18 @@ static bool decode(struct raw_source *rs, struct tep_event *e, struct tep_record
 			return false;
 		ev->pfn = ev->failed ? 0 : v;
 		ev->order = (unsigned)order;
+	} else if (e->id == rs->enter_id) {
+		unsigned long long first;
+
+		ev->type = EV_BULK_ENTER;
+		if (!num_field(e, rec, "array", &v) || !num_field(e, rec, "first", &first))
+			return false;
+		ev->prefilled = v && first;
+	} else if (e->id == rs->exit_id) {
+		ev->type = EV_BULK_EXIT;
+		if (!num_field(e, rec, "ret", &v) || v >= PFN_LIMIT)
+			return false;
+		ev->ret = v;
 	} else if (e->id == rs->victim_id) {
 		ev->type = EV_OOM_VICTIM;
 		if (!num_field(e, rec, "pid", &v) || v > INT32_MAX)
@@ -139,7 +152,7 @@ static void find_init_range(struct raw_source *rs)
 
 int raw_open(struct raw_source **out, const char *dir, const char *name)
 {
-	static const char *const systems[] = { "module", "kmem", "oom", NULL };
+	static const char *const systems[] = { "module", "kmem", "oom", BULK_SYSTEM, NULL };
 	struct tep_event *alloc;
 	struct tep_format_field *pfn;
 	struct raw_source *rs = calloc(1, sizeof(*rs));
@@ -165,6 +178,8 @@ int raw_open(struct raw_source **out, const char *dir, const char *name)
 	rs->alloc_id = event_id(rs->tep, "kmem", "mm_page_alloc");
 	rs->pfree_id = event_id(rs->tep, "kmem", "mm_page_free");
 	rs->victim_id = event_id(rs->tep, "oom", "mark_victim");
+	rs->enter_id = event_id(rs->tep, BULK_SYSTEM, BULK_ENTER);
+	rs->exit_id = event_id(rs->tep, BULK_SYSTEM, BULK_EXIT);
 	find_init_range(rs);
 	/*
 	 * Without do_init_module's address a module's own module_put inside its init (as

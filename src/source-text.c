@@ -236,6 +236,34 @@ static bool parse_victim(const char *p, const char *e, struct event *ev)
 	return true;
 }
 
+/*
+ * The kprobe events on the bulk allocator: "bulk_enter: (__alloc_pages_bulk+0x0/0x6b0)
+ * array=0xffff... first=0x0", where first is the array's first entry (0 when it starts
+ * empty, or when there is no array), and "bulk_exit: (CALLER <- __alloc_pages_bulk)
+ * ret=100".
+ */
+static bool parse_bulk_enter(const char *p, const char *e, struct event *ev)
+{
+	const char *v;
+	uint64_t array, first;
+
+	v = find_field(p, e, "array=", 6);
+	if (!v || !parse_num(v, e, &array))
+		return false;
+	v = find_field(p, e, "first=", 6);
+	if (!v || !parse_num(v, e, &first))
+		return false;
+	ev->prefilled = array && first;
+	return true;
+}
+
+static bool parse_bulk_exit(const char *p, const char *e, struct event *ev)
+{
+	const char *v = find_field(p, e, "ret=", 4);
+
+	return v && parse_num(v, e, &ev->ret) && ev->ret < PFN_LIMIT;
+}
+
 /* The events memdebug-ko reads, most frequent first, and the parsers of their arguments. */
 static const struct {
 	const char *name;
@@ -246,6 +274,8 @@ static const struct {
 #define EVENT(n, t, f) { n, sizeof(n) - 1, t, f }
 	EVENT("mm_page_alloc", EV_PAGE_ALLOC, parse_page),
 	EVENT("mm_page_free", EV_PAGE_FREE, parse_page),
+	EVENT("bulk_enter", EV_BULK_ENTER, parse_bulk_enter),
+	EVENT("bulk_exit", EV_BULK_EXIT, parse_bulk_exit),
 	EVENT("module_put", EV_MODULE_PUT, parse_put),
 	EVENT("module_load", EV_MODULE_LOAD, parse_modname),
 	EVENT("module_free", EV_MODULE_FREE, parse_modname),

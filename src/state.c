@@ -29,6 +29,7 @@ struct state_header {
 	uint64_t nwin;
 	struct source_stats st;
 	uint64_t unclosed_puts, page_events, oom_kills, ts_first_oom;
+	uint64_t bulk_events, bulk_prefilled;
 	uint8_t foreign_kmem, named_sites, no_page_events;
 };
 
@@ -206,6 +207,8 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		.st = *st,
 		.unclosed_puts = a->unclosed_puts,
 		.page_events = a->page_events,
+		.bulk_events = a->bulk_events,
+		.bulk_prefilled = a->bulk_prefilled,
 		.oom_kills = a->oom_kills,
 		.ts_first_oom = a->ts_first_oom,
 		.foreign_kmem = a->foreign_kmem,
@@ -276,6 +279,8 @@ static int load(const char *path, struct acct *a, struct source_stats *st, bool 
 	a->nwin = a->capwin = h.nwin;
 	a->unclosed_puts = h.unclosed_puts;
 	a->page_events = h.page_events;
+	a->bulk_events = h.bulk_events;
+	a->bulk_prefilled = h.bulk_prefilled;
 	a->oom_kills = h.oom_kills;
 	a->ts_first_oom = h.ts_first_oom;
 	a->foreign_kmem = h.foreign_kmem;

@@ -53,6 +53,89 @@ int tfs_write(const char *path, const char *val)
 	return ret;
 }
 
+/* Appends @val to @path: kprobe_events, which a truncating open would empty. */
+static int append(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t r;
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, len);
+	if (r < 0)
+		ret = -errno;
+	else if ((size_t)r != len)
+		ret = -EIO;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	return ret;
+}
+
+static bool bulk_exists(const struct tfs *t, const char *event)
+{
+	char p[PATH_MAX];
+
+	return access(tfs_path(p, t->dir, "events/%s/%s", BULK_SYSTEM, event), F_OK) == 0;
+}
+
+int tfs_bulk_add(const struct tfs *t, char *func, size_t n)
+{
+	static const char *const names[] = BULK_FUNCTIONS;
+	char p[PATH_MAX], def[256];
+	size_t i;
+	int r = -ENOENT;
+
+	snprintf(func, n, "%s", "?");
+	if (bulk_exists(t, BULK_ENTER) && bulk_exists(t, BULK_EXIT))
+		return 0;
+	tfs_bulk_remove(t);
+	tfs_path(p, t->dir, "kprobe_events");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		/*
+		 * $argN on every architecture with kprobe events: 5 the list, 6 the array,
+		 * whose first entry tells whether it came with pages already.
+		 */
+		snprintf(def, sizeof(def),
+			 "p:%s/%s %s array=$arg6:x64 first=+0($arg6):x64\n", BULK_SYSTEM,
+			 BULK_ENTER, names[i]);
+		r = append(p, def);
+		if (r < 0)
+			continue;
+		snprintf(def, sizeof(def), "r:%s/%s %s ret=$retval:u64\n", BULK_SYSTEM,
+			 BULK_EXIT, names[i]);
+		r = append(p, def);
+		if (r == 0) {
+			snprintf(func, n, "%s", names[i]);
+			return 0;
+		}
+		tfs_bulk_remove(t);
+	}
+	return r;
+}
+
+int tfs_bulk_remove(const struct tfs *t)
+{
+	char p[PATH_MAX], def[128];
+	int r, first = 0;
+
+	tfs_path(p, t->dir, "kprobe_events");
+	if (bulk_exists(t, BULK_ENTER)) {
+		snprintf(def, sizeof(def), "-:%s/%s\n", BULK_SYSTEM, BULK_ENTER);
+		r = append(p, def);
+		if (r < 0)
+			first = r;
+	}
+	if (bulk_exists(t, BULK_EXIT)) {
+		snprintf(def, sizeof(def), "-:%s/%s\n", BULK_SYSTEM, BULK_EXIT);
+		r = append(p, def);
+		if (r < 0 && !first)
+			first = r;
+	}
+	return first;
+}
+
 int tfs_set(const char *buf, const char *file, const char *val)
 {
 	char p[PATH_MAX];
@@ -270,7 +353,7 @@ bool tfs_top_traces_loads(const struct tfs *t)
 }
 
 /* The systems whose events prepare enables, and the top level's restore turns off. */
-static const char *const traced_systems[] = { "module", "kmem", "oom" };
+static const char *const traced_systems[] = { "module", "kmem", "oom", BULK_SYSTEM };
 
 bool tfs_top_idle(const struct tfs *t, char *why, size_t n)
 {

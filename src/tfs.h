@@ -15,6 +15,15 @@
 
 #define INSTANCE_NAME "memdebug-ko"
 
+/*
+ * The kprobe and kretprobe events on the bulk page allocator, whose pages (vmalloc's)
+ * fire no mm_page_alloc: its name on 6.10 and later, then before.
+ */
+#define BULK_SYSTEM	"memdebug_ko"
+#define BULK_ENTER	"bulk_enter"
+#define BULK_EXIT	"bulk_exit"
+#define BULK_FUNCTIONS	{ "alloc_pages_bulk_noprof", "__alloc_pages_bulk" }
+
 struct tfs {
 	char dir[PATH_MAX];  /* the tracing directory: /sys/kernel/tracing or a test tree */
 	char inst[PATH_MAX]; /* dir/instances/memdebug-ko */
@@ -64,6 +73,17 @@ int tfs_event_enable(const char *buf, const char *sys, const char *event);
 
 /* Sets the filter of SYS/EVENT of @buf ("0" clears it). */
 int tfs_event_filter(const char *buf, const char *sys, const char *event, const char *filter);
+
+/*
+ * Defines the events BULK_SYSTEM/BULK_ENTER and BULK_EXIT on the first of BULK_FUNCTIONS
+ * the kernel can probe (kprobe_events is global: every buffer then has them), and names
+ * it in @func (@n bytes). Returns 0 (also when they exist already) or -errno: -ENOENT
+ * without kprobe events, else the kernel's answer for the last name tried.
+ */
+int tfs_bulk_add(const struct tfs *t, char *func, size_t n);
+
+/* Removes those events, once no buffer has them enabled. Returns 0 or -errno. */
+int tfs_bulk_remove(const struct tfs *t);
 
 /* Events the ring buffer of @buf dropped (no-overwrite mode) or overwrote, all CPUs. */
 int tfs_lost_events(const char *buf, uint64_t *lost);

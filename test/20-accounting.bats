@@ -433,3 +433,86 @@ pfree() { ev "$1" "$2" "$3" "mm_page_free: page=00000000deadbeef pfn=$4 order=$5
 	assert_json '.modules[0].init_ms' null
 	assert_json '.modules[0].pages' 1
 }
+
+# ---------------------------------------------------------------------------------------
+# the bulk allocator (vmalloc), seen through prepare's kprobe events
+
+benter() { ev "$1" "$2" "$3" "bulk_enter: (__alloc_pages_bulk+0x0/0x6b0) array=${5:-0xffff8ab01ff79000} first=${4:-0x0}"; }
+bexit() { ev "$1" "$2" "$3" "bulk_exit: (__vmalloc_node_range+0x264/0x880 <- __alloc_pages_bulk) ret=$4"; }
+
+@test "accounting: vmalloc's bulk pages count, its single-page path once" {
+	# 256 pages: 100 + 100 + 56 by the bulk path; then 101: 100 + 1 by the normal
+	# allocator inside the bulk call, which fires mm_page_alloc and must not count twice
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.01 0x1000 0
+		benter modprobe 100 1.1; bexit modprobe 100 1.11 100
+		benter modprobe 100 1.2; bexit modprobe 100 1.21 100
+		benter modprobe 100 1.3; bexit modprobe 100 1.31 56
+		benter modprobe 100 1.4; bexit modprobe 100 1.41 100
+		benter modprobe 100 1.5
+		alloc modprobe 100 1.51 0x2000 0
+		bexit modprobe 100 1.52 1
+		put modprobe 100 1.6 alpha
+	)
+	assert_success
+	assert_json '.modules[0].pages' 358
+	assert_json '.modules[0].bulk_pages' 356
+	assert_json '.modules[0].net_pages' 358
+	assert_json '.bulk_pages_measured' true
+}
+
+@test "accounting: bulk calls of other tasks and outside the window do not count" {
+	report_stdin_json < <(
+		benter modprobe 100 0.9; bexit modprobe 100 0.91 28
+		load_ modprobe 100 1.0 alpha
+		benter systemd-udevd 200 1.1; bexit systemd-udevd 200 1.11 100
+		alloc modprobe 100 1.2 0x1000 0
+		put modprobe 100 1.5 alpha
+		benter modprobe 100 1.6; bexit modprobe 100 1.61 50
+	)
+	assert_json '.modules[0].pages' 1
+	assert_json '.modules[0].bulk_pages' 0
+}
+
+@test "accounting: a bulk call into an array with pages already is not counted, and said so" {
+	run "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		benter modprobe 100 1.1 0xffffe8a000041000; bexit modprobe 100 1.11 100
+		alloc modprobe 100 1.2 0x1000 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_success
+	assert_output --regexp 'alpha +1 '
+	assert_output --partial 'not counted: 1 bulk allocation into a page array that had pages already'
+}
+
+@test "accounting: a trace without bulk events says vmalloc's pages are not seen" {
+	run "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_success
+	assert_output --partial 'not seen: pages of vmalloc'
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.bulk_pages_measured' false
+	assert_json '.modules[0].bulk_pages' null
+}
+
+@test "accounting: a load with bulk pages that frees pages it did not allocate is flagged net*" {
+	run "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.01 0x1000 0
+		benter modprobe 100 1.1; bexit modprobe 100 1.11 64
+		pfree modprobe 100 1.2 0x5000 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_success
+	assert_output --regexp 'alpha +65 +260 +65 '
+	assert_output --partial 'net*: a load that took bulk pages'
+}

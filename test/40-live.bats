@@ -35,6 +35,17 @@ setup() {
 	assert_output ''
 	assert_equal "$(cat "$I/buffer_size_kb")" 512
 	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter my-loader other third)"
+	# the bulk allocator's kprobe events get the same filter
+	assert_equal "$(cat "$I/events/memdebug_ko/bulk_enter/filter")" "$(default_filter my-loader other third)"
+	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/enable")" 1
+}
+
+@test "prepare: without kprobe events a warning says vmalloc's pages will not be counted" {
+	rm -rf "$T/kprobe_events" "$T/events/memdebug_ko" "$I/events/memdebug_ko"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	[[ "$stderr" == *"warning: cannot add kprobe events on the bulk page allocator (No such file or directory): pages of vmalloc will not be counted"* ]]
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/enable")" 1
+	assert_equal "$(cat "$I/tracing_on")" 1
 }
 
 @test "prepare: a larger saved_cmdlines_size is never lowered" {

@@ -41,8 +41,12 @@ make_tracefs() {
 	echo 1410 >"$i/buffer_size_kb"
 	echo '[local] global counter uptime perf mono mono_raw boot' >"$i/trace_clock"
 	echo 1 >"$i/options/overwrite"
+	# the kprobe events on the bulk allocator as prepare defines them: the fake tree has
+	# them from the start, so tfs_bulk_add finds them and writes nothing
+	: >"$t/kprobe_events"
 	for ev in module/module_load module/module_put module/module_free \
-		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim; do
+		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim \
+		memdebug_ko/bulk_enter memdebug_ko/bulk_exit; do
 		# tracefs has every event at the top level as well as in each instance
 		mkdir -p "$i/events/$ev" "$t/events/$ev"
 		echo 0 >"$t/events/$ev/enable"
