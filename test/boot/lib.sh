@@ -219,8 +219,9 @@ gt_setup() {
 # Print "windows own_pages own_net kernel_pages kernel_net" of test module NAME ($2) in
 # trace file $1, counted apart from memdebug-ko: each window runs from the module's
 # module_load by pid P to the module_put of do_init_module by P; the module's own pages
-# are P's allocations with gfp_flags=GFP_KERNEL_ACCOUNT (test/modules/mdko_gt.h), the
-# kernel's are P's other ones (slab refills for do_init_module's kmalloc, the uevent);
+# are P's allocations with gfp_flags=GFP_KERNEL_ACCOUNT (test/modules/mdko_gt.h) and
+# the pages of its bulk allocator calls (vmalloc, mdko_gt_vmalloc), the kernel's are P's
+# other ones (slab refills for do_init_module's kmalloc, the uevent);
 # net subtracts the blocks P freed again inside the window.
 gt_trace_counts() {
 	awk -v m="$2" '
@@ -229,9 +230,16 @@ gt_trace_counts() {
 		/ module_load: / && $0 ~ (" module_load: " m "( |$)") { p = pid(); open = 1; n++; next }
 		!open || pid() != p { next }
 		$0 ~ (" module_put: " m " call_site=do_init_module") { open = 0; next }
+		# vmalloc: the bulk allocator returns the pages its array holds, of which those
+		# mm_page_alloc reported inside the call (the single-page path) came that way
+		/ bulk_enter: / { bulk = 1; inside = 0; next }
+		/ bulk_exit: / && bulk { bulk = 0; own += field("ret") - inside; next }
 		/ mm_page_alloc: / && field("pfn") !~ /^(0x)?f+$|^-1$/ {
 			key = field("pfn") "/" field("order"); size = 2 ^ field("order")
-			if (field("gfp_flags") == "GFP_KERNEL_ACCOUNT") { own += size; mine[key] = size }
+			# vmalloc adds __GFP_HIGHMEM|__GFP_NOWARN, and falls back to single pages
+			# when the bulk allocator will not charge a memcg (GFP_KERNEL_ACCOUNT)
+			if (bulk) { own += size; inside += size; mine[key] = size }
+			else if (field("gfp_flags") ~ /^GFP_KERNEL_ACCOUNT(\||$)/) { own += size; mine[key] = size }
 			else { kern += size; theirs[key] = size }
 		}
 		/ mm_page_free: / {
