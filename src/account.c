@@ -134,6 +134,59 @@ static void module_free(struct acct *a, const struct event *ev)
 		w->status = WIN_FAILED;
 }
 
+/* The window whose work the kworker @pid runs now, or NULL. */
+static struct window *running_window(struct acct *a, int pid)
+{
+	uint64_t *v = u64map_get(&a->running, (uint64_t)(unsigned)pid);
+
+	return v ? &a->win[*v] : NULL;
+}
+
+/*
+ * workqueue_queue_work: work queued by a loader inside its window, or by a kworker
+ * running such work (async_schedule, a work item that queues the next), is the load's.
+ * The same work_struct queued by anyone else (an interrupt, a timer) is not.
+ */
+static int work_queue(struct acct *a, const struct event *ev)
+{
+	struct window *w = open_window_of(a, ev->pid);
+
+	if (!w)
+		w = running_window(a, ev->pid);
+	if (!w) {
+		u64map_del(&a->work_owner, ev->work);
+		return 0;
+	}
+	return u64map_put(&a->work_owner, ev->work, (uint64_t)(w - a->win));
+}
+
+/* workqueue_execute_start: the kworker runs the load's work until its execute_end. */
+static int work_start(struct acct *a, const struct event *ev)
+{
+	uint64_t *v = u64map_get(&a->work_owner, ev->work);
+	uint64_t idx;
+
+	if (!v) {
+		u64map_del(&a->running, (uint64_t)(unsigned)ev->pid);
+		return 0;
+	}
+	idx = *v;
+	u64map_del(&a->work_owner, ev->work);
+	return u64map_put(&a->running, (uint64_t)(unsigned)ev->pid, idx);
+}
+
+static int deferred_alloc(struct window *w, const struct event *ev)
+{
+	uint64_t n = 1ull << ev->order;
+
+	if (ev->failed)
+		return 0;
+	w->deferred_pages += n;
+	if (w->end != END_OPEN)
+		w->deferred_late += n;
+	return pageset_add(&w->dlive, ev->pfn, n);
+}
+
 /* Offline, a page event of a task the default filter would drop proves no filter ran. */
 static void note_comm(struct acct *a, const struct event *ev)
 {
@@ -141,7 +194,7 @@ static void note_comm(struct acct *a, const struct event *ev)
 		return;
 	if (ev->comm_len == 5 && !memcmp(ev->comm, "<...>", 5))
 		return;
-	if (!is_loader(a, ev->comm, ev->comm_len))
+	if (!is_loader(a, ev->comm, ev->comm_len) && !loaders_is_kworker(ev->comm, ev->comm_len))
 		a->foreign_kmem = true;
 }
 
@@ -151,8 +204,10 @@ static int page_alloc(struct acct *a, const struct event *ev)
 
 	note_comm(a, ev);
 	w = open_window_of(a, ev->pid);
-	if (!w)
-		return 0;
+	if (!w) {
+		w = running_window(a, ev->pid);
+		return w ? deferred_alloc(w, ev) : 0;
+	}
 	w->saw_kmem = true;
 	if (ev->failed) {
 		w->failed_allocs++;
@@ -182,8 +237,12 @@ static int page_free(struct acct *a, const struct event *ev)
 
 	note_comm(a, ev);
 	w = open_window_of(a, ev->pid);
-	if (!w)
+	if (!w) {
+		w = running_window(a, ev->pid);
+		if (w)
+			w->deferred_freed += pageset_remove(&w->dlive, ev->pfn, 1ull << ev->order);
 		return 0;
+	}
 	w->saw_kmem = true;
 	w->frees++;
 	n = pageset_remove(&w->live, ev->pfn, 1ull << ev->order);
@@ -273,6 +332,20 @@ int acct_event(void *acct, const struct event *ev)
 		a->bulk_events++;
 		bulk_exit(a, ev);
 		return 0;
+	case EV_WORK_QUEUE:
+	case EV_WORK_START:
+	case EV_WORK_END:
+		a->work_events++;
+		if (!ev->work) {
+			a->work_hidden++;
+			return 0;
+		}
+		if (ev->type == EV_WORK_QUEUE)
+			return work_queue(a, ev);
+		if (ev->type == EV_WORK_START)
+			return work_start(a, ev);
+		u64map_del(&a->running, (uint64_t)(unsigned)ev->pid);
+		return 0;
 	case EV_OOM_VICTIM:
 		oom_victim(a, ev);
 		return 0;
@@ -294,6 +367,7 @@ void acct_finish(struct acct *a)
 		struct window *w = &a->win[i];
 
 		pageset_free(&w->live);
+		pageset_free(&w->dlive);
 		if (w->end == END_OPEN)
 			w->status = WIN_LOADING;
 		if (!w->saw_kmem && kmem_filtered && w->pid != 1 && strcmp(w->comm, "<...>") &&
@@ -301,6 +375,8 @@ void acct_finish(struct acct *a)
 			w->filtered = true;
 	}
 	u64map_free(&a->by_pid);
+	u64map_free(&a->work_owner);
+	u64map_free(&a->running);
 }
 
 int acct_apply_modules(struct acct *a, const struct proc_module *pm, size_t n, bool lost)
@@ -357,9 +433,13 @@ void acct_free(struct acct *a)
 {
 	size_t i;
 
-	for (i = 0; i < a->nwin; i++)
+	for (i = 0; i < a->nwin; i++) {
 		pageset_free(&a->win[i].live);
+		pageset_free(&a->win[i].dlive);
+	}
 	free(a->win);
 	u64map_free(&a->by_pid);
+	u64map_free(&a->work_owner);
+	u64map_free(&a->running);
 	*a = (struct acct){ 0 };
 }

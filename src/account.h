@@ -44,6 +44,13 @@ struct window {
 	bool saw_kmem;		 /* at least one page event of the loader in the window */
 	uint64_t oom_kills;	 /* OOM victims chosen while the window was open */
 	struct pageset live;	 /* pages allocated in the window, not freed yet, while open */
+	/*
+	 * Work the loader queued inside the window (and work that work queued), run by
+	 * kworkers, also after init returned: its pages, those freed by it again, and the
+	 * part that ran after the window closed. Pages of the loader's own stay apart.
+	 */
+	uint64_t deferred_pages, deferred_freed, deferred_late;
+	struct pageset dlive;	 /* deferred pages not freed yet */
 	bool in_bulk;		 /* between bulk_enter and bulk_exit */
 	bool bulk_prefilled;	 /* that call's array had pages already: not counted */
 	uint64_t bulk_inside;	 /* pages of mm_page_alloc events inside that call */
@@ -82,6 +89,10 @@ struct acct {
 	uint64_t page_events;	 /* mm_page_alloc and mm_page_free events read */
 	uint64_t bulk_events;	 /* bulk_enter and bulk_exit events read: the bulk path was traced */
 	uint64_t bulk_prefilled; /* bulk calls in windows left uncounted: their array had pages */
+	uint64_t work_events;	 /* workqueue events read: deferred work was traced */
+	uint64_t work_hidden;	 /* workqueue events whose work address the kernel hid */
+	struct u64map work_owner; /* work_struct address -> window index, queued, not yet run */
+	struct u64map running;	 /* kworker pid -> window index of the work it runs now */
 	bool no_page_events;	 /* kmem page events were not traced: no page was measured */
 	uint64_t oom_kills;	 /* oom:mark_victim events */
 	uint64_t ts_first_oom;	 /* the first one's timestamp */

@@ -140,6 +140,30 @@ static void enable_bulk(const struct tfs *t, const char *buf, const char *filter
 	log_info("counting the bulk allocator's pages (vmalloc) with kprobes on %s", func);
 }
 
+/*
+ * The workqueue events, filtered as the page events (which let kworkers through): the
+ * work a load queues and its run in a kworker. Without them the report says so.
+ */
+static void enable_work(const char *buf, const char *filter)
+{
+	static const char *const events[] = { "workqueue_queue_work", "workqueue_execute_start",
+					      "workqueue_execute_end" };
+	size_t i;
+	int r;
+
+	for (i = 0; i < 3; i++) {
+		if (filter && tfs_event_filter(buf, "workqueue", events[i], filter) < 0)
+			tfs_event_filter(buf, "workqueue", events[i], "0");
+		r = tfs_event_enable(buf, "workqueue", events[i]);
+		if (r < 0) {
+			log_warn("cannot enable %s/events/workqueue/%s (%s): pages of the work that loads queue will not be counted",
+				 buf, events[i], strerror(-r));
+			tfs_set(buf, "events/workqueue/enable", "0");
+			return;
+		}
+	}
+}
+
 static int enable_events(const struct tfs *t, const char *buf, const struct loaders *l)
 {
 	char filter[FILTER_MAX], bad[PATH_MAX];
@@ -182,6 +206,7 @@ static int enable_events(const struct tfs *t, const char *buf, const struct load
 		}
 	}
 	enable_bulk(t, buf, have_filter ? filter : NULL);
+	enable_work(buf, have_filter ? filter : NULL);
 	return 0;
 }
 
@@ -201,6 +226,12 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 	set_optional(buf, "trace_clock", "global", "init times may mix CPU clocks");
 	/* When full, drop new events (counted) rather than overwrite the first loads. */
 	set_optional(buf, "options/overwrite", "0", "a full buffer overwrites the oldest events");
+	/*
+	 * Work items are matched by their address, which %p hashes, and prints as
+	 * "(____ptrval____)" until the kernel's random pool is ready. Kernels before 5.12
+	 * print it plain and have no such option.
+	 */
+	tfs_set(buf, "options/hash-ptr", "0");
 	raise_cmdlines(t);
 	r = enable_events(t, buf, &o->loaders);
 	if (r < 0)

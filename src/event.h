@@ -29,6 +29,13 @@ enum ev_type {
 	 */
 	EV_BULK_ENTER,
 	EV_BULK_EXIT,
+	/*
+	 * workqueue:workqueue_queue_work, workqueue_execute_start and workqueue_execute_end:
+	 * work a task hands to a kworker (async_schedule's too), and its run there.
+	 */
+	EV_WORK_QUEUE,
+	EV_WORK_START,
+	EV_WORK_END,
 	EV_OTHER,      /* a well-formed event memdebug-ko does not use */
 };
 
@@ -61,4 +68,5 @@ struct event {
 	int victim;	/* EV_OOM_VICTIM: the pid the OOM killer chose */
 	bool prefilled;	/* bulk_enter: the page array had pages already */
 	uint64_t ret;	/* bulk_exit: the pages the array or list holds now */
+	uint64_t work;	/* work events: the work_struct's address (hashed in text traces) */
 };

@@ -150,8 +150,18 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 	      struct source_stats *st)
 {
 	struct raw_source *rs = NULL;
+	char p[PATH_MAX], hash[8];
+	bool unhash;
 	int r;
 
+	/*
+	 * The top level of trace_event= prints work addresses hashed (options/hash-ptr,
+	 * which prepare turns off in its own buffer): off while reading, which is when it
+	 * applies, then back on.
+	 */
+	unhash = l->top && !l->ours &&
+		 io_read_small(tfs_path(p, l->buf, "options/hash-ptr"), hash, sizeof(hash)) > 0 &&
+		 hash[0] == '1' && tfs_set(l->buf, "options/hash-ptr", "0") == 0;
 	if (save_path)
 		save_trace(l, save_path);
 	/* The one choice of source. Test trees have no ring buffer behind their files. */
@@ -162,6 +172,8 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 	} else {
 		r = read_text(l, fn, ctx, st);
 	}
+	if (unhash && tfs_set(l->buf, "options/hash-ptr", "1") < 0)
+		log_warn("cannot turn %s/options/hash-ptr back on", l->buf);
 	return r;
 }
 

@@ -21,6 +21,11 @@ void loaders_init(struct loaders *l)
 	l->filter[0] = '\0';
 }
 
+bool loaders_is_kworker(const char *comm, size_t len)
+{
+	return len > 8 && !memcmp(comm, "kworker/", 8);
+}
+
 bool loaders_has(const struct loaders *l, const char *comm, size_t len)
 {
 	size_t i;
@@ -105,7 +110,7 @@ int loaders_filter(const struct loaders *l, char *buf, size_t size)
 			return -E2BIG;
 		len += (size_t)n;
 	}
-	n = snprintf(buf + len, size - len, "common_pid == 1");
+	n = snprintf(buf + len, size - len, "common_pid == 1 || comm ~ \"kworker/*\"");
 	return n < 0 || (size_t)n >= size - len ? -E2BIG : 0;
 }
 

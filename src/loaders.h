@@ -29,13 +29,19 @@ void loaders_init(struct loaders *l);
  */
 int loaders_add(struct loaders *l, char *list, char *why, size_t why_size);
 
+/* True when @comm (@len bytes) is a kworker's: the filter records them, for deferred work. */
+bool loaders_is_kworker(const char *comm, size_t len);
+
 /* True when @comm (@len bytes, not NUL-terminated) is one of @l. */
 bool loaders_has(const struct loaders *l, const char *comm, size_t len);
 
 /* Prints the default loaders for --help, wrapped after column @width, lines indented by @indent. */
 void loaders_print_defaults(int indent, int width);
 
-/* The kmem filter for @l: their comms, and PID 1, which loads modules in systemd initrds. */
+/*
+ * The kmem filter for @l: their comms, PID 1, which loads modules in systemd initrds, and
+ * the kworkers, which run the work that loads queue.
+ */
 int loaders_filter(const struct loaders *l, char *buf, size_t size);
 
 /*

@@ -39,6 +39,7 @@ int sink_json(const struct summary *s, FILE *f)
 {
 	const struct acct *a = s->a;
 	const struct source_stats *st = &s->stats;
+	bool d = a->work_events && !a->work_hidden;
 	char ms[32];
 	size_t i;
 
@@ -51,6 +52,8 @@ int sink_json(const struct summary *s, FILE *f)
 	/* the bulk allocator (vmalloc) is seen through prepare's kprobe events only */
 	fprintf(f, ",\"bulk_pages_measured\":%s",
 		!a->no_page_events && a->bulk_events ? "true" : "false");
+	fprintf(f, ",\"deferred_measured\":%s",
+		!a->no_page_events && a->work_events && !a->work_hidden ? "true" : "false");
 	if (a->bulk_prefilled)
 		fprintf(f, ",\"bulk_calls_not_counted\":%" PRIu64, a->bulk_prefilled);
 	fprintf(f, ",\"oom_kills\":%" PRIu64, a->oom_kills);
@@ -79,6 +82,12 @@ int sink_json(const struct summary *s, FILE *f)
 		json_u64_or_null(f, "net_pages", m, w->pages - w->freed_pages);
 		json_u64_or_null(f, "bulk_pages", m && a->bulk_events, w->bulk_pages);
 		json_u64_or_null(f, "freed_unmatched_pages", m, w->unmatched_free_pages);
+		json_u64_or_null(f, "deferred_pages", m && d, w->deferred_pages);
+		json_u64_or_null(f, "deferred_net_pages", m && d, w->deferred_pages - w->deferred_freed);
+		json_u64_or_null(f, "deferred_late_pages", m && d, w->deferred_late);
+		json_u64_or_null(f, "total_pages", m && d, w->pages + w->deferred_pages);
+		json_u64_or_null(f, "total_net_pages", m && d,
+				 w->pages - w->freed_pages + w->deferred_pages - w->deferred_freed);
 		json_u64_or_null(f, "allocs", t, w->allocs);
 		json_u64_or_null(f, "frees", t, w->frees);
 		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);
@@ -93,8 +102,10 @@ int sink_json(const struct summary *s, FILE *f)
 			window_status_name(w->status), w->filtered ? "true" : "false",
 			window_end_name(w->end));
 	}
-	fprintf(f, "],\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64 "}}\n",
-		s->pages, s->net);
+	fprintf(f, "],\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->pages, s->net);
+	json_u64_or_null(f, "deferred_pages", d, s->deferred);
+	json_u64_or_null(f, "deferred_net_pages", d, s->deferred_net);
+	fputs("}}\n", f);
 	/* fflush reports the write error of the last buffer (ENOSPC on a full /run). */
 	if (fflush(f) == EOF)
 		return errno ? -errno : -EIO;

@@ -49,7 +49,7 @@ static const char *u64s(char *buf, uint64_t v)
 	return buf;
 }
 
-enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_IMG, COL_MS, COL_STATUS, NCOLS };
+enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_DEFER, COL_IMG, COL_MS, COL_STATUS, NCOLS };
 
 /* The cells of one table row; @loader is last and never padded. */
 struct row {
@@ -74,12 +74,17 @@ static void fill_row(struct row *r, const struct summary *s, const struct window
 		u64s(r->cell[COL_PAGES], w->pages);
 		u64s(r->cell[COL_KIB], w->pages * kib);
 		u64s(r->cell[COL_NET], w->pages - w->freed_pages);
+		if (s->a->work_events && !s->a->work_hidden)
+			u64s(r->cell[COL_DEFER], w->deferred_pages);
+		else
+			strcpy(r->cell[COL_DEFER], "-");
 	} else {
 		const char *na = win_traced(w) ? "n/a" : "-";
 
 		strcpy(r->cell[COL_PAGES], na);
 		strcpy(r->cell[COL_KIB], na);
 		strcpy(r->cell[COL_NET], na);
+		strcpy(r->cell[COL_DEFER], na);
 	}
 	if (w->image_bytes)
 		u64s(r->cell[COL_IMG], kib_up(w->image_bytes));
@@ -100,10 +105,10 @@ static void fill_row(struct row *r, const struct summary *s, const struct window
 /* Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned. */
 static void emit_row(struct emitter *em, const struct row *r, const int *wd)
 {
-	sink_emit(em, "%-*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
+	sink_emit(em, "%-*s %*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
 	     wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB], r->cell[COL_KIB], wd[COL_NET],
-	     r->cell[COL_NET], wd[COL_IMG], r->cell[COL_IMG], wd[COL_MS], r->cell[COL_MS],
-	     wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
+	     r->cell[COL_NET], wd[COL_DEFER], r->cell[COL_DEFER], wd[COL_IMG], r->cell[COL_IMG],
+	     wd[COL_MS], r->cell[COL_MS], wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
 }
 
 static void widen(int *wd, const struct row *r)
@@ -166,6 +171,13 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 		sink_emit(em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
 	else if (s->loads && !a->bulk_events)
 		sink_emit(em, "not seen: pages of vmalloc (the bulk allocator, which fires no mm_page_alloc): the trace has no memdebug_ko:bulk_enter event (no kprobe events?); the figures leave them out");
+	if (s->loads && !a->no_page_events && !a->work_events)
+		sink_emit(em, "work: not seen: the trace has no workqueue events; pages of the work that loads queue (kworkers, async_schedule) are left out");
+	else if (a->work_hidden)
+		sink_emit(em, "work: not measured: the kernel hid the addresses of %" PRIu64 " work items (options/hash-ptr, \"(____ptrval____)\"), so work cannot be matched to the load that queued it",
+			  a->work_hidden);
+	else if (s->deferred)
+		sink_emit(em, "work: pages that kworkers took running work the load queued (async_schedule too), also after init returned; not in pages and net");
 	if (a->bulk_prefilled)
 		sink_emit(em, "not counted: %" PRIu64 " bulk allocation%s into a page array that had pages already (its new pages cannot be told from the old)",
 			  a->bulk_prefilled, PLURAL(a->bulk_prefilled));
@@ -196,13 +208,13 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 int sink_text(const struct summary *s, bool kmsg)
 {
 	static const struct row head = {
-		{ "module", "pages", "KiB", "net", "imgKiB", "initms", "status" }, "loader"
+		{ "module", "pages", "KiB", "net", "work", "imgKiB", "initms", "status" }, "loader"
 	};
 	const struct acct *a = s->a;
 	const struct source_stats *st = &s->stats;
 	struct emitter em = { .kmsg = kmsg };
 	uint64_t kib = s->src.page_size / 1024;
-	int wd[NCOLS] = { 16, 5, 5, 5, 6, 6, 6 };
+	int wd[NCOLS] = { 16, 5, 5, 5, 4, 6, 6, 6 };
 	struct row r, total = { { "total" }, "" };
 	size_t i;
 
@@ -213,6 +225,10 @@ int sink_text(const struct summary *s, bool kmsg)
 	u64s(total.cell[COL_PAGES], s->pages);
 	u64s(total.cell[COL_KIB], s->pages * kib);
 	u64s(total.cell[COL_NET], s->net);
+	if (a->work_events && !a->work_hidden)
+		u64s(total.cell[COL_DEFER], s->deferred);
+	else
+		strcpy(total.cell[COL_DEFER], "-");
 	if (s->image_kib)
 		u64s(total.cell[COL_IMG], s->image_kib);
 	else

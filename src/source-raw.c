@@ -17,6 +17,7 @@ struct raw_source {
 	struct tracefs_instance *inst;
 	char path[PATH_MAX]; /* the instance's directory, for messages */
 	int load_id, put_id, free_id, alloc_id, pfree_id, victim_id, enter_id, exit_id;
+	int queue_id, start_id, end_id;
 	unsigned long long init_lo, init_hi; /* do_init_module's range */
 	unsigned long long no_page;	     /* the pfn that means no page: -1 in the field's size */
 	/* set for the duration of raw_read() */
@@ -91,6 +92,13 @@ static bool decode(struct raw_source *rs, struct tep_event *e, struct tep_record
 		if (!num_field(e, rec, "ret", &v) || v >= PFN_LIMIT)
 			return false;
 		ev->ret = v;
+	} else if (e->id == rs->queue_id || e->id == rs->start_id || e->id == rs->end_id) {
+		ev->type = e->id == rs->queue_id ? EV_WORK_QUEUE :
+			   e->id == rs->start_id ? EV_WORK_START :
+						   EV_WORK_END;
+		if (!num_field(e, rec, "work", &v))
+			return false;
+		ev->work = v;
 	} else if (e->id == rs->victim_id) {
 		ev->type = EV_OOM_VICTIM;
 		if (!num_field(e, rec, "pid", &v) || v > INT32_MAX)
@@ -152,7 +160,8 @@ static void find_init_range(struct raw_source *rs)
 
 int raw_open(struct raw_source **out, const char *dir, const char *name)
 {
-	static const char *const systems[] = { "module", "kmem", "oom", BULK_SYSTEM, NULL };
+	static const char *const systems[] = { "module", "kmem", "oom", "workqueue", BULK_SYSTEM,
+					       NULL };
 	struct tep_event *alloc;
 	struct tep_format_field *pfn;
 	struct raw_source *rs = calloc(1, sizeof(*rs));
@@ -179,6 +188,9 @@ int raw_open(struct raw_source **out, const char *dir, const char *name)
 	rs->pfree_id = event_id(rs->tep, "kmem", "mm_page_free");
 	rs->victim_id = event_id(rs->tep, "oom", "mark_victim");
 	rs->enter_id = event_id(rs->tep, BULK_SYSTEM, BULK_ENTER);
+	rs->queue_id = event_id(rs->tep, "workqueue", "workqueue_queue_work");
+	rs->start_id = event_id(rs->tep, "workqueue", "workqueue_execute_start");
+	rs->end_id = event_id(rs->tep, "workqueue", "workqueue_execute_end");
 	rs->exit_id = event_id(rs->tep, BULK_SYSTEM, BULK_EXIT);
 	find_init_range(rs);
 	/*

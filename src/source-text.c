@@ -264,6 +264,51 @@ static bool parse_bulk_exit(const char *p, const char *e, struct event *ev)
 	return v && parse_num(v, e, &ev->ret) && ev->ret < PFN_LIMIT;
 }
 
+/* A pointer as %p prints it: hex digits without 0x (hashed), or with 0x. */
+static const char *parse_ptr(const char *p, const char *e, uint64_t *out)
+{
+	const char *start;
+	uint64_t v = 0;
+
+	/* hashed before the kernel's random pool is ready: no identity (0) */
+	if (e - p >= 16 && !memcmp(p, "(____ptrval____)", 16)) {
+		*out = 0;
+		return p + 16;
+	}
+	if (e - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (start = p; p < e && p - start < 16; p++) {
+		char c = *p;
+
+		if (is_digit(c))
+			v = v << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			break;
+	}
+	if (p == start || (p < e && !is_space(*p) && *p != ':'))
+		return NULL;
+	*out = v;
+	return p;
+}
+
+/* workqueue_queue_work: "work struct=PTR function=... workqueue=... req_cpu=N cpu=N". */
+static bool parse_work_queue(const char *p, const char *e, struct event *ev)
+{
+	const char *v = find_field(p, e, "struct=", 7);
+
+	return v && parse_ptr(v, e, &ev->work);
+}
+
+/* workqueue_execute_start and _end: "work struct PTR: function ...", or "work struct PTR". */
+static bool parse_work_run(const char *p, const char *e, struct event *ev)
+{
+	if (e - p < 12 || memcmp(p, "work struct ", 12))
+		return false;
+	return parse_ptr(p + 12, e, &ev->work) != NULL;
+}
+
 /* The events memdebug-ko reads, most frequent first, and the parsers of their arguments. */
 static const struct {
 	const char *name;
@@ -274,6 +319,9 @@ static const struct {
 #define EVENT(n, t, f) { n, sizeof(n) - 1, t, f }
 	EVENT("mm_page_alloc", EV_PAGE_ALLOC, parse_page),
 	EVENT("mm_page_free", EV_PAGE_FREE, parse_page),
+	EVENT("workqueue_execute_start", EV_WORK_START, parse_work_run),
+	EVENT("workqueue_execute_end", EV_WORK_END, parse_work_run),
+	EVENT("workqueue_queue_work", EV_WORK_QUEUE, parse_work_queue),
 	EVENT("bulk_enter", EV_BULK_ENTER, parse_bulk_enter),
 	EVENT("bulk_exit", EV_BULK_EXIT, parse_bulk_exit),
 	EVENT("module_put", EV_MODULE_PUT, parse_put),

@@ -29,7 +29,7 @@ struct state_header {
 	uint64_t nwin;
 	struct source_stats st;
 	uint64_t unclosed_puts, page_events, oom_kills, ts_first_oom;
-	uint64_t bulk_events, bulk_prefilled;
+	uint64_t bulk_events, bulk_prefilled, work_events, work_hidden;
 	uint8_t foreign_kmem, named_sites, no_page_events;
 };
 
@@ -100,8 +100,9 @@ int state_claim(const char *run_dir, const struct tfs_top *s)
 	r = make_run_dir(run_dir);
 	if (r < 0)
 		return r;
-	n = snprintf(v, sizeof(v), "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\n",
-		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on);
+	n = snprintf(v, sizeof(v),
+		     "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\nhash_ptr=%s\n",
+		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on, s->hash_ptr);
 	fd = tmp_open(run_dir, "top-level", 0644);
 	if (fd < 0)
 		return fd;
@@ -146,6 +147,8 @@ int state_claimed(const char *run_dir, struct tfs_top *s)
 		log_err("%s is not a claim of the top-level buffer that memdebug-ko wrote", p);
 		return -EINVAL;
 	}
+	if (claim_value(v, "hash_ptr", s->hash_ptr, sizeof(s->hash_ptr)) < 0)
+		strcpy(s->hash_ptr, "-");
 	return 1;
 }
 
@@ -209,6 +212,8 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		.page_events = a->page_events,
 		.bulk_events = a->bulk_events,
 		.bulk_prefilled = a->bulk_prefilled,
+		.work_events = a->work_events,
+		.work_hidden = a->work_hidden,
 		.oom_kills = a->oom_kills,
 		.ts_first_oom = a->ts_first_oom,
 		.foreign_kmem = a->foreign_kmem,
@@ -231,6 +236,7 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		/* The live pages of open windows stay behind: no event follows the handover. */
 		w = a->win[i];
 		w.live = (struct pageset){ .chunk = NULL };
+		w.dlive = (struct pageset){ .chunk = NULL };
 		r = write_all(fd, &w, sizeof(w));
 	}
 	r = tmp_commit(run_dir, "state", fd, r);
@@ -281,6 +287,8 @@ static int load(const char *path, struct acct *a, struct source_stats *st, bool 
 	a->page_events = h.page_events;
 	a->bulk_events = h.bulk_events;
 	a->bulk_prefilled = h.bulk_prefilled;
+	a->work_events = h.work_events;
+	a->work_hidden = h.work_hidden;
 	a->oom_kills = h.oom_kills;
 	a->ts_first_oom = h.ts_first_oom;
 	a->foreign_kmem = h.foreign_kmem;

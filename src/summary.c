@@ -92,6 +92,8 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 			s->pages += w->pages;
 			s->net += w->pages - w->freed_pages;
 			s->bulk_unmatched += w->bulk_pages && w->unmatched_free_pages;
+			s->deferred += w->deferred_pages;
+			s->deferred_net += w->deferred_pages - w->deferred_freed;
 		}
 		s->image_kib += kib_up(w->image_bytes);
 		s->filtered += w->filtered;

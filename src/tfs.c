@@ -87,7 +87,7 @@ int tfs_bulk_add(const struct tfs *t, char *func, size_t n)
 	size_t i;
 	int r = -ENOENT;
 
-	snprintf(func, n, "%s", "?");
+	snprintf(func, n, "%s", "the bulk allocator (defined before)");
 	if (bulk_exists(t, BULK_ENTER) && bulk_exists(t, BULK_EXIT))
 		return 0;
 	tfs_bulk_remove(t);
@@ -353,7 +353,7 @@ bool tfs_top_traces_loads(const struct tfs *t)
 }
 
 /* The systems whose events prepare enables, and the top level's restore turns off. */
-static const char *const traced_systems[] = { "module", "kmem", "oom", BULK_SYSTEM };
+static const char *const traced_systems[] = { "module", "kmem", "oom", "workqueue", BULK_SYSTEM };
 
 bool tfs_top_idle(const struct tfs *t, char *why, size_t n)
 {
@@ -426,6 +426,9 @@ int tfs_top_save(const struct tfs *t, struct tfs_top *s)
 		r = read_word(t, "options/overwrite", false, s->overwrite, sizeof(s->overwrite));
 	if (r == 0)
 		r = read_word(t, "tracing_on", false, s->tracing_on, sizeof(s->tracing_on));
+	/* hash-ptr came with Linux 5.12 */
+	if (r == 0 && read_word(t, "options/hash-ptr", false, s->hash_ptr, sizeof(s->hash_ptr)))
+		strcpy(s->hash_ptr, "-");
 	return r;
 }
 
@@ -450,10 +453,13 @@ int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 		step(&first, tfs_set(p, "enable", "0"));
 	}
 	/*
-	 * Only kmem has filters (prepare's), and each clearing waits for the tracepoints'
-	 * readers: one write for the system, not one per event.
+	 * kmem and workqueue have prepare's filters (the kprobe events go with their
+	 * removal), and each clearing waits for the tracepoints' readers: one write per
+	 * system, not one per event.
 	 */
 	if (access(tfs_path(p, t->dir, "events/kmem"), F_OK) == 0)
+		step(&first, tfs_set(p, "filter", "0"));
+	if (access(tfs_path(p, t->dir, "events/workqueue"), F_OK) == 0)
 		step(&first, tfs_set(p, "filter", "0"));
 	step(&first, tfs_set(t->dir, "buffer_size_kb", s->buffer_kb));
 	/* Setting another clock empties the buffer; with the same clock, empty it here. */
@@ -461,6 +467,8 @@ int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 		step(&first, tfs_set(t->dir, "trace", ""));
 	step(&first, tfs_set(t->dir, "trace_clock", s->clock));
 	step(&first, tfs_set(t->dir, "options/overwrite", s->overwrite));
+	if (strcmp(s->hash_ptr, "-"))
+		step(&first, tfs_set(t->dir, "options/hash-ptr", s->hash_ptr));
 	step(&first, tfs_set(t->dir, "tracing_on", s->tracing_on));
 	return first;
 }

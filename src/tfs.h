@@ -99,6 +99,7 @@ struct tfs_top {
 	char clock[24];	     /* "local" */
 	char overwrite[4];   /* options/overwrite: "1" */
 	char tracing_on[4];  /* "1" */
+	char hash_ptr[4];    /* options/hash-ptr: "1", or "-" on a kernel without it */
 };
 
 /*
@@ -114,9 +115,10 @@ int tfs_top_save(const struct tfs *t, struct tfs_top *s);
 
 /*
  * Gives the top-level buffer back as @s says it was: the events of the systems module,
- * kmem and oom off (an idle buffer had none on) and the kmem filters cleared, its size
- * (which frees its pages), the buffer emptied (setting the clock back does that), its
- * clock, overwrite mode and tracing_on. Does every step; returns 0 or the first -errno.
+ * kmem, oom, workqueue and memdebug_ko off (an idle buffer had none on) and the kmem and
+ * workqueue filters cleared, its size (which frees its pages), the buffer emptied
+ * (setting the clock back does that), its clock, overwrite and hash-ptr modes and
+ * tracing_on. Does every step; returns 0 or the first -errno.
  */
 int tfs_top_restore(const struct tfs *t, const struct tfs_top *s);
 

@@ -516,3 +516,99 @@ bexit() { ev "$1" "$2" "$3" "bulk_exit: (__vmalloc_node_range+0x264/0x880 <- __a
 	assert_output --regexp 'alpha +65 +260 +65 '
 	assert_output --partial 'net*: a load that took bulk pages'
 }
+
+# ---------------------------------------------------------------------------------------
+# work a load hands to kworkers (workqueue events; async_schedule runs as work too)
+
+wq() { ev "$1" "$2" "$3" "workqueue_queue_work: work struct=$4 function=gt_wq_work [alpha] workqueue=events req_cpu=8192 cpu=0"; }
+wstart() { ev "$1" "$2" "$3" "workqueue_execute_start: work struct $4: function gt_wq_work [alpha]"; }
+wend() { ev "$1" "$2" "$3" "workqueue_execute_end: work struct $4: function gt_wq_work [alpha]"; }
+
+@test "accounting: work the loader queues counts as the load's deferred pages, apart from its own" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 2
+		wq modprobe 100 1.2 ffff8ab001000000
+		wstart kworker/0:1 20 1.3 ffff8ab001000000
+		alloc kworker/0:1 20 1.31 0x2000 3
+		alloc kworker/0:1 20 1.32 0x2100 0
+		pfree kworker/0:1 20 1.33 0x2100 0
+		wend kworker/0:1 20 1.34 ffff8ab001000000
+		alloc kworker/0:1 20 1.35 0x3000 5
+		put modprobe 100 1.5 alpha
+	)
+	assert_success
+	assert_json '.modules[0].pages' 4
+	assert_json '.modules[0].net_pages' 4
+	assert_json '.modules[0].deferred_pages' 9
+	assert_json '.modules[0].deferred_net_pages' 8
+	assert_json '.modules[0].deferred_late_pages' 0
+	assert_json '.modules[0].total_pages' 13
+	assert_json '.modules[0].total_net_pages' 12
+	assert_json '.deferred_measured' true
+	assert_json '.total.deferred_pages' 9
+}
+
+@test "accounting: work that runs after init returned, and work it queues, still count" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		wq modprobe 100 1.1 ffff8ab001000000
+		put modprobe 100 1.2 alpha
+		wstart kworker/u4:2 21 1.3 ffff8ab001000000
+		alloc kworker/u4:2 21 1.31 0x2000 1
+		wq kworker/u4:2 21 1.32 ffff8ab002000000
+		wend kworker/u4:2 21 1.33 ffff8ab001000000
+		wstart kworker/0:2 22 1.4 ffff8ab002000000
+		alloc kworker/0:2 22 1.41 0x3000 0
+		wend kworker/0:2 22 1.42 ffff8ab002000000
+	)
+	assert_json '.modules[0].pages' 0
+	assert_json '.modules[0].deferred_pages' 3
+	assert_json '.modules[0].deferred_late_pages' 3
+}
+
+@test "accounting: work queued outside a window, or requeued by an interrupt, is not the load's" {
+	report_stdin_json < <(
+		wq modprobe 100 0.9 ffff8ab003000000
+		load_ modprobe 100 1.0 alpha
+		wq modprobe 100 1.1 ffff8ab001000000
+		wq '<idle>' 0 1.15 ffff8ab001000000
+		wstart kworker/0:1 20 1.2 ffff8ab001000000
+		alloc kworker/0:1 20 1.21 0x2000 1
+		wend kworker/0:1 20 1.22 ffff8ab001000000
+		wstart kworker/0:1 20 1.3 ffff8ab003000000
+		alloc kworker/0:1 20 1.31 0x4000 0
+		wend kworker/0:1 20 1.32 ffff8ab003000000
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.modules[0].deferred_pages' 0
+}
+
+@test "accounting: hidden work addresses make the deferred pages unmeasured, and say why" {
+	run --separate-stderr "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		wq modprobe 100 1.1 '(____ptrval____)'
+		alloc modprobe 100 1.15 0x1000 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_success
+	assert_output --partial 'work: not measured: the kernel hid the addresses of 1 work items'
+	assert_output --regexp 'alpha +1 +4 +1 +- '
+}
+
+@test "accounting: a trace without workqueue events says the work is not seen" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.deferred_measured' false
+	assert_json '.modules[0].deferred_pages' null
+	assert_json '.modules[0].total_pages' null
+	run --separate-stderr "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_output --partial 'work: not seen: the trace has no workqueue events'
+}

@@ -136,7 +136,7 @@ live_fixture() {
 	assert_line --index 1 'events: 27 read, 7 lost, 0 malformed lines skipped: INCOMPLETE'
 	assert_output --partial 'rd.memdebug_ko.buffer_kb='
 	assert_output --partial 'now 4096 KiB per CPU'
-	assert_line --regexp '^ata_piix +- +- +- +40 +- +not-seen +-$'
+	assert_line --regexp '^ata_piix +- +- +- +- +40 +- +not-seen +-$'
 	assert_output --partial 'not-seen: 2 modules in /proc/modules not seen loading: before tracing started, or among the lost events'
 }
 
@@ -317,7 +317,9 @@ claim_fixture() {
 	D=$BATS_TEST_TMPDIR/run
 	make_idle_top "$T"
 	for ev in module/module_load module/module_put module/module_free \
-		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim; do
+		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim workqueue/workqueue_queue_work \
+		workqueue/workqueue_execute_start workqueue/workqueue_execute_end \
+		memdebug_ko/bulk_enter memdebug_ko/bulk_exit; do
 		echo none >"$T/events/$ev/filter"
 	done
 	printf 'MemTotal: 262144 kB\nMemFree: 100000 kB\n' >"$P/meminfo"
@@ -332,13 +334,18 @@ claim_fixture() {
 	assert_equal "$(cat "$T/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
 	assert_equal "$(cat "$T/trace_clock")" global
 	assert_equal "$(cat "$T/options/overwrite")" 0
+	# work items are matched by address: %p must print it
+	assert_equal "$(cat "$T/options/hash-ptr")" 0
 	assert_equal "$(cat "$T/tracing_on")" 1
 	for ev in module/module_load module/module_put module/module_free kmem/mm_page_alloc \
-		kmem/mm_page_free oom/mark_victim; do
+		kmem/mm_page_free oom/mark_victim workqueue/workqueue_queue_work \
+		workqueue/workqueue_execute_start workqueue/workqueue_execute_end \
+		memdebug_ko/bulk_enter memdebug_ko/bulk_exit; do
 		assert_equal "$(cat "$T/events/$ev/enable")" 1
 	done
 	assert_equal "$(cat "$T/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
-	assert_equal "$(cat "$D/top-level")" "$(printf '%s\n' buffer_size_kb=7 trace_clock=local overwrite=1 tracing_on=1)"
+	assert_equal "$(cat "$T/events/workqueue/workqueue_execute_start/filter")" "$(default_filter)"
+	assert_equal "$(cat "$D/top-level")" "$(printf '%s\n' buffer_size_kb=7 trace_clock=local overwrite=1 tracing_on=1 hash_ptr=1)"
 }
 
 @test "prepare: a top level in use is left alone and an instance traces" {
@@ -414,8 +421,9 @@ claim_fixture() {
 	assert_equal "$(cat "$T/buffer_size_kb")" 7
 	assert_equal "$(cat "$T/trace_clock")" local
 	assert_equal "$(cat "$T/options/overwrite")" 1
+	assert_equal "$(cat "$T/options/hash-ptr")" 1
 	assert_equal "$(cat "$T/tracing_on")" 1
-	for sys in module kmem oom; do
+	for sys in module kmem oom workqueue memdebug_ko; do
 		assert_equal "$(cat "$T/events/$sys/enable")" 0
 	done
 	# prepare filters kmem only; each clearing waits for the tracepoints' readers

@@ -46,7 +46,8 @@ make_tracefs() {
 	: >"$t/kprobe_events"
 	for ev in module/module_load module/module_put module/module_free \
 		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim \
-		memdebug_ko/bulk_enter memdebug_ko/bulk_exit; do
+		memdebug_ko/bulk_enter memdebug_ko/bulk_exit workqueue/workqueue_queue_work \
+		workqueue/workqueue_execute_start workqueue/workqueue_execute_end; do
 		# tracefs has every event at the top level as well as in each instance
 		mkdir -p "$i/events/$ev" "$t/events/$ev"
 		echo 0 >"$t/events/$ev/enable"
@@ -77,8 +78,9 @@ make_idle_top() {
 	echo '[local] global counter uptime perf mono mono_raw boot' >"$t/trace_clock"
 	mkdir -p "$t/options"
 	echo 1 >"$t/options/overwrite"
+	echo 1 >"$t/options/hash-ptr"
 	echo 1 >"$t/tracing_on"
-	for sys in module kmem oom; do
+	for sys in module kmem oom workqueue memdebug_ko; do
 		echo 0 >"$t/events/$sys/enable"
 		echo none >"$t/events/$sys/filter"
 	done
@@ -100,5 +102,5 @@ default_filter() {
 	for n in "${defaults[@]}" "$@"; do
 		f+="comm == \"$n\" || "
 	done
-	echo "${f}common_pid == 1"
+	echo "${f}common_pid == 1 || comm ~ \"kworker/*\""
 }
