@@ -171,15 +171,17 @@ console_rows() {
 	' "$1"
 }
 
-# Print "name pages status net_pages pid" for each module of JSON report $1, pages and
-# net as the console shows them ("-" before tracing, "n/a" for a load the filter hid);
-# fail if it is not a JSON report.
+# Print "name pages status net_pages pid deferred_pages deferred_net_pages" for each
+# module of JSON report $1, pages and net as the console shows them ("-" before tracing,
+# "n/a" for a load the filter hid), the deferred ones "-" when not measured; fail if it is
+# not a JSON report.
 json_rows() {
 	jq -er '
 		def shown(v): if v != null then v elif .pid == null then "-" else "n/a" end;
 		if (.lost_events | type) != "number" or (.complete | type) != "boolean" or
 			(.modules | type) != "array" then error("not a memdebug-ko JSON report")
-		else .modules[] | "\(.name) \(shown(.pages)) \(.status) \(shown(.net_pages)) \(.pid)"
+		else .modules[] | "\(.name) \(shown(.pages)) \(.status) \(shown(.net_pages)) \(.pid)" +
+			" \(.deferred_pages // "-") \(.deferred_net_pages // "-")"
 		end
 	' "$1"
 }
@@ -216,18 +218,38 @@ gt_setup() {
 	GT_NAMES=$(cut -d' ' -f1 "$GT_EXPECTED" | paste -sd,)
 }
 
-# Print "windows own_pages own_net kernel_pages kernel_net" of test module NAME ($2) in
-# trace file $1, counted apart from memdebug-ko: each window runs from the module's
-# module_load by pid P to the module_put of do_init_module by P; the module's own pages
-# are P's allocations with gfp_flags=GFP_KERNEL_ACCOUNT (test/modules/mdko_gt.h) and
-# the pages of its bulk allocator calls (vmalloc, mdko_gt_vmalloc), the kernel's are P's
-# other ones (slab refills for do_init_module's kmalloc, the uevent);
-# net subtracts the blocks P freed again inside the window.
+# Print "windows own_pages own_net kernel_pages kernel_net work_own work_own_net work_kernel
+# work_kernel_net" of test module NAME ($2) in trace file $1, counted apart from
+# memdebug-ko: each window runs from the module's module_load by pid P to the module_put
+# of do_init_module by P; the module's own pages are P's allocations with gfp_flags
+# GFP_KERNEL_ACCOUNT (test/modules/mdko_gt.h) and the pages of its bulk allocator calls
+# (vmalloc, mdko_gt_vmalloc), the kernel's are P's other ones (slab refills for
+# do_init_module's kmalloc, the uevent); net subtracts the blocks P freed again inside the
+# window. The work_ figures count the same way what kworkers allocate while they run work
+# that P queued inside the window (mdko_gt_wq, mdko_gt_async), and work that work queued.
 gt_trace_counts() {
 	awk -v m="$2" '
 		function pid() { match($0, /-[0-9]+ +\[[0-9]+\]/); return substr($0, RSTART + 1) + 0 }
 		function field(k) { return match($0, " " k "=[^ ]+") ? substr($0, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
+		function work() { match($0, /work struct[= ][0-9a-fx]+/); return substr($0, RSTART + 12, RLENGTH - 12) }
+		function own_gfp() { return field("gfp_flags") ~ /^GFP_KERNEL_ACCOUNT(\||$)/ }
 		/ module_load: / && $0 ~ (" module_load: " m "( |$)") { p = pid(); open = 1; n++; next }
+		# work queued by P in the window, or by a kworker running such work
+		/ workqueue_queue_work: / && ((open && pid() == p) || (pid() in running)) { ours[work()] = 1; next }
+		/ workqueue_execute_start: / { if (work() in ours) { running[pid()] = 1; delete ours[work()] } else delete running[pid()]; next }
+		/ workqueue_execute_end: / { delete running[pid()]; next }
+		pid() in running {
+			if (/ mm_page_alloc: / && field("pfn") !~ /^(0x)?f+$|^-1$/) {
+				key = field("pfn") "/" field("order"); size = 2 ^ field("order")
+				if (own_gfp()) { wown += size; wmine[key] = size }
+				else { wkern += size; wtheirs[key] = size }
+			} else if (/ mm_page_free: /) {
+				key = field("pfn") "/" field("order")
+				if (key in wmine) { wown_freed += wmine[key]; delete wmine[key] }
+				else if (key in wtheirs) { wkern_freed += wtheirs[key]; delete wtheirs[key] }
+			}
+			next
+		}
 		!open || pid() != p { next }
 		$0 ~ (" module_put: " m " call_site=do_init_module") { open = 0; next }
 		# vmalloc: the bulk allocator returns the pages its array holds, of which those
@@ -239,7 +261,7 @@ gt_trace_counts() {
 			# vmalloc adds __GFP_HIGHMEM|__GFP_NOWARN, and falls back to single pages
 			# when the bulk allocator will not charge a memcg (GFP_KERNEL_ACCOUNT)
 			if (bulk) { own += size; inside += size; mine[key] = size }
-			else if (field("gfp_flags") ~ /^GFP_KERNEL_ACCOUNT(\||$)/) { own += size; mine[key] = size }
+			else if (own_gfp()) { own += size; mine[key] = size }
 			else { kern += size; theirs[key] = size }
 		}
 		/ mm_page_free: / {
@@ -247,7 +269,10 @@ gt_trace_counts() {
 			if (key in mine) { own_freed += mine[key]; delete mine[key] }
 			else if (key in theirs) { kern_freed += theirs[key]; delete theirs[key] }
 		}
-		END { print n + 0, own + 0, own - own_freed, kern + 0, kern - kern_freed }
+		END {
+			print n + 0, own + 0, own - own_freed, kern + 0, kern - kern_freed,
+				wown + 0, wown - wown_freed, wkern + 0, wkern - wkern_freed
+		}
 	' "$1"
 }
 
@@ -256,14 +281,29 @@ gt_trace_counts() {
 # rows file $2) shows those figures plus the kernel's own pages inside its window.
 check_ground_truth() {
 	local _trace=$1 _rows=$2 _name _pages _net _status _row _n _own _own_net _k _k_net
+	local _wpages _wnet _wown _wown_net _wk _wk_net
 
-	while read -r _name _pages _net _status; do
-		read -r _n _own _own_net _k _k_net < <(gt_trace_counts "$_trace" "$_name")
+	while read -r _name _pages _net _status _wpages _wnet; do
+		read -r _n _own _own_net _k _k_net _wown _wown_net _wk _wk_net < \
+			<(gt_trace_counts "$_trace" "$_name")
 		if [[ $_n != 1 || $_own != "$_pages" || $_own_net != "$_net" ]]; then
 			fail "ground truth: the trace shows $_name as its source says" \
 				"windows $_n, own pages $_own, own net $_own_net" \
 				"windows 1, own pages $_pages, own net $_net"
 			continue
+		fi
+		# the work it queued, run by kworkers: in the trace when workqueue events were on
+		_row=$(awk -v m="$_name" '$1 == m { print $6, $7 }' "$_rows")
+		if [[ $_row == "- -" ]]; then
+			note "ground truth: $_name's work is not measured in this boot (no workqueue events)"
+		elif [[ $_wown != "$_wpages" || $_wown_net != "$_wnet" ]]; then
+			fail "ground truth: the trace shows the work of $_name as its source says" \
+				"own pages $_wown, own net $_wown_net" "own pages $_wpages, own net $_wnet"
+		elif [[ $_row == "$((_wpages + _wk)) $((_wnet + _wk_net))" ]]; then
+			ok "ground truth: the work $_name queued took $_wpages pages, $_wnet net (+ $_wk pages, $_wk_net net of the kernel's own in it)"
+		else
+			fail "ground truth: the work of $_name" "deferred pages, net: ${_row:-no row}" \
+				"$((_wpages + _wk)) $((_wnet + _wk_net)) ($_wpages $_wnet of its own, $_wk $_wk_net of the kernel's)"
 		fi
 		_row=$(awk -v m="$_name" '$1 == m { print $2, $4, $3 }' "$_rows")
 		if [[ $_row == "$((_pages + _k)) $((_net + _k_net)) $_status" ]]; then

@@ -33,6 +33,14 @@ struct module *mdko_gt_keep_owner(void);
 	"pages=" __stringify(pages) " net=" __stringify(net) " status=" status
 
 /*
+ * What the report must show as the load's deferred part (JSON deferred_pages and
+ * deferred_net_pages): the pages of the work it queued, run by kworkers. Without this
+ * field, 0 and 0.
+ */
+#define GT_EXPECT_WORK(pages, net)                                                       \
+	MODULE_INFO(mdko_expect_work, "pages=" __stringify(pages) " net=" __stringify(net))
+
+/*
  * Allocates block i with alloc_pages(GFP_KERNEL_ACCOUNT, order[i]); all or nothing:
  * -ENOMEM. The trace prints these flags as gfp_flags=GFP_KERNEL_ACCOUNT, which the
  * kernel's own page allocations inside a load window (a slab refill for do_init_module's
