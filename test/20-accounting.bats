@@ -612,3 +612,26 @@ wend() { ev "$1" "$2" "$3" "workqueue_execute_end: work struct $4: function gt_w
 	)
 	assert_output --partial 'work: not seen: the trace has no workqueue events'
 }
+
+# ---------------------------------------------------------------------------------------
+# traces of older kernels still in kdump use, written from their event formats
+
+# Both fixtures hold the same boot: RHEL 8 (4.18: decimal pfn, four flag columns, "(null)"
+# for no page, puts with raw call sites as without kallsyms, execute_end without the
+# function) and RHEL 9 (5.14: hex pfn, five flag columns, named call sites).
+assert_old_kernel_trace() {
+	report_stdin_json < "$FIXTURES/$1"
+	assert_success
+	assert_json '.complete' true
+	assert_json '[.modules[] | "\(.name) \(.pages) \(.net_pages) \(.failed_allocs) \(.deferred_pages) \(.deferred_net_pages) \(.status) \(.oom_kills)"] | join(",")' \
+		'virtio_net 5 4 0 0 0 loaded 0,mlx5_core 34 34 1 9 8 loaded 1,mlx5_ib 1 1 0 0 0 failed 0'
+	assert_json '.oom_kills' 1
+}
+
+@test "accounting: a RHEL 8 (4.18) trace is replayed exactly" {
+	assert_old_kernel_trace rhel8-4.18.trace
+}
+
+@test "accounting: a RHEL 9 (5.14) trace is replayed exactly" {
+	assert_old_kernel_trace rhel9-5.14.trace
+}
