@@ -15,7 +15,9 @@
 #   MEMDEBUG_KO_TIMEOUT  seconds a guest may run before it is killed (default 300)
 #   MDKO_KERNEL_SERIES   Debian kernel series to boot: 6.1 (default, linux-image-6.1.0-N-
 #                        amd64-unsigned) or another of Debian 12's, such as 6.12
-#                        (linux-image-6.12.N+deb12-amd64-unsigned)
+#                        (linux-image-6.12.N+deb12-amd64-unsigned); a -rt suffix picks
+#                        the PREEMPT_RT flavour (6.12-rt: linux-image-6.12.N+deb12-rt-
+#                        amd64-unsigned)
 #   V=1                  keep the work directory with the logs
 
 MDKO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -187,20 +189,23 @@ mdko_kernel() {
 }
 
 # Print the extended regular expression of the package names of series
-# MDKO_KERNEL_SERIES: linux-image-6.1.0-N-amd64-unsigned for 6.1, and for a newer series
-# X.Y linux-image-X.Y.N+debV-amd64-unsigned.
+# MDKO_KERNEL_SERIES: linux-image-6.1.0-N-amd64-unsigned for 6.1, for a newer series
+# X.Y linux-image-X.Y.N+debV-amd64-unsigned, and for X.Y-rt the -rt-amd64 flavour.
 mdko_kernel_pattern() {
-	printf '^linux-image-%s(\\.0-[0-9]+|\\.[0-9]+\\+deb[0-9]+)-amd64-unsigned$\n' \
-		"${MDKO_KERNEL_SERIES//./\\.}"
+	local _series=${MDKO_KERNEL_SERIES%-rt} _flavour=amd64
+
+	[[ $MDKO_KERNEL_SERIES != *-rt ]] || _flavour=rt-amd64
+	printf '^linux-image-%s(\\.0-[0-9]+|\\.[0-9]+\\+deb[0-9]+)-%s-unsigned$\n' \
+		"${_series//./\\.}" "$_flavour"
 }
 
 # Print the newest package of series MDKO_KERNEL_SERIES that apt knows.
 mdko_kernel_package() {
-	if [[ ! $MDKO_KERNEL_SERIES =~ ^[0-9]+\.[0-9]+$ ]]; then
-		mdko_log "MDKO_KERNEL_SERIES=$MDKO_KERNEL_SERIES is not a kernel series such as 6.1"
+	if [[ ! $MDKO_KERNEL_SERIES =~ ^[0-9]+\.[0-9]+(-rt)?$ ]]; then
+		mdko_log "MDKO_KERNEL_SERIES=$MDKO_KERNEL_SERIES is not a kernel series such as 6.1 or 6.12-rt"
 		return 1
 	fi
-	apt-cache pkgnames "linux-image-$MDKO_KERNEL_SERIES." 2> /dev/null |
+	apt-cache pkgnames "linux-image-${MDKO_KERNEL_SERIES%-rt}." 2> /dev/null |
 		grep -E "$(mdko_kernel_pattern)" | sort -V | tail -n 1
 }
 

@@ -196,7 +196,7 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 		sink_emit(em, "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
 		     s->next_load, PLURAL(s->next_load));
 	if (s->before)
-		sink_emit(em, "before-tracing: %zu module%s loaded before tracing started; only the image size is known",
+		sink_emit(em, "before-tracing: %zu module%s loaded before tracing started (the kernel or PID 1 loaded them); only the image size is known; to trace them, boot with the trace_event= line of memdebug-ko(8), \"Boot-parameter mode\"",
 		     s->before, PLURAL(s->before));
 	if (s->not_seen)
 		sink_emit(em, "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
