@@ -3,7 +3,8 @@
 #
 # With rd.memdebug>=4, start tracing module loads before udev loads any module, and the
 # watcher that streams what must outlive an out-of-memory death: dracut hook cmdline 00
-# in a shell initrd, memdebug-ko-prepare.service in a systemd initrd.
+# in a shell initrd, memdebug-ko-prepare.service in a systemd initrd. rd.memdebug=5 also
+# records the kernel stacks of the page allocations, for the call sites.
 # Options, passed on to the binary as they are:
 #   rd.memdebug_ko.buffer_kb=N   trace buffer per CPU, in KiB
 #   rd.memdebug_ko.loaders=a,b   process names that load modules
@@ -54,6 +55,8 @@ _mdko_prepare() {
 	_mdko_arg=$(getarg rd.memdebug_ko.buffer_kb=) && set -- "$@" --buffer-kb "$_mdko_arg"
 	_mdko_arg=$(getarg rd.memdebug_ko.loaders=) && set -- "$@" --loader "$_mdko_arg"
 	getargbool 0 rd.memdebug_ko.instance && set -- "$@" --instance
+	# rd.memdebug=5, "with top memory stacktrace": the call sites
+	[ "$_mdko_level" -ge 5 ] && set -- "$@" --stacks
 
 	if [ ! -x /usr/bin/memdebug-ko ]; then
 		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"

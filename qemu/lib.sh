@@ -437,6 +437,9 @@ mdko_boot() {
 	_cmd=(timeout --kill-after=10 "$MDKO_TIMEOUT"
 		qemu-system-x86_64 -nodefaults -display none -no-reboot
 		-accel tcg -smp "${MDKO_SMP:-2}" -m "${MDKO_MEM:-512M}"
+		# RDRAND, as every x86 server has: the random pool is ready at once, so that
+		# the trace prints work addresses (%p, hashed) and not "(____ptrval____)"
+		-cpu "qemu64,+rdrand"
 		-serial "file:$_log"
 		-drive "file=$_root,if=virtio,format=raw"
 		-kernel "$MDKO_VMLINUZ" -initrd "$_initrd"

@@ -181,10 +181,129 @@ static int deferred_alloc(struct window *w, const struct event *ev)
 
 	if (ev->failed)
 		return 0;
+	w->last_alloc = n;
 	w->deferred_pages += n;
 	if (w->end != END_OPEN)
 		w->deferred_late += n;
 	return pageset_add(&w->dlive, ev->pfn, n);
+}
+
+/* Adds @pages to site @name (@len bytes) of window @win. Returns 0 or -ENOMEM. */
+static int add_site(struct acct *a, uint32_t win, const char *name, size_t len, uint64_t pages)
+{
+	struct site *s;
+	size_t i;
+
+	if (len >= SITE_MAX)
+		len = SITE_MAX - 1;
+	for (i = a->nsites; i-- > 0;) {
+		s = &a->sites[i];
+		if (s->win == win && !strncmp(s->name, name, len) && !s->name[len]) {
+			s->pages += pages;
+			return 0;
+		}
+	}
+	if (a->nsites == a->capsites) {
+		size_t cap = a->capsites ? a->capsites * 2 : 64;
+		struct site *n = realloc(a->sites, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		a->sites = n;
+		a->capsites = cap;
+	}
+	s = &a->sites[a->nsites++];
+	s->win = win;
+	s->pages = pages;
+	memcpy(s->name, name, len);
+	s->name[len] = '\0';
+	return 0;
+}
+
+/*
+ * The functions of the allocators and of tracing itself, which every stack of a page
+ * allocation passes through: the call site is the first frame below them.
+ */
+static bool allocator_frame(const char *f, size_t len)
+{
+	static const char *const prefix[] = {
+		"__alloc_pages", "alloc_pages", "__get_free_pages", "get_zeroed_page",
+		"__folio_alloc", "folio_alloc", "alloc_slab_page", "allocate_slab", "new_slab",
+		"___slab_alloc", "__slab_alloc", "slab_alloc", "kmalloc", "__kmalloc", "kmem_cache_alloc",
+		"__kmem_cache_alloc", "krealloc", "__do_krealloc", "kmemdup", "kstrdup", "kvmalloc",
+		"__kvmalloc", "kvzalloc", "__vmalloc", "vmalloc", "vzalloc", "__vmap", "vmap_",
+		"__get_vm_area", "get_vm_area", "__pte_alloc", "__pmd_alloc", "__pud_alloc",
+		"__p4d_alloc", "pcpu_", "alloc_pages_exact", "dma_alloc", "dma_direct_alloc",
+		"__dma_direct_alloc", "trace_", "__trace_", "event_triggers_call", "ftrace_",
+		"kretprobe_", "__kretprobe_", "arch_rethook", "rethook_", "__rethook",
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+		n = strlen(prefix[i]);
+		if (len >= n && !memcmp(f, prefix[i], n))
+			return true;
+	}
+	return false;
+}
+
+/* Ends the stack being read: its pages go to the frame picked, if any. */
+static int end_stack(struct acct *a)
+{
+	if (!a->stack_open)
+		return 0;
+	a->stack_open = false;
+	if (!a->stack_has_pick)
+		return 0;
+	return add_site(a, a->stack_win, a->stack_pick, strlen(a->stack_pick), a->stack_pages);
+}
+
+/* "<stack trace>" of @ev->pid: the stack of its latest allocation in a window. */
+static int stack_begin(struct acct *a, const struct event *ev)
+{
+	struct window *w = open_window_of(a, ev->pid);
+	int r = end_stack(a);
+
+	a->stack_events++;
+	if (!w)
+		w = running_window(a, ev->pid);
+	if (r < 0 || !w || !w->last_alloc)
+		return r;
+	a->stack_open = true;
+	a->stack_has_pick = false;
+	a->stack_win = (uint32_t)(w - a->win);
+	a->stack_pages = w->last_alloc;
+	w->last_alloc = 0;
+	return 0;
+}
+
+/*
+ * A frame: the first in a module ("[module]") is the call site; without one, the first
+ * outside the allocators (the kernel code that allocated on the module's behalf).
+ */
+static int stack_frame(struct acct *a, const struct event *ev)
+{
+	size_t flen = 0;
+	bool in_module;
+
+	if (!a->stack_open)
+		return 0;
+	while (flen < ev->name_len && ev->name[flen] != '+' && ev->name[flen] != ' ')
+		flen++;
+	in_module = memchr(ev->name, '[', ev->name_len) != NULL;
+	if (in_module) {
+		a->stack_has_pick = false;
+		a->stack_open = false;
+		return add_site(a, a->stack_win, ev->name, ev->name_len, a->stack_pages);
+	}
+	if (!a->stack_has_pick && !allocator_frame(ev->name, flen)) {
+		size_t n = ev->name_len < SITE_MAX - 1 ? ev->name_len : SITE_MAX - 1;
+
+		memcpy(a->stack_pick, ev->name, n);
+		a->stack_pick[n] = '\0';
+		a->stack_has_pick = true;
+	}
+	return 0;
 }
 
 /* Offline, a page event of a task the default filter would drop proves no filter ran. */
@@ -215,6 +334,7 @@ static int page_alloc(struct acct *a, const struct event *ev)
 	}
 	w->allocs++;
 	w->pages += 1ull << ev->order;
+	w->last_alloc = 1ull << ev->order;
 	/* the bulk allocator's single-page path: counted here, not again at bulk_exit */
 	if (w->in_bulk)
 		w->bulk_inside += 1ull << ev->order;
@@ -283,6 +403,7 @@ static void bulk_exit(struct acct *a, const struct event *ev)
 	if (ev->ret <= w->bulk_inside)
 		return;
 	n = ev->ret - w->bulk_inside;
+	w->last_alloc = n;
 	w->pages += n;
 	w->bulk_pages += n;
 	w->allocs += n;
@@ -308,8 +429,21 @@ static void oom_victim(struct acct *a, const struct event *ev)
 int acct_event(void *acct, const struct event *ev)
 {
 	struct acct *a = acct;
+	int r;
 
+	if (ev->type == EV_STACK_FRAME)
+		return stack_frame(a, ev);
+	/* any other event ends the stack above it */
+	if (a->stack_open) {
+		r = end_stack(a);
+		if (r < 0)
+			return r;
+	}
 	switch (ev->type) {
+	case EV_STACK:
+		return stack_begin(a, ev);
+	case EV_STACK_FRAME:
+		return 0;
 	case EV_MODULE_LOAD:
 		return module_load(a, ev);
 	case EV_MODULE_PUT:
@@ -360,6 +494,7 @@ void acct_finish(struct acct *a)
 	bool kmem_filtered = a->facts.filter_known ? a->facts.filter_active : !a->foreign_kmem;
 	size_t i;
 
+	end_stack(a);
 	/* Loading a module allocates pages: none at all means nobody recorded them. */
 	if (a->nwin && !a->page_events)
 		a->no_page_events = true;
@@ -438,6 +573,7 @@ void acct_free(struct acct *a)
 		pageset_free(&a->win[i].dlive);
 	}
 	free(a->win);
+	free(a->sites);
 	u64map_free(&a->by_pid);
 	u64map_free(&a->work_owner);
 	u64map_free(&a->running);

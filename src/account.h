@@ -27,6 +27,14 @@ enum win_end {
 	END_TRACE,     /* open at the end of a trace without module_put, but Live by then */
 };
 
+/* rd.memdebug=5: the pages a load allocated from one call site. */
+#define SITE_MAX 96
+struct site {
+	uint32_t win;	     /* the window's index */
+	uint64_t pages;
+	char name[SITE_MAX]; /* the frame, "function+0x1a/0x80 [module]" */
+};
+
 struct window {
 	char name[MODNAME_MAX + 1];
 	char comm[COMM_MAX + 1];
@@ -51,6 +59,7 @@ struct window {
 	 */
 	uint64_t deferred_pages, deferred_freed, deferred_late;
 	struct pageset dlive;	 /* deferred pages not freed yet */
+	uint64_t last_alloc;	 /* pages of its latest allocation, for the stack that follows */
 	bool in_bulk;		 /* between bulk_enter and bulk_exit */
 	bool bulk_prefilled;	 /* that call's array had pages already: not counted */
 	uint64_t bulk_inside;	 /* pages of mm_page_alloc events inside that call */
@@ -93,6 +102,14 @@ struct acct {
 	uint64_t work_hidden;	 /* workqueue events whose work address the kernel hid */
 	struct u64map work_owner; /* work_struct address -> window index, queued, not yet run */
 	struct u64map running;	 /* kworker pid -> window index of the work it runs now */
+	/* rd.memdebug=5: pages by call site, and the stack being read */
+	uint64_t stack_events;
+	struct site *sites;
+	size_t nsites, capsites;
+	bool stack_open, stack_has_pick;
+	uint32_t stack_win;
+	uint64_t stack_pages;
+	char stack_pick[SITE_MAX];
 	bool no_page_events;	 /* kmem page events were not traced: no page was measured */
 	uint64_t oom_kills;	 /* oom:mark_victim events */
 	uint64_t ts_first_oom;	 /* the first one's timestamp */

@@ -32,6 +32,7 @@ struct prepare_opts {
 	const char *buffer_kb_arg;
 	uint64_t buffer_kb;
 	bool instance;
+	bool stacks;
 	struct loaders loaders;
 };
 
@@ -45,6 +46,8 @@ static void usage(void)
 	       "  -t, --tracefs DIR     tracing directory (default: find or mount it)\n"
 	       "  -b, --buffer-kb N     ring buffer per CPU in KiB (default %d)\n"
 	       "  -i, --instance        trace in an instance even when the top level is idle\n"
+	       "  -s, --stacks          record the kernel stack of each recorded page\n"
+	       "                        allocation, for the call sites of rd.memdebug=5\n"
 	       "  -r, --run-dir DIR     where the claim of the top-level buffer is kept for\n"
 	       "                        report (default " DEFAULT_RUN_DIR ")\n"
 	       "  -l, --loader NAME,..  also record page events of these comms (repeatable);\n",
@@ -164,7 +167,30 @@ static void enable_work(const char *buf, const char *filter)
 	}
 }
 
-static int enable_events(const struct tfs *t, const char *buf, const struct loaders *l)
+/*
+ * rd.memdebug=5: a stacktrace trigger on the page allocations prepare records (and the
+ * bulk allocator's returns), filtered as they are, and function+offset in the frames.
+ */
+static void enable_stacks(const char *buf, const char *filter)
+{
+	char trigger[FILTER_MAX + 32];
+	int r;
+
+	snprintf(trigger, sizeof(trigger), "stacktrace%s%s", filter ? " if " : "",
+		 filter ? filter : "");
+	r = tfs_set(buf, "events/kmem/mm_page_alloc/trigger", trigger);
+	if (r < 0) {
+		log_warn("cannot set a stacktrace trigger on kmem:mm_page_alloc (%s): no call sites",
+			 strerror(-r));
+		return;
+	}
+	tfs_set(buf, "events/" BULK_SYSTEM "/" BULK_EXIT "/trigger", trigger);
+	set_optional(buf, "options/sym-offset", "1", "call sites without their offsets");
+	log_info("recording the kernel stack of each page allocation (rd.memdebug=5)");
+}
+
+static int enable_events(const struct tfs *t, const char *buf, const struct loaders *l,
+			 bool stacks)
 {
 	char filter[FILTER_MAX], bad[PATH_MAX];
 	bool have_filter;
@@ -207,6 +233,8 @@ static int enable_events(const struct tfs *t, const char *buf, const struct load
 	}
 	enable_bulk(t, buf, have_filter ? filter : NULL);
 	enable_work(buf, have_filter ? filter : NULL);
+	if (stacks)
+		enable_stacks(buf, have_filter ? filter : NULL);
 	return 0;
 }
 
@@ -226,14 +254,8 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 	set_optional(buf, "trace_clock", "global", "init times may mix CPU clocks");
 	/* When full, drop new events (counted) rather than overwrite the first loads. */
 	set_optional(buf, "options/overwrite", "0", "a full buffer overwrites the oldest events");
-	/*
-	 * Work items are matched by their address, which %p hashes, and prints as
-	 * "(____ptrval____)" until the kernel's random pool is ready. Kernels before 5.12
-	 * print it plain and have no such option.
-	 */
-	tfs_set(buf, "options/hash-ptr", "0");
 	raise_cmdlines(t);
-	r = enable_events(t, buf, &o->loaders);
+	r = enable_events(t, buf, &o->loaders, o->stacks);
 	if (r < 0)
 		return r;
 	r = tfs_set(buf, "tracing_on", "1");
@@ -358,6 +380,7 @@ static int run(int argc, char **argv)
 		{ "tracefs", required_argument, NULL, 't' },
 		{ "buffer-kb", required_argument, NULL, 'b' },
 		{ "instance", no_argument, NULL, 'i' },
+		{ "stacks", no_argument, NULL, 's' },
 		{ "run-dir", required_argument, NULL, 'r' },
 		{ "loader", required_argument, NULL, 'l' },
 		{ "kmsg", no_argument, NULL, 'k' },
@@ -368,13 +391,16 @@ static int run(int argc, char **argv)
 	struct prepare_opts o = { .common.run_dir = DEFAULT_RUN_DIR };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:b:ir:l:kqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:b:isr:l:kqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o.buffer_kb_arg = optarg;
 			break;
 		case 'i':
 			o.instance = true;
+			break;
+		case 's':
+			o.stacks = true;
 			break;
 		case 'h':
 			usage();

@@ -36,6 +36,13 @@ enum ev_type {
 	EV_WORK_QUEUE,
 	EV_WORK_START,
 	EV_WORK_END,
+	/*
+	 * rd.memdebug=5: "<stack trace>", the kernel stack a stacktrace trigger recorded
+	 * after the task's page event, then one EV_STACK_FRAME per " => function+off/size
+	 * [module]" line (name, name_len: the frame; pid 0: it belongs to the last stack).
+	 */
+	EV_STACK,
+	EV_STACK_FRAME,
 	EV_OTHER,      /* a well-formed event memdebug-ko does not use */
 };
 

@@ -150,30 +150,24 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 	      struct source_stats *st)
 {
 	struct raw_source *rs = NULL;
-	char p[PATH_MAX], hash[8];
-	bool unhash;
+	char p[PATH_MAX], trig[64];
+	bool stacks;
 	int r;
 
-	/*
-	 * The top level of trace_event= prints work addresses hashed (options/hash-ptr,
-	 * which prepare turns off in its own buffer): off while reading, which is when it
-	 * applies, then back on.
-	 */
-	unhash = l->top && !l->ours &&
-		 io_read_small(tfs_path(p, l->buf, "options/hash-ptr"), hash, sizeof(hash)) > 0 &&
-		 hash[0] == '1' && tfs_set(l->buf, "options/hash-ptr", "0") == 0;
 	if (save_path)
 		save_trace(l, save_path);
+	/* rd.memdebug=5's stacks are read as the kernel prints them, with their symbols */
+	stacks = io_read_small(tfs_path(p, l->buf, "events/kmem/mm_page_alloc/trigger"), trig,
+			       sizeof(trig)) > 0 &&
+		 strstr(trig, "stacktrace");
 	/* The one choice of source. Test trees have no ring buffer behind their files. */
-	if (!keep && !l->top && tfs_is_kernel_fs(l->buf) &&
+	if (!keep && !l->top && !stacks && tfs_is_kernel_fs(l->buf) &&
 	    raw_open(&rs, l->t.dir, INSTANCE_NAME) == 0) {
 		r = raw_read(rs, fn, ctx, st);
 		raw_close(rs);
 	} else {
 		r = read_text(l, fn, ctx, st);
 	}
-	if (unhash && tfs_set(l->buf, "options/hash-ptr", "1") < 0)
-		log_warn("cannot turn %s/options/hash-ptr back on", l->buf);
 	return r;
 }
 

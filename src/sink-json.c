@@ -10,6 +10,8 @@
 #include "mdko-config.h"
 #include "sink.h"
 
+#define JSON_SITES 5
+
 /* A JSON string; bytes outside printable ASCII are escaped, so the output is valid UTF-8. */
 static void json_str(FILE *f, const char *s)
 {
@@ -33,6 +35,21 @@ static void json_u64_or_null(FILE *f, const char *key, bool known, uint64_t v)
 		fprintf(f, ",\"%s\":%" PRIu64, key, v);
 	else
 		fprintf(f, ",\"%s\":null", key);
+}
+
+/* rd.memdebug=5: "sites", the top call sites of @w and their pages. */
+static void json_sites(FILE *f, const struct summary *s, const struct window *w)
+{
+	const struct site *top[JSON_SITES];
+	size_t i, n = summary_sites(s, w, top, JSON_SITES);
+
+	fputs(",\"sites\":[", f);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ",{\"site\":" : "{\"site\":", f);
+		json_str(f, top[i]->name);
+		fprintf(f, ",\"pages\":%" PRIu64 "}", top[i]->pages);
+	}
+	fputc(']', f);
 }
 
 int sink_json(const struct summary *s, FILE *f)
@@ -98,6 +115,8 @@ int sink_json(const struct summary *s, FILE *f)
 			fprintf(f, ",\"init_ms\":%s", ms);
 		} else
 			fputs(",\"init_ms\":null", f);
+		if (a->stack_events)
+			json_sites(f, s, w);
 		fprintf(f, ",\"status\":\"%s\",\"filtered\":%s,\"closed_by\":\"%s\"}",
 			window_status_name(w->status), w->filtered ? "true" : "false",
 			window_end_name(w->end));

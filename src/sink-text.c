@@ -11,6 +11,9 @@
 #include "sink.h"
 
 #define PLURAL(n) ((n) == 1 ? "" : "s")
+/* rd.memdebug=5: the sites shown per load, and the loads shown */
+#define TEXT_SITES	3
+#define TEXT_SITE_LOADS 10
 
 void sink_emit(struct emitter *em, const char *fmt, ...)
 {
@@ -174,7 +177,7 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 	if (s->loads && !a->no_page_events && !a->work_events)
 		sink_emit(em, "work: not seen: the trace has no workqueue events; pages of the work that loads queue (kworkers, async_schedule) are left out");
 	else if (a->work_hidden)
-		sink_emit(em, "work: not measured: the kernel hid the addresses of %" PRIu64 " work items (options/hash-ptr, \"(____ptrval____)\"), so work cannot be matched to the load that queued it",
+		sink_emit(em, "work: not measured: the trace shows %" PRIu64 " work addresses as (____ptrval____), printed before the kernel's random pool was ready (a CPU without RDRAND?), so work cannot be matched to the load that queued it",
 			  a->work_hidden);
 	else if (s->deferred)
 		sink_emit(em, "work: pages that kworkers took running work the load queued (async_schedule too), also after init returned; not in pages and net");
@@ -203,6 +206,32 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 		     s->not_seen, PLURAL(s->not_seen));
 	if (a->facts.no_put_events && !s->next_load)
 		sink_emit(em, "this kernel records no module_put: load windows close at the loader's next load");
+}
+
+/* rd.memdebug=5: the top call sites of the loads with the most pages. */
+static void emit_sites(struct emitter *em, const struct summary *s)
+{
+	const struct site *top[TEXT_SITES];
+	char name[MODNAME_MAX + 1], line[400];
+	size_t i, j, n, len, shown = 0;
+
+	sink_emit(em, "call sites (rd.memdebug=5), pages from the kernel stacks of the allocations:");
+	for (i = 0; i < s->a->nwin && shown < TEXT_SITE_LOADS; i++) {
+		const struct window *w = &s->a->win[s->order[i]];
+
+		n = summary_sites(s, w, top, TEXT_SITES);
+		if (!n || !summary_measured(s, w))
+			continue;
+		shown++;
+		len = (size_t)snprintf(line, sizeof(line), "  %s:",
+				       sink_printable(w->name, name, sizeof(name)));
+		for (j = 0; j < n && len < sizeof(line); j++)
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s %s %" PRIu64,
+						j ? "," : "", top[j]->name, top[j]->pages);
+		sink_emit(em, "%s", line);
+	}
+	if (!shown)
+		sink_emit(em, "  none: no page allocation of a load had its stack recorded");
 }
 
 int sink_text(const struct summary *s, bool kmsg)
@@ -250,6 +279,8 @@ int sink_text(const struct summary *s, bool kmsg)
 	}
 	emit_row(&em, &total, wd);
 	emit_notes(&em, s);
+	if (a->stack_events)
+		emit_sites(&em, s);
 	if (!em.err && fflush(stdout) == EOF)
 		em.err = -errno;
 	return em.err;

@@ -337,6 +337,11 @@ static bool parse_event(const char *p, const char *e, struct event *ev)
 	const char *colon = memchr(p, ':', (size_t)(e - p));
 	size_t n, i;
 
+	if (e - p == 13 && !memcmp(p, "<stack trace>", 13)) {
+		ev->type = EV_STACK;
+		return true;
+	}
+
 	if (!colon || colon == p || (colon + 1 < e && colon[1] != ' '))
 		return false;
 	n = (size_t)(colon - p);
@@ -452,6 +457,13 @@ enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint
 	if (e - s >= 4 && !memcmp(s, "CPU:", 4))
 		return parse_lost(s, e, lost) ? LINE_LOST : LINE_MALFORMED;
 	*ev = (struct event){ 0 };
+	/* a frame of the stack above: " => function+0x1a/0x80 [module]" */
+	if (e - s > 3 && !memcmp(s, "=> ", 3)) {
+		ev->type = EV_STACK_FRAME;
+		ev->name = s + 3;
+		ev->name_len = (size_t)(e - s - 3);
+		return LINE_FRAME;
+	}
 	for (br = memchr(s, '[', (size_t)(e - s)); br;
 	     br = memchr(br + 1, '[', (size_t)(e - br - 1))) {
 		p = parse_prefix(s, br, e, ev);
@@ -470,6 +482,8 @@ static int feed(const char *s, size_t len, event_fn fn, void *ctx, struct source
 	switch (text_parse_line(s, len, &ev, &lost)) {
 	case LINE_EVENT:
 		st->events++;
+		return fn(ctx, &ev);
+	case LINE_FRAME:
 		return fn(ctx, &ev);
 	case LINE_LOST:
 		st->lost += lost;

@@ -10,6 +10,7 @@
 
 enum line_kind {
 	LINE_EVENT,	/* @ev is filled */
+	LINE_FRAME,	/* @ev is filled: a frame of the stack event above, not an event */
 	LINE_LOST,	/* @lost events were dropped (LOST lines, entries-written header) */
 	LINE_IGNORED,	/* blank line or comment */
 	LINE_MALFORMED, /* looked like nothing known or had broken fields */

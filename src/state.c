@@ -30,6 +30,7 @@ struct state_header {
 	struct source_stats st;
 	uint64_t unclosed_puts, page_events, oom_kills, ts_first_oom;
 	uint64_t bulk_events, bulk_prefilled, work_events, work_hidden;
+	uint64_t stack_events, nsites;
 	uint8_t foreign_kmem, named_sites, no_page_events;
 };
 
@@ -101,8 +102,8 @@ int state_claim(const char *run_dir, const struct tfs_top *s)
 	if (r < 0)
 		return r;
 	n = snprintf(v, sizeof(v),
-		     "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\nhash_ptr=%s\n",
-		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on, s->hash_ptr);
+		     "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\nsym_offset=%s\n",
+		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on, s->sym_offset);
 	fd = tmp_open(run_dir, "top-level", 0644);
 	if (fd < 0)
 		return fd;
@@ -147,8 +148,8 @@ int state_claimed(const char *run_dir, struct tfs_top *s)
 		log_err("%s is not a claim of the top-level buffer that memdebug-ko wrote", p);
 		return -EINVAL;
 	}
-	if (claim_value(v, "hash_ptr", s->hash_ptr, sizeof(s->hash_ptr)) < 0)
-		strcpy(s->hash_ptr, "-");
+	if (claim_value(v, "sym_offset", s->sym_offset, sizeof(s->sym_offset)) < 0)
+		strcpy(s->sym_offset, "-");
 	return 1;
 }
 
@@ -214,6 +215,8 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		.bulk_prefilled = a->bulk_prefilled,
 		.work_events = a->work_events,
 		.work_hidden = a->work_hidden,
+		.stack_events = a->stack_events,
+		.nsites = a->nsites,
 		.oom_kills = a->oom_kills,
 		.ts_first_oom = a->ts_first_oom,
 		.foreign_kmem = a->foreign_kmem,
@@ -239,6 +242,8 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		w.dlive = (struct pageset){ .chunk = NULL };
 		r = write_all(fd, &w, sizeof(w));
 	}
+	if (!r && a->nsites)
+		r = write_all(fd, a->sites, a->nsites * sizeof(a->sites[0]));
 	r = tmp_commit(run_dir, "state", fd, r);
 	if (r) {
 		log_err("cannot write %s: %s", run_path(p, run_dir, "state"), strerror(-r));
@@ -280,6 +285,22 @@ static int load(const char *path, struct acct *a, struct source_stats *st, bool 
 		free(win);
 		goto out;
 	}
+	if (h.nsites) {
+		struct site *sites = h.nsites <= SIZE_MAX / sizeof(*sites) ?
+					     malloc(h.nsites * sizeof(*sites)) : NULL;
+
+		if (!sites || io_read(fd, sites, h.nsites * sizeof(*sites)) !=
+				      (ssize_t)(h.nsites * sizeof(*sites))) {
+			log_err("%s is cut short", path);
+			free(sites);
+			free(win);
+			goto out;
+		}
+		free(a->sites);
+		a->sites = sites;
+		a->nsites = a->capsites = h.nsites;
+	}
+	a->stack_events = h.stack_events;
 	free(a->win);
 	a->win = win;
 	a->nwin = a->capwin = h.nwin;

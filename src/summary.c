@@ -109,6 +109,30 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	return 0;
 }
 
+size_t summary_sites(const struct summary *s, const struct window *w, const struct site **out,
+		     size_t max)
+{
+	const struct acct *a = s->a;
+	uint32_t idx = (uint32_t)(w - a->win);
+	size_t i, j, n = 0;
+
+	for (i = 0; i < a->nsites; i++) {
+		const struct site *site = &a->sites[i];
+
+		if (site->win != idx)
+			continue;
+		for (j = n; j > 0 && out[j - 1]->pages < site->pages; j--)
+			if (j < max)
+				out[j] = out[j - 1];
+		if (j < max) {
+			out[j] = site;
+			if (n < max)
+				n++;
+		}
+	}
+	return n;
+}
+
 void summary_free(struct summary *s)
 {
 	free(s->order);

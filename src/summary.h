@@ -35,6 +35,13 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 
 void summary_free(struct summary *s);
 
+/*
+ * rd.memdebug=5: the call sites of window @w with the most pages, at most @max, into
+ * @out, most first; returns how many.
+ */
+size_t summary_sites(const struct summary *s, const struct window *w, const struct site **out,
+		     size_t max);
+
 /* Pages are known for traced windows whose page events were recorded. */
 bool summary_measured(const struct summary *s, const struct window *w);
 

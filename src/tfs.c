@@ -426,9 +426,9 @@ int tfs_top_save(const struct tfs *t, struct tfs_top *s)
 		r = read_word(t, "options/overwrite", false, s->overwrite, sizeof(s->overwrite));
 	if (r == 0)
 		r = read_word(t, "tracing_on", false, s->tracing_on, sizeof(s->tracing_on));
-	/* hash-ptr came with Linux 5.12 */
-	if (r == 0 && read_word(t, "options/hash-ptr", false, s->hash_ptr, sizeof(s->hash_ptr)))
-		strcpy(s->hash_ptr, "-");
+	if (r == 0 &&
+	    read_word(t, "options/sym-offset", false, s->sym_offset, sizeof(s->sym_offset)))
+		strcpy(s->sym_offset, "-");
 	return r;
 }
 
@@ -437,6 +437,16 @@ static void step(int *first, int r)
 {
 	if (r < 0 && !*first)
 		*first = r;
+}
+
+/* Removes a stacktrace trigger from the trigger file @file of @dir, if it has one. */
+static void clear_stacktrace(const char *dir, const char *file, int *first)
+{
+	char p[PATH_MAX], v[256];
+
+	if (io_read_small(tfs_path(p, dir, "%s", file), v, sizeof(v)) > 0 &&
+	    strstr(v, "stacktrace"))
+		step(first, tfs_write(p, "!stacktrace"));
 }
 
 int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
@@ -461,14 +471,17 @@ int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 		step(&first, tfs_set(p, "filter", "0"));
 	if (access(tfs_path(p, t->dir, "events/workqueue"), F_OK) == 0)
 		step(&first, tfs_set(p, "filter", "0"));
+	/* rd.memdebug=5's triggers; the kprobe one must go before its event can */
+	clear_stacktrace(t->dir, "events/kmem/mm_page_alloc/trigger", &first);
+	clear_stacktrace(t->dir, "events/" BULK_SYSTEM "/" BULK_EXIT "/trigger", &first);
 	step(&first, tfs_set(t->dir, "buffer_size_kb", s->buffer_kb));
 	/* Setting another clock empties the buffer; with the same clock, empty it here. */
 	if (!strcmp(s->clock, "global"))
 		step(&first, tfs_set(t->dir, "trace", ""));
 	step(&first, tfs_set(t->dir, "trace_clock", s->clock));
 	step(&first, tfs_set(t->dir, "options/overwrite", s->overwrite));
-	if (strcmp(s->hash_ptr, "-"))
-		step(&first, tfs_set(t->dir, "options/hash-ptr", s->hash_ptr));
+	if (strcmp(s->sym_offset, "-"))
+		step(&first, tfs_set(t->dir, "options/sym-offset", s->sym_offset));
 	step(&first, tfs_set(t->dir, "tracing_on", s->tracing_on));
 	return first;
 }

@@ -99,7 +99,7 @@ struct tfs_top {
 	char clock[24];	     /* "local" */
 	char overwrite[4];   /* options/overwrite: "1" */
 	char tracing_on[4];  /* "1" */
-	char hash_ptr[4];    /* options/hash-ptr: "1", or "-" on a kernel without it */
+	char sym_offset[4];  /* options/sym-offset: "0", or "-" when unreadable */
 };
 
 /*
@@ -116,9 +116,9 @@ int tfs_top_save(const struct tfs *t, struct tfs_top *s);
 /*
  * Gives the top-level buffer back as @s says it was: the events of the systems module,
  * kmem, oom, workqueue and memdebug_ko off (an idle buffer had none on) and the kmem and
- * workqueue filters cleared, its size (which frees its pages), the buffer emptied
- * (setting the clock back does that), its clock, overwrite and hash-ptr modes and
- * tracing_on. Does every step; returns 0 or the first -errno.
+ * workqueue filters and the stacktrace triggers cleared, its size (which frees its
+ * pages), the buffer emptied (setting the clock back does that), its clock, overwrite
+ * and sym-offset modes and tracing_on. Does every step; returns 0 or the first -errno.
  */
 int tfs_top_restore(const struct tfs *t, const struct tfs_top *s);
 

@@ -40,6 +40,15 @@ setup() {
 	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/enable")" 1
 }
 
+@test "prepare: --stacks records a stack with each recorded allocation, with offsets" {
+	run -0 "$MDKO" prepare --tracefs "$T" --stacks -q
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(default_filter)"
+	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/trigger")" "stacktrace if $(default_filter)"
+	assert_equal "$(cat "$I/options/sym-offset")" 1
+	run -0 "$MDKO" prepare --tracefs "$T" --help
+	assert_output --partial '--stacks'
+}
+
 @test "prepare: without kprobe events a warning says vmalloc's pages will not be counted" {
 	rm -rf "$T/kprobe_events" "$T/events/memdebug_ko" "$I/events/memdebug_ko"
 	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
@@ -334,8 +343,6 @@ claim_fixture() {
 	assert_equal "$(cat "$T/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
 	assert_equal "$(cat "$T/trace_clock")" global
 	assert_equal "$(cat "$T/options/overwrite")" 0
-	# work items are matched by address: %p must print it
-	assert_equal "$(cat "$T/options/hash-ptr")" 0
 	assert_equal "$(cat "$T/tracing_on")" 1
 	for ev in module/module_load module/module_put module/module_free kmem/mm_page_alloc \
 		kmem/mm_page_free oom/mark_victim workqueue/workqueue_queue_work \
@@ -345,7 +352,7 @@ claim_fixture() {
 	done
 	assert_equal "$(cat "$T/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
 	assert_equal "$(cat "$T/events/workqueue/workqueue_execute_start/filter")" "$(default_filter)"
-	assert_equal "$(cat "$D/top-level")" "$(printf '%s\n' buffer_size_kb=7 trace_clock=local overwrite=1 tracing_on=1 hash_ptr=1)"
+	assert_equal "$(cat "$D/top-level")" "$(printf '%s\n' buffer_size_kb=7 trace_clock=local overwrite=1 tracing_on=1 sym_offset=0)"
 }
 
 @test "prepare: a top level in use is left alone and an instance traces" {
@@ -421,7 +428,6 @@ claim_fixture() {
 	assert_equal "$(cat "$T/buffer_size_kb")" 7
 	assert_equal "$(cat "$T/trace_clock")" local
 	assert_equal "$(cat "$T/options/overwrite")" 1
-	assert_equal "$(cat "$T/options/hash-ptr")" 1
 	assert_equal "$(cat "$T/tracing_on")" 1
 	for sys in module kmem oom workqueue memdebug_ko; do
 		assert_equal "$(cat "$T/events/$sys/enable")" 0

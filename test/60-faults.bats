@@ -167,6 +167,17 @@ boot() {
 	assert_json '.buffer_kb' "$DEFAULT_BUFFER_KB"
 }
 
+@test "faults: rd.memdebug=5 records the stacks of the allocations, for the call sites" {
+	make_instance
+	echo 'console=ttyS0 root=/dev/vda rd.memdebug=5' >"$R/proc/cmdline"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_kmsg 30 'recording the kernel stack of each page allocation (rd.memdebug=5)'
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(default_filter)"
+	assert_reported complete
+}
+
 @test "faults: an instance that already traces module loads is left as it is" {
 	make_instance
 	echo 1 >"$I/events/module/module_load/enable"

@@ -41,6 +41,7 @@ make_tracefs() {
 	echo 1410 >"$i/buffer_size_kb"
 	echo '[local] global counter uptime perf mono mono_raw boot' >"$i/trace_clock"
 	echo 1 >"$i/options/overwrite"
+	echo 0 >"$i/options/sym-offset"
 	# the kprobe events on the bulk allocator as prepare defines them: the fake tree has
 	# them from the start, so tfs_bulk_add finds them and writes nothing
 	: >"$t/kprobe_events"
@@ -55,6 +56,7 @@ make_tracefs() {
 		echo 0 >"$i/events/${ev%/*}/enable"
 		echo 0 >"$i/events/$ev/enable"
 		echo none >"$i/events/$ev/filter"
+		echo '# Available triggers:' >"$i/events/$ev/trigger"
 	done
 	for cpu in 0 1; do
 		mkdir -p "$i/per_cpu/cpu$cpu"
@@ -78,7 +80,7 @@ make_idle_top() {
 	echo '[local] global counter uptime perf mono mono_raw boot' >"$t/trace_clock"
 	mkdir -p "$t/options"
 	echo 1 >"$t/options/overwrite"
-	echo 1 >"$t/options/hash-ptr"
+	echo 0 >"$t/options/sym-offset"
 	echo 1 >"$t/tracing_on"
 	for sys in module kmem oom workqueue memdebug_ko; do
 		echo 0 >"$t/events/$sys/enable"
