@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "log.h"
@@ -335,6 +336,28 @@ static int make_instance(const struct prepare_opts *o, const struct tfs *t)
 	return 0;
 }
 
+/*
+ * Names the modules in memory when tracing started: the report can show only their
+ * images (before-tracing). On 6.12 the kernel itself loads some (cryptd, crypto_simd,
+ * gf128mul) before the first initramfs hook.
+ */
+static void log_loaded_before(void)
+{
+	struct proc_module *pm;
+	char list[512];
+	size_t i, n, len = 0;
+
+	if (access("/proc/modules", R_OK) < 0 || proc_modules_read("/proc/modules", &pm, &n) < 0)
+		return;
+	for (i = n; i-- > 0 && len < sizeof(list);)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? " " : "",
+					pm[i].name);
+	if (n)
+		log_info("%zu module%s loaded before tracing started: %s%s; the boot-parameter mode traces them (memdebug-ko(8))",
+			 n, n == 1 ? " was" : "s were", list, len >= sizeof(list) ? "..." : "");
+	free(pm);
+}
+
 /* Sets up and starts tracing; a second run leaves a running setup untouched. */
 static int prepare(const struct prepare_opts *o)
 {
@@ -371,6 +394,7 @@ static int prepare(const struct prepare_opts *o)
 	/* The buffer, and in an instance on kernels before 6.6 a dentry and inode per event file. */
 	proc_free_read("/proc", &after);
 	proc_free_log("setting up tracing", &before, &after);
+	log_loaded_before();
 	return 0;
 }
 
