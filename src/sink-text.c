@@ -144,6 +144,31 @@ static void emit_oom(struct emitter *em, const struct summary *s)
 		sink_emit(em, "oom: in init then: %s", names);
 }
 
+/*
+ * Loads that took bulk pages (no pfn) and freed pages they had not allocated by
+ * mm_page_alloc: some of those may have been bulk pages, so net may be high by up to
+ * the smaller of the two.
+ */
+static void emit_net_bound(struct emitter *em, const struct summary *s)
+{
+	char names[300], name[MODNAME_MAX + 1];
+	size_t i, len = 0;
+
+	for (i = 0; i < s->a->nwin && len < sizeof(names); i++) {
+		const struct window *w = &s->a->win[i];
+		uint64_t up = w->bulk_pages < w->unmatched_free_pages ? w->bulk_pages :
+									  w->unmatched_free_pages;
+
+		if (!up || !summary_measured(s, w))
+			continue;
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s %" PRIu64,
+					len ? ", " : "", sink_printable(w->name, name, sizeof(name)),
+					up);
+	}
+	sink_emit(em, "net may be too high, by up to: %s pages (vmalloc's pages have no pfn, and these loads freed pages they had not allocated one by one)",
+		  names);
+}
+
 /* The lines under the table: what the figures leave out, and why. */
 static void emit_notes(struct emitter *em, const struct summary *s)
 {
@@ -185,7 +210,7 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 		sink_emit(em, "not counted: %" PRIu64 " bulk allocation%s into a page array that had pages already (its new pages cannot be told from the old)",
 			  a->bulk_prefilled, PLURAL(a->bulk_prefilled));
 	if (s->bulk_unmatched)
-		sink_emit(em, "net*: a load that took bulk pages (vmalloc) freed pages it did not allocate by mm_page_alloc: bulk pages have no pfn, so net may be too high by up to those (bulk and freed-unmatched in the JSON)");
+		emit_net_bound(em, s);
 	if (!a->no_page_events && s->filtered)
 		sink_emit(em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
 		     s->filtered, PLURAL(s->filtered));

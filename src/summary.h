@@ -26,7 +26,7 @@ struct summary {
 	size_t loads;	       /* windows seen loading */
 	size_t filtered, loading, failed, next_load, before, not_seen;
 	size_t oom_loads;      /* loads in init while the OOM killer chose a victim */
-	size_t bulk_unmatched; /* loads with bulk pages and frees of pages not theirs: net* */
+	size_t bulk_unmatched; /* loads with bulk pages and frees of pages not theirs */
 };
 
 /* Sums up @a; returns 0 or -ENOMEM (reported). @a must outlive @s. */

@@ -7,7 +7,7 @@
  *   keeps   vmalloc(101 pages): 100 by the bulk path and 1 by the single-page path,
  *           which must not count twice.
  * 357 pages, 357 net. (A vfree inside init is not here: bulk pages have no pfn in the
- * trace, so the report cannot subtract them from net; it flags such loads net*.)
+ * trace, so the report cannot subtract them from net; it bounds the error instead.)
  *
  * Report: mdko_gt_vmalloc pages=357 net=357 status=loaded.
  */
