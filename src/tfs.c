@@ -34,13 +34,14 @@ char *tfs_path(char *out, const char *dir, const char *fmt, ...)
 	return out;
 }
 
-int tfs_write(const char *path, const char *val)
+/* Writes @val to the existing file @path, opened with @flags besides O_WRONLY. */
+static int write_str(const char *path, const char *val, int flags)
 {
 	size_t len = strlen(val);
 	ssize_t r;
 	int fd, ret = 0;
 
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
 	if (fd < 0)
 		return -errno;
 	r = write(fd, val, len);
@@ -53,24 +54,15 @@ int tfs_write(const char *path, const char *val)
 	return ret;
 }
 
+int tfs_write(const char *path, const char *val)
+{
+	return write_str(path, val, O_TRUNC);
+}
+
 /* Appends @val to @path: kprobe_events, which a truncating open would empty. */
 static int append(const char *path, const char *val)
 {
-	size_t len = strlen(val);
-	ssize_t r;
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = write(fd, val, len);
-	if (r < 0)
-		ret = -errno;
-	else if ((size_t)r != len)
-		ret = -EIO;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	return ret;
+	return write_str(path, val, O_APPEND);
 }
 
 static bool bulk_exists(const struct tfs *t, const char *event)
