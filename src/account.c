@@ -14,6 +14,8 @@
 #include "account.h"
 
 #define WIN_OPEN_BIT (1ull << 63)
+/* acct.bulk: the call's array had pages already (not counted); the rest, pages inside */
+#define BULK_PREFILLED (1ull << 63)
 
 void acct_init(struct acct *a, const struct acct_facts *f)
 {
@@ -134,12 +136,44 @@ static void module_free(struct acct *a, const struct event *ev)
 		w->status = WIN_FAILED;
 }
 
-/* The window whose work the kworker @pid runs now, or NULL. */
+/*
+ * The window @pid works for outside the loader: the kworker runs the load's work now, or
+ * @pid is a kernel thread the load started. NULL otherwise.
+ */
 static struct window *running_window(struct acct *a, int pid)
 {
 	uint64_t *v = u64map_get(&a->running, (uint64_t)(unsigned)pid);
 
+	if (!v)
+		v = u64map_get(&a->kthread, (uint64_t)(unsigned)pid);
 	return v ? &a->win[*v] : NULL;
+}
+
+/*
+ * task_rename from kthreadd's name: kthread_create names the thread kthreadd forked
+ * for its caller, in the caller. A load (or its work, or its thread) that starts a
+ * thread owns the thread's pages. A kernel that lets the thread name itself hides the
+ * caller: counted, and the report says so.
+ */
+static int task_rename(struct acct *a, const struct event *ev)
+{
+	struct window *w;
+
+	if (!ev->from_kthreadd)
+		return 0;
+	if (ev->child == ev->pid) {
+		a->kthreads_unlinked++;
+		return 0;
+	}
+	w = open_window_of(a, ev->pid);
+	if (!w)
+		w = running_window(a, ev->pid);
+	if (!w) {
+		u64map_del(&a->kthread, (uint64_t)(unsigned)ev->child);
+		return 0;
+	}
+	w->kthreads++;
+	return u64map_put(&a->kthread, (uint64_t)(unsigned)ev->child, (uint64_t)(w - a->win));
 }
 
 /*
@@ -175,17 +209,20 @@ static int work_start(struct acct *a, const struct event *ev)
 	return u64map_put(&a->running, (uint64_t)(unsigned)ev->pid, idx);
 }
 
-static int deferred_alloc(struct window *w, const struct event *ev)
+/* Remembers @n pages as @pid's latest allocation, for the stack that may follow it. */
+static int set_last(struct acct *a, int pid, uint64_t n)
 {
-	uint64_t n = 1ull << ev->order;
+	return u64map_put(&a->last, (uint64_t)(unsigned)pid, n);
+}
 
-	if (ev->failed)
-		return 0;
-	w->last_alloc = n;
+/* @n pages that @pid took for @w outside the loader: by its work, or by its thread. */
+static void add_deferred(struct acct *a, struct window *w, int pid, uint64_t n)
+{
+	if (!u64map_get(&a->running, (uint64_t)(unsigned)pid))
+		w->kthread_pages += n;
 	w->deferred_pages += n;
 	if (w->end != END_OPEN)
 		w->deferred_late += n;
-	return pageset_add(&w->dlive, ev->pfn, n);
 }
 
 /* Adds @pages to site @name (@len bytes) of window @win. Returns 0 or -ENOMEM. */
@@ -253,7 +290,7 @@ static int end_stack(struct acct *a)
 	if (!a->stack_open)
 		return 0;
 	a->stack_open = false;
-	if (!a->stack_has_pick)
+	if (!a->stack_has_pick || a->stack_win == STACK_LATE)
 		return 0;
 	return add_site(a, a->stack_win, a->stack_pick, strlen(a->stack_pick), a->stack_pages);
 }
@@ -261,20 +298,53 @@ static int end_stack(struct acct *a)
 /* "<stack trace>" of @ev->pid: the stack of its latest allocation in a window. */
 static int stack_begin(struct acct *a, const struct event *ev)
 {
+	uint64_t *last = u64map_get(&a->last, (uint64_t)(unsigned)ev->pid);
 	struct window *w = open_window_of(a, ev->pid);
 	int r = end_stack(a);
 
 	a->stack_events++;
 	if (!w)
 		w = running_window(a, ev->pid);
-	if (r < 0 || !w || !w->last_alloc)
+	if (r < 0 || !last || !*last)
 		return r;
 	a->stack_open = true;
 	a->stack_has_pick = false;
-	a->stack_win = (uint32_t)(w - a->win);
-	a->stack_pages = w->last_alloc;
-	w->last_alloc = 0;
+	a->stack_win = w ? (uint32_t)(w - a->win) : STACK_LATE;
+	a->stack_pages = *last;
+	*last = 0;
 	return 0;
+}
+
+/* The newest load of the module named @mod (@len bytes), or NULL. */
+static struct window *window_named(struct acct *a, const char *mod, size_t len)
+{
+	size_t i;
+
+	for (i = a->nwin; i-- > 0;)
+		if (strlen(a->win[i].name) == len && !memcmp(a->win[i].name, mod, len))
+			return &a->win[i];
+	return NULL;
+}
+
+/*
+ * A stack of no load: the first frame in a module ("func+off/size [mod]") says whose
+ * code allocated; its pages are that module's late pages. Returns whether it found one.
+ */
+static bool late_frame(struct acct *a, const struct event *ev)
+{
+	const char *open = memchr(ev->name, '[', ev->name_len), *e = ev->name + ev->name_len;
+	const char *close;
+	struct window *w;
+
+	if (!open)
+		return false;
+	close = memchr(open, ']', (size_t)(e - open));
+	if (!close)
+		return false;
+	w = window_named(a, open + 1, (size_t)(close - open - 1));
+	if (w)
+		w->late_pages += a->stack_pages;
+	return true;
 }
 
 /*
@@ -288,6 +358,11 @@ static int stack_frame(struct acct *a, const struct event *ev)
 
 	if (!a->stack_open)
 		return 0;
+	if (a->stack_win == STACK_LATE) {
+		if (late_frame(a, ev))
+			a->stack_open = false;
+		return 0;
+	}
 	while (flen < ev->name_len && ev->name[flen] != '+' && ev->name[flen] != ' ')
 		flen++;
 	in_module = memchr(ev->name, '[', ev->name_len) != NULL;
@@ -313,31 +388,46 @@ static void note_comm(struct acct *a, const struct event *ev)
 		return;
 	if (ev->comm_len == 5 && !memcmp(ev->comm, "<...>", 5))
 		return;
+	/* prepare's filter lets every task's unmovable allocations through */
+	if (ev->type == EV_PAGE_ALLOC && ev->unmovable)
+		return;
 	if (!is_loader(a, ev->comm, ev->comm_len) && !loaders_is_kworker(ev->comm, ev->comm_len))
 		a->foreign_kmem = true;
 }
 
 static int page_alloc(struct acct *a, const struct event *ev)
 {
+	uint64_t n = 1ull << ev->order, *bulk;
 	struct window *w;
+	int r;
 
 	note_comm(a, ev);
+	if (ev->failed) {
+		w = open_window_of(a, ev->pid);
+		if (w) {
+			w->saw_kmem = true;
+			w->failed_allocs++;
+		}
+		return 0;
+	}
+	/* the bulk allocator's single-page path: counted here, not again at bulk_exit */
+	bulk = u64map_get(&a->bulk, (uint64_t)(unsigned)ev->pid);
+	if (bulk)
+		*bulk += n;
+	r = set_last(a, ev->pid, n);
+	if (r < 0)
+		return r;
 	w = open_window_of(a, ev->pid);
 	if (!w) {
 		w = running_window(a, ev->pid);
-		return w ? deferred_alloc(w, ev) : 0;
+		if (!w)
+			return 0;
+		add_deferred(a, w, ev->pid, n);
+		return pageset_add(&w->dlive, ev->pfn, n);
 	}
 	w->saw_kmem = true;
-	if (ev->failed) {
-		w->failed_allocs++;
-		return 0;
-	}
 	w->allocs++;
-	w->pages += 1ull << ev->order;
-	w->last_alloc = 1ull << ev->order;
-	/* the bulk allocator's single-page path: counted here, not again at bulk_exit */
-	if (w->in_bulk)
-		w->bulk_inside += 1ull << ev->order;
+	w->pages += n;
 	if (a->obs && a->obs->grew)
 		a->obs->grew(a->obs->ctx, w, ev->order);
 	/* A page allocated twice without a free in between means a free was lost: still one. */
@@ -359,8 +449,11 @@ static int page_free(struct acct *a, const struct event *ev)
 	w = open_window_of(a, ev->pid);
 	if (!w) {
 		w = running_window(a, ev->pid);
-		if (w)
-			w->deferred_freed += pageset_remove(&w->dlive, ev->pfn, 1ull << ev->order);
+		if (w) {
+			n = pageset_remove(&w->dlive, ev->pfn, 1ull << ev->order);
+			w->deferred_freed += n;
+			w->deferred_unmatched += (1ull << ev->order) - n;
+		}
 		return 0;
 	}
 	w->saw_kmem = true;
@@ -371,15 +464,11 @@ static int page_free(struct acct *a, const struct event *ev)
 	return 0;
 }
 
-static void bulk_enter(struct acct *a, const struct event *ev)
+/* Every task's bulk calls are traced (they are few): a call is tracked by its pid. */
+static int bulk_enter(struct acct *a, const struct event *ev)
 {
-	struct window *w = open_window_of(a, ev->pid);
-
-	if (!w)
-		return;
-	w->in_bulk = true;
-	w->bulk_prefilled = ev->prefilled;
-	w->bulk_inside = 0;
+	return u64map_put(&a->bulk, (uint64_t)(unsigned)ev->pid,
+			  ev->prefilled ? BULK_PREFILLED : 0);
 }
 
 /*
@@ -387,29 +476,45 @@ static void bulk_enter(struct acct *a, const struct event *ev)
  * without mm_page_alloc are that less the ones mm_page_alloc reported inside the call.
  * Their pfns are not known, so a free of them inside the window cannot be matched.
  */
-static void bulk_exit(struct acct *a, const struct event *ev)
+static int bulk_exit(struct acct *a, const struct event *ev)
 {
-	struct window *w = open_window_of(a, ev->pid);
-	uint64_t n;
+	uint64_t *v = u64map_get(&a->bulk, (uint64_t)(unsigned)ev->pid), state, n;
+	struct window *w;
+	bool deferred = false;
 
-	if (!w || !w->in_bulk)
-		return;
-	w->in_bulk = false;
-	w->saw_kmem = true;
-	if (w->bulk_prefilled) {
-		a->bulk_prefilled++;
-		return;
+	if (!v)
+		return 0;
+	state = *v;
+	u64map_del(&a->bulk, (uint64_t)(unsigned)ev->pid);
+	w = open_window_of(a, ev->pid);
+	if (!w) {
+		w = running_window(a, ev->pid);
+		deferred = true;
 	}
-	if (ev->ret <= w->bulk_inside)
-		return;
-	n = ev->ret - w->bulk_inside;
-	w->last_alloc = n;
+	if (state & BULK_PREFILLED) {
+		a->bulk_prefilled += w != NULL;
+		return 0;
+	}
+	if (ev->ret <= state)
+		return 0;
+	n = ev->ret - state;
+	if (set_last(a, ev->pid, n) < 0)
+		return -ENOMEM;
+	if (!w)
+		return 0;
+	if (deferred) {
+		add_deferred(a, w, ev->pid, n);
+		w->deferred_bulk += n;
+		return 0;
+	}
+	w->saw_kmem = true;
 	w->pages += n;
 	w->bulk_pages += n;
 	w->allocs += n;
 	if (a->obs && a->obs->grew)
 		while (n--)
 			a->obs->grew(a->obs->ctx, w, 0);
+	return 0;
 }
 
 /* The OOM killer chose a victim: every load in progress saw it. */
@@ -460,12 +565,13 @@ int acct_event(void *acct, const struct event *ev)
 		return page_free(a, ev);
 	case EV_BULK_ENTER:
 		a->bulk_events++;
-		bulk_enter(a, ev);
-		return 0;
+		return bulk_enter(a, ev);
 	case EV_BULK_EXIT:
 		a->bulk_events++;
-		bulk_exit(a, ev);
-		return 0;
+		return bulk_exit(a, ev);
+	case EV_TASK_RENAME:
+		a->rename_events++;
+		return task_rename(a, ev);
 	case EV_WORK_QUEUE:
 	case EV_WORK_START:
 	case EV_WORK_END:
@@ -505,13 +611,20 @@ void acct_finish(struct acct *a)
 		pageset_free(&w->dlive);
 		if (w->end == END_OPEN)
 			w->status = WIN_LOADING;
-		if (!w->saw_kmem && kmem_filtered && w->pid != 1 && strcmp(w->comm, "<...>") &&
-		    !is_loader(a, w->comm, strlen(w->comm)))
+		/*
+		 * A live filter hid its frees, whatever allocations came through; offline,
+		 * a page event of its own shows the trace had none.
+		 */
+		if (kmem_filtered && (a->facts.filter_known || !w->saw_kmem) && w->pid >= 0 &&
+		    w->pid != 1 && strcmp(w->comm, "<...>") && !is_loader(a, w->comm, strlen(w->comm)))
 			w->filtered = true;
 	}
 	u64map_free(&a->by_pid);
 	u64map_free(&a->work_owner);
 	u64map_free(&a->running);
+	u64map_free(&a->kthread);
+	u64map_free(&a->bulk);
+	u64map_free(&a->last);
 }
 
 int acct_apply_modules(struct acct *a, const struct proc_module *pm, size_t n, bool lost)
@@ -577,5 +690,8 @@ void acct_free(struct acct *a)
 	u64map_free(&a->by_pid);
 	u64map_free(&a->work_owner);
 	u64map_free(&a->running);
+	u64map_free(&a->kthread);
+	u64map_free(&a->bulk);
+	u64map_free(&a->last);
 	*a = (struct acct){ 0 };
 }

@@ -27,6 +27,9 @@ enum win_end {
 	END_TRACE,     /* open at the end of a trace without module_put, but Live by then */
 };
 
+/* stack_win of a stack of no load: its pages are late pages of the module it shows */
+#define STACK_LATE UINT32_MAX
+
 /* rd.memdebug=5: the pages a load allocated from one call site. */
 #define SITE_MAX 96
 struct site {
@@ -59,10 +62,18 @@ struct window {
 	 */
 	uint64_t deferred_pages, deferred_freed, deferred_late;
 	struct pageset dlive;	 /* deferred pages not freed yet */
-	uint64_t last_alloc;	 /* pages of its latest allocation, for the stack that follows */
-	bool in_bulk;		 /* between bulk_enter and bulk_exit */
-	bool bulk_prefilled;	 /* that call's array had pages already: not counted */
-	uint64_t bulk_inside;	 /* pages of mm_page_alloc events inside that call */
+	/*
+	 * Of the deferred pages, the bulk allocator's (no pfn), and frees in the deferred
+	 * part of pages it had not allocated one by one: net may be high by the smaller.
+	 */
+	uint64_t deferred_bulk, deferred_unmatched;
+	uint64_t kthreads;	 /* kernel threads the load started (kthread_create) */
+	uint64_t kthread_pages;	 /* of the deferred pages, its threads' (their frees are not traced) */
+	/*
+	 * rd.memdebug=5: pages whose stack shows this module's code on top, allocated by
+	 * no load window and no load's work or thread (a later probe, a late work item).
+	 */
+	uint64_t late_pages;
 };
 
 /* What the source knows about the trace besides its events. */
@@ -102,12 +113,17 @@ struct acct {
 	uint64_t work_hidden;	 /* workqueue events whose work address the kernel hid */
 	struct u64map work_owner; /* work_struct address -> window index, queued, not yet run */
 	struct u64map running;	 /* kworker pid -> window index of the work it runs now */
+	struct u64map kthread;	 /* pid of a kernel thread a load started -> window index */
+	struct u64map bulk;	 /* pid inside a bulk allocator call -> its state (BULK_*) */
+	struct u64map last;	 /* pid -> pages of its latest allocation, for its stack */
+	uint64_t rename_events;	 /* task:task_rename events read: kernel threads were traced */
+	uint64_t kthreads_unlinked; /* threads that named themselves: their creator is unknown */
 	/* rd.memdebug=5: pages by call site, and the stack being read */
 	uint64_t stack_events;
 	struct site *sites;
 	size_t nsites, capsites;
 	bool stack_open, stack_has_pick;
-	uint32_t stack_win;
+	uint32_t stack_win;	 /* STACK_LATE: the module frame on top names the window */
 	uint64_t stack_pages;
 	char stack_pick[SITE_MAX];
 	bool no_page_events;	 /* kmem page events were not traced: no page was measured */

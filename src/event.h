@@ -43,6 +43,12 @@ enum ev_type {
 	 */
 	EV_STACK,
 	EV_STACK_FRAME,
+	/*
+	 * task:task_rename: kthread_create names the thread it had kthreadd fork, from the
+	 * creating task (pid), so a thread whose old comm was "kthreadd" (from_kthreadd)
+	 * renamed by another task (child) is a kernel thread that task started.
+	 */
+	EV_TASK_RENAME,
 	EV_OTHER,      /* a well-formed event memdebug-ko does not use */
 };
 
@@ -72,8 +78,11 @@ struct event {
 	uint64_t pfn;	/* page events */
 	unsigned order; /* page events */
 	bool failed;	/* mm_page_alloc that returned no page */
+	bool unmovable;	/* mm_page_alloc of migratetype 0: the kernel's own, traced for every task */
 	int victim;	/* EV_OOM_VICTIM: the pid the OOM killer chose */
 	bool prefilled;	/* bulk_enter: the page array had pages already */
 	uint64_t ret;	/* bulk_exit: the pages the array or list holds now */
 	uint64_t work;	/* work events: the work_struct's address (hashed in text traces) */
+	int child;	/* EV_TASK_RENAME: the task renamed (its pid field, else the event's pid) */
+	bool from_kthreadd; /* EV_TASK_RENAME: its old comm was "kthreadd" */
 };

@@ -71,6 +71,12 @@ int sink_json(const struct summary *s, FILE *f)
 		!a->no_page_events && a->bulk_events ? "true" : "false");
 	fprintf(f, ",\"deferred_measured\":%s",
 		!a->no_page_events && a->work_events && !a->work_hidden ? "true" : "false");
+	/* threads started by loads: their creator shows in task_rename (up to 6.12 at least) */
+	fprintf(f, ",\"kthreads_measured\":%s",
+		!a->no_page_events && a->rename_events && !a->kthreads_unlinked ? "true" : "false");
+	/* rd.memdebug=5: the stacks name the module whose code allocated outside its load */
+	fprintf(f, ",\"late_measured\":%s",
+		!a->no_page_events && a->stack_events ? "true" : "false");
 	if (a->bulk_prefilled)
 		fprintf(f, ",\"bulk_calls_not_counted\":%" PRIu64, a->bulk_prefilled);
 	fprintf(f, ",\"oom_kills\":%" PRIu64, a->oom_kills);
@@ -102,6 +108,10 @@ int sink_json(const struct summary *s, FILE *f)
 		json_u64_or_null(f, "deferred_pages", m && d, w->deferred_pages);
 		json_u64_or_null(f, "deferred_net_pages", m && d, w->deferred_pages - w->deferred_freed);
 		json_u64_or_null(f, "deferred_late_pages", m && d, w->deferred_late);
+		json_u64_or_null(f, "deferred_bulk_pages", m && d && a->bulk_events, w->deferred_bulk);
+		json_u64_or_null(f, "kthreads", t && a->rename_events, w->kthreads);
+		json_u64_or_null(f, "kthread_pages", m && a->rename_events, w->kthread_pages);
+		json_u64_or_null(f, "late_pages", m && a->stack_events, w->late_pages);
 		json_u64_or_null(f, "total_pages", m && d, w->pages + w->deferred_pages);
 		json_u64_or_null(f, "total_net_pages", m && d,
 				 w->pages - w->freed_pages + w->deferred_pages - w->deferred_freed);
@@ -124,6 +134,8 @@ int sink_json(const struct summary *s, FILE *f)
 	fprintf(f, "],\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->pages, s->net);
 	json_u64_or_null(f, "deferred_pages", d, s->deferred);
 	json_u64_or_null(f, "deferred_net_pages", d, s->deferred_net);
+	json_u64_or_null(f, "kthread_pages", a->rename_events, s->kthread_pages);
+	json_u64_or_null(f, "late_pages", a->stack_events, s->late);
 	fputs("}}\n", f);
 	/* fflush reports the write error of the last buffer (ENOSPC on a full /run). */
 	if (fflush(f) == EOF)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,9 @@ static void emit_net_bound(struct emitter *em, const struct summary *s)
 		uint64_t up = w->bulk_pages < w->unmatched_free_pages ? w->bulk_pages :
 									  w->unmatched_free_pages;
 
+		up += w->deferred_bulk < w->deferred_unmatched ? w->deferred_bulk :
+								 w->deferred_unmatched;
+
 		if (!up || !summary_measured(s, w))
 			continue;
 		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s %" PRIu64,
@@ -166,6 +170,69 @@ static void emit_net_bound(struct emitter *em, const struct summary *s)
 					up);
 	}
 	sink_emit(em, "net may be too high, by up to: %s pages (vmalloc's pages have no pfn, and these loads freed pages they had not allocated one by one)",
+		  names);
+}
+
+/* "NAME N, NAME N" of the measured loads whose @field is not 0, into @names. */
+static void list_loads(const struct summary *s, size_t off, char *names, size_t size)
+{
+	char name[MODNAME_MAX + 1];
+	size_t i, len = 0;
+
+	names[0] = '\0';
+	for (i = 0; i < s->a->nwin && len < size; i++) {
+		const struct window *w = &s->a->win[i];
+		uint64_t v;
+
+		memcpy(&v, (const char *)w + off, sizeof(v));
+		if (!v || !summary_measured(s, w))
+			continue;
+		len += (size_t)snprintf(names + len, size - len, "%s%s %" PRIu64, len ? ", " : "",
+					sink_printable(w->name, name, sizeof(name)), v);
+	}
+}
+
+/* Kernel threads that loads started: seen or not, and what their pages mean. */
+static void emit_threads(struct emitter *em, const struct summary *s)
+{
+	const struct acct *a = s->a;
+	char names[300];
+
+	if (!s->loads || a->no_page_events)
+		return;
+	if (!a->rename_events) {
+		sink_emit(em, "threads: not seen: the trace has no task:task_rename event; pages of kernel threads that loads start (kthread_run) are left out");
+		return;
+	}
+	if (a->kthreads_unlinked) {
+		sink_emit(em, "threads: not measured: this kernel lets %" PRIu64 " new kernel thread%s name %s, so the task that started %s is unknown; their pages are left out",
+			  a->kthreads_unlinked, PLURAL(a->kthreads_unlinked),
+			  a->kthreads_unlinked == 1 ? "itself" : "themselves",
+			  a->kthreads_unlinked == 1 ? "it" : "them");
+		return;
+	}
+	if (!s->kthread_pages)
+		return;
+	list_loads(s, offsetof(struct window, kthread_pages), names, sizeof(names));
+	sink_emit(em, "threads: of work, pages of kernel threads that loads started: %s; their unmovable allocations without __GFP_ACCOUNT are traced, their frees are not, so net counts them all",
+		  names);
+}
+
+/* rd.memdebug=5: pages each module's code took outside its load, its work and threads. */
+static void emit_late(struct emitter *em, const struct summary *s)
+{
+	char names[300];
+
+	if (!s->loads || s->a->no_page_events)
+		return;
+	if (!s->a->stack_events) {
+		sink_emit(em, "late: pages a module's code allocates outside its load, its work and its threads (a later probe) are seen with rd.memdebug=5, from the stacks");
+		return;
+	}
+	if (!s->late)
+		return;
+	list_loads(s, offsetof(struct window, late_pages), names, sizeof(names));
+	sink_emit(em, "late: pages the module's code allocated outside its load, work and threads (from the stacks; not in the table): %s",
 		  names);
 }
 
@@ -206,6 +273,8 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 			  a->work_hidden);
 	else if (s->deferred)
 		sink_emit(em, "work: pages that kworkers took running work the load queued (async_schedule too), also after init returned; not in pages and net");
+	emit_threads(em, s);
+	emit_late(em, s);
 	if (a->bulk_prefilled)
 		sink_emit(em, "not counted: %" PRIu64 " bulk allocation%s into a page array that had pages already (its new pages cannot be told from the old)",
 			  a->bulk_prefilled, PLURAL(a->bulk_prefilled));

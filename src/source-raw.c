@@ -17,7 +17,7 @@ struct raw_source {
 	struct tracefs_instance *inst;
 	char path[PATH_MAX]; /* the instance's directory, for messages */
 	int load_id, put_id, free_id, alloc_id, pfree_id, victim_id, enter_id, exit_id;
-	int queue_id, start_id, end_id;
+	int queue_id, start_id, end_id, rename_id;
 	unsigned long long init_lo, init_hi; /* do_init_module's range */
 	unsigned long long no_page;	     /* the pfn that means no page: -1 in the field's size */
 	/* set for the duration of raw_read() */
@@ -80,6 +80,7 @@ static bool decode(struct raw_source *rs, struct tep_event *e, struct tep_record
 			return false;
 		ev->pfn = ev->failed ? 0 : v;
 		ev->order = (unsigned)order;
+		ev->unmovable = num_field(e, rec, "migratetype", &v) && v == 0;
 	} else if (e->id == rs->enter_id) {
 		unsigned long long first;
 
@@ -99,6 +100,21 @@ static bool decode(struct raw_source *rs, struct tep_event *e, struct tep_record
 		if (!num_field(e, rec, "work", &v))
 			return false;
 		ev->work = v;
+	} else if (e->id == rs->rename_id) {
+		const char *old;
+		size_t n;
+
+		ev->type = EV_TASK_RENAME;
+		ev->child = ev->pid;
+		if (num_field(e, rec, "pid", &v)) {
+			if (v > INT32_MAX)
+				return false;
+			ev->child = (int)v;
+		}
+		old = str_field(e, rec, "oldcomm", &n);
+		if (!old)
+			return false;
+		ev->from_kthreadd = n == 8 && !memcmp(old, "kthreadd", 8);
 	} else if (e->id == rs->victim_id) {
 		ev->type = EV_OOM_VICTIM;
 		if (!num_field(e, rec, "pid", &v) || v > INT32_MAX)
@@ -160,8 +176,8 @@ static void find_init_range(struct raw_source *rs)
 
 int raw_open(struct raw_source **out, const char *dir, const char *name)
 {
-	static const char *const systems[] = { "module", "kmem", "oom", "workqueue", BULK_SYSTEM,
-					       NULL };
+	static const char *const systems[] = { "module", "kmem", "oom", "workqueue", "task",
+					       BULK_SYSTEM, NULL };
 	struct tep_event *alloc;
 	struct tep_format_field *pfn;
 	struct raw_source *rs = calloc(1, sizeof(*rs));
@@ -192,6 +208,7 @@ int raw_open(struct raw_source **out, const char *dir, const char *name)
 	rs->start_id = event_id(rs->tep, "workqueue", "workqueue_execute_start");
 	rs->end_id = event_id(rs->tep, "workqueue", "workqueue_execute_end");
 	rs->exit_id = event_id(rs->tep, BULK_SYSTEM, BULK_EXIT);
+	rs->rename_id = event_id(rs->tep, "task", "task_rename");
 	find_init_range(rs);
 	/*
 	 * Without do_init_module's address a module's own module_put inside its init (as

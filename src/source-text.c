@@ -196,6 +196,8 @@ static bool parse_page_fast(const char *p, const char *e, struct event *ev)
 		return false;
 	ev->order = (unsigned)order;
 	ev->failed = null_page(p + 5, n);
+	ev->unmovable = e - v >= 14 && !memcmp(v, " migratetype=0", 14) &&
+		      (v + 14 == e || is_space(v[14]));
 	return true;
 }
 
@@ -221,6 +223,35 @@ static bool parse_page(const char *p, const char *e, struct event *ev)
 		ev->failed = null_page(page, word_len(page, e));
 	else
 		ev->failed = ev->pfn == 0;
+	v = find_field(p, e, "migratetype=", 12);
+	ev->unmovable = v && v < e && *v == '0' && (v + 1 == e || is_space(v[1]));
+	return true;
+}
+
+/*
+ * task:task_rename: "pid=N oldcomm=OLD newcomm=NEW oom_score_adj=N"; kernels that rename
+ * only the current task print no pid=. A comm may hold spaces, so oldcomm ends where
+ * " newcomm=" starts.
+ */
+static bool parse_rename(const char *p, const char *e, struct event *ev)
+{
+	const char *v, *old, *end;
+	uint64_t pid;
+
+	ev->child = ev->pid;
+	if (e - p > 4 && !memcmp(p, "pid=", 4)) {
+		if (!(v = parse_dec(p + 4, e, &pid)) || (v < e && !is_space(*v)) || pid > INT32_MAX)
+			return false;
+		ev->child = (int)pid;
+	}
+	old = find_field(p, e, "oldcomm=", 8);
+	if (!old)
+		return false;
+	for (end = old; end + 9 <= e && memcmp(end, " newcomm=", 9); end++)
+		;
+	if (end + 9 > e)
+		return false;
+	ev->from_kthreadd = end - old == 8 && !memcmp(old, "kthreadd", 8);
 	return true;
 }
 
@@ -328,6 +359,7 @@ static const struct {
 	EVENT("module_load", EV_MODULE_LOAD, parse_modname),
 	EVENT("module_free", EV_MODULE_FREE, parse_modname),
 	EVENT("mark_victim", EV_OOM_VICTIM, parse_victim),
+	EVENT("task_rename", EV_TASK_RENAME, parse_rename),
 #undef EVENT
 };
 

@@ -91,9 +91,12 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 		if (summary_measured(s, w)) {
 			s->pages += w->pages;
 			s->net += w->pages - w->freed_pages;
-			s->bulk_unmatched += w->bulk_pages && w->unmatched_free_pages;
+			s->bulk_unmatched += (w->bulk_pages && w->unmatched_free_pages) ||
+					     (w->deferred_bulk && w->deferred_unmatched);
 			s->deferred += w->deferred_pages;
 			s->deferred_net += w->deferred_pages - w->deferred_freed;
+			s->kthread_pages += w->kthread_pages;
+			s->late += w->late_pages;
 		}
 		s->image_kib += kib_up(w->image_bytes);
 		s->filtered += w->filtered;

@@ -282,14 +282,25 @@ pfree() { ev "$1" "$2" "$3" "mm_page_free: page=00000000deadbeef pfn=$4 order=$5
 }
 
 @test "accounting: the same loader is measured when the trace was not filtered" {
-	# bash's page event proves no comm filter was in place: 0 pages is then a measurement.
+	# bash's page free proves no comm filter was in place: 0 pages is then a measurement.
 	report_stdin_json < <(
-		alloc bash 55 0.5 0x9000 0
+		pfree bash 55 0.5 0x9000 0
 		load_ my-loader 500 2.0 beta
 		put my-loader 500 2.1 beta
 	)
 	assert_json '.modules[0].filtered' false
 	assert_json '.modules[0].pages' 0
+}
+
+@test "accounting: a kernel allocation of another task proves no missing filter" {
+	# prepare's filter lets every task's unmovable allocations through, not their frees
+	report_stdin_json < <(
+		alloc bash 55 0.5 0x9000 0
+		load_ my-loader 500 2.0 beta
+		put my-loader 500 2.1 beta
+	)
+	assert_json '.modules[0].filtered' true
+	assert_json '.modules[0].pages' null
 }
 
 @test "accounting: --loader names a loader that the filter recorded" {
@@ -701,4 +712,112 @@ stack() { ev "$1" "$2" "$3" "<stack trace>"; shift 3; printf ' => %s\n' "$@"; }
 		put modprobe 100 1.5 alpha
 	)
 	assert_json '.modules[0] | has("sites")' false
+}
+
+# ---------------------------------------------------------------------------------------
+# kernel threads a load starts: kthread_create renames kthreadd's child from the caller
+
+rename() { ev "$1" "$2" "$3" "task_rename: pid=$4 oldcomm=${6:-kthreadd} newcomm=$5 oom_score_adj=0"; }
+
+@test "accounting: a kernel thread the loader starts takes deferred pages, apart from its own" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 1
+		rename modprobe 100 1.2 300 'alpha thread'
+		alloc 'alpha thread' 300 1.3 0x2000 2
+		alloc 'alpha thread' 300 1.31 0x2100 2
+		put modprobe 100 1.5 alpha
+		# after init returned: late, still the load's
+		alloc 'alpha thread' 300 1.6 0x3000 0
+		# a thread of another task, and one renamed from another name: not the load's
+		rename systemd-udevd 200 1.7 301 other-thread
+		alloc other-thread 301 1.71 0x4000 0
+		rename modprobe 100 1.8 302 renamed sh
+		# prepare records the work events too: without them no deferred figure is known
+		wstart kworker/0:1 20 1.9 ffff8ab001000000
+	)
+	assert_success
+	assert_json '.modules[0].pages' 2
+	assert_json '.modules[0].kthreads' 1
+	assert_json '.modules[0].deferred_pages' 9
+	assert_json '.modules[0].kthread_pages' 9
+	assert_json '.modules[0].deferred_late_pages' 1
+	assert_json '.modules[0].total_pages' 11
+	assert_json '.kthreads_measured' true
+}
+
+@test "accounting: work that starts a thread hands the load on to it; vmalloc in both counts" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		wq modprobe 100 1.1 ffff8ab001000000
+		put modprobe 100 1.2 alpha
+		wstart kworker/0:1 20 1.3 ffff8ab001000000
+		rename kworker/0:1 20 1.31 300 alpha-scan
+		benter kworker/0:1 20 1.32; bexit kworker/0:1 20 1.33 16
+		wend kworker/0:1 20 1.34 ffff8ab001000000
+		benter alpha-scan 300 1.4
+		alloc alpha-scan 300 1.41 0x1000 0
+		bexit alpha-scan 300 1.42 8
+	)
+	assert_json '.modules[0].pages' 0
+	assert_json '.modules[0].deferred_pages' 24
+	assert_json '.modules[0].deferred_bulk_pages' 23
+	assert_json '.modules[0].kthread_pages' 8
+	assert_json '.modules[0].deferred_late_pages' 24
+}
+
+@test "accounting: a thread that names itself cannot be linked, and the report says so" {
+	run --separate-stderr "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		# a kernel that renames the new thread in the thread: no pid of the creator
+		ev alpha-thread 300 1.2 'task_rename: oldcomm=kthreadd newcomm=alpha-thread oom_score_adj=0'
+		alloc alpha-thread 300 1.3 0x2000 2
+		put modprobe 100 1.5 alpha
+	)
+	assert_success
+	assert_output --partial 'threads: not measured: this kernel lets 1 new kernel thread name itself'
+	report_stdin_json < <(
+		ev alpha-thread 300 1.2 'task_rename: oldcomm=kthreadd newcomm=alpha-thread oom_score_adj=0'
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.kthreads_measured' false
+}
+
+@test "accounting: a trace without task_rename says threads are not seen" {
+	run --separate-stderr "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		put modprobe 100 1.5 alpha
+	)
+	assert_output --partial 'threads: not seen: the trace has no task:task_rename event'
+	assert_output --partial 'late: pages a module'"'"'s code allocates outside its load'
+}
+
+@test "accounting: rd.memdebug=5: the module on top of a stack of no load gets late pages" {
+	run --separate-stderr "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		stack modprobe 100 1.1 '__alloc_pages+0x18c/0x330' 'alpha_init+0x1e/0x1000 [alpha]'
+		put modprobe 100 1.5 alpha
+		# a probe that udev triggers later, and a shell's kernel allocation of no module
+		alloc '(udev-worker)' 200 2.0 0x2000 3
+		stack '(udev-worker)' 200 2.0 '__alloc_pages+0x18c/0x330' 'alpha_probe+0x2c/0x90 [alpha]' \
+			'beta_bus_probe+0x10/0x40 [beta]' 'really_probe+0x1/0x2'
+		alloc sh 300 2.1 0x3000 0
+		stack sh 300 2.1 '__alloc_pages+0x18c/0x330' 'pipe_write+0x1/0x2'
+	)
+	assert_success
+	assert_output --partial 'late: pages the module'"'"'s code allocated outside its load, work and threads (from the stacks; not in the table): alpha 8'
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.5 alpha
+		alloc '(udev-worker)' 200 2.0 0x2000 3
+		stack '(udev-worker)' 200 2.0 '__alloc_pages+0x18c/0x330' 'alpha_probe+0x2c/0x90 [alpha]'
+	)
+	assert_json '.modules[0].late_pages' 8
+	assert_json '.modules[0].pages' 0
+	assert_json '.late_measured' true
+	assert_json '.total.late_pages' 8
 }

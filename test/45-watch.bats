@@ -59,6 +59,35 @@ feed() {
 	[[ ! -e $D/watch.pid && ! -e $D/state ]] || fail "the handover left $(ls "$D")"
 }
 
+@test "watch: the handover keeps kernel threads and late pages" {
+	cat >"$BATS_TEST_TMPDIR/threads.trace" <<-'EOT'
+	        modprobe-194     [001] .....     5.980000: module_load: alpha
+	        modprobe-194     [001] ...1.     5.985455: task_rename: pid=196 oldcomm=kthreadd newcomm=alpha_thread oom_score_adj=0
+	    alpha_thread-196     [000] .....     5.990000: mm_page_alloc: page=00000000deadbeef pfn=0x2000 order=2 migratetype=0 gfp_flags=GFP_KERNEL
+	     kworker/0:1-20      [000] .....     5.991000: workqueue_execute_start: work struct 00000000a1b2c3d4: function vmstat_update
+	        modprobe-194     [001] .....     6.000000: module_put: alpha call_site=do_init_module refcnt=1
+	              sh-300     [000] .....     7.000000: mm_page_alloc: page=00000000deadbeef pfn=0x3000 order=1 migratetype=0 gfp_flags=GFP_KERNEL
+	              sh-300     [000] .....     7.000001: <stack trace>
+	 => __alloc_pages+0x18c/0x330
+	 => alpha_probe+0x2c/0x90 [alpha]
+	EOT
+	cp "$BATS_TEST_TMPDIR/threads.trace" "$I/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" \
+		--format json
+	local direct=$output
+
+	start_watch --min-kib 0
+	feed "$BATS_TEST_TMPDIR/threads.trace"
+	: >"$I/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" \
+		--format json
+	wait "$WATCHER"
+	WATCHER=
+	assert_equal "$output" "$direct"
+	assert_json '.kthreads_measured' true
+	assert_json '.modules[] | select(.name == "alpha") | "\(.kthreads) \(.kthread_pages) \(.late_pages)"' '1 4 2'
+}
+
 @test "watch: a line per finished load from --min-kib on, as the loads end" {
 	start_watch --min-kib 100
 	feed "$FIXTURES/boot-shell.trace"
