@@ -117,7 +117,7 @@ static void set_optional(const char *buf, const char *file, const char *val, con
  * The kprobes on the bulk allocator, filtered as the page events: without them the pages
  * of vmalloc are not seen, and the report says so.
  */
-static void enable_bulk(const struct tfs *t, const char *buf, const char *filter)
+static void enable_bulk(const struct tfs *t, const char *buf)
 {
 	static const char *const events[] = { BULK_ENTER, BULK_EXIT };
 	char func[64];
@@ -129,9 +129,8 @@ static void enable_bulk(const struct tfs *t, const char *buf, const char *filter
 			 strerror(-r));
 		return;
 	}
+	/* every task's: bulk calls are few, and work and threads of loads make them too */
 	for (i = 0; i < 2; i++) {
-		if (filter && tfs_event_filter(buf, BULK_SYSTEM, events[i], filter) < 0)
-			tfs_event_filter(buf, BULK_SYSTEM, events[i], "0");
 		r = tfs_event_enable(buf, BULK_SYSTEM, events[i]);
 		if (r < 0) {
 			log_warn("cannot enable %s/events/%s/%s (%s): pages of vmalloc will not be counted",
@@ -169,12 +168,28 @@ static void enable_work(const char *buf, const char *filter)
 }
 
 /*
+ * Kernel threads that loads start: kthread_create renames the thread kthreadd forked,
+ * from its caller. Their pages pass the page filter as kernel allocations.
+ */
+static void enable_threads(const char *buf)
+{
+	int r;
+
+	if (tfs_event_filter(buf, "task", "task_rename", "oldcomm == \"kthreadd\"") < 0)
+		tfs_event_filter(buf, "task", "task_rename", "0");
+	r = tfs_event_enable(buf, "task", "task_rename");
+	if (r < 0)
+		log_warn("cannot enable %s/events/task/task_rename (%s): pages of kernel threads that loads start will not be counted",
+			 buf, strerror(-r));
+}
+
+/*
  * rd.memdebug=5: a stacktrace trigger on the page allocations prepare records (and the
  * bulk allocator's returns), filtered as they are, and function+offset in the frames.
  */
 static void enable_stacks(const char *buf, const char *filter)
 {
-	char trigger[FILTER_MAX + 32];
+	char trigger[FILTER_MAX + 128];
 	int r;
 
 	snprintf(trigger, sizeof(trigger), "stacktrace%s%s", filter ? " if " : "",
@@ -185,15 +200,47 @@ static void enable_stacks(const char *buf, const char *filter)
 			 strerror(-r));
 		return;
 	}
-	tfs_set(buf, "events/" BULK_SYSTEM "/" BULK_EXIT "/trigger", trigger);
+	tfs_set(buf, "events/" BULK_SYSTEM "/" BULK_EXIT "/trigger", "stacktrace");
 	set_optional(buf, "options/sym-offset", "1", "call sites without their offsets");
 	log_info("recording the kernel stack of each page allocation (rd.memdebug=5)");
+}
+
+/*
+ * The page filters: frees of the loaders (and PID 1, kworkers); allocations of those,
+ * and the kernel's own allocations of every task: unmovable, without __GFP_ACCOUNT
+ * (which marks what user space asks for: page tables, pipes). A kernel thread a load
+ * starts has a name of its own; this lets its pages through. The first filter the
+ * kernel takes wins: without "!" or "&" (before 4.15), the loaders' alone.
+ */
+static int filter_allocs(const char *buf, const char *filter, char *alloc_filter, size_t size)
+{
+	uint64_t account;
+	int r = -EINVAL, n;
+
+	if (tfs_gfp_flag(buf, "__GFP_ACCOUNT", &account) == 0) {
+		n = snprintf(alloc_filter, size, "%s || (migratetype == 0 && !(gfp_flags & 0x%" PRIx64 "))",
+			     filter, account);
+		if (n > 0 && (size_t)n < size)
+			r = tfs_event_filter(buf, "kmem", "mm_page_alloc", alloc_filter);
+	}
+	if (r < 0 && r != -ENOENT) {
+		n = snprintf(alloc_filter, size, "%s || migratetype == 0", filter);
+		if (n > 0 && (size_t)n < size)
+			r = tfs_event_filter(buf, "kmem", "mm_page_alloc", alloc_filter);
+	}
+	if (r < 0 && r != -ENOENT) {
+		log_info("the kernel refused the filter of kernel allocations on kmem:mm_page_alloc: pages of kernel threads that loads start are left out");
+		n = snprintf(alloc_filter, size, "%s", filter);
+		r = n > 0 && (size_t)n < size ?
+			    tfs_event_filter(buf, "kmem", "mm_page_alloc", alloc_filter) : -E2BIG;
+	}
+	return r;
 }
 
 static int enable_events(const struct tfs *t, const char *buf, const struct loaders *l,
 			 bool stacks)
 {
-	char filter[FILTER_MAX], bad[PATH_MAX];
+	char filter[FILTER_MAX], alloc_filter[FILTER_MAX + 96], bad[PATH_MAX];
 	bool have_filter;
 	size_t i;
 	int r;
@@ -218,7 +265,8 @@ static int enable_events(const struct tfs *t, const char *buf, const struct load
 		log_warn("the loader names do not fit a tracefs filter: recording the page events of every task");
 	for (i = 0; i < 2; i++) {
 		if (have_filter) {
-			r = tfs_event_filter(buf, "kmem", page_events[i], filter);
+			r = i == 0 ? filter_allocs(buf, filter, alloc_filter, sizeof(alloc_filter)) :
+				     tfs_event_filter(buf, "kmem", page_events[i], filter);
 			/* a missing event is reported once, by the enable below */
 			if (r < 0 && r != -ENOENT) {
 				log_warn("the kernel refused the filter on kmem:%s (%s): recording the page events of every task",
@@ -232,10 +280,11 @@ static int enable_events(const struct tfs *t, const char *buf, const struct load
 			log_warn("cannot enable %s: %s; pages cannot be measured", bad, strerror(-r));
 		}
 	}
-	enable_bulk(t, buf, have_filter ? filter : NULL);
+	enable_bulk(t, buf);
 	enable_work(buf, have_filter ? filter : NULL);
+	enable_threads(buf);
 	if (stacks)
-		enable_stacks(buf, have_filter ? filter : NULL);
+		enable_stacks(buf, have_filter ? alloc_filter : NULL);
 	return 0;
 }
 

@@ -281,6 +281,44 @@ int tfs_event_enable(const char *buf, const char *sys, const char *event)
 	return tfs_write(tfs_path(p, buf, "events/%s/%s/enable", sys, event), "1");
 }
 
+int tfs_gfp_flag(const char *buf, const char *name, uint64_t *val)
+{
+	char p[PATH_MAX], key[64], *fmt, *hit, *open, *v, *end;
+	unsigned long long n;
+	int r;
+
+	snprintf(key, sizeof(key), "\"%s\"}", name);
+	r = io_read_all(tfs_path(p, buf, "events/kmem/mm_page_alloc/format"), &fmt);
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	hit = strstr(fmt, key);
+	if (!hit)
+		goto out;
+	*hit = '\0';
+	open = strrchr(fmt, '{');
+	r = -EINVAL;
+	if (!open)
+		goto out;
+	errno = 0;
+	if ((v = strstr(open, "<< ("))) {
+		n = strtoull(v + 4, &end, 10);
+		if (!errno && end != v + 4 && n < 64) {
+			*val = 1ull << n;
+			r = 0;
+		}
+	} else if ((v = strstr(open, "0x"))) {
+		n = strtoull(v + 2, &end, 16);
+		if (!errno && end != v + 2 && n && !(n & (n - 1))) {
+			*val = n;
+			r = 0;
+		}
+	}
+out:
+	free(fmt);
+	return r;
+}
+
 int tfs_event_filter(const char *buf, const char *sys, const char *event, const char *filter)
 {
 	char p[PATH_MAX];
@@ -345,7 +383,8 @@ bool tfs_top_traces_loads(const struct tfs *t)
 }
 
 /* The systems whose events prepare enables, and the top level's restore turns off. */
-static const char *const traced_systems[] = { "module", "kmem", "oom", "workqueue", BULK_SYSTEM };
+static const char *const traced_systems[] = { "module", "kmem", "oom", "workqueue", "task",
+					      BULK_SYSTEM };
 
 bool tfs_top_idle(const struct tfs *t, char *why, size_t n)
 {
@@ -462,6 +501,8 @@ int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 	if (access(tfs_path(p, t->dir, "events/kmem"), F_OK) == 0)
 		step(&first, tfs_set(p, "filter", "0"));
 	if (access(tfs_path(p, t->dir, "events/workqueue"), F_OK) == 0)
+		step(&first, tfs_set(p, "filter", "0"));
+	if (access(tfs_path(p, t->dir, "events/task"), F_OK) == 0)
 		step(&first, tfs_set(p, "filter", "0"));
 	/* rd.memdebug=5's triggers; the kprobe one must go before its event can */
 	clear_stacktrace(t->dir, "events/kmem/mm_page_alloc/trigger", &first);

@@ -85,6 +85,13 @@ int tfs_bulk_add(const struct tfs *t, char *func, size_t n);
 /* Removes those events, once no buffer has them enabled. Returns 0 or -errno. */
 int tfs_bulk_remove(const struct tfs *t);
 
+/*
+ * The value of gfp flag @name ("__GFP_ACCOUNT") as mm_page_alloc's format in @buf prints
+ * it: "(( gfp_t)0x400000u), \"NAME\"" or "(( gfp_t)((((1UL))) << (22))), \"NAME\"".
+ * Returns 0, or -errno (-ENOENT: the format does not name it, -EINVAL: unreadable).
+ */
+int tfs_gfp_flag(const char *buf, const char *name, uint64_t *val);
+
 /* Events the ring buffer of @buf dropped (no-overwrite mode) or overwrote, all CPUs. */
 int tfs_lost_events(const char *buf, uint64_t *lost);
 

@@ -22,7 +22,7 @@ setup() {
 	for ev in module/module_load module/module_put module/module_free kmem/mm_page_alloc kmem/mm_page_free; do
 		assert_equal "$(cat "$I/events/$ev/enable")" 1
 	done
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(alloc_filter)"
 	assert_equal "$(cat "$I/events/kmem/mm_page_free/filter")" "$(default_filter)"
 	assert_equal "$(cat "$I/events/module/module_load/filter")" none
 	assert_equal "$(cat "$I/tracing_on")" 1
@@ -34,16 +34,20 @@ setup() {
 	run -0 "$MDKO" prepare --tracefs "$T" --buffer-kb 512 --loader my-loader,other --loader third -q
 	assert_output ''
 	assert_equal "$(cat "$I/buffer_size_kb")" 512
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter my-loader other third)"
-	# the bulk allocator's kprobe events get the same filter
-	assert_equal "$(cat "$I/events/memdebug_ko/bulk_enter/filter")" "$(default_filter my-loader other third)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(alloc_filter my-loader other third)"
+	# frees, work: the loaders'; the bulk allocator's kprobe events: every task's (few)
+	assert_equal "$(cat "$I/events/kmem/mm_page_free/filter")" "$(default_filter my-loader other third)"
+	assert_equal "$(cat "$I/events/memdebug_ko/bulk_enter/filter")" none
+	# kernel threads that loads start: their creator renames them from kthreadd
+	assert_equal "$(cat "$I/events/task/task_rename/filter")" 'oldcomm == "kthreadd"'
+	assert_equal "$(cat "$I/events/task/task_rename/enable")" 1
 	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/enable")" 1
 }
 
 @test "prepare: --stacks records a stack with each recorded allocation, with offsets" {
 	run -0 "$MDKO" prepare --tracefs "$T" --stacks -q
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(default_filter)"
-	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/trigger")" "stacktrace if $(default_filter)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(alloc_filter)"
+	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/trigger")" "stacktrace"
 	assert_equal "$(cat "$I/options/sym-offset")" 1
 	run -0 "$MDKO" prepare --tracefs "$T" --help
 	assert_output --partial '--stacks'
@@ -350,7 +354,7 @@ claim_fixture() {
 		memdebug_ko/bulk_enter memdebug_ko/bulk_exit; do
 		assert_equal "$(cat "$T/events/$ev/enable")" 1
 	done
-	assert_equal "$(cat "$T/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
+	assert_equal "$(cat "$T/events/kmem/mm_page_alloc/filter")" "$(alloc_filter)"
 	assert_equal "$(cat "$T/events/workqueue/workqueue_execute_start/filter")" "$(default_filter)"
 	assert_equal "$(cat "$D/top-level")" "$(printf '%s\n' buffer_size_kb=7 trace_clock=local overwrite=1 tracing_on=1 sym_offset=0)"
 }

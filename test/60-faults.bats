@@ -174,7 +174,7 @@ boot() {
 	assert_boot_goes_on
 	refute_kmsg 'warning'
 	assert_kmsg 30 'recording the kernel stack of each page allocation (rd.memdebug=5)'
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(default_filter)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(alloc_filter)"
 	assert_reported complete
 }
 
@@ -313,15 +313,15 @@ check_cmdline() {
 	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=' yes "$range, not '': $dflt"
 	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.loaders=a"b' yes \
 		"loader name 'a\"b' may not contain quotes, backslashes or control characters: ignoring --loader 'a\"b' (rd.memdebug_ko.loaders=)"
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(alloc_filter)"
 	# only the bad value falls back: the buffer size still counts
 	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=512 rd.memdebug_ko.loaders=my-loader,a-name-longer-than-a-comm' \
 		yes "loader name 'a-name-longer-than-a-comm' must have 1 to 15 characters: ignoring --loader 'my-loader,a-name-longer-than-a-comm' (rd.memdebug_ko.loaders=)"
 	assert_equal "$(cat "$I/buffer_size_kb")" 512
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(alloc_filter)"
 	check_cmdline 'rd.memdebug=4 rd.memdebug_ko.buffer_kb=512 rd.memdebug_ko.loaders=my-loader' yes ''
 	assert_equal "$(cat "$I/buffer_size_kb")" 512
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter my-loader)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(alloc_filter my-loader)"
 }
 
 # ---------------------------------------------------------------------------------------

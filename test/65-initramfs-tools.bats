@@ -81,9 +81,9 @@ boot() {
 	assert_boot_goes_on
 	refute_kmsg 'warning'
 	assert_kmsg 30 "tracing module loads in $INST (64 KiB per CPU)"
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter my-loader)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(alloc_filter my-loader)"
 	# rd.memdebug=5: the stacks of the allocations
-	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(default_filter my-loader)"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(alloc_filter my-loader)"
 	assert_reported complete
 	# rd.memdebug_ko.keep: tracing goes on; rd.memdebug_ko.trace: the watcher saved it
 	assert_equal "$(cat "$I/tracing_on")" 1

@@ -48,7 +48,7 @@ make_tracefs() {
 	for ev in module/module_load module/module_put module/module_free \
 		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim \
 		memdebug_ko/bulk_enter memdebug_ko/bulk_exit workqueue/workqueue_queue_work \
-		workqueue/workqueue_execute_start workqueue/workqueue_execute_end; do
+		workqueue/workqueue_execute_start workqueue/workqueue_execute_end task/task_rename; do
 		# tracefs has every event at the top level as well as in each instance
 		mkdir -p "$i/events/$ev" "$t/events/$ev"
 		echo 0 >"$t/events/$ev/enable"
@@ -58,6 +58,9 @@ make_tracefs() {
 		echo none >"$i/events/$ev/filter"
 		echo '# Available triggers:' >"$i/events/$ev/trigger"
 	done
+	# the part of mm_page_alloc's format that names __GFP_ACCOUNT, as Debian's 6.1 has it
+	printf '%s\n' 'print fmt: "page=%p pfn=0x%lx order=%d migratetype=%d gfp_flags=%s", REC->order, (REC->gfp_flags) ? __print_flags(REC->gfp_flags, "|", {( unsigned long)(( gfp_t)0x400000u), "__GFP_ACCOUNT"}, {( unsigned long)(( gfp_t)0x100000u), "__GFP_ZERO"}) : "none"' |
+		tee "$i/events/kmem/mm_page_alloc/format" >"$t/events/kmem/mm_page_alloc/format"
 	for cpu in 0 1; do
 		mkdir -p "$i/per_cpu/cpu$cpu"
 		printf 'entries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\ndropped events: 0\nread events: 0\n' \
@@ -82,7 +85,7 @@ make_idle_top() {
 	echo 1 >"$t/options/overwrite"
 	echo 0 >"$t/options/sym-offset"
 	echo 1 >"$t/tracing_on"
-	for sys in module kmem oom workqueue memdebug_ko; do
+	for sys in module kmem oom workqueue task memdebug_ko; do
 		echo 0 >"$t/events/$sys/enable"
 		echo none >"$t/events/$sys/filter"
 	done
@@ -105,4 +108,10 @@ default_filter() {
 		f+="comm == \"$n\" || "
 	done
 	echo "${f}common_pid == 1 || comm ~ \"kworker/*\""
+}
+
+# The filter of mm_page_alloc: that, and every task's kernel allocations (unmovable,
+# without the fake format's __GFP_ACCOUNT).
+alloc_filter() {
+	echo "$(default_filter "$@") || (migratetype == 0 && !(gfp_flags & 0x400000))"
 }
