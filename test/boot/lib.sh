@@ -171,17 +171,17 @@ console_rows() {
 	' "$1"
 }
 
-# Print "name pages status net_pages pid deferred_pages deferred_net_pages" for each
-# module of JSON report $1, pages and net as the console shows them ("-" before tracing,
-# "n/a" for a load the filter hid), the deferred ones "-" when not measured; fail if it is
-# not a JSON report.
+# Print "name pages status net_pages pid deferred_pages deferred_net_pages late_pages"
+# for each module of JSON report $1, pages and net as the console shows them ("-" before
+# tracing, "n/a" for a load the filter hid), the deferred and late ones "-" when not
+# measured; fail if it is not a JSON report.
 json_rows() {
 	jq -er '
 		def shown(v): if v != null then v elif .pid == null then "-" else "n/a" end;
 		if (.lost_events | type) != "number" or (.complete | type) != "boolean" or
 			(.modules | type) != "array" then error("not a memdebug-ko JSON report")
 		else .modules[] | "\(.name) \(shown(.pages)) \(.status) \(shown(.net_pages)) \(.pid)" +
-			" \(.deferred_pages // "-") \(.deferred_net_pages // "-")"
+			" \(.deferred_pages // "-") \(.deferred_net_pages // "-") \(.late_pages // "-")"
 		end
 	' "$1"
 }
@@ -219,15 +219,19 @@ gt_setup() {
 }
 
 # Print "windows own_pages own_net kernel_pages kernel_net work_own work_own_net work_kernel
-# work_kernel_net" of test module NAME ($2) in trace file $1, counted apart from
-# memdebug-ko: each window runs from the module's module_load by pid P to the module_put
-# of do_init_module by P; the module's own pages are P's allocations with gfp_flags
-# GFP_KERNEL_ACCOUNT (test/modules/mdko_gt.h) or __GFP_RETRY_MAYFAIL (mdko_gt_slab's
-# slab pages) and the pages of its bulk allocator calls
-# (vmalloc, mdko_gt_vmalloc), the kernel's are P's other ones (slab refills for
-# do_init_module's kmalloc, the uevent); net subtracts the blocks P freed again inside the
-# window. The work_ figures count the same way what kworkers allocate while they run work
-# that P queued inside the window (mdko_gt_wq, mdko_gt_async), and work that work queued.
+# work_kernel_net late_own late_kernel" of test module NAME ($2) in trace file $1, counted
+# apart from memdebug-ko: each window runs from the module's module_load by pid P to the
+# module_put of do_init_module by P; the module's own pages are P's allocations with
+# gfp_flags GFP_KERNEL_ACCOUNT (test/modules/mdko_gt.h) or __GFP_RETRY_MAYFAIL
+# (mdko_gt_slab's slab pages, the threads and probes of mdko_gt_kthread and mdko_gt_late)
+# and the pages of its bulk allocator calls (vmalloc), the kernel's are P's other ones
+# (slab refills for do_init_module's kmalloc, the uevent); net subtracts the blocks P
+# freed again inside the window. The work_ figures count the same way what kworkers
+# allocate while they run work that P queued inside the window (mdko_gt_wq,
+# mdko_gt_async), and work that work queued, and what kernel threads P (or that work)
+# started take (task_rename from "kthreadd" by P: mdko_gt_kthread). The late_ figures
+# (rd.memdebug=5) count allocations in no load window and no load's work or thread whose
+# stack shows the module's code as the first module frame (mdko_gt_late's probe).
 gt_trace_counts() {
 	awk -v m="$2" '
 		function pid() { match($0, /-[0-9]+ +\[[0-9]+\]/); return substr($0, RSTART + 1) + 0 }
@@ -236,15 +240,41 @@ gt_trace_counts() {
 		# the test modules mark theirs: GFP_KERNEL_ACCOUNT, or __GFP_RETRY_MAYFAIL for the
 		# slab pages of mdko_gt_slab (a slab page inherits it from the object allocation)
 		function own_gfp() { return field("gfp_flags") ~ /^GFP_KERNEL_ACCOUNT(\||$)|__GFP_RETRY_MAYFAIL/ }
+		function ok_pfn() { return field("pfn") !~ /^(0x)?f+$|^-1$/ }
+		function deferred(q) { return (q in running) || (q in kthread) }
+		# the stack of a task'"'"'s latest allocation outside every load: whose code on top
+		/<stack trace>/ { sp = pid(); instack = (sp in lastsz) && !(sp in inwin) && !deferred(sp); next }
+		/^ *=> / {
+			if (instack && /\[[^]]+\] *$/) {
+				if ($0 ~ ("\\[" m "\\] *$")) { if (lastown[sp]) lown += lastsz[sp]; else lkern += lastsz[sp] }
+				delete lastsz[sp]; instack = 0
+			}
+			next
+		}
+		{ instack = 0 }
+		# every load window, for the late pages: a pid in none of them
+		$0 ~ (" module_put: " m " call_site=do_init_module") && open && pid() == p { open = 0; delete inwin[p]; next }
+		/ module_load: / { inwin[pid()] = 1 }
+		/ module_put: .* call_site=do_init_module/ { delete inwin[pid()] }
 		/ module_load: / && $0 ~ (" module_load: " m "( |$)") { p = pid(); open = 1; n++; next }
+		# a kernel thread that P (or its work) started: kthread_create names it from P
+		/ task_rename: / {
+			if (field("oldcomm") == "kthreadd" && ((open && pid() == p) || deferred(pid())))
+				kthread[field("pid") + 0] = 1
+			next
+		}
 		# work queued by P in the window, or by a kworker running such work
-		/ workqueue_queue_work: / && ((open && pid() == p) || (pid() in running)) { ours[work()] = 1; next }
+		/ workqueue_queue_work: / && ((open && pid() == p) || deferred(pid())) { ours[work()] = 1; next }
 		/ workqueue_execute_start: / { if (work() in ours) { running[pid()] = 1; delete ours[work()] } else delete running[pid()]; next }
 		/ workqueue_execute_end: / { delete running[pid()]; next }
-		pid() in running {
-			if (/ mm_page_alloc: / && field("pfn") !~ /^(0x)?f+$|^-1$/) {
+		deferred(pid()) {
+			q = pid()
+			if (/ bulk_enter: /) { dbulk[q] = 1; dinside[q] = 0 }
+			else if (/ bulk_exit: / && dbulk[q]) { wown += field("ret") - dinside[q]; delete dbulk[q] }
+			else if (/ mm_page_alloc: / && ok_pfn()) {
 				key = field("pfn") "/" field("order"); size = 2 ^ field("order")
-				if (own_gfp()) { wown += size; wmine[key] = size }
+				if (dbulk[q]) { wown += size; dinside[q] += size; wmine[key] = size }
+				else if (own_gfp()) { wown += size; wmine[key] = size }
 				else { wkern += size; wtheirs[key] = size }
 			} else if (/ mm_page_free: /) {
 				key = field("pfn") "/" field("order")
@@ -253,13 +283,24 @@ gt_trace_counts() {
 			}
 			next
 		}
+		!(pid() in inwin) {
+			q = pid()
+			if (/ bulk_enter: /) { lbulk[q] = 1; linside[q] = 0 }
+			else if (/ bulk_exit: / && lbulk[q]) {
+				if (field("ret") > linside[q]) { lastsz[q] = field("ret") - linside[q]; lastown[q] = 1 }
+				delete lbulk[q]
+			} else if (/ mm_page_alloc: / && ok_pfn()) {
+				if (lbulk[q]) linside[q] += 2 ^ field("order")
+				lastsz[q] = 2 ^ field("order"); lastown[q] = own_gfp()
+			}
+			next
+		}
 		!open || pid() != p { next }
-		$0 ~ (" module_put: " m " call_site=do_init_module") { open = 0; next }
 		# vmalloc: the bulk allocator returns the pages its array holds, of which those
 		# mm_page_alloc reported inside the call (the single-page path) came that way
 		/ bulk_enter: / { bulk = 1; inside = 0; next }
 		/ bulk_exit: / && bulk { bulk = 0; own += field("ret") - inside; next }
-		/ mm_page_alloc: / && field("pfn") !~ /^(0x)?f+$|^-1$/ {
+		/ mm_page_alloc: / && ok_pfn() {
 			key = field("pfn") "/" field("order"); size = 2 ^ field("order")
 			# vmalloc adds __GFP_HIGHMEM|__GFP_NOWARN, and falls back to single pages
 			# when the bulk allocator will not charge a memcg (GFP_KERNEL_ACCOUNT)
@@ -274,9 +315,31 @@ gt_trace_counts() {
 		}
 		END {
 			print n + 0, own + 0, own - own_freed, kern + 0, kern - kern_freed,
-				wown + 0, wown - wown_freed, wkern + 0, wkern - wkern_freed
+				wown + 0, wown - wown_freed, wkern + 0, wkern - wkern_freed,
+				lown + 0, lkern + 0
 		}
 	' "$1"
+}
+
+# Check the late pages of module $1 (rd.memdebug=5): those its source states ($2, "-": none
+# to check) were in the trace ($3 of its own, $4 of the kernel's with its code on top of
+# the stack), and the report (rows file $5) shows both.
+check_late() {
+	local _row
+
+	[[ $2 != - ]] || return 0
+	_row=$(awk -v m="$1" '$1 == m { print $8 }' "$5")
+	if [[ $_row == - ]]; then
+		note "ground truth: $1's late pages are not measured in this boot (no stacks)"
+	elif [[ $3 != "$2" ]]; then
+		fail "ground truth: the trace shows the late probe of $1 as its source says" \
+			"own late pages $3" "own late pages $2 (did the hook add its device?)"
+	elif [[ $_row == "$(($3 + $4))" ]]; then
+		ok "ground truth: $1's late probe took $3 pages (+ $4 of the kernel's own in it)"
+	else
+		fail "ground truth: the late pages of $1" "late pages: ${_row:-no row}" \
+			"$(($3 + $4)) ($3 of its own, $4 of the kernel's)"
+	fi
 }
 
 # Check the test modules against the ground truth: in the trace the guest saved ($1), each
@@ -284,10 +347,10 @@ gt_trace_counts() {
 # rows file $2) shows those figures plus the kernel's own pages inside its window.
 check_ground_truth() {
 	local _trace=$1 _rows=$2 _name _pages _net _status _row _n _own _own_net _k _k_net
-	local _wpages _wnet _wown _wown_net _wk _wk_net
+	local _wpages _wnet _wown _wown_net _wk _wk_net _late _lown _lk
 
-	while read -r _name _pages _net _status _wpages _wnet; do
-		read -r _n _own _own_net _k _k_net _wown _wown_net _wk _wk_net < \
+	while read -r _name _pages _net _status _wpages _wnet _late; do
+		read -r _n _own _own_net _k _k_net _wown _wown_net _wk _wk_net _lown _lk < \
 			<(gt_trace_counts "$_trace" "$_name")
 		if [[ $_n != 1 || $_own != "$_pages" || $_own_net != "$_net" ]]; then
 			fail "ground truth: the trace shows $_name as its source says" \
@@ -303,11 +366,12 @@ check_ground_truth() {
 			fail "ground truth: the trace shows the work of $_name as its source says" \
 				"own pages $_wown, own net $_wown_net" "own pages $_wpages, own net $_wnet"
 		elif [[ $_row == "$((_wpages + _wk)) $((_wnet + _wk_net))" ]]; then
-			ok "ground truth: the work $_name queued took $_wpages pages, $_wnet net (+ $_wk pages, $_wk_net net of the kernel's own in it)"
+			ok "ground truth: the work and threads of $_name took $_wpages pages, $_wnet net (+ $_wk pages, $_wk_net net of the kernel's own in them)"
 		else
 			fail "ground truth: the work of $_name" "deferred pages, net: ${_row:-no row}" \
 				"$((_wpages + _wk)) $((_wnet + _wk_net)) ($_wpages $_wnet of its own, $_wk $_wk_net of the kernel's)"
 		fi
+		check_late "$_name" "$_late" "$_lown" "$_lk" "$_rows"
 		_row=$(awk -v m="$_name" '$1 == m { print $2, $4, $3 }' "$_rows")
 		if [[ $_row == "$((_pages + _k)) $((_net + _k_net)) $_status" ]]; then
 			ok "ground truth: $_name took $_pages pages, $_net net, $_status (+ $_k pages, $_k_net net of the kernel's own in its window)"
