@@ -150,30 +150,73 @@ static struct window *running_window(struct acct *a, int pid)
 }
 
 /*
- * task_rename from kthreadd's name: kthread_create names the thread kthreadd forked
- * for its caller, in the caller. A load (or its work, or its thread) that starts a
- * thread owns the thread's pages. A kernel that lets the thread name itself hides the
- * caller: counted, and the report says so.
+ * Kernel thread @child was started by @creator: a load (or its work, or its thread) that
+ * starts a thread owns the thread's pages. Both ways of seeing it may fire for one thread.
+ */
+static int link_kthread(struct acct *a, int creator, int child)
+{
+	uint64_t *have = u64map_get(&a->kthread, (uint64_t)(unsigned)child), idx;
+	struct window *w = open_window_of(a, creator);
+
+	if (!w)
+		w = running_window(a, creator);
+	if (!w) {
+		u64map_del(&a->kthread, (uint64_t)(unsigned)child);
+		return 0;
+	}
+	idx = (uint64_t)(w - a->win);
+	if (have && *have == idx)
+		return 0;
+	w->kthreads++;
+	return u64map_put(&a->kthread, (uint64_t)(unsigned)child, idx);
+}
+
+/*
+ * task_rename from kthreadd's name: up to Linux 6.1 kthread_create names the thread
+ * kthreadd forked for its caller, in the caller. A kernel that lets the thread name
+ * itself hides the caller: counted, and the report says so.
  */
 static int task_rename(struct acct *a, const struct event *ev)
 {
-	struct window *w;
-
 	if (!ev->from_kthreadd)
 		return 0;
 	if (ev->child == ev->pid) {
 		a->kthreads_unlinked++;
 		return 0;
 	}
-	w = open_window_of(a, ev->pid);
-	if (!w)
-		w = running_window(a, ev->pid);
-	if (!w) {
-		u64map_del(&a->kthread, (uint64_t)(unsigned)ev->child);
+	return link_kthread(a, ev->pid, ev->child);
+}
+
+/* How long a new thread may take to wake its creator: far more than it does. */
+#define NEWBORN_NS 1000000000ull
+
+/*
+ * From Linux 6.2 kthreadd forks the thread under its name: task_newtask by kthreadd.
+ * kworkers are the workqueues' own (their creator is a pool's manager), not a load's.
+ */
+static int task_new(struct acct *a, const struct event *ev)
+{
+	if (ev->comm_len != 8 || memcmp(ev->comm, "kthreadd", 8) ||
+	    loaders_is_kworker(ev->name, ev->name_len))
 		return 0;
-	}
-	w->kthreads++;
-	return u64map_put(&a->kthread, (uint64_t)(unsigned)ev->child, (uint64_t)(w - a->win));
+	return u64map_put(&a->newborn, (uint64_t)(unsigned)ev->child, ev->ts_ns);
+}
+
+/*
+ * sched_waking: the new thread's first act is complete(&done), which wakes the task
+ * waiting in kthread_create; prepare records the wakeups of loaders (and PID 1).
+ */
+static int task_wake(struct acct *a, const struct event *ev)
+{
+	uint64_t *born = u64map_get(&a->newborn, (uint64_t)(unsigned)ev->pid), ts;
+
+	if (!born)
+		return 0;
+	ts = *born;
+	u64map_del(&a->newborn, (uint64_t)(unsigned)ev->pid);
+	if (ev->ts_ns < ts || ev->ts_ns - ts > NEWBORN_NS)
+		return 0;
+	return link_kthread(a, ev->child, ev->pid);
 }
 
 /*
@@ -572,6 +615,11 @@ int acct_event(void *acct, const struct event *ev)
 	case EV_TASK_RENAME:
 		a->rename_events++;
 		return task_rename(a, ev);
+	case EV_TASK_NEW:
+		a->newtask_events++;
+		return task_new(a, ev);
+	case EV_WAKE:
+		return task_wake(a, ev);
 	case EV_WORK_QUEUE:
 	case EV_WORK_START:
 	case EV_WORK_END:
@@ -623,6 +671,7 @@ void acct_finish(struct acct *a)
 	u64map_free(&a->work_owner);
 	u64map_free(&a->running);
 	u64map_free(&a->kthread);
+	u64map_free(&a->newborn);
 	u64map_free(&a->bulk);
 	u64map_free(&a->last);
 }
@@ -691,6 +740,7 @@ void acct_free(struct acct *a)
 	u64map_free(&a->work_owner);
 	u64map_free(&a->running);
 	u64map_free(&a->kthread);
+	u64map_free(&a->newborn);
 	u64map_free(&a->bulk);
 	u64map_free(&a->last);
 	*a = (struct acct){ 0 };

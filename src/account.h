@@ -116,7 +116,9 @@ struct acct {
 	struct u64map kthread;	 /* pid of a kernel thread a load started -> window index */
 	struct u64map bulk;	 /* pid inside a bulk allocator call -> its state (BULK_*) */
 	struct u64map last;	 /* pid -> pages of its latest allocation, for its stack */
+	struct u64map newborn;	 /* kthreadd's new thread -> its task_newtask's time, until it wakes */
 	uint64_t rename_events;	 /* task:task_rename events read: kernel threads were traced */
+	uint64_t newtask_events; /* task:task_newtask events read: the same, from Linux 6.2 */
 	uint64_t kthreads_unlinked; /* threads that named themselves: their creator is unknown */
 	/* rd.memdebug=5: pages by call site, and the stack being read */
 	uint64_t stack_events;
@@ -136,6 +138,18 @@ struct acct {
 static inline bool win_traced(const struct window *w)
 {
 	return w->status != WIN_BEFORE_TRACING && w->status != WIN_NOT_SEEN;
+}
+
+/* Whether the trace shows kernel threads being started (task_rename, or task_newtask). */
+static inline bool acct_threads_traced(const struct acct *a)
+{
+	return a->rename_events || a->newtask_events;
+}
+
+/* Whether they can be linked to their creators: not when the threads name themselves. */
+static inline bool acct_threads_measured(const struct acct *a)
+{
+	return acct_threads_traced(a) && (!a->kthreads_unlinked || a->newtask_events);
 }
 
 /* Setup: @f is copied, the loaders it names are borrowed and must outlive @a. */

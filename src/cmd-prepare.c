@@ -167,20 +167,34 @@ static void enable_work(const char *buf, const char *filter)
 	}
 }
 
-/*
- * Kernel threads that loads start: kthread_create renames the thread kthreadd forked,
- * from its caller. Their pages pass the page filter as kernel allocations.
- */
-static void enable_threads(const char *buf)
+/* Enables @sys/@event with @filter (unfiltered if the kernel refuses it). */
+static int enable_filtered(const char *buf, const char *sys, const char *event,
+			   const char *filter)
 {
-	int r;
+	if (filter && tfs_event_filter(buf, sys, event, filter) < 0)
+		tfs_event_filter(buf, sys, event, "0");
+	return tfs_event_enable(buf, sys, event);
+}
 
-	if (tfs_event_filter(buf, "task", "task_rename", "oldcomm == \"kthreadd\"") < 0)
-		tfs_event_filter(buf, "task", "task_rename", "0");
-	r = tfs_event_enable(buf, "task", "task_rename");
-	if (r < 0)
-		log_warn("cannot enable %s/events/task/task_rename (%s): pages of kernel threads that loads start will not be counted",
-			 buf, strerror(-r));
+/*
+ * Kernel threads that loads start, and who started them. Up to Linux 6.1 kthread_create
+ * renames the thread kthreadd forked, from its caller (task_rename). From 6.2 kthreadd
+ * forks it under its name (task_newtask by kthreadd), and the thread's first act wakes
+ * its caller (sched_waking, of loaders only). Their pages pass the page filter as
+ * kernel allocations.
+ */
+static void enable_threads(const char *buf, const struct loaders *l)
+{
+	char wake[FILTER_MAX];
+	int r, r2, r3;
+
+	r = enable_filtered(buf, "task", "task_rename", "oldcomm == \"kthreadd\"");
+	r2 = enable_filtered(buf, "task", "task_newtask", "common_pid == 2");
+	r3 = enable_filtered(buf, "sched", "sched_waking",
+			     loaders_wake_filter(l, wake, sizeof(wake)) == 0 ? wake : NULL);
+	if (r < 0 && (r2 < 0 || r3 < 0))
+		log_warn("cannot enable the task events in %s (%s): pages of kernel threads that loads start will not be counted",
+			 buf, strerror(r2 < 0 ? -r2 : -r3));
 }
 
 /*
@@ -282,7 +296,7 @@ static int enable_events(const struct tfs *t, const char *buf, const struct load
 	}
 	enable_bulk(t, buf);
 	enable_work(buf, have_filter ? filter : NULL);
-	enable_threads(buf);
+	enable_threads(buf, l);
 	if (stacks)
 		enable_stacks(buf, have_filter ? alloc_filter : NULL);
 	return 0;

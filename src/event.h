@@ -49,6 +49,14 @@ enum ev_type {
 	 * renamed by another task (child) is a kernel thread that task started.
 	 */
 	EV_TASK_RENAME,
+	/*
+	 * From Linux 6.2 kthreadd forks the thread with its name, and nothing renames it:
+	 * task:task_newtask by kthreadd gives the new thread (child, name: its comm), and
+	 * sched:sched_waking (child: the task woken) by that thread, whose first act is to
+	 * wake the task that asked for it, names its creator.
+	 */
+	EV_TASK_NEW,
+	EV_WAKE,
 	EV_OTHER,      /* a well-formed event memdebug-ko does not use */
 };
 
@@ -83,6 +91,7 @@ struct event {
 	bool prefilled;	/* bulk_enter: the page array had pages already */
 	uint64_t ret;	/* bulk_exit: the pages the array or list holds now */
 	uint64_t work;	/* work events: the work_struct's address (hashed in text traces) */
-	int child;	/* EV_TASK_RENAME: the task renamed (its pid field, else the event's pid) */
+	int child;	/* EV_TASK_RENAME: the task renamed (its pid field, else the event's pid);
+			 * EV_TASK_NEW: the new task; EV_WAKE: the task woken */
 	bool from_kthreadd; /* EV_TASK_RENAME: its old comm was "kthreadd" */
 };

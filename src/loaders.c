@@ -99,7 +99,8 @@ void loaders_print_defaults(int indent, int width)
 	putchar('\n');
 }
 
-int loaders_filter(const struct loaders *l, char *buf, size_t size)
+/* "comm == NAME || " for each loader, then @tail. */
+static int comm_filter(const struct loaders *l, char *buf, size_t size, const char *tail)
 {
 	size_t i, len = 0;
 	int n;
@@ -110,8 +111,18 @@ int loaders_filter(const struct loaders *l, char *buf, size_t size)
 			return -E2BIG;
 		len += (size_t)n;
 	}
-	n = snprintf(buf + len, size - len, "common_pid == 1 || comm ~ \"kworker/*\"");
+	n = snprintf(buf + len, size - len, "%s", tail);
 	return n < 0 || (size_t)n >= size - len ? -E2BIG : 0;
+}
+
+int loaders_filter(const struct loaders *l, char *buf, size_t size)
+{
+	return comm_filter(l, buf, size, "common_pid == 1 || comm ~ \"kworker/*\"");
+}
+
+int loaders_wake_filter(const struct loaders *l, char *buf, size_t size)
+{
+	return comm_filter(l, buf, size, "pid == 1");
 }
 
 void loaders_from_filter(struct loaders *l, bool *active)

@@ -73,7 +73,7 @@ int sink_json(const struct summary *s, FILE *f)
 		!a->no_page_events && a->work_events && !a->work_hidden ? "true" : "false");
 	/* threads started by loads: their creator shows in task_rename (up to 6.12 at least) */
 	fprintf(f, ",\"kthreads_measured\":%s",
-		!a->no_page_events && a->rename_events && !a->kthreads_unlinked ? "true" : "false");
+		!a->no_page_events && acct_threads_measured(a) ? "true" : "false");
 	/* rd.memdebug=5: the stacks name the module whose code allocated outside its load */
 	fprintf(f, ",\"late_measured\":%s",
 		!a->no_page_events && a->stack_events ? "true" : "false");
@@ -109,8 +109,8 @@ int sink_json(const struct summary *s, FILE *f)
 		json_u64_or_null(f, "deferred_net_pages", m && d, w->deferred_pages - w->deferred_freed);
 		json_u64_or_null(f, "deferred_late_pages", m && d, w->deferred_late);
 		json_u64_or_null(f, "deferred_bulk_pages", m && d && a->bulk_events, w->deferred_bulk);
-		json_u64_or_null(f, "kthreads", t && a->rename_events, w->kthreads);
-		json_u64_or_null(f, "kthread_pages", m && a->rename_events, w->kthread_pages);
+		json_u64_or_null(f, "kthreads", t && acct_threads_measured(a), w->kthreads);
+		json_u64_or_null(f, "kthread_pages", m && acct_threads_measured(a), w->kthread_pages);
 		json_u64_or_null(f, "late_pages", m && a->stack_events, w->late_pages);
 		json_u64_or_null(f, "total_pages", m && d, w->pages + w->deferred_pages);
 		json_u64_or_null(f, "total_net_pages", m && d,
@@ -134,7 +134,7 @@ int sink_json(const struct summary *s, FILE *f)
 	fprintf(f, "],\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->pages, s->net);
 	json_u64_or_null(f, "deferred_pages", d, s->deferred);
 	json_u64_or_null(f, "deferred_net_pages", d, s->deferred_net);
-	json_u64_or_null(f, "kthread_pages", a->rename_events, s->kthread_pages);
+	json_u64_or_null(f, "kthread_pages", acct_threads_measured(a), s->kthread_pages);
 	json_u64_or_null(f, "late_pages", a->stack_events, s->late);
 	fputs("}}\n", f);
 	/* fflush reports the write error of the last buffer (ENOSPC on a full /run). */

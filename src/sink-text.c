@@ -200,11 +200,11 @@ static void emit_threads(struct emitter *em, const struct summary *s)
 
 	if (!s->loads || a->no_page_events)
 		return;
-	if (!a->rename_events) {
-		sink_emit(em, "threads: not seen: the trace has no task:task_rename event; pages of kernel threads that loads start (kthread_run) are left out");
+	if (!acct_threads_traced(a)) {
+		sink_emit(em, "threads: not seen: the trace has no task:task_rename or task_newtask event; pages of kernel threads that loads start (kthread_run) are left out");
 		return;
 	}
-	if (a->kthreads_unlinked) {
+	if (!acct_threads_measured(a)) {
 		sink_emit(em, "threads: not measured: this kernel lets %" PRIu64 " new kernel thread%s name %s, so the task that started %s is unknown; their pages are left out",
 			  a->kthreads_unlinked, PLURAL(a->kthreads_unlinked),
 			  a->kthreads_unlinked == 1 ? "itself" : "themselves",

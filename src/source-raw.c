@@ -17,7 +17,7 @@ struct raw_source {
 	struct tracefs_instance *inst;
 	char path[PATH_MAX]; /* the instance's directory, for messages */
 	int load_id, put_id, free_id, alloc_id, pfree_id, victim_id, enter_id, exit_id;
-	int queue_id, start_id, end_id, rename_id;
+	int queue_id, start_id, end_id, rename_id, newtask_id, waking_id;
 	unsigned long long init_lo, init_hi; /* do_init_module's range */
 	unsigned long long no_page;	     /* the pfn that means no page: -1 in the field's size */
 	/* set for the duration of raw_read() */
@@ -115,6 +115,16 @@ static bool decode(struct raw_source *rs, struct tep_event *e, struct tep_record
 		if (!old)
 			return false;
 		ev->from_kthreadd = n == 8 && !memcmp(old, "kthreadd", 8);
+	} else if (e->id == rs->newtask_id || e->id == rs->waking_id) {
+		ev->type = e->id == rs->newtask_id ? EV_TASK_NEW : EV_WAKE;
+		if (!num_field(e, rec, "pid", &v) || v > INT32_MAX)
+			return false;
+		ev->child = (int)v;
+		if (ev->type == EV_TASK_NEW) {
+			ev->name = str_field(e, rec, "comm", &ev->name_len);
+			if (!ev->name)
+				return false;
+		}
 	} else if (e->id == rs->victim_id) {
 		ev->type = EV_OOM_VICTIM;
 		if (!num_field(e, rec, "pid", &v) || v > INT32_MAX)
@@ -177,7 +187,7 @@ static void find_init_range(struct raw_source *rs)
 int raw_open(struct raw_source **out, const char *dir, const char *name)
 {
 	static const char *const systems[] = { "module", "kmem", "oom", "workqueue", "task",
-					       BULK_SYSTEM, NULL };
+					       "sched", BULK_SYSTEM, NULL };
 	struct tep_event *alloc;
 	struct tep_format_field *pfn;
 	struct raw_source *rs = calloc(1, sizeof(*rs));
@@ -209,6 +219,8 @@ int raw_open(struct raw_source **out, const char *dir, const char *name)
 	rs->end_id = event_id(rs->tep, "workqueue", "workqueue_execute_end");
 	rs->exit_id = event_id(rs->tep, BULK_SYSTEM, BULK_EXIT);
 	rs->rename_id = event_id(rs->tep, "task", "task_rename");
+	rs->newtask_id = event_id(rs->tep, "task", "task_newtask");
+	rs->waking_id = event_id(rs->tep, "sched", "sched_waking");
 	find_init_range(rs);
 	/*
 	 * Without do_init_module's address a module's own module_put inside its init (as

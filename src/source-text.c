@@ -340,6 +340,47 @@ static bool parse_work_run(const char *p, const char *e, struct event *ev)
 	return parse_ptr(p + 12, e, &ev->work) != NULL;
 }
 
+/* A pid= field that ends at a space or the line's end. */
+static bool parse_pid_at(const char *v, const char *e, int *out)
+{
+	uint64_t pid;
+
+	if (!(v = parse_dec(v, e, &pid)) || (v < e && !is_space(*v)) || pid > INT32_MAX)
+		return false;
+	*out = (int)pid;
+	return true;
+}
+
+/* task:task_newtask: "pid=N comm=NAME clone_flags=X oom_score_adj=N". */
+static bool parse_newtask(const char *p, const char *e, struct event *ev)
+{
+	const char *end;
+
+	if (e - p < 4 || memcmp(p, "pid=", 4) || !parse_pid_at(p + 4, e, &ev->child))
+		return false;
+	ev->name = find_field(p, e, "comm=", 5);
+	if (!ev->name)
+		return false;
+	for (end = ev->name; end + 13 <= e && memcmp(end, " clone_flags=", 13); end++)
+		;
+	if (end + 13 > e)
+		return false;
+	ev->name_len = (size_t)(end - ev->name);
+	return true;
+}
+
+/* sched:sched_waking: "comm=NAME pid=N prio=N target_cpu=N"; a comm may hold spaces. */
+static bool parse_waking(const char *p, const char *e, struct event *ev)
+{
+	const char *v;
+
+	if (e - p < 5 || memcmp(p, "comm=", 5))
+		return false;
+	for (v = p + 5; v + 5 <= e && memcmp(v, " pid=", 5); v++)
+		;
+	return v + 5 <= e && parse_pid_at(v + 5, e, &ev->child);
+}
+
 /* The events memdebug-ko reads, most frequent first, and the parsers of their arguments. */
 static const struct {
 	const char *name;
@@ -360,6 +401,8 @@ static const struct {
 	EVENT("module_free", EV_MODULE_FREE, parse_modname),
 	EVENT("mark_victim", EV_OOM_VICTIM, parse_victim),
 	EVENT("task_rename", EV_TASK_RENAME, parse_rename),
+	EVENT("sched_waking", EV_WAKE, parse_waking),
+	EVENT("task_newtask", EV_TASK_NEW, parse_newtask),
 #undef EVENT
 };
 

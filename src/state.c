@@ -30,7 +30,7 @@ struct state_header {
 	struct source_stats st;
 	uint64_t unclosed_puts, page_events, oom_kills, ts_first_oom;
 	uint64_t bulk_events, bulk_prefilled, work_events, work_hidden;
-	uint64_t stack_events, nsites, rename_events, kthreads_unlinked;
+	uint64_t stack_events, nsites, rename_events, newtask_events, kthreads_unlinked;
 	uint8_t foreign_kmem, named_sites, no_page_events;
 };
 
@@ -218,6 +218,7 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		.stack_events = a->stack_events,
 		.nsites = a->nsites,
 		.rename_events = a->rename_events,
+		.newtask_events = a->newtask_events,
 		.kthreads_unlinked = a->kthreads_unlinked,
 		.oom_kills = a->oom_kills,
 		.ts_first_oom = a->ts_first_oom,
@@ -313,6 +314,7 @@ static int load(const char *path, struct acct *a, struct source_stats *st, bool 
 	a->work_events = h.work_events;
 	a->work_hidden = h.work_hidden;
 	a->rename_events = h.rename_events;
+	a->newtask_events = h.newtask_events;
 	a->kthreads_unlinked = h.kthreads_unlinked;
 	a->oom_kills = h.oom_kills;
 	a->ts_first_oom = h.ts_first_oom;

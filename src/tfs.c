@@ -384,7 +384,7 @@ bool tfs_top_traces_loads(const struct tfs *t)
 
 /* The systems whose events prepare enables, and the top level's restore turns off. */
 static const char *const traced_systems[] = { "module", "kmem", "oom", "workqueue", "task",
-					      BULK_SYSTEM };
+					      "sched", BULK_SYSTEM };
 
 bool tfs_top_idle(const struct tfs *t, char *why, size_t n)
 {
@@ -503,6 +503,8 @@ int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 	if (access(tfs_path(p, t->dir, "events/workqueue"), F_OK) == 0)
 		step(&first, tfs_set(p, "filter", "0"));
 	if (access(tfs_path(p, t->dir, "events/task"), F_OK) == 0)
+		step(&first, tfs_set(p, "filter", "0"));
+	if (access(tfs_path(p, t->dir, "events/sched"), F_OK) == 0)
 		step(&first, tfs_set(p, "filter", "0"));
 	/* rd.memdebug=5's triggers; the kprobe one must go before its event can */
 	clear_stacktrace(t->dir, "events/kmem/mm_page_alloc/trigger", &first);

@@ -766,6 +766,51 @@ rename() { ev "$1" "$2" "$3" "task_rename: pid=$4 oldcomm=${6:-kthreadd} newcomm
 	assert_json '.modules[0].deferred_late_pages' 24
 }
 
+newtask() { ev kthreadd 2 "$1" "task_newtask: pid=$2 comm=$3 clone_flags=800711 oom_score_adj=0"; }
+waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=001"; }
+
+@test "accounting: from Linux 6.2, a new thread that wakes the loader first is the load's" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		newtask 1.1 300 'alpha thread'
+		waking 'alpha thread' 300 1.101 modprobe 100
+		alloc 'alpha thread' 300 1.2 0x2000 2
+		# a kworker: the pool's own; a thread whose first wakeup came a second later;
+		# a thread that woke a task outside every load
+		newtask 1.3 301 kworker/u4:2
+		waking kworker/u4:2 301 1.31 modprobe 100
+		alloc kworker/u4:2 301 1.32 0x3000 0
+		newtask 1.4 302 slow
+		waking slow 302 2.5 modprobe 100
+		alloc slow 302 2.6 0x4000 0
+		newtask 1.5 303 other
+		waking other 303 1.51 systemd-udevd 200
+		waking other 303 1.52 modprobe 100
+		alloc other 303 1.53 0x5000 0
+		put modprobe 100 3.0 alpha
+		wstart kworker/0:1 20 3.1 ffff8ab001000000
+	)
+	assert_success
+	assert_json '.kthreads_measured' true
+	assert_json '.modules[0].kthreads' 1
+	assert_json '.modules[0].kthread_pages' 4
+	assert_json '.modules[0].deferred_pages' 4
+}
+
+@test "accounting: a thread seen both ways (rename and wakeup) counts once" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		newtask 1.1 300 kthreadd
+		waking kthreadd 300 1.101 modprobe 100
+		rename modprobe 100 1.102 300 alpha-thread
+		alloc alpha-thread 300 1.2 0x2000 1
+		put modprobe 100 3.0 alpha
+		wstart kworker/0:1 20 3.1 ffff8ab001000000
+	)
+	assert_json '.modules[0].kthreads' 1
+	assert_json '.modules[0].kthread_pages' 2
+}
+
 @test "accounting: a thread that names itself cannot be linked, and the report says so" {
 	run --separate-stderr "$MDKO" report --input - < <(
 		load_ modprobe 100 1.0 alpha
@@ -791,7 +836,7 @@ rename() { ev "$1" "$2" "$3" "task_rename: pid=$4 oldcomm=${6:-kthreadd} newcomm
 		alloc modprobe 100 1.1 0x1000 0
 		put modprobe 100 1.5 alpha
 	)
-	assert_output --partial 'threads: not seen: the trace has no task:task_rename event'
+	assert_output --partial 'threads: not seen: the trace has no task:task_rename or task_newtask event'
 	assert_output --partial 'late: pages a module'"'"'s code allocates outside its load'
 }
 

@@ -41,6 +41,11 @@ setup() {
 	# kernel threads that loads start: their creator renames them from kthreadd
 	assert_equal "$(cat "$I/events/task/task_rename/filter")" 'oldcomm == "kthreadd"'
 	assert_equal "$(cat "$I/events/task/task_rename/enable")" 1
+	# from Linux 6.2: threads kthreadd forks, and the wakeups of loaders
+	assert_equal "$(cat "$I/events/task/task_newtask/filter")" 'common_pid == 2'
+	assert_equal "$(cat "$I/events/sched/sched_waking/filter")" \
+		"$(default_filter my-loader other third | sed 's/common_pid == 1 || comm ~ "kworker\/\*"$/pid == 1/')"
+	assert_equal "$(cat "$I/events/sched/sched_waking/enable")" 1
 	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/enable")" 1
 }
 

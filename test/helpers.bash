@@ -48,7 +48,8 @@ make_tracefs() {
 	for ev in module/module_load module/module_put module/module_free \
 		kmem/mm_page_alloc kmem/mm_page_free oom/mark_victim \
 		memdebug_ko/bulk_enter memdebug_ko/bulk_exit workqueue/workqueue_queue_work \
-		workqueue/workqueue_execute_start workqueue/workqueue_execute_end task/task_rename; do
+		workqueue/workqueue_execute_start workqueue/workqueue_execute_end task/task_rename \
+		task/task_newtask sched/sched_waking; do
 		# tracefs has every event at the top level as well as in each instance
 		mkdir -p "$i/events/$ev" "$t/events/$ev"
 		echo 0 >"$t/events/$ev/enable"
@@ -85,7 +86,7 @@ make_idle_top() {
 	echo 1 >"$t/options/overwrite"
 	echo 0 >"$t/options/sym-offset"
 	echo 1 >"$t/tracing_on"
-	for sys in module kmem oom workqueue task memdebug_ko; do
+	for sys in module kmem oom workqueue task sched memdebug_ko; do
 		echo 0 >"$t/events/$sys/enable"
 		echo none >"$t/events/$sys/filter"
 	done

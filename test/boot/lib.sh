@@ -229,7 +229,8 @@ gt_setup() {
 # freed again inside the window. The work_ figures count the same way what kworkers
 # allocate while they run work that P queued inside the window (mdko_gt_wq,
 # mdko_gt_async), and work that work queued, and what kernel threads P (or that work)
-# started take (task_rename from "kthreadd" by P: mdko_gt_kthread). The late_ figures
+# started take (task_rename from "kthreadd" by P, or from 6.2 a thread kthreadd forked
+# whose first wakeup is P's: mdko_gt_kthread). The late_ figures
 # (rd.memdebug=5) count allocations in no load window and no load's work or thread whose
 # stack shows the module's code as the first module frame (mdko_gt_late's probe).
 gt_trace_counts() {
@@ -240,6 +241,10 @@ gt_trace_counts() {
 		# the test modules mark theirs: GFP_KERNEL_ACCOUNT, or __GFP_RETRY_MAYFAIL for the
 		# slab pages of mdko_gt_slab (a slab page inherits it from the object allocation)
 		function own_gfp() { return field("gfp_flags") ~ /^GFP_KERNEL_ACCOUNT(\||$)|__GFP_RETRY_MAYFAIL/ }
+		# outside the window the modules allocate whole blocks with exactly these flags;
+		# the kernel passes __GFP_RETRY_MAYFAIL on to the slab pages of its own kmallocs
+		# (vmalloc'"'"'s page array) with more flags
+		function own_block() { return field("gfp_flags") ~ /^(GFP_KERNEL_ACCOUNT|GFP_KERNEL\|__GFP_RETRY_MAYFAIL)$/ }
 		function ok_pfn() { return field("pfn") !~ /^(0x)?f+$|^-1$/ }
 		function deferred(q) { return (q in running) || (q in kthread) }
 		# the stack of a task'"'"'s latest allocation outside every load: whose code on top
@@ -263,6 +268,16 @@ gt_trace_counts() {
 				kthread[field("pid") + 0] = 1
 			next
 		}
+		# from 6.2: kthreadd forks it under its name, and its first act wakes P
+		/ task_newtask: / { if (pid() == 2 && field("comm") !~ /^kworker\//) born[field("pid") + 0] = 1; next }
+		/ sched_waking: / {
+			q = pid()
+			if (q in born) {
+				delete born[q]
+				if ((open && field("pid") + 0 == p) || deferred(field("pid") + 0)) kthread[q] = 1
+			}
+			next
+		}
 		# work queued by P in the window, or by a kworker running such work
 		/ workqueue_queue_work: / && ((open && pid() == p) || deferred(pid())) { ours[work()] = 1; next }
 		/ workqueue_execute_start: / { if (work() in ours) { running[pid()] = 1; delete ours[work()] } else delete running[pid()]; next }
@@ -274,7 +289,7 @@ gt_trace_counts() {
 			else if (/ mm_page_alloc: / && ok_pfn()) {
 				key = field("pfn") "/" field("order"); size = 2 ^ field("order")
 				if (dbulk[q]) { wown += size; dinside[q] += size; wmine[key] = size }
-				else if (own_gfp()) { wown += size; wmine[key] = size }
+				else if (own_block()) { wown += size; wmine[key] = size }
 				else { wkern += size; wtheirs[key] = size }
 			} else if (/ mm_page_free: /) {
 				key = field("pfn") "/" field("order")
@@ -291,7 +306,7 @@ gt_trace_counts() {
 				delete lbulk[q]
 			} else if (/ mm_page_alloc: / && ok_pfn()) {
 				if (lbulk[q]) linside[q] += 2 ^ field("order")
-				lastsz[q] = 2 ^ field("order"); lastown[q] = own_gfp()
+				lastsz[q] = 2 ^ field("order"); lastown[q] = own_block()
 			}
 			next
 		}
