@@ -726,6 +726,28 @@ int acct_apply_modules(struct acct *a, const struct proc_module *pm, size_t n, b
 	return 0;
 }
 
+void acct_sample_available(struct acct *a, long long kib, uint64_t ts_ns)
+{
+	struct low_point *l = &a->low;
+	size_t i, len = 0;
+
+	if (kib < 0)
+		return;
+	if (l->samples++ && kib >= l->avail_kib)
+		return;
+	l->avail_kib = kib;
+	l->ts_ns = ts_ns;
+	l->loading[0] = '\0';
+	for (i = 0; i < a->nwin && len < sizeof(l->loading); i++) {
+		const struct window *w = &a->win[i];
+
+		if (w->end != END_OPEN || w->pid < 0)
+			continue;
+		len += (size_t)snprintf(l->loading + len, sizeof(l->loading) - len, "%s%s",
+					len ? ", " : "", w->name);
+	}
+}
+
 void acct_free(struct acct *a)
 {
 	size_t i;

@@ -84,6 +84,18 @@ struct acct_facts {
 	bool no_put_events;	       /* the kernel has no module_put event */
 };
 
+/*
+ * The lowest MemAvailable the watcher saw (it samples /proc/meminfo as it reads), when,
+ * and the modules in init then: where an OOM strikes, unlike the report's moment.
+ */
+#define LOW_LOADING_MAX 160
+struct low_point {
+	uint64_t samples;	     /* 0: no watcher sampled */
+	long long avail_kib;
+	uint64_t ts_ns;		     /* CLOCK_MONOTONIC: the trace's clock, near enough */
+	char loading[LOW_LOADING_MAX]; /* "a, b" of the windows open then */
+};
+
 struct acct;
 
 /*
@@ -132,6 +144,7 @@ struct acct {
 	uint64_t oom_kills;	 /* oom:mark_victim events */
 	uint64_t ts_first_oom;	 /* the first one's timestamp */
 	const struct acct_observer *obs;
+	struct low_point low;	 /* set by the watcher, not by events */
 };
 
 /* Whether @w was seen loading (not a /proc/modules entry the trace never showed). */
@@ -175,3 +188,6 @@ void acct_finish(struct acct *a);
 int acct_apply_modules(struct acct *a, const struct proc_module *pm, size_t n, bool lost);
 
 void acct_free(struct acct *a);
+
+/* The watcher's sample of MemAvailable (@kib) at @ts_ns: keeps the lowest. */
+void acct_sample_available(struct acct *a, long long kib, uint64_t ts_ns);

@@ -207,6 +207,7 @@ static int report(const struct report_opts *o)
 	struct summary s;
 	struct timespec t0, t1;
 	struct live l = { .open = false };
+	struct budget budget;
 	struct acct a;
 	struct acct_facts f;
 	char ms[32];
@@ -230,6 +231,11 @@ static int report(const struct report_opts *o)
 	acct_finish(&a);
 	apply_modules(o, &a, st.lost);
 	r = summary_make(&s, &a, &st, &info, o->sort);
+	if (r == 0 && (!o->input || o->proc_given)) {
+		/* live, the initramfs's files too; offline, what --proc holds */
+		budget_read(&budget, o->proc, o->input ? NULL : "/");
+		s.budget = &budget;
+	}
 	if (r == 0) {
 		r = render(o, &s);
 		summary_free(&s);

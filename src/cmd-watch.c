@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -211,16 +212,44 @@ static bool readable(int fd)
 	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
 
-/*
- * Reads until stopped, in batches (BATCH_MS), then drains what is left without waiting.
- * Returns 0 or -errno.
- */
-static int read_loop(struct text_stream *ts, int fd, const char *path)
+/* How often the watcher looks at MemAvailable for the low point. */
+#define SAMPLE_MS 100
+
+static uint64_t now_ns(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Samples MemAvailable from @meminfo (-1: none) every SAMPLE_MS, for the low point. */
+static void sample(struct acct *a, int meminfo, uint64_t *next)
+{
+	uint64_t t;
+
+	if (meminfo < 0)
+		return;
+	t = now_ns();
+	if (t < *next)
+		return;
+	*next = t + SAMPLE_MS * 1000000ull;
+	acct_sample_available(a, proc_available_fd(meminfo), t);
+}
+
+/*
+ * Reads until stopped, in batches (BATCH_MS), then drains what is left without waiting;
+ * samples MemAvailable on the way. Returns 0 or -errno.
+ */
+static int read_loop(struct text_stream *ts, int fd, const char *path, struct acct *a,
+		     int meminfo)
+{
+	uint64_t next = 0;
 	ssize_t r;
 	int flags;
 
 	while (!stop) {
+		sample(a, meminfo, &next);
 		r = text_stream_read(ts, fd);
 		if (r == 0)
 			io_sleep_ms(EOF_RETRY_MS);
@@ -234,6 +263,8 @@ static int read_loop(struct text_stream *ts, int fd, const char *path)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	while ((r = text_stream_read(ts, fd)) > 0 || r == -EINTR)
 		;
+	next = 0;
+	sample(a, meminfo, &next);
 	if (r < 0 && r != -EAGAIN)
 		goto fail;
 	r = text_stream_end(ts);
@@ -259,7 +290,7 @@ static int watch(struct watch_opts *o)
 	struct live l;
 	struct acct a;
 	char pipe_path[PATH_MAX];
-	int fd, r;
+	int fd, meminfo, r;
 
 	r = state_watcher(o->common.run_dir);
 	if (r > 0) {
@@ -318,7 +349,11 @@ static int watch(struct watch_opts *o)
 			log_warn("cannot open /dev/kmsg ahead: %s", strerror(-r));
 	}
 	log_footprint();
-	r = read_loop(&ts, fd, pipe_path);
+	/* opened once, here: the samples read it again from its start */
+	meminfo = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	r = read_loop(&ts, fd, pipe_path, &a, meminfo);
+	if (meminfo >= 0)
+		close(meminfo);
 	if (ts.tee_err)
 		log_warn("cannot save the trace to %s: %s", o->save_trace, strerror(ts.tee_err));
 	/* Whatever the reading did, what was counted goes to report. */

@@ -97,6 +97,18 @@ long long proc_mem_free_kb(const char *proc)
 	return field_kb(p, "MemFree:");
 }
 
+long long proc_available_fd(int fd)
+{
+	char buf[4096], *p;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nMemAvailable:");
+	return p ? strtoll(p + 14, NULL, 10) : -1;
+}
+
 long long proc_self_kb(const char *key)
 {
 	return field_kb("/proc/self/status", key);

@@ -52,6 +52,48 @@ static void json_sites(FILE *f, const struct summary *s, const struct window *w)
 	fputc(']', f);
 }
 
+static void json_kib(FILE *f, const char *key, long long kib)
+{
+	if (kib >= 0)
+		fprintf(f, ",\"%s\":%lld", key, kib);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+/* "budget": the whole kernel's memory at the report, when /proc/meminfo was read. */
+static void json_budget(FILE *f, const struct summary *s)
+{
+	const struct budget *b = s->budget;
+	int i;
+
+	if (!b || !b->known)
+		return;
+	fprintf(f, ",\"budget\":{\"mem_total_kib\":%lld", b->total);
+	json_kib(f, "mem_available_kib", b->avail);
+	fputs(",\"crashkernel\":", f);
+	if (b->crashkernel[0])
+		json_str(f, b->crashkernel);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"kexec_crash_size\":%llu,\"capture_kernel\":%s",
+		(unsigned long long)b->crash_size, b->capture ? "true" : "false");
+	json_kib(f, "initramfs_kib", b->initramfs_kib);
+	json_kib(f, "run_kib", b->run_kib);
+	fprintf(f, ",\"module_images_kib\":%" PRIu64, s->image_kib);
+	json_u64_or_null(f, "module_allocations_net_kib", !s->a->no_page_events,
+			 (s->net + s->deferred_net) * (s->src.page_size / 1024));
+	fputs(",\"rows\":[", f);
+	for (i = 0; i < BUDGET_ROWS; i++) {
+		fputs(i ? ",{\"row\":" : "{\"row\":", f);
+		json_str(f, budget_row_name(i));
+		fputs(",\"source\":", f);
+		json_str(f, budget_row_source(i));
+		json_kib(f, "kib", b->row[i]);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+}
+
 int sink_json(const struct summary *s, FILE *f)
 {
 	const struct acct *a = s->a;
@@ -131,7 +173,15 @@ int sink_json(const struct summary *s, FILE *f)
 			window_status_name(w->status), w->filtered ? "true" : "false",
 			window_end_name(w->end));
 	}
-	fprintf(f, "],\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->pages, s->net);
+	fputc(']', f);
+	json_budget(f, s);
+	if (a->low.samples) {
+		fprintf(f, ",\"low_point\":{\"mem_available_kib\":%lld,\"seconds\":%s,\"samples\":%" PRIu64 ",\"loading\":",
+			a->low.avail_kib, ms_str(ms, sizeof(ms), a->low.ts_ns / 1000, 3), a->low.samples);
+		json_str(f, a->low.loading);
+		fputc('}', f);
+	}
+	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->pages, s->net);
 	json_u64_or_null(f, "deferred_pages", d, s->deferred);
 	json_u64_or_null(f, "deferred_net_pages", d, s->deferred_net);
 	json_u64_or_null(f, "kthread_pages", acct_threads_measured(a), s->kthread_pages);

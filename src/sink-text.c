@@ -328,6 +328,69 @@ static void emit_sites(struct emitter *em, const struct summary *s)
 		sink_emit(em, "  none: no page allocation of a load had its stack recorded");
 }
 
+/* A KiB figure, or "?" when unknown. */
+static const char *kib_str(char *buf, size_t n, long long kib)
+{
+	if (kib < 0)
+		snprintf(buf, n, "?");
+	else
+		snprintf(buf, n, "%lld", kib);
+	return buf;
+}
+
+/*
+ * The whole kernel's memory at the report: rows from /proc/meminfo that add up to
+ * MemTotal, and what the modules and the initramfs are of them.
+ */
+static void emit_budget(struct emitter *em, const struct summary *s)
+{
+	const struct budget *b = s->budget;
+	uint64_t kib = s->src.page_size / 1024;
+	char v[32], extra[200], crash[120] = "";
+	int i;
+
+	if (!b || !b->known)
+		return;
+	if (b->crashkernel[0])
+		snprintf(crash, sizeof(crash), "; crashkernel=%s on the command line", b->crashkernel);
+	if (b->crash_size)
+		snprintf(crash + strlen(crash), sizeof(crash) - strlen(crash),
+			 "; %llu KiB reserved for a capture kernel (kexec_crash_size)",
+			 (unsigned long long)(b->crash_size / 1024));
+	sink_emit(em, "budget of the whole kernel at the report: %lld KiB (MemTotal)%s%s", b->total,
+		  crash, b->capture ? "; this is a kdump capture kernel (elfcorehdr=)" : "");
+	for (i = 0; i < BUDGET_ROWS; i++) {
+		char a[32], c[32];
+
+		extra[0] = '\0';
+		if (i == BUDGET_FILES && (b->initramfs_kib >= 0 || b->run_kib >= 0))
+			snprintf(extra, sizeof(extra), "; of them the initramfs %s (its files), /run %s",
+				 kib_str(a, sizeof(a), b->initramfs_kib), kib_str(c, sizeof(c), b->run_kib));
+		if (i == BUDGET_OTHER)
+			snprintf(extra, sizeof(extra), "; of it module images %" PRIu64 " (/proc/modules)",
+				 s->image_kib);
+		sink_emit(em, "  %-14s %8s  %s%s", budget_row_name(i), kib_str(v, sizeof(v), b->row[i]),
+			  budget_row_source(i), extra);
+	}
+	if (!s->a->no_page_events)
+		sink_emit(em, "  module allocations %" PRIu64 " KiB net (the trace: loads and their work; in slab, vmalloc or the other rows)",
+			  (s->net + s->deferred_net) * kib);
+	sink_emit(em, "  %-14s %8s  MemAvailable", "available", kib_str(v, sizeof(v), b->avail));
+}
+
+/* The lowest MemAvailable the watcher saw, and what was in init then. */
+static void emit_low_point(struct emitter *em, const struct summary *s)
+{
+	const struct low_point *l = &s->a->low;
+	char t[32];
+
+	if (!l->samples)
+		return;
+	sink_emit(em, "low point: MemAvailable %lld KiB at %s s (the lowest of %" PRIu64 " samples the watcher took, every 100 ms); in init then: %s",
+		  l->avail_kib, ms_str(t, sizeof(t), l->ts_ns / 1000, 3), l->samples,
+		  l->loading[0] ? l->loading : "nothing");
+}
+
 int sink_text(const struct summary *s, bool kmsg)
 {
 	static const struct row head = {
@@ -375,6 +438,8 @@ int sink_text(const struct summary *s, bool kmsg)
 	emit_notes(&em, s);
 	if (a->stack_events)
 		emit_sites(&em, s);
+	emit_low_point(&em, s);
+	emit_budget(&em, s);
 	if (!em.err && fflush(stdout) == EOF)
 		em.err = -errno;
 	return em.err;

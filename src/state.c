@@ -32,6 +32,7 @@ struct state_header {
 	uint64_t bulk_events, bulk_prefilled, work_events, work_hidden;
 	uint64_t stack_events, nsites, rename_events, newtask_events, kthreads_unlinked;
 	uint8_t foreign_kmem, named_sites, no_page_events;
+	struct low_point low;
 };
 
 static char *run_path(char *out, const char *run_dir, const char *name)
@@ -225,6 +226,7 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		.foreign_kmem = a->foreign_kmem,
 		.named_sites = a->named_sites,
 		.no_page_events = a->no_page_events,
+		.low = a->low,
 	};
 	char p[PATH_MAX];
 	struct window w;
@@ -321,6 +323,8 @@ static int load(const char *path, struct acct *a, struct source_stats *st, bool 
 	a->foreign_kmem = h.foreign_kmem;
 	a->named_sites = h.named_sites;
 	a->no_page_events = h.no_page_events;
+	a->low = h.low;
+	a->low.loading[sizeof(a->low.loading) - 1] = '\0';
 	*st = h.st;
 	*trace_saved = h.trace_saved;
 	unlink(path);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "account.h"
+#include "budget.h"
 #include "source.h"
 
 enum sort_key { SORT_PAGES, SORT_NAME, SORT_LOAD };
@@ -29,6 +30,7 @@ struct summary {
 	size_t filtered, loading, failed, next_load, before, not_seen;
 	size_t oom_loads;      /* loads in init while the OOM killer chose a victim */
 	size_t bulk_unmatched; /* loads with bulk pages and frees of pages not theirs */
+	const struct budget *budget; /* the whole kernel's memory, or NULL (offline) */
 };
 
 /* Sums up @a; returns 0 or -ENOMEM (reported). @a must outlive @s. */

@@ -96,3 +96,60 @@ load helpers
 	assert_json '.modules[] | select(.name=="virtio_blk") | .pages' 120
 	assert_json '.modules[] | select(.name=="crc32c_intel") | .status' failed
 }
+
+# A capture kernel's /proc/meminfo (Debian 6.1, 1 CPU, crashkernel=256M) and command line.
+budget_proc() {
+	local p=$BATS_TEST_TMPDIR/proc
+	mkdir -p "$p"
+	cp "$FIXTURES/boot-shell-proc/modules" "$p/modules"
+	cat >"$p/meminfo" <<-'EOT'
+	MemTotal:         220224 kB
+	MemFree:          150296 kB
+	MemAvailable:     149032 kB
+	Buffers:               0 kB
+	Cached:            49964 kB
+	Shmem:             48232 kB
+	AnonPages:          3420 kB
+	Slab:               6248 kB
+	KernelStack:         832 kB
+	PageTables:          296 kB
+	Percpu:              304 kB
+	EOT
+	echo 'BOOT_IMAGE=/vmlinuz nr_cpus=1 irqpoll reset_devices elfcorehdr=0x73000000 rd.memdebug=4' >"$p/cmdline"
+	echo "$p"
+}
+
+@test "output: the budget rows come from meminfo and add up to MemTotal" {
+	local p
+	p=$(budget_proc)
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	assert_json '.budget.mem_total_kib' 220224
+	assert_json '.budget.capture_kernel' true
+	assert_json '.budget.crashkernel' null
+	assert_json '[.budget.rows[].kib] | add' 220224
+	assert_json '.budget.rows[] | select(.row == "kernel, other") | .kib' 8864
+	assert_json '.budget.rows[] | select(.source == "Cached + Buffers") | .kib' 49964
+	assert_json '.budget.initramfs_kib' null
+	assert_json '.budget.module_images_kib > 0' true
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	assert_line 'budget of the whole kernel at the report: 220224 KiB (MemTotal); this is a kdump capture kernel (elfcorehdr=)'
+	assert_line --regexp '^  free +150296  MemFree$'
+	assert_line --regexp '^  kernel, other +8864  MemTotal less the rows above; of it module images [0-9]+ \(/proc/modules\)$'
+	assert_line --regexp '^  module allocations [0-9]+ KiB net '
+	assert_line --regexp '^  available +149032  MemAvailable$'
+}
+
+@test "output: an older kernel's meminfo without some fields gives unknown rows, still a sum" {
+	local p
+	p=$(budget_proc)
+	sed -i '/Percpu/d' "$p/meminfo"
+	echo 'root=/dev/sda1 crashkernel=1G-4G:192M,4G-:256M' >"$p/cmdline"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	assert_json '.budget.rows[] | select(.row == "percpu") | .kib' null
+	assert_json '[.budget.rows[].kib // 0] | add' 220224
+	assert_json '.budget.crashkernel' '1G-4G:192M,4G-:256M'
+	assert_json '.budget.capture_kernel' false
+	# without --proc, a replay has no budget
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --format json
+	assert_json 'has("budget")' false
+}

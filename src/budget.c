@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "budget.h"
+#include "io.h"
+
+/* statfs's f_type of the file systems an initramfs lives in (linux/magic.h; musl has none) */
+#define RAMFS_MAGIC 0x858458f6
+#define TMPFS_MAGIC 0x01021994
+
+static const struct {
+	const char *name, *source;
+} rows[BUDGET_ROWS] = {
+	[BUDGET_FREE] = { "free", "MemFree" },
+	[BUDGET_FILES] = { "files: page cache, initramfs, /run", "Cached + Buffers" },
+	[BUDGET_ANON] = { "user space", "AnonPages" },
+	[BUDGET_SLAB] = { "slab", "Slab" },
+	[BUDGET_PAGETABLES] = { "page tables", "PageTables" },
+	[BUDGET_KSTACK] = { "kernel stacks", "KernelStack" },
+	[BUDGET_PERCPU] = { "percpu", "Percpu" },
+	[BUDGET_OTHER] = { "kernel, other", "MemTotal less the rows above" },
+};
+
+const char *budget_row_name(enum budget_row r)
+{
+	return rows[r].name;
+}
+
+const char *budget_row_source(enum budget_row r)
+{
+	return rows[r].source;
+}
+
+/* Field @key ("MemTotal:") of meminfo text @buf in KiB, or -1. */
+static long long field_kb(const char *buf, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p;
+
+	for (p = buf; (p = strstr(p, key)); p += n)
+		if (p == buf || p[-1] == '\n')
+			return strtoll(p + n, NULL, 10);
+	return -1;
+}
+
+/* KiB in blocks of the files of @dir's file system (not crossing mounts), or -1. */
+static long long walk_kib(int dirfd, dev_t dev, int depth)
+{
+	long long sum = 0, sub;
+	struct dirent *d;
+	struct stat st;
+	DIR *dir;
+	int fd;
+
+	dir = fdopendir(dirfd);
+	if (!dir) {
+		close(dirfd);
+		return -1;
+	}
+	while ((d = readdir(dir))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+			continue;
+		sum += (long long)st.st_blocks / 2;
+		if (!S_ISDIR(st.st_mode) || depth >= 64)
+			continue;
+		fd = openat(dirfd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		sub = walk_kib(fd, dev, depth + 1);
+		if (sub > 0)
+			sum += sub;
+	}
+	closedir(dir);
+	return sum;
+}
+
+/* crashkernel= and elfcorehdr= of the command line @buf. */
+static void read_cmdline(struct budget *b, const char *buf)
+{
+	const char *p;
+	size_t n;
+
+	for (p = buf; (p = strstr(p, "crashkernel=")); p++) {
+		if (p != buf && p[-1] != ' ')
+			continue;
+		p += 12;
+		n = strcspn(p, " \n");
+		snprintf(b->crashkernel, sizeof(b->crashkernel), "%.*s", (int)n, p);
+		break;
+	}
+	for (p = buf; (p = strstr(p, "elfcorehdr=")); p++)
+		if (p == buf || p[-1] == ' ')
+			b->capture = true;
+}
+
+void budget_read(struct budget *b, const char *proc, const char *root)
+{
+	char path[PATH_MAX], small[64], *buf = NULL;
+	long long cached, buffers, sum = 0;
+	struct statfs sf;
+	struct stat st;
+	int i, fd;
+
+	*b = (struct budget){ .initramfs_kib = -1, .run_kib = -1 };
+	snprintf(path, sizeof(path), "%s/meminfo", proc);
+	if (io_read_all(path, &buf) < 0)
+		return;
+	b->total = field_kb(buf, "MemTotal:");
+	b->avail = field_kb(buf, "MemAvailable:");
+	cached = field_kb(buf, "Cached:");
+	buffers = field_kb(buf, "Buffers:");
+	b->row[BUDGET_FREE] = field_kb(buf, "MemFree:");
+	b->row[BUDGET_FILES] = cached < 0 || buffers < 0 ? -1 : cached + buffers;
+	b->row[BUDGET_ANON] = field_kb(buf, "AnonPages:");
+	b->row[BUDGET_SLAB] = field_kb(buf, "Slab:");
+	b->row[BUDGET_PAGETABLES] = field_kb(buf, "PageTables:");
+	b->row[BUDGET_KSTACK] = field_kb(buf, "KernelStack:");
+	b->row[BUDGET_PERCPU] = field_kb(buf, "Percpu:");
+	free(buf);
+	b->known = b->total > 0;
+	for (i = 0; i < BUDGET_OTHER; i++)
+		sum += b->row[i] > 0 ? b->row[i] : 0;
+	b->row[BUDGET_OTHER] = b->known ? b->total - sum : -1;
+	snprintf(path, sizeof(path), "%s/cmdline", proc);
+	if (io_read_all(path, &buf) == 0) {
+		read_cmdline(b, buf);
+		free(buf);
+	}
+	if (!root)
+		return;
+	snprintf(path, sizeof(path), "%s/sys/kernel/kexec_crash_size", strcmp(root, "/") ? root : "");
+	if (io_read_small(path, small, sizeof(small)) >= 0)
+		b->crash_size = strtoull(small, NULL, 10);
+	snprintf(path, sizeof(path), "%s/run", strcmp(root, "/") ? root : "");
+	if (statfs(path, &sf) == 0 && sf.f_type == TMPFS_MAGIC && sf.f_blocks)
+		b->run_kib = (long long)(sf.f_blocks - sf.f_bfree) * (long long)sf.f_bsize / 1024;
+	/* the unpacked initramfs: rootfs, a ramfs or tmpfs; never walk a disk */
+	if (statfs(root, &sf) < 0 || (sf.f_type != RAMFS_MAGIC && sf.f_type != TMPFS_MAGIC))
+		return;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		b->initramfs_kib = walk_kib(fd, st.st_dev, 0);
+	else if (fd >= 0)
+		close(fd);
+}
