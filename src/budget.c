@@ -21,7 +21,7 @@ static const struct {
 	const char *name, *source;
 } rows[BUDGET_ROWS] = {
 	[BUDGET_FREE] = { "free", "MemFree" },
-	[BUDGET_FILES] = { "files: page cache, initramfs, /run", "Cached + Buffers" },
+	[BUDGET_FILES] = { "files", "Cached + Buffers: the page cache, the initramfs, /run" },
 	[BUDGET_ANON] = { "user space", "AnonPages" },
 	[BUDGET_SLAB] = { "slab", "Slab" },
 	[BUDGET_PAGETABLES] = { "page tables", "PageTables" },

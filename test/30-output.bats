@@ -128,7 +128,7 @@ budget_proc() {
 	assert_json '.budget.crashkernel' null
 	assert_json '[.budget.rows[].kib] | add' 220224
 	assert_json '.budget.rows[] | select(.row == "kernel, other") | .kib' 8864
-	assert_json '.budget.rows[] | select(.source == "Cached + Buffers") | .kib' 49964
+	assert_json '.budget.rows[] | select(.row == "files") | .kib' 49964
 	assert_json '.budget.initramfs_kib' null
 	assert_json '.budget.module_images_kib > 0' true
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
