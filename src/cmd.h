@@ -20,6 +20,7 @@ struct command {
 extern const struct command cmd_prepare;
 extern const struct command cmd_report;
 extern const struct command cmd_watch;
+extern const struct command cmd_compare;
 
 /* The options the commands share: -t, -r, -l, -k, -q. */
 struct cli_common {

@@ -16,7 +16,8 @@
 #include "cmd.h"
 #include "mdko-config.h"
 
-static const struct command *const commands[] = { &cmd_prepare, &cmd_watch, &cmd_report };
+static const struct command *const commands[] = { &cmd_prepare, &cmd_watch, &cmd_report,
+						   &cmd_compare };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

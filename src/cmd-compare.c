@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memdebug-ko compare OLD.json NEW.json: two JSON reports side by side, for "the capture
+ * kernel runs out of memory since the kernel update". Per module the memory its loads
+ * kept (net pages of the loads and their work) and its image, then and now, sorted by
+ * growth; then the budget rows and the low point of both.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "io.h"
+#include "json.h"
+#include "log.h"
+
+#define NAME_MAX_LEN 56
+
+/* A module's figures in one report, in KiB; -1: not in it, or not measured. */
+struct side {
+	double kib, img;
+	bool present;
+};
+
+struct mod_row {
+	char name[NAME_MAX_LEN];
+	struct side then, now;
+	double growth;
+	bool growth_known; /* not when a report has the module but not its memory */
+};
+
+struct rows {
+	struct mod_row *r;
+	size_t n, cap;
+};
+
+static void usage(void)
+{
+	printf("Usage: memdebug-ko compare [OPTION]... OLD.json NEW.json\n"
+	       "Compare two JSON reports of memdebug-ko: per module the memory its loads kept\n"
+	       "(net pages of the loads and their work, in KiB) and its image, then and now,\n"
+	       "largest growth first; then the budget of the whole kernel and the low point.\n\n"
+	       "  -f, --format FMT  text (default) or json\n"
+	       "  -h, --help        this help\n");
+}
+
+/* Reads and parses report @path; NULL after an error message. */
+static struct json *load(const char *path)
+{
+	char *text = NULL, err[128];
+	struct json *j;
+	const char *tool;
+	int r = io_read_all(path, &text);
+
+	if (r < 0) {
+		log_err("cannot read %s: %s", path, strerror(-r));
+		return NULL;
+	}
+	j = json_parse(text, err, sizeof(err));
+	free(text);
+	if (!j) {
+		log_err("%s is not JSON: %s", path, err);
+		return NULL;
+	}
+	tool = json_strv(j, "tool");
+	if (!tool || strcmp(tool, "memdebug-ko") || !json_get(j, "modules") ||
+	    json_get(j, "modules")->type != JSON_ARRAY) {
+		log_err("%s is not a JSON report of memdebug-ko", path);
+		json_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+static struct mod_row *row_of(struct rows *rs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (!strcmp(rs->r[i].name, name))
+			return &rs->r[i];
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct mod_row *n = realloc(rs->r, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		rs->r = n;
+		rs->cap = cap;
+	}
+	memset(&rs->r[rs->n], 0, sizeof(rs->r[0]));
+	snprintf(rs->r[rs->n].name, NAME_MAX_LEN, "%s", name);
+	rs->r[rs->n].then.kib = rs->r[rs->n].now.kib = -1;
+	rs->r[rs->n].then.img = rs->r[rs->n].now.img = -1;
+	return &rs->r[rs->n++];
+}
+
+/* Adds the loads of report @j to side @now (else then) of the rows. */
+static int add_report(struct rows *rs, const struct json *j, bool now)
+{
+	double psz = 4096, v;
+	const struct json *m;
+
+	json_num(j, "page_size", &psz);
+	for (m = json_get(j, "modules")->child; m; m = m->next) {
+		const char *name = json_strv(m, "name");
+		struct mod_row *r;
+		struct side *s;
+
+		if (!name)
+			continue;
+		r = row_of(rs, name);
+		if (!r)
+			return -ENOMEM;
+		s = now ? &r->now : &r->then;
+		s->present = true;
+		/* with work where the report measured it, else the loader's own */
+		if (json_num(m, "total_net_pages", &v) || json_num(m, "net_pages", &v))
+			s->kib = (s->kib < 0 ? 0 : s->kib) + v * psz / 1024;
+		if (json_num(m, "image_bytes", &v))
+			s->img = (double)(((uint64_t)v + 1023) / 1024);
+	}
+	return 0;
+}
+
+static double or0(double v)
+{
+	return v < 0 ? 0 : v;
+}
+
+static int by_growth(const void *pa, const void *pb)
+{
+	const struct mod_row *a = pa, *b = pb;
+
+	if (a->growth_known != b->growth_known)
+		return a->growth_known ? -1 : 1;
+	if (a->growth != b->growth)
+		return a->growth > b->growth ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* A cell: the figure, "-" when the module is absent, "n/a" when not measured. */
+static const char *cell(char *buf, size_t n, const struct side *s, double v)
+{
+	if (!s->present)
+		snprintf(buf, n, "-");
+	else if (v < 0)
+		snprintf(buf, n, "n/a");
+	else
+		snprintf(buf, n, "%.0f", v);
+	return buf;
+}
+
+static const char *cell_num(char *buf, size_t n, double v, bool known)
+{
+	if (known)
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+/* A budget row of both reports: its value then and now, where known. */
+struct brow {
+	const char *name;
+	double then, now;
+	bool then_known, now_known;
+};
+
+#define BROWS_MAX 24
+
+static bool num_of(const struct json *j, const char *key, double *v)
+{
+	return j && json_num(j, key, v);
+}
+
+/* The row named @name of the "rows" of budget @b. */
+static bool row_kib(const struct json *b, const char *name, double *v)
+{
+	const struct json *x = json_get(b, "rows");
+
+	for (x = x ? x->child : NULL; x; x = x->next)
+		if (json_strv(x, "row") && !strcmp(json_strv(x, "row"), name))
+			return json_num(x, "kib", v);
+	return false;
+}
+
+/*
+ * The budget rows of both reports, in the newer report's order, with MemTotal first and
+ * the available memory and the low point last; returns how many, 0 when one has none.
+ */
+static size_t collect_budget(const struct json *o, const struct json *n, struct brow *out)
+{
+	const struct json *bo = json_get(o, "budget"), *bn = json_get(n, "budget"), *r;
+	size_t k = 0;
+
+	if (!bo || !bn)
+		return 0;
+	out[k] = (struct brow){ .name = "MemTotal" };
+	out[k].then_known = num_of(bo, "mem_total_kib", &out[k].then);
+	out[k].now_known = num_of(bn, "mem_total_kib", &out[k].now);
+	k++;
+	for (r = json_get(bn, "rows") ? json_get(bn, "rows")->child : NULL;
+	     r && k < BROWS_MAX - 2; r = r->next) {
+		if (!json_strv(r, "row"))
+			continue;
+		out[k] = (struct brow){ .name = json_strv(r, "row") };
+		out[k].now_known = json_num(r, "kib", &out[k].now);
+		out[k].then_known = row_kib(bo, out[k].name, &out[k].then);
+		k++;
+	}
+	out[k] = (struct brow){ .name = "available" };
+	out[k].then_known = num_of(bo, "mem_available_kib", &out[k].then);
+	out[k].now_known = num_of(bn, "mem_available_kib", &out[k].now);
+	k++;
+	out[k] = (struct brow){ .name = "low point" };
+	out[k].then_known = num_of(json_get(o, "low_point"), "mem_available_kib", &out[k].then);
+	out[k].now_known = num_of(json_get(n, "low_point"), "mem_available_kib", &out[k].now);
+	return k + 1;
+}
+
+static void text_budget(const struct json *o, const struct json *n)
+{
+	struct brow b[BROWS_MAX];
+	size_t i, k = collect_budget(o, n, b);
+	char x[32], y[32], z[32];
+
+	if (!k) {
+		printf("budget: %s\n",
+		       !json_get(o, "budget") && !json_get(n, "budget") ?
+			       "in neither report (a replay without --proc has none)" :
+		       !json_get(o, "budget") ? "only in the new report" :
+						"only in the old report");
+		return;
+	}
+	printf("%-14s %8s %8s %8s\n", "budget, KiB", "then", "now", "change");
+	for (i = 0; i < k; i++)
+		printf("%-14s %8s %8s %8s\n", b[i].name, cell_num(x, 32, b[i].then, b[i].then_known),
+		       cell_num(y, 32, b[i].now, b[i].now_known),
+		       cell_num(z, 32, b[i].now - b[i].then, b[i].then_known && b[i].now_known));
+}
+
+static void text(const struct rows *rs, const char *po, const char *pn, const struct json *o,
+		 const struct json *n)
+{
+	char a[32], b[32], c[32], d[32];
+	double to = 0, tn = 0, io = 0, in = 0;
+	size_t i;
+
+	printf("then: %s\nnow:  %s\n", po, pn);
+	printf("module memory kept by each module's loads (net pages of the loads and their work) and its image, in KiB, largest growth first\n");
+	printf("%-22s %8s %8s %8s %8s %8s\n", "module", "then", "now", "imgthen", "imgnow", "growth");
+	for (i = 0; i < rs->n; i++) {
+		const struct mod_row *r = &rs->r[i];
+
+		char g[32] = "?";
+
+		if (r->growth_known)
+			snprintf(g, sizeof(g), "%+.0f", r->growth);
+		printf("%-22s %8s %8s %8s %8s %8s\n", r->name,
+		       cell(a, 32, &r->then, r->then.kib), cell(b, 32, &r->now, r->now.kib),
+		       cell(c, 32, &r->then, r->then.img), cell(d, 32, &r->now, r->now.img), g);
+		to += or0(r->then.kib);
+		tn += or0(r->now.kib);
+		io += or0(r->then.img);
+		in += or0(r->now.img);
+	}
+	printf("%-22s %8.0f %8.0f %8.0f %8.0f %+8.0f\n", "total", to, tn, io, in, tn + in - to - io);
+	printf("(-: not in that report; n/a: loaded before tracing or not measured there, so its growth is ?; the totals count those as 0)\n");
+	text_budget(o, n);
+}
+
+static void json_name(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void json_side(const char *key, const struct side *s, double v)
+{
+	printf(",\"%s\":", key);
+	if (s->present && v >= 0)
+		printf("%.0f", v);
+	else
+		printf("null");
+}
+
+static void json_val(const char *key, double v, bool known)
+{
+	if (known)
+		printf(",\"%s\":%.0f", key, v);
+	else
+		printf(",\"%s\":null", key);
+}
+
+static void json_out(const struct rows *rs, const char *po, const char *pn,
+		     const struct json *o, const struct json *n)
+{
+	struct brow b[BROWS_MAX];
+	size_t i, k;
+
+	printf("{\"tool\":\"memdebug-ko\",\"compare\":{\"old\":");
+	json_name(po);
+	printf(",\"new\":");
+	json_name(pn);
+	printf("},\"modules\":[");
+	for (i = 0; i < rs->n; i++) {
+		const struct mod_row *r = &rs->r[i];
+
+		printf(i ? ",{\"name\":" : "{\"name\":");
+		json_name(r->name);
+		printf(",\"in_old\":%s,\"in_new\":%s", r->then.present ? "true" : "false",
+		       r->now.present ? "true" : "false");
+		json_side("then_kib", &r->then, r->then.kib);
+		json_side("now_kib", &r->now, r->now.kib);
+		json_side("image_then_kib", &r->then, r->then.img);
+		json_side("image_now_kib", &r->now, r->now.img);
+		if (r->growth_known)
+			printf(",\"growth_kib\":%.0f}", r->growth);
+		else
+			printf(",\"growth_kib\":null}");
+	}
+	printf("]");
+	k = collect_budget(o, n, b);
+	if (k) {
+		printf(",\"budget\":[");
+		for (i = 0; i < k; i++) {
+			printf(i ? ",{\"row\":" : "{\"row\":");
+			json_name(b[i].name);
+			json_val("then_kib", b[i].then, b[i].then_known);
+			json_val("now_kib", b[i].now, b[i].now_known);
+			json_val("change_kib", b[i].now - b[i].then, b[i].then_known && b[i].now_known);
+			putchar('}');
+		}
+		putchar(']');
+	}
+	printf("}\n");
+}
+
+static int compare(const char *po, const char *pn, bool as_json)
+{
+	struct json *o = load(po), *n = o ? load(pn) : NULL;
+	struct rows rs = { 0 };
+	size_t i;
+	int r = EXIT_FAILURE;
+
+	if (!o || !n)
+		goto out;
+	if (add_report(&rs, o, false) < 0 || add_report(&rs, n, true) < 0) {
+		log_err("out of memory comparing the reports");
+		goto out;
+	}
+	for (i = 0; i < rs.n; i++) {
+		struct mod_row *m = &rs.r[i];
+
+		m->growth = or0(m->now.kib) + or0(m->now.img) - or0(m->then.kib) - or0(m->then.img);
+		/* absent is 0; present without a figure (before tracing, filtered) is unknown */
+		m->growth_known = !(m->then.present && m->then.kib < 0) &&
+				  !(m->now.present && m->now.kib < 0);
+	}
+	qsort(rs.r, rs.n, sizeof(rs.r[0]), by_growth);
+	if (as_json)
+		json_out(&rs, po, pn, o, n);
+	else
+		text(&rs, po, pn, o, n);
+	r = fflush(stdout) == EOF ? EXIT_FAILURE : 0;
+out:
+	free(rs.r);
+	json_free(o);
+	json_free(n);
+	return r;
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *format = "text";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			return cli_usage_error("compare ");
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "json")) {
+		fprintf(stderr, "memdebug-ko: --format must be text or json, not '%s'\n", format);
+		return cli_usage_error("compare ");
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "memdebug-ko: compare takes two JSON reports, OLD and NEW\n");
+		return cli_usage_error("compare ");
+	}
+	return compare(argv[optind], argv[optind + 1], !strcmp(format, "json"));
+}
+
+const struct command cmd_compare = {
+	"compare", run, "compare two JSON reports: module memory and budget, then and now"
+};

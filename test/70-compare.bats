@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# compare: two JSON reports side by side, against golden files checked by hand. The
+# fixtures are the reports of two real capture kernels of test/boot/kdump-test.
+
+load helpers
+
+OLD=$FIXTURES/capture-6.1-shell.json
+NEW=$FIXTURES/capture-6.1-systemd.json
+
+@test "compare: the text matches its golden file" {
+	cd "$FIXTURES"
+	run -0 --separate-stderr "$MDKO" compare capture-6.1-shell.json capture-6.1-systemd.json
+	diff -u "$GOLDEN/compare.txt" <(printf '%s\n' "$output")
+}
+
+@test "compare: the JSON matches its golden file and agrees with the text" {
+	cd "$FIXTURES"
+	run -0 --separate-stderr "$MDKO" compare --format json capture-6.1-shell.json capture-6.1-systemd.json
+	diff -u "$GOLDEN/compare.json" <(printf '%s\n' "$output")
+	# growth: what the loads kept and the image, now less then, largest first
+	assert_json '[.modules[] | select(.growth_kib != null) | .growth_kib] | . == (sort | reverse)' true
+	assert_json '[.modules[] | select(.in_old and .in_new and .growth_kib != null) |
+		.growth_kib == (.now_kib + (.image_now_kib // 0) - .then_kib - (.image_then_kib // 0))] | all' true
+	assert_json '.budget[] | select(.row == "free") | .change_kib' \
+		"$(( $(jq '.budget.rows[] | select(.row == "free") | .kib' "$NEW") - $(jq '.budget.rows[] | select(.row == "free") | .kib' "$OLD") ))"
+}
+
+@test "compare: a report against itself shows no growth" {
+	run -0 --separate-stderr "$MDKO" compare --format json "$OLD" "$OLD"
+	assert_json '[.modules[] | .growth_kib // 0] | map(. == 0) | all' true
+	assert_json '[.budget[] | .change_kib // 0] | map(. == 0) | all' true
+}
+
+@test "compare: a module new in the second report grows by all it took; a replay has no budget" {
+	jq -c '.modules += [{"name":"big_nic","pid":300,"comm":"modprobe","pages":2048,"net_pages":2048,
+		"total_pages":2560,"total_net_pages":2560,"image_bytes":524288,"status":"loaded"}]' "$OLD" \
+		>"$BATS_TEST_TMPDIR/new.json"
+	run -0 --separate-stderr "$MDKO" compare "$OLD" "$BATS_TEST_TMPDIR/new.json"
+	assert_line --regexp '^big_nic +- +10240 +- +512 +\+10752$'
+	# first: the largest growth
+	assert_line --index 4 --regexp '^big_nic '
+	"$MDKO" report --input "$FIXTURES/boot-shell.trace" --format json >"$BATS_TEST_TMPDIR/replay.json"
+	run -0 --separate-stderr "$MDKO" compare "$BATS_TEST_TMPDIR/replay.json" "$OLD"
+	assert_line 'budget: only in the new report'
+}
+
+@test "compare: bad input is a clear error, never a crash" {
+	run -1 --separate-stderr "$MDKO" compare "$OLD" "$BATS_TEST_TMPDIR/missing.json"
+	assert_equal "$stderr" "memdebug-ko: error: cannot read $BATS_TEST_TMPDIR/missing.json: No such file or directory"
+	printf '{"tool":"memdebug-ko","modules":[{"name":"x"' >"$BATS_TEST_TMPDIR/cut.json"
+	run -1 --separate-stderr "$MDKO" compare "$OLD" "$BATS_TEST_TMPDIR/cut.json"
+	assert_equal "$stderr" "memdebug-ko: error: $BATS_TEST_TMPDIR/cut.json is not JSON: no ',' or '}' after a member at byte 44"
+	echo '{"tool":"something else","modules":[]}' >"$BATS_TEST_TMPDIR/other.json"
+	run -1 --separate-stderr "$MDKO" compare "$BATS_TEST_TMPDIR/other.json" "$OLD"
+	assert_equal "$stderr" "memdebug-ko: error: $BATS_TEST_TMPDIR/other.json is not a JSON report of memdebug-ko"
+	printf '%.0s[' $(seq 100) >"$BATS_TEST_TMPDIR/deep.json"
+	run -1 --separate-stderr "$MDKO" compare "$BATS_TEST_TMPDIR/deep.json" "$OLD"
+	assert_equal "$stderr" "memdebug-ko: error: $BATS_TEST_TMPDIR/deep.json is not JSON: nesting too deep at byte 33"
+	printf '{"tool":"memdebug-ko","modules":[],"x":"\\q"}' >"$BATS_TEST_TMPDIR/esc.json"
+	run -1 --separate-stderr "$MDKO" compare "$BATS_TEST_TMPDIR/esc.json" "$OLD"
+	assert_output ''
+	[[ $stderr == *"is not JSON: a bad escape"* ]] || fail "$stderr"
+	run -2 --separate-stderr "$MDKO" compare "$OLD"
+	[[ $stderr == *"compare takes two JSON reports, OLD and NEW"* ]] || fail "$stderr"
+	run -2 --separate-stderr "$MDKO" compare --format xml "$OLD" "$OLD"
+	[[ $stderr == *"--format must be text or json, not 'xml'"* ]] || fail "$stderr"
+	run -0 "$MDKO" compare --help
+	assert_output --partial 'Usage: memdebug-ko compare'
+}
