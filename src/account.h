@@ -89,11 +89,15 @@ struct acct_facts {
  * and the modules in init then: where an OOM strikes, unlike the report's moment.
  */
 #define LOW_LOADING_MAX 160
+/* MemAvailable over time, for plot: at most this many points, the lowest of each stride */
+#define LOW_SERIES_MAX 512
 struct low_point {
 	uint64_t samples;	     /* 0: no watcher sampled */
 	long long avail_kib;
 	uint64_t ts_ns;		     /* CLOCK_MONOTONIC: the trace's clock, near enough */
 	char loading[LOW_LOADING_MAX]; /* "a, b" of the windows open then */
+	uint32_t nseries, stride, pending; /* points kept; samples per point; in the next */
+	struct { uint64_t ts_ns; int64_t kib; } series[LOW_SERIES_MAX];
 };
 
 struct acct;

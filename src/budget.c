@@ -104,6 +104,78 @@ static void read_cmdline(struct budget *b, const char *buf)
 			b->capture = true;
 }
 
+/* KiB of the "System RAM" ranges of iomem text @buf (top-level lines), or -1. */
+static long long iomem_ram_kib(const char *buf)
+{
+	unsigned long long lo, hi, sum = 0;
+	const char *line;
+	bool any = false;
+
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char *end;
+
+		if (*line == ' ')
+			continue;
+		lo = strtoull(line, &end, 16);
+		if (*end != '-')
+			continue;
+		hi = strtoull(end + 1, &end, 16);
+		if (*end != ' ' || hi < lo)
+			continue;
+		if (strncmp(strchr(line, ':') ? strchr(line, ':') : "", ": System RAM\n", 13))
+			continue;
+		sum += hi - lo + 1;
+		any = true;
+	}
+	return any && sum ? (long long)(sum / 1024) : -1;
+}
+
+/* "Freeing initrd memory: NK" in the kernel log (/dev/kmsg, from its start), or -1. */
+static long long initrd_freed_kib(const char *kmsg)
+{
+	char rec[2048];
+	long long kib = -1;
+	ssize_t n;
+	int fd = open(kmsg, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	/* one record per read; EAGAIN at the end, EPIPE when records were overwritten */
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		char *p;
+
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		p = strstr(rec, ";Freeing initrd memory: ");
+		if (p)
+			kib = strtoll(p + 24, NULL, 10);
+	}
+	close(fd);
+	return kib;
+}
+
+void budget_estimate(const struct budget *b, long long low_avail_kib, struct estimate *e)
+{
+	long long pages;
+
+	*e = (struct estimate){ 0 };
+	if (!b->known || !b->capture || b->ram_kib <= 0 || low_avail_kib < 0)
+		return;
+	e->known = true;
+	e->ram_kib = b->ram_kib;
+	e->low_avail_kib = low_avail_kib;
+	e->initrd_known = b->initrd_kib >= 0;
+	e->initrd_kib = e->initrd_known ? b->initrd_kib : 0;
+	/* two bitmaps of a bit per page, in KiB rounded up */
+	pages = b->page_size > 0 ? (long long)(b->vmcore_bytes / (uint64_t)b->page_size) : 0;
+	e->bitmap_kib = (2 * pages + 8 * 1024 - 1) / (8 * 1024);
+	e->needed_kib = e->ram_kib - e->low_avail_kib + e->initrd_kib + e->bitmap_kib;
+	if (e->needed_kib < 0)
+		e->needed_kib = 0;
+	e->mib = (e->needed_kib + 16 * 1024 - 1) / (16 * 1024) * 16;
+}
+
 void budget_read(struct budget *b, const char *proc, const char *root)
 {
 	char path[PATH_MAX], small[64], *buf = NULL;
@@ -112,7 +184,8 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	struct stat st;
 	int i, fd;
 
-	*b = (struct budget){ .initramfs_kib = -1, .run_kib = -1 };
+	*b = (struct budget){ .initramfs_kib = -1, .run_kib = -1, .ram_kib = -1,
+			      .initrd_kib = -1, .page_size = sysconf(_SC_PAGESIZE) };
 	snprintf(path, sizeof(path), "%s/meminfo", proc);
 	if (io_read_all(path, &buf) < 0)
 		return;
@@ -136,6 +209,18 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	if (io_read_all(path, &buf) == 0) {
 		read_cmdline(b, buf);
 		free(buf);
+	}
+	if (b->capture) {
+		snprintf(path, sizeof(path), "%s/iomem", proc);
+		if (io_read_all(path, &buf) == 0) {
+			b->ram_kib = iomem_ram_kib(buf);
+			free(buf);
+		}
+		snprintf(path, sizeof(path), "%s/vmcore", proc);
+		if (stat(path, &st) == 0)
+			b->vmcore_bytes = (uint64_t)st.st_size;
+		if (root)
+			b->initrd_kib = initrd_freed_kib("/dev/kmsg");
 	}
 	if (!root)
 		return;

@@ -31,7 +31,28 @@ struct budget {
 	char crashkernel[64];	  /* crashkernel= of the command line, "" when none */
 	bool capture;		  /* elfcorehdr= on the command line: a kdump capture kernel */
 	uint64_t crash_size;	  /* /sys/kernel/kexec_crash_size, 0 when none */
+	/* a capture kernel's, for the estimate; -1 (or 0 bytes) when unknown */
+	long long ram_kib;	  /* its RAM: "System RAM" of iomem, the crashkernel region */
+	long long initrd_kib;	  /* the compressed initramfs it freed ("Freeing initrd memory") */
+	uint64_t vmcore_bytes;	  /* /proc/vmcore: the crashed kernel's memory, with headers */
+	long page_size;
 };
+
+/* The crashkernel= size a capture kernel needs, from what it measured. */
+struct estimate {
+	bool known;		  /* a capture kernel with its RAM known */
+	long long ram_kib, low_avail_kib, initrd_kib, bitmap_kib, needed_kib;
+	bool initrd_known;
+	long long mib;		  /* needed_kib in MiB, rounded up to a multiple of 16 */
+};
+
+/*
+ * What the capture kernel needed: its RAM less the lowest MemAvailable (@low_avail_kib,
+ * the report's own when no watcher sampled), plus the compressed initramfs it held
+ * while unpacking it, plus the dump tool's bitmaps (makedumpfile(8): a bit per page of
+ * the crashed kernel's memory, in two bitmaps).
+ */
+void budget_estimate(const struct budget *b, long long low_avail_kib, struct estimate *e);
 
 /* The row's name and its source, for the sinks. */
 const char *budget_row_name(enum budget_row r);

@@ -64,6 +64,7 @@ static void json_kib(FILE *f, const char *key, long long kib)
 static void json_budget(FILE *f, const struct summary *s)
 {
 	const struct budget *b = s->budget;
+	struct estimate e;
 	int i;
 
 	if (!b || !b->known)
@@ -91,7 +92,18 @@ static void json_budget(FILE *f, const struct summary *s)
 		json_kib(f, "kib", b->row[i]);
 		fputc('}', f);
 	}
-	fputs("]}", f);
+	fputc(']', f);
+	budget_estimate(b, s->a->low.samples ? s->a->low.avail_kib : b->avail, &e);
+	if (e.known) {
+		fprintf(f, ",\"estimate\":{\"crashkernel_mib\":%lld,\"needed_kib\":%lld,\"ram_kib\":%lld,\"low_available_kib\":%lld,\"low_from\":\"%s\"",
+			e.mib, e.needed_kib, e.ram_kib, e.low_avail_kib,
+			s->a->low.samples ? "low_point" : "report");
+		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
+		fprintf(f, ",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld}",
+			e.bitmap_kib, (unsigned long long)b->vmcore_bytes,
+			e.needed_kib > e.ram_kib ? e.needed_kib - e.ram_kib : 0);
+	}
+	fputc('}', f);
 }
 
 int sink_json(const struct summary *s, FILE *f)
@@ -167,6 +179,14 @@ int sink_json(const struct summary *s, FILE *f)
 			fprintf(f, ",\"init_ms\":%s", ms);
 		} else
 			fputs(",\"init_ms\":null", f);
+		/* seconds on the trace's clock: where plot draws the window */
+		if (t) {
+			fprintf(f, ",\"load_s\":%s", ms_str(ms, sizeof(ms), w->ts_load / 1000, 6));
+			if (window_init_known(w))
+				fprintf(f, ",\"end_s\":%s", ms_str(ms, sizeof(ms), w->ts_end / 1000, 6));
+			else
+				fputs(",\"end_s\":null", f);
+		}
 		if (a->stack_events)
 			json_sites(f, s, w);
 		fprintf(f, ",\"status\":\"%s\",\"filtered\":%s,\"closed_by\":\"%s\"}",
@@ -179,7 +199,12 @@ int sink_json(const struct summary *s, FILE *f)
 		fprintf(f, ",\"low_point\":{\"mem_available_kib\":%lld,\"seconds\":%s,\"samples\":%" PRIu64 ",\"loading\":",
 			a->low.avail_kib, ms_str(ms, sizeof(ms), a->low.ts_ns / 1000, 3), a->low.samples);
 		json_str(f, a->low.loading);
-		fputc('}', f);
+		fputs(",\"series\":[", f);
+		for (i = 0; i < a->low.nseries; i++)
+			fprintf(f, "%s[%s,%" PRId64 "]", i ? "," : "",
+				ms_str(ms, sizeof(ms), a->low.series[i].ts_ns / 1000, 3),
+				a->low.series[i].kib);
+		fputs("]}", f);
 	}
 	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->pages, s->net);
 	json_u64_or_null(f, "deferred_pages", d, s->deferred);

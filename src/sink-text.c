@@ -338,6 +338,30 @@ static const char *kib_str(char *buf, size_t n, long long kib)
 	return buf;
 }
 
+/* A capture kernel: the crashkernel= it needs, the formula, and whether it had enough. */
+static void emit_estimate(struct emitter *em, const struct summary *s)
+{
+	const struct budget *b = s->budget;
+	bool low = s->a->low.samples;
+	struct estimate e;
+	char initrd[32];
+
+	budget_estimate(b, low ? s->a->low.avail_kib : b->avail, &e);
+	if (!e.known)
+		return;
+	kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1);
+	sink_emit(em, "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s",
+		  e.mib, e.ram_kib, e.low_avail_kib, low ? "the low point" : "at the report",
+		  initrd, e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20), e.needed_kib,
+		  e.initrd_known ? "" : "; without the initramfs, which the kernel log no longer holds: too low");
+	if (e.needed_kib > e.ram_kib)
+		sink_emit(em, "estimate: SHORT: this capture kernel has %lld KiB of RAM and needed %lld: short by %lld KiB; raise crashkernel= to %lldM",
+			  e.ram_kib, e.needed_kib, e.needed_kib - e.ram_kib, e.mib);
+	else
+		sink_emit(em, "estimate: this capture kernel had %lld KiB of RAM, %lld more than it needed",
+			  e.ram_kib, e.ram_kib - e.needed_kib);
+}
+
 /*
  * The whole kernel's memory at the report: rows from /proc/meminfo that add up to
  * MemTotal, and what the modules and the initramfs are of them.
@@ -376,6 +400,7 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 		sink_emit(em, "  module allocations %" PRIu64 " KiB net (the trace: loads and their work; in slab, vmalloc or the other rows)",
 			  (s->net + s->deferred_net) * kib);
 	sink_emit(em, "  %-14s %8s  MemAvailable", "available", kib_str(v, sizeof(v), b->avail));
+	emit_estimate(em, s);
 }
 
 /* The lowest MemAvailable the watcher saw, and what was in init then. */

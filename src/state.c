@@ -325,6 +325,8 @@ static int load(const char *path, struct acct *a, struct source_stats *st, bool 
 	a->no_page_events = h.no_page_events;
 	a->low = h.low;
 	a->low.loading[sizeof(a->low.loading) - 1] = '\0';
+	if (a->low.nseries > LOW_SERIES_MAX)
+		a->low.nseries = 0;
 	*st = h.st;
 	*trace_saved = h.trace_saved;
 	unlink(path);

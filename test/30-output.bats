@@ -83,7 +83,7 @@ load helpers
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" \
 		--proc "$FIXTURES/boot-shell-proc" --format json
 	diff -u <(jq -S '.modules | map(del(.init_ms))' "$GOLDEN/boot-shell-live.json") \
-		<(jq -S '.modules | map(del(.init_ms, .bulk_pages, .freed_unmatched_pages, .deferred_pages, .deferred_net_pages, .deferred_late_pages, .deferred_bulk_pages, .kthreads, .kthread_pages, .late_pages, .total_pages, .total_net_pages))' <<<"$output")
+		<(jq -S '.modules | map(del(.init_ms, .bulk_pages, .freed_unmatched_pages, .deferred_pages, .deferred_net_pages, .deferred_late_pages, .deferred_bulk_pages, .kthreads, .kthread_pages, .late_pages, .total_pages, .total_net_pages, .load_s, .end_s))' <<<"$output")
 	# the text trace has microseconds, the live raw read nanoseconds
 	assert_json "[.modules, \$live[0].modules] | transpose
 		| map((.[0].init_ms // 0) - (.[1].init_ms // 0) | fabs <= 0.002) | all" true \
@@ -152,4 +152,43 @@ budget_proc() {
 	# without --proc, a replay has no budget
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --format json
 	assert_json 'has("budget")' false
+}
+
+@test "output: a capture kernel's estimate: its RAM less the lowest available, plus what the dump needs" {
+	local p
+	p=$(budget_proc)
+	# 256 MiB of RAM; a 768 MiB vmcore: 196,608 pages, two bitmaps of 24 KiB each
+	printf '%s\n' '00000000-00000fff : Reserved' '00001000-0009ffff : System RAM' \
+		'  00001000-00001fff : Kernel code' '70000000-7ff5ffff : System RAM' \
+		'fee00000-fee00fff : Local APIC' >"$p/iomem"
+	truncate -s 768M "$p/vmcore"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	# (0x9f000 + 0xff60000) bytes = 262,140 KiB; 262140 - 149032 + 0 + 48 = 113156 -> 112 MiB
+	# rounded up to 16: 112
+	assert_json '.budget.estimate.ram_kib' 262140
+	assert_json '.budget.estimate.low_available_kib' 149032
+	assert_json '.budget.estimate.low_from' report
+	assert_json '.budget.estimate.dump_bitmaps_kib' 48
+	assert_json '.budget.estimate.initrd_kib' null
+	assert_json '.budget.estimate.needed_kib' 113156
+	assert_json '.budget.estimate.crashkernel_mib' 112
+	assert_json '.budget.estimate.short_kib' 0
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	assert_line --partial 'estimate: crashkernel=112M: RAM 262140 (iomem) - lowest available 149032 (at the report) + compressed initramfs ? (kernel log) + dump bitmaps 48'
+	assert_line --partial 'without the initramfs, which the kernel log no longer holds: too low'
+	assert_line 'estimate: this capture kernel had 262140 KiB of RAM, 148984 more than it needed'
+	# a 4 TiB machine: its bitmaps alone are 256 MiB, more than this capture kernel has
+	truncate -s 4T "$p/vmcore"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	# 262140 - 149032 + 262144 = 375252 KiB -> 23 x 16 MiB
+	assert_line 'estimate: SHORT: this capture kernel has 262140 KiB of RAM and needed 375252: short by 113112 KiB; raise crashkernel= to 368M'
+}
+
+@test "output: no estimate outside a capture kernel" {
+	local p
+	p=$(budget_proc)
+	echo 'root=/dev/sda1 crashkernel=256M' >"$p/cmdline"
+	printf '%s\n' '00001000-0009ffff : System RAM' >"$p/iomem"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	assert_json '.budget | has("estimate")' false
 }

@@ -56,6 +56,7 @@ feed() {
 	WATCHER=
 	# the watcher also samples MemAvailable, which the buffer cannot show
 	assert_json '.low_point.samples > 0' true
+	assert_json '(.low_point.series | length) >= 1 and (.low_point.series | length) <= 512' true
 	assert_equal "$(jq -c 'del(.low_point)' <<<"$output")" "$(jq -c . <<<"$direct")"
 	assert_json '.complete' true
 	[[ ! -e $D/watch.pid && ! -e $D/state ]] || fail "the handover left $(ls "$D")"

@@ -68,3 +68,16 @@ NEW=$FIXTURES/capture-6.1-systemd.json
 	run -0 "$MDKO" compare --help
 	assert_output --partial 'Usage: memdebug-ko compare'
 }
+
+@test "compare: every cut of a report is refused cleanly, never a crash" {
+	local size n rc
+	size=$(stat -c %s "$OLD")
+	for ((n = 0; n < size - 1; n += 29)); do
+		head -c "$n" "$OLD" >"$BATS_TEST_TMPDIR/cut.json"
+		rc=0
+		"$MDKO" compare "$BATS_TEST_TMPDIR/cut.json" "$OLD" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+		((rc == 1)) || fail "a cut at byte $n: exit $rc, $(cat "$BATS_TEST_TMPDIR/err")"
+		grep -q 'is not JSON\|is not a JSON report' "$BATS_TEST_TMPDIR/err" ||
+			fail "a cut at byte $n: $(cat "$BATS_TEST_TMPDIR/err")"
+	done
+}
