@@ -95,6 +95,7 @@ static int module_load(struct acct *a, const struct event *ev)
 	copy_str(w->name, sizeof(w->name), ev->name, ev->name_len);
 	copy_str(w->comm, sizeof(w->comm), ev->comm, ev->comm_len);
 	w->pid = ev->pid;
+	w->passed = u64map_get(&a->passed, (uint64_t)(unsigned)ev->pid) != NULL;
 	w->ts_load = ev->ts_ns;
 	w->status = WIN_LOADING;
 	w->end = END_OPEN;
@@ -438,6 +439,21 @@ static void note_comm(struct acct *a, const struct event *ev)
 		a->foreign_kmem = true;
 }
 
+/* @ev passed the loader filter, not the one that lets every task's kernel pages through. */
+static int note_passed(struct acct *a, const struct event *ev)
+{
+	uint64_t *v;
+
+	if ((ev->type == EV_PAGE_ALLOC && ev->unmovable) ||
+	    u64map_get(&a->passed, (uint64_t)(unsigned)ev->pid))
+		return 0;
+	/* its newest window; windows it opens later take it from the map */
+	v = u64map_get(&a->by_pid, (uint64_t)(unsigned)ev->pid);
+	if (v)
+		a->win[*v & ~WIN_OPEN_BIT].passed = true;
+	return u64map_put(&a->passed, (uint64_t)(unsigned)ev->pid, 1);
+}
+
 static int page_alloc(struct acct *a, const struct event *ev)
 {
 	uint64_t n = 1ull << ev->order, *bulk;
@@ -445,6 +461,9 @@ static int page_alloc(struct acct *a, const struct event *ev)
 	int r;
 
 	note_comm(a, ev);
+	r = note_passed(a, ev);
+	if (r < 0)
+		return r;
 	if (ev->failed) {
 		w = open_window_of(a, ev->pid);
 		if (w) {
@@ -487,8 +506,12 @@ static int page_free(struct acct *a, const struct event *ev)
 {
 	struct window *w;
 	uint64_t n;
+	int r;
 
 	note_comm(a, ev);
+	r = note_passed(a, ev);
+	if (r < 0)
+		return r;
 	w = open_window_of(a, ev->pid);
 	if (!w) {
 		w = running_window(a, ev->pid);
@@ -624,6 +647,9 @@ int acct_event(void *acct, const struct event *ev)
 	case EV_WORK_START:
 	case EV_WORK_END:
 		a->work_events++;
+		r = note_passed(a, ev);
+		if (r < 0)
+			return r;
 		if (!ev->work) {
 			a->work_hidden++;
 			return 0;
@@ -660,11 +686,14 @@ void acct_finish(struct acct *a)
 		if (w->end == END_OPEN)
 			w->status = WIN_LOADING;
 		/*
-		 * A live filter hid its frees, whatever allocations came through; offline,
-		 * a page event of its own shows the trace had none.
+		 * The filter hid its frees, whatever allocations came through, unless events
+		 * only a loader's pass show it was one; offline, where the filter is not
+		 * known, a page event of its own in the window also counts.
 		 */
-		if (kmem_filtered && (a->facts.filter_known || !w->saw_kmem) && w->pid >= 0 &&
-		    w->pid != 1 && strcmp(w->comm, "<...>") && !is_loader(a, w->comm, strlen(w->comm)))
+		if (kmem_filtered && w->pid >= 0 && w->pid != 1 && strcmp(w->comm, "<...>") &&
+		    !w->passed &&
+		    (a->facts.filter_known || !w->saw_kmem) &&
+		    !is_loader(a, w->comm, strlen(w->comm)))
 			w->filtered = true;
 	}
 	u64map_free(&a->by_pid);
@@ -672,6 +701,7 @@ void acct_finish(struct acct *a)
 	u64map_free(&a->running);
 	u64map_free(&a->kthread);
 	u64map_free(&a->newborn);
+	u64map_free(&a->passed);
 	u64map_free(&a->bulk);
 	u64map_free(&a->last);
 }
@@ -797,6 +827,7 @@ void acct_free(struct acct *a)
 	u64map_free(&a->running);
 	u64map_free(&a->kthread);
 	u64map_free(&a->newborn);
+	u64map_free(&a->passed);
 	u64map_free(&a->bulk);
 	u64map_free(&a->last);
 	*a = (struct acct){ 0 };

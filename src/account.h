@@ -53,6 +53,7 @@ struct window {
 	enum win_end end;
 	bool filtered;		 /* the kmem filter hid the loader's allocations */
 	bool saw_kmem;		 /* at least one page event of the loader in the window */
+	bool passed;		 /* its pid has events only the loader filter lets through */
 	uint64_t oom_kills;	 /* OOM victims chosen while the window was open */
 	struct pageset live;	 /* pages allocated in the window, not freed yet, while open */
 	/*
@@ -132,6 +133,12 @@ struct acct {
 	struct u64map kthread;	 /* pid of a kernel thread a load started -> window index */
 	struct u64map bulk;	 /* pid inside a bulk allocator call -> its state (BULK_*) */
 	struct u64map last;	 /* pid -> pages of its latest allocation, for its stack */
+	/*
+	 * Pids with events only the loader filter lets through (frees, movable pages,
+	 * work): the filter knew them as loaders, whatever comm the trace prints (the text
+	 * trace's comm cache may still hold a pid's name from before its exec).
+	 */
+	struct u64map passed;
 	struct u64map newborn;	 /* kthreadd's new thread -> its task_newtask's time, until it wakes */
 	uint64_t rename_events;	 /* task:task_rename events read: kernel threads were traced */
 	uint64_t newtask_events; /* task:task_newtask events read: the same, from Linux 6.2 */

@@ -21,6 +21,7 @@ extern const struct command cmd_prepare;
 extern const struct command cmd_report;
 extern const struct command cmd_watch;
 extern const struct command cmd_compare;
+extern const struct command cmd_plot;
 
 /* The options the commands share: -t, -r, -l, -k, -q. */
 struct cli_common {

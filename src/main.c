@@ -17,7 +17,7 @@
 #include "mdko-config.h"
 
 static const struct command *const commands[] = { &cmd_prepare, &cmd_watch, &cmd_report,
-						   &cmd_compare };
+						   &cmd_compare, &cmd_plot };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

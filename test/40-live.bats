@@ -181,6 +181,27 @@ live_fixture() {
 	assert_json '.modules[] | select(.name=="slow_init") | .status' loading
 }
 
+@test "report: a loader that the trace names by its comm from before its exec is measured" {
+	# the text trace prints a pid's comm from a cache that may still hold the shell's name
+	# from before it exec'd modprobe; events only the loader filter lets through (a free,
+	# a movable page) show the filter knew it as modprobe
+	alloc_filter >"$I/events/kmem/mm_page_alloc/filter"
+	cat >"$I/trace" <<-'EOT'
+	            init-185     [000] .....     6.790000: mm_page_free: page=00000000a0208346 pfn=0x2793 order=0
+	            init-185     [000] .....     6.794000: module_load: alpha
+	            init-185     [000] .....     6.795000: mm_page_alloc: page=00000000300d81e6 pfn=0x2796 order=1 migratetype=0 gfp_flags=GFP_KERNEL
+	            init-185     [000] .....     6.796000: module_put: alpha call_site=do_init_module refcnt=1
+	            init-186     [000] .....     6.800000: module_load: beta
+	            init-186     [000] .....     6.801000: mm_page_alloc: page=00000000300d81e6 pfn=0x2800 order=0 migratetype=0 gfp_flags=GFP_KERNEL
+	            init-186     [000] .....     6.802000: module_put: beta call_site=do_init_module refcnt=1
+	EOT
+	: >"$P/modules"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --proc "$P" --keep --format json
+	assert_json '.modules[] | select(.name == "alpha") | "\(.pages) \(.filtered)"' '2 false'
+	# only the kernel's own pages came through for beta: its frees were filtered
+	assert_json '.modules[] | select(.name == "beta") | "\(.pages) \(.filtered)"' 'null true'
+}
+
 @test "report: loaders read back from the instance filter are measured" {
 	live_fixture
 	default_filter my-loader >"$I/events/kmem/mm_page_alloc/filter"
