@@ -81,3 +81,43 @@ NEW=$FIXTURES/capture-6.1-systemd.json
 			fail "a cut at byte $n: $(cat "$BATS_TEST_TMPDIR/err")"
 	done
 }
+
+# plot: the SVG of a report with a timeline (a replay of the QEMU boot's trace, with the
+# watcher's samples that a replay lacks added by hand); test/boot/boot-test renders a real
+# boot's in a browser.
+TIMELINE=$FIXTURES/boot-shell-timeline.json
+
+@test "plot: the SVG matches its golden file" {
+	cd "$FIXTURES"
+	run -0 --separate-stderr "$MDKO" plot boot-shell-timeline.json
+	diff -u "$GOLDEN/plot.svg" <(printf '%s\n' "$output")
+}
+
+@test "plot: a bar per load in its loader's lane, the memory line and its low point" {
+	run -0 --separate-stderr "$MDKO" plot "$TIMELINE"
+	# well-formed XML, one bar (a <g> with a title) per load with a load_s
+	xmllint --noout - <<<"$output" 2>/dev/null || [[ $? == 127 ]] || fail "not well-formed XML"
+	assert_equal "$(grep -c '^<g><title>' <<<"$output")" "$(jq '[.modules[] | select(.load_s)] | length' "$TIMELINE")"
+	assert_equal "$(grep -c 'text-anchor="end">.*\[[0-9]*\]</text>' <<<"$output")" \
+		"$(jq '[.modules[] | select(.load_s) | .pid] | unique | length' "$TIMELINE")"
+	assert_output --partial '<polyline fill="none" stroke="#2a7"'
+	assert_output --partial 'low point: 147.5 MiB available at 13.900 s'
+	assert_output --partial '<title>virtio_blk 120 pages, loaded</title>'
+}
+
+@test "plot: a report without samples still draws its loads; bad input is a clear error" {
+	"$MDKO" report --input "$FIXTURES/boot-shell.trace" --format json >"$BATS_TEST_TMPDIR/replay.json"
+	run -0 --separate-stderr "$MDKO" plot "$BATS_TEST_TMPDIR/replay.json"
+	assert_output --partial 'no memory samples: the watcher did not run'
+	run -1 --separate-stderr "$MDKO" plot "$FIXTURES/capture-6.1-shell.json"
+	[[ $stderr == *"has no timeline: no load with load_s and no memory samples"* ]] || fail "$stderr"
+	run -1 --separate-stderr "$MDKO" plot "$BATS_TEST_TMPDIR/none.json"
+	[[ $stderr == *"cannot read"* ]] || fail "$stderr"
+	run -2 --separate-stderr "$MDKO" plot
+	[[ $stderr == *"plot takes one JSON report"* ]] || fail "$stderr"
+	printf '{"tool":"memdebug-ko","modules":[{"name":"<a&b>","pid":1,"comm":"x\\"y","load_s":1,"end_s":2,"pages":3}]}' \
+		>"$BATS_TEST_TMPDIR/esc.json"
+	run -0 --separate-stderr "$MDKO" plot "$BATS_TEST_TMPDIR/esc.json"
+	assert_output --partial '<title>&lt;a&amp;b&gt; 3 pages, ?</title>'
+	assert_output --partial '>x&quot;y[1]</text>'
+}
