@@ -7,13 +7,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
-#include "io.h"
 #include "json.h"
 #include "log.h"
 
@@ -45,34 +43,6 @@ static void usage(void)
 	       "largest growth first; then the budget of the whole kernel and the low point.\n\n"
 	       "  -f, --format FMT  text (default) or json\n"
 	       "  -h, --help        this help\n");
-}
-
-/* Reads and parses report @path; NULL after an error message. */
-static struct json *load(const char *path)
-{
-	char *text = NULL, err[128];
-	struct json *j;
-	const char *tool;
-	int r = io_read_all(path, &text);
-
-	if (r < 0) {
-		log_err("cannot read %s: %s", path, strerror(-r));
-		return NULL;
-	}
-	j = json_parse(text, err, sizeof(err));
-	free(text);
-	if (!j) {
-		log_err("%s is not JSON: %s", path, err);
-		return NULL;
-	}
-	tool = json_strv(j, "tool");
-	if (!tool || strcmp(tool, "memdebug-ko") || !json_get(j, "modules") ||
-	    json_get(j, "modules")->type != JSON_ARRAY) {
-		log_err("%s is not a JSON report of memdebug-ko", path);
-		json_free(j);
-		return NULL;
-	}
-	return j;
 }
 
 static struct mod_row *row_of(struct rows *rs, const char *name)
@@ -350,7 +320,7 @@ static void json_out(const struct rows *rs, const char *po, const char *pn,
 
 static int compare(const char *po, const char *pn, bool as_json)
 {
-	struct json *o = load(po), *n = o ? load(pn) : NULL;
+	struct json *o = json_read_report(po), *n = o ? json_read_report(pn) : NULL;
 	struct rows rs = { 0 };
 	size_t i;
 	int r = EXIT_FAILURE;

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "io.h"
 #include "json.h"
 #include "log.h"
 
@@ -102,33 +101,19 @@ static bool pages_of(const struct json *m, double *pages)
 
 static int plot(const char *path)
 {
-	char *text = NULL, err[128], label[128];
+	char label[128];
 	const struct json *mods, *m, *low, *series, *p;
 	struct lane lanes[LANES_MAX];
 	struct view v = { 1e300, -1e300 };
 	double t, e, pages, max_kib = 0, kib, step, y0, chart_top, low_kib = -1, low_s = 0;
-	int nlanes = 0, r, nwin = 0;
+	int nlanes = 0, nwin = 0;
 	struct json *j;
 	bool first;
 
-	r = io_read_all(path, &text);
-	if (r < 0) {
-		log_err("cannot read %s: %s", path, strerror(-r));
+	j = json_read_report(path);
+	if (!j)
 		return EXIT_FAILURE;
-	}
-	j = json_parse(text, err, sizeof(err));
-	free(text);
-	if (!j) {
-		log_err("%s is not JSON: %s", path, err);
-		return EXIT_FAILURE;
-	}
 	mods = json_get(j, "modules");
-	if (!json_strv(j, "tool") || strcmp(json_strv(j, "tool"), "memdebug-ko") || !mods ||
-	    mods->type != JSON_ARRAY) {
-		log_err("%s is not a JSON report of memdebug-ko", path);
-		json_free(j);
-		return EXIT_FAILURE;
-	}
 	/* the time axis: every window, and the samples */
 	for (m = mods->child; m; m = m->next) {
 		if (!json_num(m, "load_s", &t))

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io.h"
 #include "json.h"
+#include "log.h"
 
 struct parser {
 	const char *s, *p;
@@ -265,4 +267,32 @@ const char *json_strv(const struct json *j, const char *key)
 	const struct json *v = json_get(j, key);
 
 	return v && v->type == JSON_STRING ? v->string : NULL;
+}
+
+struct json *json_read_report(const char *path)
+{
+	char *text = NULL, err[128];
+	const struct json *mods;
+	const char *tool;
+	struct json *j;
+	int r = io_read_all(path, &text);
+
+	if (r < 0) {
+		log_err("cannot read %s: %s", path, strerror(-r));
+		return NULL;
+	}
+	j = json_parse(text, err, sizeof(err));
+	free(text);
+	if (!j) {
+		log_err("%s is not JSON: %s", path, err);
+		return NULL;
+	}
+	tool = json_strv(j, "tool");
+	mods = json_get(j, "modules");
+	if (!tool || strcmp(tool, "memdebug-ko") || !mods || mods->type != JSON_ARRAY) {
+		log_err("%s is not a JSON report of memdebug-ko", path);
+		json_free(j);
+		return NULL;
+	}
+	return j;
 }

@@ -39,3 +39,9 @@ bool json_num(const struct json *j, const char *key, double *out);
 
 /* The string member @key of @j, or NULL. */
 const char *json_strv(const struct json *j, const char *key);
+
+/*
+ * Reads and parses file @path, a JSON report of memdebug-ko ("tool" and a "modules"
+ * array); NULL after an error message.
+ */
+struct json *json_read_report(const char *path);

@@ -36,6 +36,14 @@ start_watch() {
 	fail "the watcher wrote no $D/watch.pid: $(cat "$BATS_TEST_TMPDIR/watch.err")"
 }
 
+# The report in $output, taken over from the watcher, is report $1 that read the buffer
+# itself, but for the low point: the watcher samples MemAvailable, the buffer cannot.
+assert_same_as_direct() {
+	assert_json '.low_point.samples > 0' true
+	assert_json '(.low_point.series | length) >= 1 and (.low_point.series | length) <= 512' true
+	assert_equal "$(jq -c 'del(.low_point)' <<<"$output")" "$(jq -c . <<<"$1")"
+}
+
 # Writes trace file $1 into the FIFO as trace_pipe would hand it out.
 feed() {
 	cat "$1" >"$I/trace_pipe"
@@ -54,10 +62,7 @@ feed() {
 		--format json
 	wait "$WATCHER"
 	WATCHER=
-	# the watcher also samples MemAvailable, which the buffer cannot show
-	assert_json '.low_point.samples > 0' true
-	assert_json '(.low_point.series | length) >= 1 and (.low_point.series | length) <= 512' true
-	assert_equal "$(jq -c 'del(.low_point)' <<<"$output")" "$(jq -c . <<<"$direct")"
+	assert_same_as_direct "$direct"
 	assert_json '.complete' true
 	[[ ! -e $D/watch.pid && ! -e $D/state ]] || fail "the handover left $(ls "$D")"
 }
@@ -86,9 +91,7 @@ feed() {
 		--format json
 	wait "$WATCHER"
 	WATCHER=
-	# the watcher also samples MemAvailable, which the buffer cannot show
-	assert_json '.low_point.samples > 0' true
-	assert_equal "$(jq -c 'del(.low_point)' <<<"$output")" "$(jq -c . <<<"$direct")"
+	assert_same_as_direct "$direct"
 	assert_json '.kthreads_measured' true
 	assert_json '.modules[] | select(.name == "alpha") | "\(.kthreads) \(.kthread_pages) \(.late_pages)"' '1 4 2'
 }
@@ -195,9 +198,7 @@ oom_trace() {
 		--format json
 	wait "$WATCHER"
 	WATCHER=
-	# the watcher also samples MemAvailable, which the buffer cannot show
-	assert_json '.low_point.samples > 0' true
-	assert_equal "$(jq -c 'del(.low_point)' <<<"$output")" "$(jq -c . <<<"$direct")"
+	assert_same_as_direct "$direct"
 	assert_json '.buffer' top-level
 	[[ $stderr == *"gave back the top-level buffer of $T"* ]] || fail "$stderr"
 	assert_equal "$(cat "$T/buffer_size_kb")" 7
