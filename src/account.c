@@ -204,20 +204,28 @@ static int task_new(struct acct *a, const struct event *ev)
 }
 
 /*
- * sched_waking: the new thread's first act is complete(&done), which wakes the task
- * waiting in kthread_create; prepare records the wakeups of loaders (and PID 1).
+ * sched_waking, the first between the new thread and another task: the thread's first
+ * act, complete(&done), wakes the task waiting in kthread_create, unless that task had
+ * not gone to sleep yet (one CPU), and then that task's wake_up_process() is the first
+ * wakeup of the thread. Either way the other task is its creator.
  */
 static int task_wake(struct acct *a, const struct event *ev)
 {
-	uint64_t *born = u64map_get(&a->newborn, (uint64_t)(unsigned)ev->pid), ts;
+	int thread = ev->child, creator = ev->pid;
+	uint64_t *born = u64map_get(&a->newborn, (uint64_t)(unsigned)thread), ts;
 
+	if (!born) {
+		thread = ev->pid;
+		creator = ev->child;
+		born = u64map_get(&a->newborn, (uint64_t)(unsigned)thread);
+	}
 	if (!born)
 		return 0;
 	ts = *born;
-	u64map_del(&a->newborn, (uint64_t)(unsigned)ev->pid);
+	u64map_del(&a->newborn, (uint64_t)(unsigned)thread);
 	if (ev->ts_ns < ts || ev->ts_ns - ts > NEWBORN_NS)
 		return 0;
-	return link_kthread(a, ev->child, ev->pid);
+	return link_kthread(a, creator, thread);
 }
 
 /*

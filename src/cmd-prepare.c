@@ -177,21 +177,27 @@ static int enable_filtered(const char *buf, const char *sys, const char *event,
 }
 
 /*
+ * sched_waking of every task but the busiest kernel threads, which no load starts (a
+ * boot's few thousand wakeups, most of them RCU's and the workqueues').
+ */
+#define WAKE_FILTER                                                                       \
+	"!(comm ~ \"rcu*\") && !(comm ~ \"kworker/*\") && !(comm ~ \"ksoftirqd/*\") && " \
+	"!(comm ~ \"swapper/*\") && !(comm ~ \"migration/*\")"
+
+/*
  * Kernel threads that loads start, and who started them. Up to Linux 6.1 kthread_create
  * renames the thread kthreadd forked, from its caller (task_rename). From 6.2 kthreadd
- * forks it under its name (task_newtask by kthreadd), and the thread's first act wakes
- * its caller (sched_waking, of loaders only). Their pages pass the page filter as
- * kernel allocations.
+ * forks it under its name (task_newtask by kthreadd), and the first wakeup between the
+ * thread and another task (sched_waking: it wakes its caller, or its caller wakes it)
+ * names the caller. Their pages pass the page filter as kernel allocations.
  */
-static void enable_threads(const char *buf, const struct loaders *l)
+static void enable_threads(const char *buf)
 {
-	char wake[FILTER_MAX];
 	int r, r2, r3;
 
 	r = enable_filtered(buf, "task", "task_rename", "oldcomm == \"kthreadd\"");
 	r2 = enable_filtered(buf, "task", "task_newtask", "common_pid == 2");
-	r3 = enable_filtered(buf, "sched", "sched_waking",
-			     loaders_wake_filter(l, wake, sizeof(wake)) == 0 ? wake : NULL);
+	r3 = enable_filtered(buf, "sched", "sched_waking", WAKE_FILTER);
 	if (r < 0 && (r2 < 0 || r3 < 0))
 		log_warn("cannot enable the task events in %s (%s): pages of kernel threads that loads start will not be counted",
 			 buf, strerror(r2 < 0 ? -r2 : -r3));
@@ -296,7 +302,7 @@ static int enable_events(const struct tfs *t, const char *buf, const struct load
 	}
 	enable_bulk(t, buf);
 	enable_work(buf, have_filter ? filter : NULL);
-	enable_threads(buf, l);
+	enable_threads(buf);
 	if (stacks)
 		enable_stacks(buf, have_filter ? alloc_filter : NULL);
 	return 0;

@@ -120,10 +120,6 @@ int loaders_filter(const struct loaders *l, char *buf, size_t size)
 	return comm_filter(l, buf, size, "common_pid == 1 || comm ~ \"kworker/*\"");
 }
 
-int loaders_wake_filter(const struct loaders *l, char *buf, size_t size)
-{
-	return comm_filter(l, buf, size, "pid == 1");
-}
 
 void loaders_from_filter(struct loaders *l, bool *active)
 {

@@ -45,12 +45,6 @@ void loaders_print_defaults(int indent, int width);
 int loaders_filter(const struct loaders *l, char *buf, size_t size);
 
 /*
- * The sched_waking filter for @l: wakeups of their comms and of PID 1 (that event's comm
- * and pid fields are the woken task's).
- */
-int loaders_wake_filter(const struct loaders *l, char *buf, size_t size);
-
-/*
  * Adds the comms named by a filter that loaders_filter() wrote (read from the instance
  * into l->filter, which @l keeps); *active tells whether it filters by comm at all.
  */

@@ -797,6 +797,27 @@ waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=0
 	assert_json '.modules[0].deferred_pages' 4
 }
 
+@test "accounting: from Linux 6.2, on one CPU the loader's wakeup of its new thread links it" {
+	# the thread ran and completed before the loader waited: no wakeup of the loader;
+	# kthread_run's wake_up_process() of the thread is the first wakeup between them
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		newtask 1.1 300 'alpha thread'
+		waking modprobe 100 1.2 'alpha thread' 300
+		alloc 'alpha thread' 300 1.3 0x2000 1
+		# work the load queued starts a thread, and wakes it
+		wq modprobe 100 1.4 ffff8ab001000000
+		put modprobe 100 1.5 alpha
+		wstart kworker/0:1 20 1.6 ffff8ab001000000
+		newtask 1.61 301 scsi_eh_0
+		waking kworker/0:1 20 1.62 scsi_eh_0 301
+		wend kworker/0:1 20 1.63 ffff8ab001000000
+		alloc scsi_eh_0 301 1.7 0x3000 0
+	)
+	assert_json '.modules[0].kthreads' 2
+	assert_json '.modules[0].kthread_pages' 3
+}
+
 @test "accounting: a thread seen both ways (rename and wakeup) counts once" {
 	report_stdin_json < <(
 		load_ modprobe 100 1.0 alpha

@@ -44,7 +44,7 @@ setup() {
 	# from Linux 6.2: threads kthreadd forks, and the wakeups of loaders
 	assert_equal "$(cat "$I/events/task/task_newtask/filter")" 'common_pid == 2'
 	assert_equal "$(cat "$I/events/sched/sched_waking/filter")" \
-		"$(default_filter my-loader other third | sed 's/common_pid == 1 || comm ~ "kworker\/\*"$/pid == 1/')"
+		'!(comm ~ "rcu*") && !(comm ~ "kworker/*") && !(comm ~ "ksoftirqd/*") && !(comm ~ "swapper/*") && !(comm ~ "migration/*")'
 	assert_equal "$(cat "$I/events/sched/sched_waking/enable")" 1
 	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/enable")" 1
 }

@@ -230,7 +230,7 @@ gt_setup() {
 # allocate while they run work that P queued inside the window (mdko_gt_wq,
 # mdko_gt_async), and work that work queued, and what kernel threads P (or that work)
 # started take (task_rename from "kthreadd" by P, or from 6.2 a thread kthreadd forked
-# whose first wakeup is P's: mdko_gt_kthread). The late_ figures
+# whose first wakeup is between it and P: mdko_gt_kthread). The late_ figures
 # (rd.memdebug=5) count allocations in no load window and no load's work or thread whose
 # stack shows the module's code as the first module frame (mdko_gt_late's probe).
 gt_trace_counts() {
@@ -270,11 +270,14 @@ gt_trace_counts() {
 		}
 		# from 6.2: kthreadd forks it under its name, and its first act wakes P
 		/ task_newtask: / { if (pid() == 2 && field("comm") !~ /^kworker\//) born[field("pid") + 0] = 1; next }
+		# the first wakeup between the new thread and another task: the other is its
+		# creator, whichever woke whom
 		/ sched_waking: / {
-			q = pid()
-			if (q in born) {
-				delete born[q]
-				if ((open && field("pid") + 0 == p) || deferred(field("pid") + 0)) kthread[q] = 1
+			q = pid(); c = field("pid") + 0
+			if (c in born) { t = c; c = q } else t = q
+			if (t in born) {
+				delete born[t]
+				if ((open && c == p) || deferred(c)) kthread[t] = 1
 			}
 			next
 		}
