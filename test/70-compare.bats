@@ -1,22 +1,23 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 # compare: two JSON reports side by side, against golden files checked by hand. The
-# fixtures are the reports of two real capture kernels of test/boot/kdump-test.
+# fixtures are the reports of two real capture kernels of test/boot/kdump-test, the shell
+# capture initrd on Debian 6.1 and on 6.12: "since the kernel update".
 
 load helpers
 
 OLD=$FIXTURES/capture-6.1-shell.json
-NEW=$FIXTURES/capture-6.1-systemd.json
+NEW=$FIXTURES/capture-6.12-shell.json
 
 @test "compare: the text matches its golden file" {
 	cd "$FIXTURES"
-	run -0 --separate-stderr "$MDKO" compare capture-6.1-shell.json capture-6.1-systemd.json
+	run -0 --separate-stderr "$MDKO" compare capture-6.1-shell.json capture-6.12-shell.json
 	diff -u "$GOLDEN/compare.txt" <(printf '%s\n' "$output")
 }
 
 @test "compare: the JSON matches its golden file and agrees with the text" {
 	cd "$FIXTURES"
-	run -0 --separate-stderr "$MDKO" compare --format json capture-6.1-shell.json capture-6.1-systemd.json
+	run -0 --separate-stderr "$MDKO" compare --format json capture-6.1-shell.json capture-6.12-shell.json
 	diff -u "$GOLDEN/compare.json" <(printf '%s\n' "$output")
 	# growth: what the loads kept and the image, now less then, largest first
 	assert_json '[.modules[] | select(.growth_kib != null) | .growth_kib] | . == (sort | reverse)' true
@@ -109,7 +110,12 @@ TIMELINE=$FIXTURES/boot-shell-timeline.json
 	"$MDKO" report --input "$FIXTURES/boot-shell.trace" --format json >"$BATS_TEST_TMPDIR/replay.json"
 	run -0 --separate-stderr "$MDKO" plot "$BATS_TEST_TMPDIR/replay.json"
 	assert_output --partial 'no memory samples: the watcher did not run'
-	run -1 --separate-stderr "$MDKO" plot "$FIXTURES/capture-6.1-shell.json"
+	# a real capture kernel's report, with its samples
+	run -0 --separate-stderr "$MDKO" plot "$OLD"
+	assert_output --partial 'low point: '
+	# a report of an older memdebug-ko: no timeline
+	jq 'del(.low_point) | .modules |= map(del(.load_s, .end_s))' "$OLD" >"$BATS_TEST_TMPDIR/old.json"
+	run -1 --separate-stderr "$MDKO" plot "$BATS_TEST_TMPDIR/old.json"
 	[[ $stderr == *"has no timeline: no load with load_s and no memory samples"* ]] || fail "$stderr"
 	run -1 --separate-stderr "$MDKO" plot "$BATS_TEST_TMPDIR/none.json"
 	[[ $stderr == *"cannot read"* ]] || fail "$stderr"
