@@ -12,6 +12,7 @@
 
 #include "budget.h"
 #include "io.h"
+#include "proc.h"
 
 /* statfs's f_type of the file systems an initramfs lives in (linux/magic.h; musl has none) */
 #define RAMFS_MAGIC 0x858458f6
@@ -38,18 +39,6 @@ const char *budget_row_name(enum budget_row r)
 const char *budget_row_source(enum budget_row r)
 {
 	return rows[r].source;
-}
-
-/* Field @key ("MemTotal:") of meminfo text @buf in KiB, or -1. */
-static long long field_kb(const char *buf, const char *key)
-{
-	size_t n = strlen(key);
-	const char *p;
-
-	for (p = buf; (p = strstr(p, key)); p += n)
-		if (p == buf || p[-1] == '\n')
-			return strtoll(p + n, NULL, 10);
-	return -1;
 }
 
 /* KiB in blocks of the files of @dir's file system (not crossing mounts), or -1. */
@@ -189,17 +178,17 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	snprintf(path, sizeof(path), "%s/meminfo", proc);
 	if (io_read_all(path, &buf) < 0)
 		return;
-	b->total = field_kb(buf, "MemTotal:");
-	b->avail = field_kb(buf, "MemAvailable:");
-	cached = field_kb(buf, "Cached:");
-	buffers = field_kb(buf, "Buffers:");
-	b->row[BUDGET_FREE] = field_kb(buf, "MemFree:");
+	b->total = proc_text_kb(buf, "MemTotal:");
+	b->avail = proc_text_kb(buf, "MemAvailable:");
+	cached = proc_text_kb(buf, "Cached:");
+	buffers = proc_text_kb(buf, "Buffers:");
+	b->row[BUDGET_FREE] = proc_text_kb(buf, "MemFree:");
 	b->row[BUDGET_FILES] = cached < 0 || buffers < 0 ? -1 : cached + buffers;
-	b->row[BUDGET_ANON] = field_kb(buf, "AnonPages:");
-	b->row[BUDGET_SLAB] = field_kb(buf, "Slab:");
-	b->row[BUDGET_PAGETABLES] = field_kb(buf, "PageTables:");
-	b->row[BUDGET_KSTACK] = field_kb(buf, "KernelStack:");
-	b->row[BUDGET_PERCPU] = field_kb(buf, "Percpu:");
+	b->row[BUDGET_ANON] = proc_text_kb(buf, "AnonPages:");
+	b->row[BUDGET_SLAB] = proc_text_kb(buf, "Slab:");
+	b->row[BUDGET_PAGETABLES] = proc_text_kb(buf, "PageTables:");
+	b->row[BUDGET_KSTACK] = proc_text_kb(buf, "KernelStack:");
+	b->row[BUDGET_PERCPU] = proc_text_kb(buf, "Percpu:");
 	free(buf);
 	b->known = b->total > 0;
 	for (i = 0; i < BUDGET_OTHER; i++)

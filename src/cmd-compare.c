@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "json.h"
 #include "log.h"
+#include "sink.h"
 
 #define NAME_MAX_LEN 56
 
@@ -243,20 +244,6 @@ static void text(const struct rows *rs, const char *po, const char *pn, const st
 	text_budget(o, n);
 }
 
-static void json_name(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void json_side(const char *key, const struct side *s, double v)
 {
 	printf(",\"%s\":", key);
@@ -281,15 +268,15 @@ static void json_out(const struct rows *rs, const char *po, const char *pn,
 	size_t i, k;
 
 	printf("{\"tool\":\"memdebug-ko\",\"compare\":{\"old\":");
-	json_name(po);
+	sink_json_str(stdout, po);
 	printf(",\"new\":");
-	json_name(pn);
+	sink_json_str(stdout, pn);
 	printf("},\"modules\":[");
 	for (i = 0; i < rs->n; i++) {
 		const struct mod_row *r = &rs->r[i];
 
 		printf(i ? ",{\"name\":" : "{\"name\":");
-		json_name(r->name);
+		sink_json_str(stdout, r->name);
 		printf(",\"in_old\":%s,\"in_new\":%s", r->then.present ? "true" : "false",
 		       r->now.present ? "true" : "false");
 		json_side("then_kib", &r->then, r->then.kib);
@@ -307,7 +294,7 @@ static void json_out(const struct rows *rs, const char *po, const char *pn,
 		printf(",\"budget\":[");
 		for (i = 0; i < k; i++) {
 			printf(i ? ",{\"row\":" : "{\"row\":");
-			json_name(b[i].name);
+			sink_json_str(stdout, b[i].name);
 			json_val("then_kib", b[i].then, b[i].then_known);
 			json_val("now_kib", b[i].now, b[i].now_known);
 			json_val("change_kib", b[i].now - b[i].then, b[i].then_known && b[i].now_known);

@@ -234,7 +234,7 @@ static int report(const struct report_opts *o)
 	if (r == 0 && (!o->input || o->proc_given)) {
 		/* live, the initramfs's files too; offline, what --proc holds */
 		budget_read(&budget, o->proc, o->input ? NULL : "/");
-		s.budget = &budget;
+		summary_budget(&s, &budget);
 	}
 	if (r == 0) {
 		r = render(o, &s);

@@ -97,16 +97,26 @@ long long proc_mem_free_kb(const char *proc)
 	return field_kb(p, "MemFree:");
 }
 
+long long proc_text_kb(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p;
+
+	for (p = text; (p = strstr(p, key)); p += n)
+		if (p == text || p[-1] == '\n')
+			return strtoll(p + n, NULL, 10);
+	return -1;
+}
+
 long long proc_available_fd(int fd)
 {
-	char buf[4096], *p;
+	char buf[4096];
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	p = strstr(buf, "\nMemAvailable:");
-	return p ? strtoll(p + 14, NULL, 10) : -1;
+	return proc_text_kb(buf, "MemAvailable:");
 }
 
 long long proc_self_kb(const char *key)

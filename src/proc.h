@@ -25,6 +25,9 @@ int proc_modules_read(const char *path, struct proc_module **out, size_t *n);
 /* MemFree of @proc/meminfo in KiB, or -1. */
 long long proc_mem_free_kb(const char *proc);
 
+/* Field @key ("MemTotal:") at the start of a line of meminfo text @text, in KiB, or -1. */
+long long proc_text_kb(const char *text, const char *key);
+
 /* MemAvailable of the meminfo file open at @fd (read from its start) in KiB, or -1. */
 long long proc_available_fd(int fd);
 

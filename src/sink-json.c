@@ -12,8 +12,7 @@
 
 #define JSON_SITES 5
 
-/* A JSON string; bytes outside printable ASCII are escaped, so the output is valid UTF-8. */
-static void json_str(FILE *f, const char *s)
+void sink_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -46,7 +45,7 @@ static void json_sites(FILE *f, const struct summary *s, const struct window *w)
 	fputs(",\"sites\":[", f);
 	for (i = 0; i < n; i++) {
 		fputs(i ? ",{\"site\":" : "{\"site\":", f);
-		json_str(f, top[i]->name);
+		sink_json_str(f, top[i]->name);
 		fprintf(f, ",\"pages\":%" PRIu64 "}", top[i]->pages);
 	}
 	fputc(']', f);
@@ -64,7 +63,7 @@ static void json_kib(FILE *f, const char *key, long long kib)
 static void json_budget(FILE *f, const struct summary *s)
 {
 	const struct budget *b = s->budget;
-	struct estimate e;
+	const struct estimate e = s->estimate;
 	int i;
 
 	if (!b || !b->known)
@@ -73,7 +72,7 @@ static void json_budget(FILE *f, const struct summary *s)
 	json_kib(f, "mem_available_kib", b->avail);
 	fputs(",\"crashkernel\":", f);
 	if (b->crashkernel[0])
-		json_str(f, b->crashkernel);
+		sink_json_str(f, b->crashkernel);
 	else
 		fputs("null", f);
 	fprintf(f, ",\"kexec_crash_size\":%llu,\"capture_kernel\":%s",
@@ -86,18 +85,17 @@ static void json_budget(FILE *f, const struct summary *s)
 	fputs(",\"rows\":[", f);
 	for (i = 0; i < BUDGET_ROWS; i++) {
 		fputs(i ? ",{\"row\":" : "{\"row\":", f);
-		json_str(f, budget_row_name(i));
+		sink_json_str(f, budget_row_name(i));
 		fputs(",\"source\":", f);
-		json_str(f, budget_row_source(i));
+		sink_json_str(f, budget_row_source(i));
 		json_kib(f, "kib", b->row[i]);
 		fputc('}', f);
 	}
 	fputc(']', f);
-	budget_estimate(b, s->a->low.samples ? s->a->low.avail_kib : b->avail, &e);
 	if (e.known) {
 		fprintf(f, ",\"estimate\":{\"crashkernel_mib\":%lld,\"needed_kib\":%lld,\"ram_kib\":%lld,\"low_available_kib\":%lld,\"low_from\":\"%s\"",
 			e.mib, e.needed_kib, e.ram_kib, e.low_avail_kib,
-			s->a->low.samples ? "low_point" : "report");
+			s->estimate_from_low ? "low_point" : "report");
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
 		fprintf(f, ",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld}",
 			e.bitmap_kib, (unsigned long long)b->vmcore_bytes,
@@ -147,10 +145,10 @@ int sink_json(const struct summary *s, FILE *f)
 		bool m = summary_measured(s, w), t = win_traced(w);
 
 		fputs(i ? ",{\"name\":" : "{\"name\":", f);
-		json_str(f, w->name);
+		sink_json_str(f, w->name);
 		if (t) {
 			fprintf(f, ",\"pid\":%d,\"comm\":", w->pid);
-			json_str(f, w->comm);
+			sink_json_str(f, w->comm);
 		} else {
 			fputs(",\"pid\":null,\"comm\":null", f);
 		}
@@ -198,7 +196,7 @@ int sink_json(const struct summary *s, FILE *f)
 	if (a->low.samples) {
 		fprintf(f, ",\"low_point\":{\"mem_available_kib\":%lld,\"seconds\":%s,\"samples\":%" PRIu64 ",\"loading\":",
 			a->low.avail_kib, ms_str(ms, sizeof(ms), a->low.ts_ns / 1000, 3), a->low.samples);
-		json_str(f, a->low.loading);
+		sink_json_str(f, a->low.loading);
 		fputs(",\"series\":[", f);
 		for (i = 0; i < a->low.nseries; i++)
 			fprintf(f, "%s[%s,%" PRId64 "]", i ? "," : "",

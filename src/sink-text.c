@@ -342,11 +342,10 @@ static const char *kib_str(char *buf, size_t n, long long kib)
 static void emit_estimate(struct emitter *em, const struct summary *s)
 {
 	const struct budget *b = s->budget;
-	bool low = s->a->low.samples;
-	struct estimate e;
+	const struct estimate e = s->estimate;
+	bool low = s->estimate_from_low;
 	char initrd[32];
 
-	budget_estimate(b, low ? s->a->low.avail_kib : b->avail, &e);
 	if (!e.known)
 		return;
 	kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1);

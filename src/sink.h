@@ -37,6 +37,9 @@ struct stream {
 void stream_init(struct stream *s, bool kmsg, uint64_t min_kib, unsigned page_size);
 
 /* The JSON object on @f. Returns 0 or -errno. */
+/* @s as a JSON string on @f; bytes outside printable ASCII are escaped (valid UTF-8). */
+void sink_json_str(FILE *f, const char *s);
+
 int sink_json(const struct summary *s, FILE *f);
 
 /* The JSON object written to @path through a temporary file and rename(2); reported. */

@@ -136,6 +136,13 @@ size_t summary_sites(const struct summary *s, const struct window *w, const stru
 	return n;
 }
 
+void summary_budget(struct summary *s, const struct budget *b)
+{
+	s->budget = b;
+	s->estimate_from_low = s->a->low.samples > 0;
+	budget_estimate(b, s->estimate_from_low ? s->a->low.avail_kib : b->avail, &s->estimate);
+}
+
 void summary_free(struct summary *s)
 {
 	free(s->order);

@@ -31,6 +31,8 @@ struct summary {
 	size_t oom_loads;      /* loads in init while the OOM killer chose a victim */
 	size_t bulk_unmatched; /* loads with bulk pages and frees of pages not theirs */
 	const struct budget *budget; /* the whole kernel's memory, or NULL (offline) */
+	struct estimate estimate;    /* with it, in a capture kernel: the crashkernel= it needs */
+	bool estimate_from_low;	     /* from the watcher's low point, not the report's reading */
 };
 
 /* Sums up @a; returns 0 or -ENOMEM (reported). @a must outlive @s. */
@@ -38,6 +40,12 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 		 const struct source_info *src, enum sort_key key);
 
 void summary_free(struct summary *s);
+
+/*
+ * Adds the whole kernel's memory @b (borrowed) and works out its estimate, from the
+ * watcher's low point where it sampled, else the report's own MemAvailable.
+ */
+void summary_budget(struct summary *s, const struct budget *b);
 
 /*
  * rd.memdebug=5: the call sites of window @w with the most pages, at most @max, into
