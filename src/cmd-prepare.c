@@ -17,16 +17,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "claim.h"
 #include "cmd.h"
 #include "log.h"
 #include "mdko-config.h"
 #include "proc.h"
+#include "setup.h"
 #include "state.h"
 #include "tfs.h"
 
 #define DEFAULT_CMDLINES 4096
-
-static const char *const page_events[] = { "mm_page_alloc", "mm_page_free" };
 
 struct prepare_opts {
 	struct cli_common common;
@@ -114,201 +114,6 @@ static void set_optional(const char *buf, const char *file, const char *val, con
 }
 
 /*
- * The kprobes on the bulk allocator, filtered as the page events: without them the pages
- * of vmalloc are not seen, and the report says so.
- */
-static void enable_bulk(const struct tfs *t, const char *buf)
-{
-	static const char *const events[] = { BULK_ENTER, BULK_EXIT };
-	char func[64];
-	size_t i;
-	int r = tfs_bulk_add(t, func, sizeof(func));
-
-	if (r < 0) {
-		log_warn("cannot add kprobe events on the bulk page allocator (%s): pages of vmalloc will not be counted",
-			 strerror(-r));
-		return;
-	}
-	/* every task's: bulk calls are few, and work and threads of loads make them too */
-	for (i = 0; i < 2; i++) {
-		r = tfs_event_enable(buf, BULK_SYSTEM, events[i]);
-		if (r < 0) {
-			log_warn("cannot enable %s/events/%s/%s (%s): pages of vmalloc will not be counted",
-				 buf, BULK_SYSTEM, events[i], strerror(-r));
-			tfs_set(buf, "events/" BULK_SYSTEM "/enable", "0");
-			tfs_bulk_remove(t);
-			return;
-		}
-	}
-	log_info("counting the bulk allocator's pages (vmalloc) with kprobes on %s", func);
-}
-
-/*
- * The workqueue events, filtered as the page events (which let kworkers through): the
- * work a load queues and its run in a kworker. Without them the report says so.
- */
-static void enable_work(const char *buf, const char *filter)
-{
-	static const char *const events[] = { "workqueue_queue_work", "workqueue_execute_start",
-					      "workqueue_execute_end" };
-	size_t i;
-	int r;
-
-	for (i = 0; i < 3; i++) {
-		if (filter && tfs_event_filter(buf, "workqueue", events[i], filter) < 0)
-			tfs_event_filter(buf, "workqueue", events[i], "0");
-		r = tfs_event_enable(buf, "workqueue", events[i]);
-		if (r < 0) {
-			log_warn("cannot enable %s/events/workqueue/%s (%s): pages of the work that loads queue will not be counted",
-				 buf, events[i], strerror(-r));
-			tfs_set(buf, "events/workqueue/enable", "0");
-			return;
-		}
-	}
-}
-
-/* Enables @sys/@event with @filter (unfiltered if the kernel refuses it). */
-static int enable_filtered(const char *buf, const char *sys, const char *event,
-			   const char *filter)
-{
-	if (filter && tfs_event_filter(buf, sys, event, filter) < 0)
-		tfs_event_filter(buf, sys, event, "0");
-	return tfs_event_enable(buf, sys, event);
-}
-
-/*
- * sched_waking of every task but the busiest kernel threads, which no load starts (a
- * boot's few thousand wakeups, most of them RCU's and the workqueues').
- */
-#define WAKE_FILTER                                                                       \
-	"!(comm ~ \"rcu*\") && !(comm ~ \"kworker/*\") && !(comm ~ \"ksoftirqd/*\") && " \
-	"!(comm ~ \"swapper/*\") && !(comm ~ \"migration/*\")"
-
-/*
- * Kernel threads that loads start, and who started them. Up to Linux 6.1 kthread_create
- * renames the thread kthreadd forked, from its caller (task_rename). From 6.2 kthreadd
- * forks it under its name (task_newtask by kthreadd), and the first wakeup between the
- * thread and another task (sched_waking: it wakes its caller, or its caller wakes it)
- * names the caller. Their pages pass the page filter as kernel allocations.
- */
-static void enable_threads(const char *buf)
-{
-	int r, r2, r3;
-
-	r = enable_filtered(buf, "task", "task_rename", "oldcomm == \"kthreadd\"");
-	r2 = enable_filtered(buf, "task", "task_newtask", "common_pid == 2");
-	r3 = enable_filtered(buf, "sched", "sched_waking", WAKE_FILTER);
-	if (r < 0 && (r2 < 0 || r3 < 0))
-		log_warn("cannot enable the task events in %s (%s): pages of kernel threads that loads start will not be counted",
-			 buf, strerror(r2 < 0 ? -r2 : -r3));
-}
-
-/*
- * rd.memdebug=5: a stacktrace trigger on the page allocations prepare records (and the
- * bulk allocator's returns), filtered as they are, and function+offset in the frames.
- */
-static void enable_stacks(const char *buf, const char *filter)
-{
-	char trigger[FILTER_MAX + 128];
-	int r;
-
-	snprintf(trigger, sizeof(trigger), "stacktrace%s%s", filter ? " if " : "",
-		 filter ? filter : "");
-	r = tfs_set(buf, "events/kmem/mm_page_alloc/trigger", trigger);
-	if (r < 0) {
-		log_warn("cannot set a stacktrace trigger on kmem:mm_page_alloc (%s): no call sites",
-			 strerror(-r));
-		return;
-	}
-	tfs_set(buf, "events/" BULK_SYSTEM "/" BULK_EXIT "/trigger", "stacktrace");
-	set_optional(buf, "options/sym-offset", "1", "call sites without their offsets");
-	log_info("recording the kernel stack of each page allocation (rd.memdebug=5)");
-}
-
-/*
- * The page filters: frees of the loaders (and PID 1, kworkers); allocations of those,
- * and the kernel's own allocations of every task: unmovable, without __GFP_ACCOUNT
- * (which marks what user space asks for: page tables, pipes). A kernel thread a load
- * starts has a name of its own; this lets its pages through. The first filter the
- * kernel takes wins: without "!" or "&" (before 4.15), the loaders' alone.
- */
-static int filter_allocs(const char *buf, const char *filter, char *alloc_filter, size_t size)
-{
-	uint64_t account;
-	int r = -EINVAL, n;
-
-	if (tfs_gfp_flag(buf, "__GFP_ACCOUNT", &account) == 0) {
-		n = snprintf(alloc_filter, size, "%s || (migratetype == 0 && !(gfp_flags & 0x%" PRIx64 "))",
-			     filter, account);
-		if (n > 0 && (size_t)n < size)
-			r = tfs_event_filter(buf, "kmem", "mm_page_alloc", alloc_filter);
-	}
-	if (r < 0 && r != -ENOENT) {
-		n = snprintf(alloc_filter, size, "%s || migratetype == 0", filter);
-		if (n > 0 && (size_t)n < size)
-			r = tfs_event_filter(buf, "kmem", "mm_page_alloc", alloc_filter);
-	}
-	if (r < 0 && r != -ENOENT) {
-		log_info("the kernel refused the filter of kernel allocations on kmem:mm_page_alloc: pages of kernel threads that loads start are left out");
-		n = snprintf(alloc_filter, size, "%s", filter);
-		r = n > 0 && (size_t)n < size ?
-			    tfs_event_filter(buf, "kmem", "mm_page_alloc", alloc_filter) : -E2BIG;
-	}
-	return r;
-}
-
-static int enable_events(const struct tfs *t, const char *buf, const struct loaders *l,
-			 bool stacks)
-{
-	char filter[FILTER_MAX], alloc_filter[FILTER_MAX + 96], bad[PATH_MAX];
-	bool have_filter;
-	size_t i;
-	int r;
-
-	r = tfs_event_enable(buf, "module", "module_load");
-	if (r < 0) {
-		log_err("cannot enable module:module_load in %s: %s (kernel without CONFIG_MODULES or tracepoints?)",
-			buf, strerror(-r));
-		return r;
-	}
-	r = tfs_event_enable(buf, "module", "module_put");
-	if (r < 0)
-		log_warn("cannot enable module:module_put: %s (kernel without CONFIG_MODULE_UNLOAD?); load windows will close at the loader's next load",
-			 strerror(-r));
-	/* module_free tells failed inits apart; kernels have had it as long as module_load. */
-	tfs_event_enable(buf, "module", "module_free");
-	/* The OOM killer's choices: rare, and what a report of an OOM death must show. */
-	if (tfs_event_enable(buf, "oom", "mark_victim") < 0)
-		log_info("no oom:mark_victim event (a kernel before 4.13?): OOM kills will not be reported");
-	have_filter = loaders_filter(l, filter, sizeof(filter)) == 0;
-	if (!have_filter)
-		log_warn("the loader names do not fit a tracefs filter: recording the page events of every task");
-	for (i = 0; i < 2; i++) {
-		if (have_filter) {
-			r = i == 0 ? filter_allocs(buf, filter, alloc_filter, sizeof(alloc_filter)) :
-				     tfs_event_filter(buf, "kmem", page_events[i], filter);
-			/* a missing event is reported once, by the enable below */
-			if (r < 0 && r != -ENOENT) {
-				log_warn("the kernel refused the filter on kmem:%s (%s): recording the page events of every task",
-					 page_events[i], strerror(-r));
-				tfs_event_filter(buf, "kmem", page_events[i], "0");
-			}
-		}
-		r = tfs_event_enable(buf, "kmem", page_events[i]);
-		if (r < 0) {
-			tfs_path(bad, buf, "events/kmem/%s", page_events[i]);
-			log_warn("cannot enable %s: %s; pages cannot be measured", bad, strerror(-r));
-		}
-	}
-	enable_bulk(t, buf);
-	enable_work(buf, have_filter ? filter : NULL);
-	enable_threads(buf);
-	if (stacks)
-		enable_stacks(buf, have_filter ? alloc_filter : NULL);
-	return 0;
-}
-
-/*
  * Sets up buffer @buf (the top level or the instance) and starts tracing. Returns 0 or
  * -errno (reported).
  */
@@ -325,7 +130,7 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 	/* When full, drop new events (counted) rather than overwrite the first loads. */
 	set_optional(buf, "options/overwrite", "0", "a full buffer overwrites the oldest events");
 	raise_cmdlines(t);
-	r = enable_events(t, buf, &o->loaders, o->stacks);
+	r = setup_events(t, buf, &o->loaders, o->stacks);
 	if (r < 0)
 		return r;
 	r = tfs_set(buf, "tracing_on", "1");
@@ -342,39 +147,17 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 static int claim_top(const struct prepare_opts *o, const struct tfs *t)
 {
 	struct tfs_top saved;
-	char why[PATH_MAX + 64];
 	int r;
 
 	if (o->instance)
 		return -EAGAIN;
-	if (!tfs_top_idle(t, why, sizeof(why))) {
-		log_info("the top-level buffer of %s cannot be claimed (%s): tracing in an instance, which costs more memory",
-			 t->dir, why);
-		return -EAGAIN;
-	}
-	r = tfs_top_save(t, &saved);
-	if (r == 0) {
-		r = state_claim(o->common.run_dir, &saved);
-		if (r < 0)
-			log_warn("cannot write the claim of the top-level buffer in %s: %s; tracing in an instance, which costs more memory",
-				 o->common.run_dir, strerror(-r));
-	} else {
-		log_warn("cannot read the settings of the top-level buffer of %s: %s; tracing in an instance, which costs more memory",
-			 t->dir, strerror(-r));
-	}
+	r = claim_take(t, o->common.run_dir, &saved);
 	if (r < 0)
-		return -EAGAIN;
-	/*
-	 * It was idle, but may hold the lines of a trace_marker writer: start() setting the
-	 * global clock empties it, and when the clock is global already, this does.
-	 */
-	if (!strcmp(saved.clock, "global"))
-		tfs_set(t->dir, "trace", "");
+		return r;
 	r = start(o, t, t->dir);
 	if (r < 0) {
-		if (tfs_top_restore(t, &saved) == 0)
-			state_unclaim(o->common.run_dir);
-		tfs_bulk_remove(t);
+		claim_give_back(t, o->common.run_dir, &saved);
+		setup_remove_probes(t);
 		return r;
 	}
 	log_info("tracing module loads in the top-level buffer of %s (%" PRIu64 " KiB per CPU)",
@@ -397,7 +180,7 @@ static int make_instance(const struct prepare_opts *o, const struct tfs *t)
 	if (r < 0) {
 		if (!existed) {
 			tfs_instance_remove(t);
-			tfs_bulk_remove(t);
+			setup_remove_probes(t);
 		}
 		return r;
 	}
@@ -443,12 +226,12 @@ static int prepare(const struct prepare_opts *o)
 		log_info("%s is already tracing module loads: left as it is", t.inst);
 		return 0;
 	}
-	if (state_claimed(o->common.run_dir, &saved) > 0) {
+	if (claim_read(o->common.run_dir, &saved) > 0) {
 		log_info("the top-level buffer of %s is already claimed for module loads: left as it is",
 			 t.dir);
 		return 0;
 	}
-	if (tfs_top_traces_loads(&t)) {
+	if (setup_traced_since_boot(&t)) {
 		raise_cmdlines(&t);
 		log_info("the kernel command line traces module loads into the top-level buffer of %s since boot: report reads it, nothing is set up",
 			 t.dir);

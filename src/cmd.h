@@ -22,6 +22,7 @@ extern const struct command cmd_report;
 extern const struct command cmd_watch;
 extern const struct command cmd_compare;
 extern const struct command cmd_plot;
+extern const struct command cmd_cmdline;
 
 /* The options the commands share: -t, -r, -l, -k, -q. */
 struct cli_common {

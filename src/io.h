@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* io: reading files, whole or a small part, with interrupted reads retried. */
+/*
+ * io: reading files, whole or a small part, with interrupted reads retried; writing a
+ * file whole, through a temporary file that replaces it only once it is complete.
+ */
 #pragma once
 
 #include <stddef.h>
@@ -16,3 +19,18 @@ void io_sleep_ms(long ms);
 
 /* Reads all of @path into a NUL-terminated buffer for the caller to free; 0 or -errno. */
 int io_read_all(const char *path, char **out);
+
+/* Writes all of @buf to @fd; returns 0 or -errno. */
+int io_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Opens @path's temporary file, PATH.tmp (its name into @tmp, PATH_MAX bytes), for
+ * io_tmp_commit() to put in place. Returns the descriptor or -errno.
+ */
+int io_tmp_open(const char *path, char *tmp, mode_t mode);
+
+/*
+ * Closes @fd of io_tmp_open(). When the writing went well (@r is 0), renames @tmp to
+ * @path; else, or when that fails, removes @tmp. Returns 0 or the first -errno.
+ */
+int io_tmp_commit(int fd, const char *tmp, const char *path, int r);

@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "claim.h"
 #include "io.h"
 #include "live.h"
 #include "log.h"
 #include "proc.h"
+#include "setup.h"
 #include "source-raw.h"
 #include "source-text.h"
 #include "state.h"
@@ -33,13 +35,13 @@ int live_find(struct live *l, const char *tracefs, const char *run_dir)
 	}
 	l->buf = l->t.dir;
 	l->top = true;
-	r = state_claimed(run_dir, &l->saved);
+	r = claim_read(run_dir, &l->saved);
 	if (r < 0)
 		return r;
 	l->ours = r > 0;
 	if (l->ours)
 		return 0;
-	if (!tfs_top_traces_loads(&l->t)) {
+	if (!setup_traced_since_boot(&l->t)) {
 		log_err("no trace buffer of prepare (no claim of the top-level buffer in %s, no instance %s): was 'memdebug-ko prepare' run at this boot?",
 			run_dir, l->t.inst);
 		return -ENOENT;
@@ -183,20 +185,6 @@ void live_lost(struct live *l, struct source_stats *st)
 			 l->buf);
 }
 
-/* Gives the claimed top-level buffer back as it was before prepare. */
-static int give_back_top(struct live *l)
-{
-	int r = tfs_top_restore(&l->t, &l->saved);
-
-	if (r < 0) {
-		log_warn("cannot give the top-level buffer of %s back as it was: %s; write %s to its buffer_size_kb to free it",
-			 l->t.dir, strerror(-r), l->saved.buffer_kb);
-		return r;
-	}
-	state_unclaim(l->run_dir);
-	return 0;
-}
-
 int live_close(struct live *l, bool keep, const char *proc)
 {
 	struct proc_free before, after;
@@ -223,7 +211,7 @@ int live_close(struct live *l, bool keep, const char *proc)
 	}
 	proc_free_read(proc, &before);
 	if (l->ours) {
-		r = give_back_top(l);
+		r = claim_give_back(&l->t, l->run_dir, &l->saved);
 		snprintf(what, sizeof(what), "gave back the top-level buffer of %s", l->t.dir);
 	} else {
 		r = tfs_instance_remove(&l->t);
@@ -234,11 +222,7 @@ int live_close(struct live *l, bool keep, const char *proc)
 	}
 	if (r < 0)
 		return r;
-	r = tfs_bulk_remove(&l->t);
-	if (r < 0)
-		log_warn("cannot remove the kprobe events %s/%s and %s: %s; remove them with: echo -:%s/%s >> %s/kprobe_events",
-			 BULK_SYSTEM, BULK_ENTER, BULK_EXIT, strerror(-r), BULK_SYSTEM, BULK_ENTER,
-			 l->t.dir);
+	setup_remove_probes(&l->t);
 	proc_free_read(proc, &after);
 	proc_free_log(what, &before, &after);
 	return 0;

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * memdebug-ko: which kernel module ate the memory while it loaded.
- *   prepare  sets up a private trace instance (cmd-prepare.c; dracut cmdline hook 00)
+ *   prepare  claims the idle top-level trace buffer (else makes an instance) and
+ *            enables the catalog's events (cmd-prepare.c; dracut cmdline hook 00)
  *   watch    reads it as events come and streams what must survive an OOM death
  *            (cmd-watch.c; started right after prepare)
- *   report   reads it, prints the per-module table and frees it (cmd-report.c; pre-pivot
- *            99), or replays a saved ftrace text trace with --input.
+ *   report   reads it, prints the per-module table and gives the buffer back
+ *            (cmd-report.c; pre-pivot 99), or replays a saved ftrace text trace with
+ *            --input.
+ *   compare, plot  two JSON reports side by side; one report's timeline as SVG
+ *   cmdline  the kernel options of the boot-parameter mode, from the catalog
  * This file only dispatches: the commands come from a table, each in its own file.
  */
 #include <errno.h>
@@ -16,8 +20,8 @@
 #include "cmd.h"
 #include "mdko-config.h"
 
-static const struct command *const commands[] = { &cmd_prepare, &cmd_watch, &cmd_report,
-						   &cmd_compare, &cmd_plot };
+static const struct command *const commands[] = { &cmd_prepare, &cmd_watch,   &cmd_report,
+						   &cmd_compare, &cmd_plot,    &cmd_cmdline };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -8,16 +8,15 @@
 #include <string.h>
 #include <tracefs.h>
 
+#include "catalog.h"
 #include "log.h"
 #include "source-raw.h"
-#include "tfs.h"
 
 struct raw_source {
 	struct tep_handle *tep;
 	struct tracefs_instance *inst;
 	char path[PATH_MAX]; /* the instance's directory, for messages */
-	int load_id, put_id, free_id, alloc_id, pfree_id, victim_id, enter_id, exit_id;
-	int queue_id, start_id, end_id, rename_id, newtask_id, waking_id;
+	int ids[CATALOG_MAX]; /* of each catalog entry, -1 when the kernel has no such event */
 	unsigned long long init_lo, init_hi; /* do_init_module's range */
 	unsigned long long no_page;	     /* the pfn that means no page: -1 in the field's size */
 	/* set for the duration of raw_read() */
@@ -46,11 +45,136 @@ static bool num_field(struct tep_event *e, struct tep_record *rec, const char *n
 	return tep_get_field_val(NULL, e, name, rec, v, 0) == 0;
 }
 
+/* A pid field into *@out. */
+static bool pid_field(struct tep_event *e, struct tep_record *rec, const char *name, int *out)
+{
+	unsigned long long v;
+
+	if (!num_field(e, rec, name, &v) || v > INT32_MAX)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+bool raw_module(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		struct event *ev)
+{
+	unsigned long long ip;
+
+	ev->name = str_field(e, rec, "name", &ev->name_len);
+	if (!ev->name || !ev->name_len || ev->name_len > MODNAME_MAX)
+		return false;
+	ev->put_site = PUT_SITE_UNKNOWN;
+	if (ev->type == EV_MODULE_PUT && num_field(e, rec, "ip", &ip))
+		ev->put_site = ip >= rs->init_lo && ip < rs->init_hi ? PUT_SITE_INIT :
+								       PUT_SITE_OTHER;
+	return true;
+}
+
+bool raw_page(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+	      struct event *ev)
+{
+	unsigned long long v, order;
+
+	if (!num_field(e, rec, "pfn", &v) || !num_field(e, rec, "order", &order) ||
+	    order > ORDER_MAX)
+		return false;
+	/* The kernel records pfn -1 when the allocation found no page. */
+	ev->failed = v == rs->no_page;
+	if (!ev->failed && v >= PFN_LIMIT)
+		return false;
+	ev->pfn = ev->failed ? 0 : v;
+	ev->order = (unsigned)order;
+	ev->unmovable = num_field(e, rec, "migratetype", &v) && v == 0;
+	return true;
+}
+
+bool raw_bulk_enter(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		    struct event *ev)
+{
+	unsigned long long array, first;
+
+	(void)rs;
+	if (!num_field(e, rec, "array", &array) || !num_field(e, rec, "first", &first))
+		return false;
+	ev->prefilled = array && first;
+	return true;
+}
+
+bool raw_bulk_exit(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		   struct event *ev)
+{
+	unsigned long long v;
+
+	(void)rs;
+	if (!num_field(e, rec, "ret", &v) || v >= PFN_LIMIT)
+		return false;
+	ev->ret = v;
+	return true;
+}
+
+bool raw_work(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+	      struct event *ev)
+{
+	unsigned long long v;
+
+	(void)rs;
+	if (!num_field(e, rec, "work", &v))
+		return false;
+	ev->work = v;
+	return true;
+}
+
+bool raw_rename(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		struct event *ev)
+{
+	unsigned long long v;
+	const char *old;
+	size_t n;
+
+	(void)rs;
+	ev->child = ev->pid;
+	if (num_field(e, rec, "pid", &v)) {
+		if (v > INT32_MAX)
+			return false;
+		ev->child = (int)v;
+	}
+	old = str_field(e, rec, "oldcomm", &n);
+	if (!old)
+		return false;
+	ev->from_kthreadd = n == 8 && !memcmp(old, "kthreadd", 8);
+	return true;
+}
+
+bool raw_newtask(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		 struct event *ev)
+{
+	(void)rs;
+	if (!pid_field(e, rec, "pid", &ev->child))
+		return false;
+	ev->name = str_field(e, rec, "comm", &ev->name_len);
+	return ev->name != NULL;
+}
+
+bool raw_waking(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		struct event *ev)
+{
+	(void)rs;
+	return pid_field(e, rec, "pid", &ev->child);
+}
+
+bool raw_victim(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		struct event *ev)
+{
+	(void)rs;
+	return pid_field(e, rec, "pid", &ev->victim);
+}
+
 /* Decodes one record into an event; false when its fields are unusable. */
 static bool decode(struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
 		   struct event *ev)
 {
-	unsigned long long v, order;
+	size_t i;
 
 	ev->pid = tep_data_pid(rs->tep, rec);
 	ev->ts_ns = rec->ts;
@@ -58,78 +182,11 @@ static bool decode(struct raw_source *rs, struct tep_event *e, struct tep_record
 	ev->comm_len = strlen(ev->comm);
 	if (ev->comm_len > COMM_MAX)
 		ev->comm_len = COMM_MAX;
-	if (e->id == rs->load_id || e->id == rs->put_id || e->id == rs->free_id) {
-		ev->type = e->id == rs->load_id ? EV_MODULE_LOAD :
-			   e->id == rs->put_id	? EV_MODULE_PUT :
-						  EV_MODULE_FREE;
-		ev->name = str_field(e, rec, "name", &ev->name_len);
-		if (!ev->name || !ev->name_len || ev->name_len > MODNAME_MAX)
-			return false;
-		ev->put_site = PUT_SITE_UNKNOWN;
-		if (ev->type == EV_MODULE_PUT && num_field(e, rec, "ip", &v))
-			ev->put_site = v >= rs->init_lo && v < rs->init_hi ? PUT_SITE_INIT :
-									     PUT_SITE_OTHER;
-	} else if (e->id == rs->alloc_id || e->id == rs->pfree_id) {
-		ev->type = e->id == rs->alloc_id ? EV_PAGE_ALLOC : EV_PAGE_FREE;
-		if (!num_field(e, rec, "pfn", &v) || !num_field(e, rec, "order", &order) ||
-		    order > ORDER_MAX)
-			return false;
-		/* The kernel records pfn -1 when the allocation found no page. */
-		ev->failed = v == rs->no_page;
-		if (!ev->failed && v >= PFN_LIMIT)
-			return false;
-		ev->pfn = ev->failed ? 0 : v;
-		ev->order = (unsigned)order;
-		ev->unmovable = num_field(e, rec, "migratetype", &v) && v == 0;
-	} else if (e->id == rs->enter_id) {
-		unsigned long long first;
-
-		ev->type = EV_BULK_ENTER;
-		if (!num_field(e, rec, "array", &v) || !num_field(e, rec, "first", &first))
-			return false;
-		ev->prefilled = v && first;
-	} else if (e->id == rs->exit_id) {
-		ev->type = EV_BULK_EXIT;
-		if (!num_field(e, rec, "ret", &v) || v >= PFN_LIMIT)
-			return false;
-		ev->ret = v;
-	} else if (e->id == rs->queue_id || e->id == rs->start_id || e->id == rs->end_id) {
-		ev->type = e->id == rs->queue_id ? EV_WORK_QUEUE :
-			   e->id == rs->start_id ? EV_WORK_START :
-						   EV_WORK_END;
-		if (!num_field(e, rec, "work", &v))
-			return false;
-		ev->work = v;
-	} else if (e->id == rs->rename_id) {
-		const char *old;
-		size_t n;
-
-		ev->type = EV_TASK_RENAME;
-		ev->child = ev->pid;
-		if (num_field(e, rec, "pid", &v)) {
-			if (v > INT32_MAX)
-				return false;
-			ev->child = (int)v;
+	for (i = 0; i < catalog_len; i++) {
+		if (rs->ids[i] == e->id) {
+			ev->type = catalog[i].type;
+			return catalog[i].raw(rs, e, rec, ev);
 		}
-		old = str_field(e, rec, "oldcomm", &n);
-		if (!old)
-			return false;
-		ev->from_kthreadd = n == 8 && !memcmp(old, "kthreadd", 8);
-	} else if (e->id == rs->newtask_id || e->id == rs->waking_id) {
-		ev->type = e->id == rs->newtask_id ? EV_TASK_NEW : EV_WAKE;
-		if (!num_field(e, rec, "pid", &v) || v > INT32_MAX)
-			return false;
-		ev->child = (int)v;
-		if (ev->type == EV_TASK_NEW) {
-			ev->name = str_field(e, rec, "comm", &ev->name_len);
-			if (!ev->name)
-				return false;
-		}
-	} else if (e->id == rs->victim_id) {
-		ev->type = EV_OOM_VICTIM;
-		if (!num_field(e, rec, "pid", &v) || v > INT32_MAX)
-			return false;
-		ev->victim = (int)v;
 	}
 	return true;
 }
@@ -186,14 +243,15 @@ static void find_init_range(struct raw_source *rs)
 
 int raw_open(struct raw_source **out, const char *dir, const char *name)
 {
-	static const char *const systems[] = { "module", "kmem", "oom", "workqueue", "task",
-					       "sched", BULK_SYSTEM, NULL };
+	const char *systems[CATALOG_SYSTEMS_MAX];
 	struct tep_event *alloc;
 	struct tep_format_field *pfn;
 	struct raw_source *rs = calloc(1, sizeof(*rs));
+	size_t i;
 
 	if (!rs)
 		return -EOPNOTSUPP;
+	catalog_system_list(systems, CATALOG_SYSTEMS_MAX);
 	snprintf(rs->path, sizeof(rs->path), "%s/instances/%s", dir, name);
 	rs->tep = tracefs_local_events_system(dir, systems);
 	if (!rs->tep) {
@@ -207,27 +265,15 @@ int raw_open(struct raw_source **out, const char *dir, const char *name)
 	if (alloc && !pfn)
 		goto out_unsupported;
 	rs->no_page = pfn && pfn->size == 4 ? 0xffffffffull : ~0ull;
-	rs->load_id = event_id(rs->tep, "module", "module_load");
-	rs->put_id = event_id(rs->tep, "module", "module_put");
-	rs->free_id = event_id(rs->tep, "module", "module_free");
-	rs->alloc_id = event_id(rs->tep, "kmem", "mm_page_alloc");
-	rs->pfree_id = event_id(rs->tep, "kmem", "mm_page_free");
-	rs->victim_id = event_id(rs->tep, "oom", "mark_victim");
-	rs->enter_id = event_id(rs->tep, BULK_SYSTEM, BULK_ENTER);
-	rs->queue_id = event_id(rs->tep, "workqueue", "workqueue_queue_work");
-	rs->start_id = event_id(rs->tep, "workqueue", "workqueue_execute_start");
-	rs->end_id = event_id(rs->tep, "workqueue", "workqueue_execute_end");
-	rs->exit_id = event_id(rs->tep, BULK_SYSTEM, BULK_EXIT);
-	rs->rename_id = event_id(rs->tep, "task", "task_rename");
-	rs->newtask_id = event_id(rs->tep, "task", "task_newtask");
-	rs->waking_id = event_id(rs->tep, "sched", "sched_waking");
+	for (i = 0; i < catalog_len; i++)
+		rs->ids[i] = event_id(rs->tep, catalog[i].system, catalog[i].name);
 	find_init_range(rs);
 	/*
 	 * Without do_init_module's address a module's own module_put inside its init (as
 	 * virtio_blk's blkdev_put) would close its window: the kernel names the call site
 	 * in the text trace whatever kptr_restrict says.
 	 */
-	if (!rs->init_lo && rs->put_id >= 0) {
+	if (!rs->init_lo && event_id(rs->tep, "module", "module_put") >= 0) {
 		log_info("do_init_module is not in /proc/kallsyms: reading the text trace");
 		goto out_unsupported;
 	}

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 
+#include "catalog.h"
 #include "mdko-config.h"
 #include "source.h"
 
@@ -25,6 +26,26 @@ int raw_open(struct raw_source **rs, const char *dir, const char *name);
 int raw_read(struct raw_source *rs, event_fn fn, void *ctx, struct source_stats *st);
 
 void raw_close(struct raw_source *rs);
+
+/* The decoders of each event's fields, as the catalog names them. */
+bool raw_module(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		struct event *ev); /* module_load, _put (its call site), _free */
+bool raw_page(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+	      struct event *ev); /* mm_page_alloc, _free */
+bool raw_bulk_enter(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		    struct event *ev);
+bool raw_bulk_exit(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		   struct event *ev);
+bool raw_work(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+	      struct event *ev); /* the three workqueue events */
+bool raw_rename(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		struct event *ev);
+bool raw_newtask(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		 struct event *ev);
+bool raw_waking(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		struct event *ev);
+bool raw_victim(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
+		struct event *ev);
 #else
 static inline int raw_open(struct raw_source **rs, const char *dir, const char *name)
 {

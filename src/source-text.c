@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "log.h"
 #include "source-text.h"
 
@@ -136,19 +137,19 @@ static bool all_zero(const char *p, size_t n)
 }
 
 /* The module name that starts the arguments of module events. */
-static bool parse_modname(const char *p, const char *e, struct event *ev)
+bool text_module(const char *p, const char *e, struct event *ev)
 {
 	ev->name = p;
 	ev->name_len = word_len(p, e);
 	return ev->name_len > 0 && ev->name_len <= MODNAME_MAX;
 }
 
-static bool parse_put(const char *p, const char *e, struct event *ev)
+bool text_module_put(const char *p, const char *e, struct event *ev)
 {
 	const char *site;
 	size_t n;
 
-	if (!parse_modname(p, e, ev))
+	if (!text_module(p, e, ev))
 		return false;
 	ev->put_site = PUT_SITE_UNKNOWN;
 	site = find_field(p + ev->name_len, e, "call_site=", 10);
@@ -202,7 +203,7 @@ static bool parse_page_fast(const char *p, const char *e, struct event *ev)
 }
 
 /* pfn= and order= of mm_page_alloc/mm_page_free; page=NULL marks a failed allocation. */
-static bool parse_page(const char *p, const char *e, struct event *ev)
+bool text_page(const char *p, const char *e, struct event *ev)
 {
 	const char *v, *page;
 	uint64_t order;
@@ -233,7 +234,7 @@ static bool parse_page(const char *p, const char *e, struct event *ev)
  * only the current task print no pid=. A comm may hold spaces, so oldcomm ends where
  * " newcomm=" starts.
  */
-static bool parse_rename(const char *p, const char *e, struct event *ev)
+bool text_rename(const char *p, const char *e, struct event *ev)
 {
 	const char *v, *old, *end;
 	uint64_t pid;
@@ -256,7 +257,7 @@ static bool parse_rename(const char *p, const char *e, struct event *ev)
 }
 
 /* oom:mark_victim: "pid=N", and on newer kernels more fields after it. */
-static bool parse_victim(const char *p, const char *e, struct event *ev)
+bool text_victim(const char *p, const char *e, struct event *ev)
 {
 	const char *v = find_field(p, e, "pid=", 4);
 	uint64_t pid;
@@ -273,7 +274,7 @@ static bool parse_victim(const char *p, const char *e, struct event *ev)
  * empty, or when there is no array), and "bulk_exit: (CALLER <- __alloc_pages_bulk)
  * ret=100".
  */
-static bool parse_bulk_enter(const char *p, const char *e, struct event *ev)
+bool text_bulk_enter(const char *p, const char *e, struct event *ev)
 {
 	const char *v;
 	uint64_t array, first;
@@ -288,7 +289,7 @@ static bool parse_bulk_enter(const char *p, const char *e, struct event *ev)
 	return true;
 }
 
-static bool parse_bulk_exit(const char *p, const char *e, struct event *ev)
+bool text_bulk_exit(const char *p, const char *e, struct event *ev)
 {
 	const char *v = find_field(p, e, "ret=", 4);
 
@@ -325,7 +326,7 @@ static const char *parse_ptr(const char *p, const char *e, uint64_t *out)
 }
 
 /* workqueue_queue_work: "work struct=PTR function=... workqueue=... req_cpu=N cpu=N". */
-static bool parse_work_queue(const char *p, const char *e, struct event *ev)
+bool text_work_queue(const char *p, const char *e, struct event *ev)
 {
 	const char *v = find_field(p, e, "struct=", 7);
 
@@ -333,7 +334,7 @@ static bool parse_work_queue(const char *p, const char *e, struct event *ev)
 }
 
 /* workqueue_execute_start and _end: "work struct PTR: function ...", or "work struct PTR". */
-static bool parse_work_run(const char *p, const char *e, struct event *ev)
+bool text_work_run(const char *p, const char *e, struct event *ev)
 {
 	if (e - p < 12 || memcmp(p, "work struct ", 12))
 		return false;
@@ -352,7 +353,7 @@ static bool parse_pid_at(const char *v, const char *e, int *out)
 }
 
 /* task:task_newtask: "pid=N comm=NAME clone_flags=X oom_score_adj=N". */
-static bool parse_newtask(const char *p, const char *e, struct event *ev)
+bool text_newtask(const char *p, const char *e, struct event *ev)
 {
 	const char *end;
 
@@ -370,7 +371,7 @@ static bool parse_newtask(const char *p, const char *e, struct event *ev)
 }
 
 /* sched:sched_waking: "comm=NAME pid=N prio=N target_cpu=N"; a comm may hold spaces. */
-static bool parse_waking(const char *p, const char *e, struct event *ev)
+bool text_waking(const char *p, const char *e, struct event *ev)
 {
 	const char *v;
 
@@ -381,36 +382,11 @@ static bool parse_waking(const char *p, const char *e, struct event *ev)
 	return v + 5 <= e && parse_pid_at(v + 5, e, &ev->child);
 }
 
-/* The events memdebug-ko reads, most frequent first, and the parsers of their arguments. */
-static const struct {
-	const char *name;
-	size_t len;
-	enum ev_type type;
-	bool (*parse)(const char *p, const char *e, struct event *ev);
-} known_events[] = {
-#define EVENT(n, t, f) { n, sizeof(n) - 1, t, f }
-	EVENT("mm_page_alloc", EV_PAGE_ALLOC, parse_page),
-	EVENT("mm_page_free", EV_PAGE_FREE, parse_page),
-	EVENT("workqueue_execute_start", EV_WORK_START, parse_work_run),
-	EVENT("workqueue_execute_end", EV_WORK_END, parse_work_run),
-	EVENT("workqueue_queue_work", EV_WORK_QUEUE, parse_work_queue),
-	EVENT("bulk_enter", EV_BULK_ENTER, parse_bulk_enter),
-	EVENT("bulk_exit", EV_BULK_EXIT, parse_bulk_exit),
-	EVENT("module_put", EV_MODULE_PUT, parse_put),
-	EVENT("module_load", EV_MODULE_LOAD, parse_modname),
-	EVENT("module_free", EV_MODULE_FREE, parse_modname),
-	EVENT("mark_victim", EV_OOM_VICTIM, parse_victim),
-	EVENT("task_rename", EV_TASK_RENAME, parse_rename),
-	EVENT("sched_waking", EV_WAKE, parse_waking),
-	EVENT("task_newtask", EV_TASK_NEW, parse_newtask),
-#undef EVENT
-};
-
 /* The event name and arguments after "TIMESTAMP: ". */
 static bool parse_event(const char *p, const char *e, struct event *ev)
 {
 	const char *colon = memchr(p, ':', (size_t)(e - p));
-	size_t n, i;
+	const struct cat_event *c;
 
 	if (e - p == 13 && !memcmp(p, "<stack trace>", 13)) {
 		ev->type = EV_STACK;
@@ -419,17 +395,15 @@ static bool parse_event(const char *p, const char *e, struct event *ev)
 
 	if (!colon || colon == p || (colon + 1 < e && colon[1] != ' '))
 		return false;
-	n = (size_t)(colon - p);
-	for (i = 0; i < sizeof(known_events) / sizeof(known_events[0]); i++) {
-		if (known_events[i].len != n || memcmp(p, known_events[i].name, n))
-			continue;
-		for (p = colon + 1; p < e && is_space(*p); p++)
-			;
-		ev->type = known_events[i].type;
-		return known_events[i].parse(p, e, ev);
+	c = catalog_find(p, (size_t)(colon - p));
+	if (!c) {
+		ev->type = EV_OTHER;
+		return true;
 	}
-	ev->type = EV_OTHER;
-	return true;
+	for (p = colon + 1; p < e && is_space(*p); p++)
+		;
+	ev->type = c->type;
+	return c->text(p, e, ev);
 }
 
 /*

@@ -22,6 +22,22 @@ enum line_kind {
  */
 enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint64_t *lost);
 
+/*
+ * The parsers of each event's arguments, [p, e) after "NAME: ", as the catalog names
+ * them: false when a field is missing or out of range.
+ */
+bool text_module(const char *p, const char *e, struct event *ev);     /* module_load, _free */
+bool text_module_put(const char *p, const char *e, struct event *ev); /* and its call site */
+bool text_page(const char *p, const char *e, struct event *ev);	      /* mm_page_alloc, _free */
+bool text_victim(const char *p, const char *e, struct event *ev);
+bool text_bulk_enter(const char *p, const char *e, struct event *ev);
+bool text_bulk_exit(const char *p, const char *e, struct event *ev);
+bool text_work_queue(const char *p, const char *e, struct event *ev);
+bool text_work_run(const char *p, const char *e, struct event *ev); /* execute_start, _end */
+bool text_rename(const char *p, const char *e, struct event *ev);
+bool text_newtask(const char *p, const char *e, struct event *ev);
+bool text_waking(const char *p, const char *e, struct event *ev);
+
 /* A text trace read in pieces that end anywhere in a line (a file, a pipe, trace_pipe). */
 struct text_stream {
 	char *buf;

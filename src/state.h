@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * state: what one command of this boot leaves in RUNDIR for the next.
- * - RUNDIR/top-level: prepare claimed the idle top-level buffer; the file keeps the
- *   settings report gives back with it. Without it the top-level buffer is not ours.
+ * - RUNDIR/top-level: the claim of the top-level buffer (claim.c).
  * - The accounting handed from a watcher (memdebug-ko watch), which consumed the trace
  *   as it came, to report. The watcher keeps its pid in RUNDIR/watch.pid; report stops
  *   tracing, signals it, and the watcher drains the buffer, writes RUNDIR/state and
@@ -18,17 +17,6 @@
 #include "tfs.h"
 
 #define DEFAULT_RUN_DIR "/run/memdebug-ko"
-
-/* Records in @run_dir (made if missing) that the top-level buffer, set as @s says, is
- * claimed. Returns 0 or -errno. */
-int state_claim(const char *run_dir, const struct tfs_top *s);
-
-/* 1 when this boot's prepare claimed the top-level buffer (its old settings in @s), else
- * 0; -errno (reported) for a claim that cannot be read. */
-int state_claimed(const char *run_dir, struct tfs_top *s);
-
-/* The top-level buffer is given back: the claim goes. */
-void state_unclaim(const char *run_dir);
 
 /* The pid of a watcher that runs for @run_dir, or 0. */
 int state_watcher(const char *run_dir);

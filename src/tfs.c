@@ -65,67 +65,42 @@ static int append(const char *path, const char *val)
 	return write_str(path, val, O_APPEND);
 }
 
-static bool bulk_exists(const struct tfs *t, const char *event)
+bool tfs_event_exists(const char *buf, const char *sys, const char *event)
 {
 	char p[PATH_MAX];
 
-	return access(tfs_path(p, t->dir, "events/%s/%s", BULK_SYSTEM, event), F_OK) == 0;
+	return access(tfs_path(p, buf, "events/%s/%s", sys, event), F_OK) == 0;
 }
 
-int tfs_bulk_add(const struct tfs *t, char *func, size_t n)
+int tfs_kprobe_add(const struct tfs *t, const char *def)
 {
-	static const char *const names[] = BULK_FUNCTIONS;
+	char p[PATH_MAX], line[512];
+
+	if (snprintf(line, sizeof(line), "%s\n", def) >= (int)sizeof(line))
+		return -E2BIG;
+	return append(tfs_path(p, t->dir, "kprobe_events"), line);
+}
+
+int tfs_kprobe_remove(const struct tfs *t, const char *sys, const char *event)
+{
 	char p[PATH_MAX], def[256];
-	size_t i;
-	int r = -ENOENT;
 
-	snprintf(func, n, "%s", "the bulk allocator (defined before)");
-	if (bulk_exists(t, BULK_ENTER) && bulk_exists(t, BULK_EXIT))
+	if (!tfs_event_exists(t->dir, sys, event))
 		return 0;
-	tfs_bulk_remove(t);
-	tfs_path(p, t->dir, "kprobe_events");
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		/*
-		 * $argN on every architecture with kprobe events: 5 the list, 6 the array,
-		 * whose first entry tells whether it came with pages already.
-		 */
-		snprintf(def, sizeof(def),
-			 "p:%s/%s %s array=$arg6:x64 first=+0($arg6):x64\n", BULK_SYSTEM,
-			 BULK_ENTER, names[i]);
-		r = append(p, def);
-		if (r < 0)
-			continue;
-		snprintf(def, sizeof(def), "r:%s/%s %s ret=$retval:u64\n", BULK_SYSTEM,
-			 BULK_EXIT, names[i]);
-		r = append(p, def);
-		if (r == 0) {
-			snprintf(func, n, "%s", names[i]);
-			return 0;
-		}
-		tfs_bulk_remove(t);
-	}
-	return r;
+	snprintf(def, sizeof(def), "-:%s/%s\n", sys, event);
+	return append(tfs_path(p, t->dir, "kprobe_events"), def);
 }
 
-int tfs_bulk_remove(const struct tfs *t)
+int tfs_trigger_clear(const char *buf, const char *sys, const char *event,
+		      const char *trigger)
 {
-	char p[PATH_MAX], def[128];
-	int r, first = 0;
+	char p[PATH_MAX], v[256], off[64];
 
-	tfs_path(p, t->dir, "kprobe_events");
-	if (bulk_exists(t, BULK_ENTER)) {
-		snprintf(def, sizeof(def), "-:%s/%s\n", BULK_SYSTEM, BULK_ENTER);
-		r = append(p, def);
-		if (r < 0)
-			first = r;
-	}
-	if (bulk_exists(t, BULK_EXIT)) {
-		snprintf(def, sizeof(def), "-:%s/%s\n", BULK_SYSTEM, BULK_EXIT);
-		r = append(p, def);
-		if (r < 0 && !first)
-			first = r;
-	}
-	return first;
+	if (io_read_small(tfs_path(p, buf, "events/%s/%s/trigger", sys, event), v, sizeof(v)) <= 0 ||
+	    !strstr(v, trigger))
+		return 0;
+	snprintf(off, sizeof(off), "!%s", trigger);
+	return tfs_write(p, off);
 }
 
 int tfs_set(const char *buf, const char *file, const char *val)
@@ -375,17 +350,6 @@ int tfs_entries(const char *buf, uint64_t *entries)
 	return sum_cpu_stats(buf, keys, 1, entries);
 }
 
-bool tfs_top_traces_loads(const struct tfs *t)
-{
-	return tfs_is_on(t->dir, "events/module/module_load/enable") &&
-	       tfs_is_on(t->dir, "events/kmem/mm_page_alloc/enable") &&
-	       tfs_is_on(t->dir, "events/kmem/mm_page_free/enable");
-}
-
-/* The systems whose events prepare enables, and the top level's restore turns off. */
-static const char *const traced_systems[] = { "module", "kmem", "oom", "workqueue", "task",
-					      "sched", BULK_SYSTEM };
-
 bool tfs_top_idle(const struct tfs *t, char *why, size_t n)
 {
 	char p[PATH_MAX], v[64];
@@ -470,45 +434,11 @@ static void step(int *first, int r)
 		*first = r;
 }
 
-/* Removes a stacktrace trigger from the trigger file @file of @dir, if it has one. */
-static void clear_stacktrace(const char *dir, const char *file, int *first)
-{
-	char p[PATH_MAX], v[256];
-
-	if (io_read_small(tfs_path(p, dir, "%s", file), v, sizeof(v)) > 0 &&
-	    strstr(v, "stacktrace"))
-		step(first, tfs_write(p, "!stacktrace"));
-}
-
 int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 {
-	char p[PATH_MAX];
-	size_t i;
 	int first = 0;
 
 	step(&first, tfs_set(t->dir, "tracing_on", "0"));
-	for (i = 0; i < sizeof(traced_systems) / sizeof(traced_systems[0]); i++) {
-		/* a missing system was never enabled */
-		if (access(tfs_path(p, t->dir, "events/%s", traced_systems[i]), F_OK) < 0)
-			continue;
-		step(&first, tfs_set(p, "enable", "0"));
-	}
-	/*
-	 * kmem and workqueue have prepare's filters (the kprobe events go with their
-	 * removal), and each clearing waits for the tracepoints' readers: one write per
-	 * system, not one per event.
-	 */
-	if (access(tfs_path(p, t->dir, "events/kmem"), F_OK) == 0)
-		step(&first, tfs_set(p, "filter", "0"));
-	if (access(tfs_path(p, t->dir, "events/workqueue"), F_OK) == 0)
-		step(&first, tfs_set(p, "filter", "0"));
-	if (access(tfs_path(p, t->dir, "events/task"), F_OK) == 0)
-		step(&first, tfs_set(p, "filter", "0"));
-	if (access(tfs_path(p, t->dir, "events/sched"), F_OK) == 0)
-		step(&first, tfs_set(p, "filter", "0"));
-	/* rd.memdebug=5's triggers; the kprobe one must go before its event can */
-	clear_stacktrace(t->dir, "events/kmem/mm_page_alloc/trigger", &first);
-	clear_stacktrace(t->dir, "events/" BULK_SYSTEM "/" BULK_EXIT "/trigger", &first);
 	step(&first, tfs_set(t->dir, "buffer_size_kb", s->buffer_kb));
 	/* Setting another clock empties the buffer; with the same clock, empty it here. */
 	if (!strcmp(s->clock, "global"))

@@ -15,15 +15,6 @@
 
 #define INSTANCE_NAME "memdebug-ko"
 
-/*
- * The kprobe and kretprobe events on the bulk page allocator, whose pages (vmalloc's)
- * fire no mm_page_alloc: its name on 6.10 and later, then before.
- */
-#define BULK_SYSTEM	"memdebug_ko"
-#define BULK_ENTER	"bulk_enter"
-#define BULK_EXIT	"bulk_exit"
-#define BULK_FUNCTIONS	{ "alloc_pages_bulk_noprof", "__alloc_pages_bulk" }
-
 struct tfs {
 	char dir[PATH_MAX];  /* the tracing directory: /sys/kernel/tracing or a test tree */
 	char inst[PATH_MAX]; /* dir/instances/memdebug-ko */
@@ -74,16 +65,21 @@ int tfs_event_enable(const char *buf, const char *sys, const char *event);
 /* Sets the filter of SYS/EVENT of @buf ("0" clears it). */
 int tfs_event_filter(const char *buf, const char *sys, const char *event, const char *filter);
 
-/*
- * Defines the events BULK_SYSTEM/BULK_ENTER and BULK_EXIT on the first of BULK_FUNCTIONS
- * the kernel can probe (kprobe_events is global: every buffer then has them), and names
- * it in @func (@n bytes). Returns 0 (also when they exist already) or -errno: -ENOENT
- * without kprobe events, else the kernel's answer for the last name tried.
- */
-int tfs_bulk_add(const struct tfs *t, char *func, size_t n);
+/* Whether SYS/EVENT exists in @buf. */
+bool tfs_event_exists(const char *buf, const char *sys, const char *event);
 
-/* Removes those events, once no buffer has them enabled. Returns 0 or -errno. */
-int tfs_bulk_remove(const struct tfs *t);
+/*
+ * Appends the kprobe event definition @def ("p:SYS/EVENT FUNC ARGS") to kprobe_events,
+ * which is global: every buffer then has the event. Returns 0 or the kernel's -errno.
+ */
+int tfs_kprobe_add(const struct tfs *t, const char *def);
+
+/* Removes the kprobe event SYS/EVENT if it exists (no buffer may have it enabled). */
+int tfs_kprobe_remove(const struct tfs *t, const char *sys, const char *event);
+
+/* Removes trigger @trigger ("stacktrace") from SYS/EVENT of @buf, if it has it. */
+int tfs_trigger_clear(const char *buf, const char *sys, const char *event,
+		      const char *trigger);
 
 /*
  * The value of gfp flag @name ("__GFP_ACCOUNT") as mm_page_alloc's format in @buf prints
@@ -121,18 +117,9 @@ bool tfs_top_idle(const struct tfs *t, char *why, size_t n);
 int tfs_top_save(const struct tfs *t, struct tfs_top *s);
 
 /*
- * Gives the top-level buffer back as @s says it was: the events of the systems module,
- * kmem, oom, workqueue and memdebug_ko off (an idle buffer had none on) and the kmem and
- * workqueue filters and the stacktrace triggers cleared, its size (which frees its
- * pages), the buffer emptied (setting the clock back does that), its clock, overwrite
- * and sym-offset modes and tracing_on. Does every step; returns 0 or the first -errno.
+ * Gives the settings of the top-level buffer back as @s says they were: its size (which
+ * frees its pages), the buffer emptied (setting the clock back does that), its clock,
+ * overwrite and sym-offset modes and tracing_on. Its events are the caller's to turn
+ * off first. Does every step; returns 0 or the first -errno.
  */
 int tfs_top_restore(const struct tfs *t, const struct tfs_top *s);
-
-/*
- * Whether the kernel command line (trace_event=module:module_load,...,kmem:mm_page_alloc,
- * kmem:mm_page_free) has recorded module loads and page events into the top-level buffer
- * since the first userspace instruction: that buffer then sees every load, also those
- * before prepare, and no instance is needed.
- */
-bool tfs_top_traces_loads(const struct tfs *t);

@@ -97,3 +97,18 @@ load helpers
 	grep -qF "1 to 4194304 (default $DEFAULT_BUFFER_KB)" "$man" || fail 'the man page lacks the buffer range'
 	! grep -q '@[A-Z_]*@' "$man" || fail "the man page has an unsubstituted @VAR@: $(grep '@[A-Z_]*@' "$man")"
 }
+
+@test "cli: cmdline prints the boot-parameter options with the kprobes of that kernel" {
+	run -0 --separate-stderr "$MDKO" cmdline --kernel 6.1.0-26-amd64
+	assert_line --index 0 --regexp '^trace_event=module:module_load,module:module_put,module:module_free,oom:mark_victim,kmem:mm_page_alloc,kmem:mm_page_free,workqueue:[a-z_,:]*,sched:sched_waking trace_buf_size=16M trace_clock=global kprobe_event=p:memdebug_ko/bulk_enter,__alloc_pages_bulk,array=\$arg6:x64,first=\+0\(\$arg6\):x64;r:memdebug_ko/bulk_exit,__alloc_pages_bulk,ret=\$retval:u64$'
+	run -0 "$MDKO" cmdline -K 6.10.0
+	assert_output --partial 'p:memdebug_ko/bulk_enter,alloc_pages_bulk_noprof,'
+	run -0 "$MDKO" cmdline
+	assert_output --partial 'trace_event=module:module_load,'
+	run -2 --separate-stderr "$MDKO" cmdline --kernel amd64
+	[[ "$stderr" == *"--kernel takes a release such as"*"not 'amd64'"* ]]
+	run -2 --separate-stderr "$MDKO" cmdline extra
+	[[ "$stderr" == *"cmdline takes no argument 'extra'"* ]]
+	run -0 "$MDKO" cmdline --help
+	assert_output --partial 'Usage: memdebug-ko cmdline'
+}

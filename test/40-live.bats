@@ -88,7 +88,7 @@ setup() {
 @test "prepare: a kernel without module events is a runtime error and leaves no instance" {
 	rm -rf "$T/instances/memdebug-ko" "$T/events/module"
 	run -1 --separate-stderr "$MDKO" prepare --tracefs "$T"
-	[[ "$stderr" == *"cannot enable module:module_load"* ]]
+	[[ "$stderr" == *"error: cannot enable $I/events/module/module_load ("*"): no module load can be traced"* ]]
 	[[ ! -e "$I" ]] || fail "prepare left $I behind"
 }
 
@@ -105,7 +105,7 @@ setup() {
 	echo 0 >"$I/tracing_on"
 	rm -rf "$I/events/module/module_put" "$T/events/module/module_put"
 	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
-	[[ "$stderr" == *"cannot enable module:module_put"*"CONFIG_MODULE_UNLOAD"* ]]
+	[[ "$stderr" == *"warning: cannot enable $I/events/module/module_put ("*"): load windows will close at the loader's next load"*"CONFIG_MODULE_UNLOAD"* ]]
 }
 
 @test "prepare: a directory that is no tracing directory is a runtime error" {
@@ -501,4 +501,26 @@ claim_fixture() {
 	[[ "$stderr" == *"error: $D/top-level is not a claim of the top-level buffer that memdebug-ko wrote"* ]] ||
 		fail "$stderr"
 	assert_equal "$(cat "$T/buffer_size_kb")" '7 (expanded: 1408)'
+}
+
+@test "prepare: enables exactly the events that cmdline names, from one catalog" {
+	run -0 "$MDKO" prepare --tracefs "$T" -q
+	run -0 "$MDKO" cmdline --kernel 6.12.48+deb13-amd64
+	local want got
+	want=$(sed -n 's/^trace_event=\([^ ]*\) .*kprobe_event=\(.*\)$/\1,\2/p' <<<"$output" |
+		tr ',;' '\n\n' | sed -n -e 's|^[pr]:\(.*\)/\(.*\)$|\1:\2|p' -e t -e '/^[a-z_]*:[a-z_]*$/p' | sort)
+	got=$(cd "$I/events" && grep -lx 1 ./*/*/enable | sed 's|^\./\(.*\)/\(.*\)/enable$|\1:\2|' | sort)
+	assert_equal "$got" "$want"
+	[[ $(wc -l <<<"$want") -eq 14 ]] || fail "expected 14 events, got: $want"
+}
+
+@test "prepare: defines the kprobe events of the catalog where the kernel has none" {
+	rm -rf "$T/events/memdebug_ko" "$I/events/memdebug_ko"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	# a fake tree makes no event of a definition: prepare defines, fails to enable, says so
+	assert_equal "$(cat "$T/kprobe_events")" "$(printf '%s\n' \
+		'p:memdebug_ko/bulk_enter alloc_pages_bulk_noprof array=$arg6:x64 first=+0($arg6):x64' \
+		'r:memdebug_ko/bulk_exit alloc_pages_bulk_noprof ret=$retval:u64')"
+	[[ "$stderr" == *"warning: cannot enable $I/events/memdebug_ko/bulk_enter (No such file or directory): pages of vmalloc will not be counted"* ]]
+	assert_equal "$(cat "$I/events/module/module_load/enable")" 1
 }

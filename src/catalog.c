@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "log.h"
+#include "mdko-config.h"
+#include "source-raw.h"
+#include "source-text.h"
+
+#if HAVE_LIBTRACEFS
+#define RAW(fn) fn
+#else
+#define RAW(fn) NULL
+#endif
+
+/*
+ * sched_waking of every task but the busiest kernel threads, which no load starts (a
+ * boot's few thousand wakeups, most of them RCU's and the workqueues').
+ */
+#define WAKE_FILTER                                                                       \
+	"!(comm ~ \"rcu*\") && !(comm ~ \"kworker/*\") && !(comm ~ \"ksoftirqd/*\") && " \
+	"!(comm ~ \"swapper/*\") && !(comm ~ \"migration/*\")"
+
+/*
+ * The bulk page allocator (alloc_pages_bulk, vmalloc's), which fires no mm_page_alloc
+ * but for a single page it hands to the normal allocator; renamed in 6.10.
+ */
+static const struct cat_probe bulk_allocator = {
+	.what = "the bulk page allocator",
+	.funcs = { { "alloc_pages_bulk_noprof", "6.10" }, { "__alloc_pages_bulk", NULL } },
+};
+
+const struct cat_group_info catalog_groups[CAT_GROUP_COUNT] = {
+	[CAT_GROUP_LOAD] = { LOG_LVL_ERR,
+			     "no module load can be traced (a kernel without CONFIG_MODULES or tracepoints?)" },
+	[CAT_GROUP_PUT] = { LOG_LVL_WARN,
+			    "load windows will close at the loader's next load (a kernel without CONFIG_MODULE_UNLOAD?)" },
+	/* module_free tells failed inits apart; kernels have had it as long as module_load */
+	[CAT_GROUP_FREE] = { LOG_LVL_INFO, NULL },
+	[CAT_GROUP_OOM] = { LOG_LVL_INFO, "OOM kills will not be reported (a kernel before 4.13?)" },
+	[CAT_GROUP_ALLOC] = { LOG_LVL_WARN, "pages cannot be measured" },
+	[CAT_GROUP_PFREE] = { LOG_LVL_WARN, "pages cannot be measured" },
+	[CAT_GROUP_BULK] = { LOG_LVL_WARN, "pages of vmalloc will not be counted",
+			     "counting the bulk allocator's pages (vmalloc) with kprobes on" },
+	[CAT_GROUP_WORK] = { LOG_LVL_WARN,
+			     "pages of the work that loads queue will not be counted" },
+	[CAT_GROUP_THREADS] = { LOG_LVL_WARN,
+				"pages of kernel threads that loads start will not be counted" },
+};
+
+/* In the order prepare enables them. */
+const struct cat_event catalog[] = {
+	{ "module", "module_load", EV_MODULE_LOAD, CAT_GROUP_LOAD, .text = text_module,
+	  .raw = RAW(raw_module) },
+	{ "module", "module_put", EV_MODULE_PUT, CAT_GROUP_PUT, .text = text_module_put,
+	  .raw = RAW(raw_module) },
+	{ "module", "module_free", EV_MODULE_FREE, CAT_GROUP_FREE, .text = text_module,
+	  .raw = RAW(raw_module) },
+	/* the OOM killer's choices: rare, and what a report of an OOM death must show */
+	{ "oom", "mark_victim", EV_OOM_VICTIM, CAT_GROUP_OOM, .text = text_victim,
+	  .raw = RAW(raw_victim) },
+	{ "kmem", "mm_page_alloc", EV_PAGE_ALLOC, CAT_GROUP_ALLOC, .filter = CAT_FILTER_ALLOCS,
+	  .stacks = true, .text = text_page, .raw = RAW(raw_page) },
+	{ "kmem", "mm_page_free", EV_PAGE_FREE, CAT_GROUP_PFREE, .filter = CAT_FILTER_LOADERS,
+	  .text = text_page, .raw = RAW(raw_page) },
+	/*
+	 * Every task's: bulk calls are few, and work and threads of loads make them too.
+	 * $argN on every architecture with kprobe events: 5 the list, 6 the array, whose
+	 * first entry tells whether it came with pages already.
+	 */
+	{ PROBE_SYSTEM, "bulk_enter", EV_BULK_ENTER, CAT_GROUP_BULK, .probe = &bulk_allocator,
+	  .fetch = "array=$arg6:x64 first=+0($arg6):x64", .text = text_bulk_enter,
+	  .raw = RAW(raw_bulk_enter) },
+	{ PROBE_SYSTEM, "bulk_exit", EV_BULK_EXIT, CAT_GROUP_BULK, .stacks = true,
+	  .probe = &bulk_allocator, .ret = true, .fetch = "ret=$retval:u64",
+	  .text = text_bulk_exit, .raw = RAW(raw_bulk_exit) },
+	/* the work a load queues (async_schedule's too) and its run in a kworker */
+	{ "workqueue", "workqueue_queue_work", EV_WORK_QUEUE, CAT_GROUP_WORK,
+	  .filter = CAT_FILTER_LOADERS, .text = text_work_queue, .raw = RAW(raw_work) },
+	{ "workqueue", "workqueue_execute_start", EV_WORK_START, CAT_GROUP_WORK,
+	  .filter = CAT_FILTER_LOADERS, .text = text_work_run, .raw = RAW(raw_work) },
+	{ "workqueue", "workqueue_execute_end", EV_WORK_END, CAT_GROUP_WORK,
+	  .filter = CAT_FILTER_LOADERS, .text = text_work_run, .raw = RAW(raw_work) },
+	/*
+	 * Kernel threads that loads start, and who started them. Up to Linux 6.1
+	 * kthread_create renames the thread kthreadd forked, from its caller. From 6.2
+	 * kthreadd forks it under its name, and the first wakeup between the thread and
+	 * another task (it wakes its caller, or its caller wakes it) names the caller.
+	 */
+	{ "task", "task_rename", EV_TASK_RENAME, CAT_GROUP_THREADS, 0, CAT_FILTER_FIXED,
+	  "oldcomm == \"kthreadd\"", .text = text_rename, .raw = RAW(raw_rename) },
+	{ "task", "task_newtask", EV_TASK_NEW, CAT_GROUP_THREADS, 1, CAT_FILTER_FIXED,
+	  "common_pid == 2", .text = text_newtask, .raw = RAW(raw_newtask) },
+	{ "sched", "sched_waking", EV_WAKE, CAT_GROUP_THREADS, 1, CAT_FILTER_FIXED, WAKE_FILTER,
+	  .text = text_waking, .raw = RAW(raw_waking) },
+};
+
+const size_t catalog_len = sizeof(catalog) / sizeof(catalog[0]);
+_Static_assert(sizeof(catalog) / sizeof(catalog[0]) <= CATALOG_MAX, "raise CATALOG_MAX");
+
+size_t catalog_system_list(const char **out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < catalog_len && n + 1 < max; i++) {
+		for (j = 0; j < n && strcmp(out[j], catalog[i].system); j++)
+			;
+		if (j == n)
+			out[n++] = catalog[i].system;
+	}
+	out[n] = NULL;
+	return n;
+}
+
+const struct cat_event *catalog_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < catalog_len; i++)
+		if (!strncmp(catalog[i].name, name, len) && !catalog[i].name[len])
+			return &catalog[i];
+	return NULL;
+}
+
+int catalog_probe_def(const struct cat_event *ev, const char *func, char sep, char *out,
+		      size_t size)
+{
+	int n = snprintf(out, size, "%c:%s/%s%c%s%c%s", ev->ret ? 'r' : 'p', ev->system,
+			 ev->name, sep, func, sep, ev->fetch);
+	char *p;
+
+	if (n < 0 || (size_t)n >= size)
+		return -E2BIG;
+	for (p = out; *p; p++)
+		if (*p == ' ')
+			*p = sep;
+	return 0;
+}
+
+/* Whether release @r ("6.12.48+deb13-amd64") is @since ("6.10") or later. */
+static bool release_at_least(const char *r, const char *since)
+{
+	unsigned long a, b, x, y;
+	char *end;
+
+	a = strtoul(r, &end, 10);
+	b = *end == '.' ? strtoul(end + 1, NULL, 10) : 0;
+	x = strtoul(since, &end, 10);
+	y = *end == '.' ? strtoul(end + 1, NULL, 10) : 0;
+	return a > x || (a == x && b >= y);
+}
+
+const char *catalog_probe_func(const struct cat_probe *probe, const char *release)
+{
+	size_t i;
+
+	for (i = 0; i < PROBE_FUNCS_MAX && probe->funcs[i].func; i++)
+		if (!probe->funcs[i].since || release_at_least(release, probe->funcs[i].since))
+			return probe->funcs[i].func;
+	return NULL;
+}

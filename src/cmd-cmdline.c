@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memdebug-ko cmdline: the kernel command-line options of the boot-parameter mode, from
+ * the catalog. With them the kernel records every event prepare would enable into the
+ * top-level buffer from the first userspace instruction on, so that loads before the
+ * initramfs's first hook are traced too; prepare then sets nothing up.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "catalog.h"
+#include "cmd.h"
+
+/*
+ * Nothing filters the page events there: a small QEMU boot records about 100,000 of
+ * them. One clock for all CPUs: a kernel whose sched clock is unstable switches to the
+ * global clock late in boot by itself, and that empties the buffer.
+ */
+#define BOOT_BUFFER "trace_buf_size=16M trace_clock=global"
+
+static void usage(void)
+{
+	printf("Usage: memdebug-ko cmdline [OPTION]...\n"
+	       "Print the kernel command-line options that trace module loads from the first\n"
+	       "userspace instruction on (the boot-parameter mode): trace_event= with every\n"
+	       "event prepare enables, a buffer for unfiltered page events, one clock for all\n"
+	       "CPUs, and kprobe_event= for the bulk allocator (vmalloc's pages). Add them\n"
+	       "to rd.memdebug=4.\n\n"
+	       "  -K, --kernel RELEASE  the kernel that boots with them, as uname -r prints it\n"
+	       "                        (default: the running one); kprobes need its names\n"
+	       "  -h, --help            this help\n");
+}
+
+/* Prints the kprobe_event= option for kernel @release; false when a probe has no function. */
+static bool print_probes(const char *release)
+{
+	char def[256];
+	const char *func;
+	size_t i, n = 0;
+
+	for (i = 0; i < catalog_len; i++) {
+		if (!catalog[i].probe)
+			continue;
+		func = catalog_probe_func(catalog[i].probe, release);
+		if (!func || catalog_probe_def(&catalog[i], func, ',', def, sizeof(def)) < 0) {
+			fprintf(stderr, "memdebug-ko: no function for the kprobe event %s/%s on kernel %s\n",
+				catalog[i].system, catalog[i].name, release);
+			return false;
+		}
+		printf("%s%s", n++ ? ";" : " kprobe_event=", def);
+	}
+	return true;
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *release = NULL;
+	struct utsname u;
+	size_t i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "K:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'K':
+			release = optarg;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			return cli_usage_error("cmdline ");
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "memdebug-ko: cmdline takes no argument '%s'\n", argv[optind]);
+		return cli_usage_error("cmdline ");
+	}
+	if (!release) {
+		if (uname(&u) < 0) {
+			perror("memdebug-ko: uname");
+			return EXIT_FAILURE;
+		}
+		release = u.release;
+	}
+	if (release[0] < '0' || release[0] > '9') {
+		fprintf(stderr, "memdebug-ko: --kernel takes a release such as 6.12.48+deb13-amd64, not '%s'\n",
+			release);
+		return cli_usage_error("cmdline ");
+	}
+	for (i = 0; i < catalog_len; i++)
+		if (!catalog[i].probe)
+			printf("%s%s:%s", i ? "," : "trace_event=", catalog[i].system, catalog[i].name);
+	printf(" " BOOT_BUFFER);
+	if (!print_probes(release))
+		return EXIT_FAILURE;
+	printf("\n");
+	return 0;
+}
+
+const struct command cmd_cmdline = {
+	"cmdline", run, "print the kernel options that trace loads from boot"
+};

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "log.h"
+#include "setup.h"
+
+/* The filters of one buffer: the loaders', the allocations', and what each entry got. */
+struct filters {
+	bool have_loaders;
+	char loaders[FILTER_MAX];
+	char allocs[FILTER_MAX + 96];
+	const char *set[CATALOG_MAX]; /* the filter the kernel took for each entry, or NULL */
+};
+
+/* Keeps the first error of a sequence of steps that all run. */
+static void step(int *first, int r)
+{
+	if (r < 0 && !*first)
+		*first = r;
+}
+
+/*
+ * CAT_FILTER_ALLOCS on @c: allocations of the loaders, and the kernel's own allocations
+ * of every task: unmovable, without __GFP_ACCOUNT (which marks what user space asks
+ * for: page tables, pipes). The first filter the kernel takes wins: without "!" or "&"
+ * (before 4.15), the loaders' alone. Returns 0 or -errno.
+ */
+static int filter_allocs(const char *buf, const struct cat_event *c, struct filters *f)
+{
+	size_t size = sizeof(f->allocs);
+	uint64_t account;
+	int r = -EINVAL, n;
+
+	if (tfs_gfp_flag(buf, "__GFP_ACCOUNT", &account) == 0) {
+		n = snprintf(f->allocs, size, "%s || (migratetype == 0 && !(gfp_flags & 0x%" PRIx64 "))",
+			     f->loaders, account);
+		if (n > 0 && (size_t)n < size)
+			r = tfs_event_filter(buf, c->system, c->name, f->allocs);
+	}
+	if (r < 0 && r != -ENOENT) {
+		n = snprintf(f->allocs, size, "%s || migratetype == 0", f->loaders);
+		if (n > 0 && (size_t)n < size)
+			r = tfs_event_filter(buf, c->system, c->name, f->allocs);
+	}
+	if (r < 0 && r != -ENOENT) {
+		log_info("the kernel refused the filter of kernel allocations on %s:%s: pages of kernel threads that loads start are left out",
+			 c->system, c->name);
+		snprintf(f->allocs, size, "%s", f->loaders);
+		r = tfs_event_filter(buf, c->system, c->name, f->allocs);
+	}
+	return r;
+}
+
+/* Sets the filter of catalog entry @i as its class says; a refused one records all. */
+static void set_filter(const char *buf, size_t i, struct filters *f)
+{
+	const struct cat_event *c = &catalog[i];
+	const char *want;
+	int r;
+
+	switch (c->filter) {
+	case CAT_FILTER_LOADERS:
+		if (!f->have_loaders)
+			return;
+		want = f->loaders;
+		r = tfs_event_filter(buf, c->system, c->name, want);
+		break;
+	case CAT_FILTER_ALLOCS:
+		if (!f->have_loaders)
+			return;
+		want = f->allocs;
+		r = filter_allocs(buf, c, f);
+		break;
+	case CAT_FILTER_FIXED:
+		want = c->fixed_filter;
+		r = tfs_event_filter(buf, c->system, c->name, want);
+		break;
+	default:
+		return;
+	}
+	if (r == 0) {
+		f->set[i] = want;
+		return;
+	}
+	/* a missing event is reported once, by its enable */
+	if (r != -ENOENT) {
+		log_warn("the kernel refused the filter on %s:%s (%s): recording the event for every task",
+			 c->system, c->name, strerror(-r));
+		tfs_event_filter(buf, c->system, c->name, "0");
+	}
+}
+
+/* Removes the kprobe events of group @g; reports each failure with its remedy. */
+static int remove_probes(const struct tfs *t, enum cat_group g, bool all_groups)
+{
+	size_t i;
+	int r, first = 0;
+
+	for (i = 0; i < catalog_len; i++) {
+		if (!catalog[i].probe || (!all_groups && catalog[i].group != g))
+			continue;
+		r = tfs_kprobe_remove(t, catalog[i].system, catalog[i].name);
+		if (r < 0)
+			log_warn("cannot remove the kprobe event %s/%s: %s; remove it with: echo -:%s/%s >> %s/kprobe_events",
+				 catalog[i].system, catalog[i].name, strerror(-r), catalog[i].system,
+				 catalog[i].name, t->dir);
+		step(&first, r);
+	}
+	return first;
+}
+
+/*
+ * Defines the kprobe events of group @g on the first function of their probe that the
+ * kernel can probe: *@probe the probe (NULL: the group has none), *@func the function
+ * (NULL when they were defined before). Returns 0 or the kernel's -errno for the last
+ * function tried (-ENOENT without kprobe events).
+ */
+static int add_probes(const struct tfs *t, enum cat_group g, const struct cat_probe **probe,
+		      const char **func)
+{
+	char def[256];
+	bool defined = true;
+	size_t i, k;
+	int r = -ENOENT;
+
+	*probe = NULL;
+	*func = NULL;
+	for (i = 0; i < catalog_len; i++) {
+		if (catalog[i].group != g || !catalog[i].probe)
+			continue;
+		*probe = catalog[i].probe;
+		defined = defined && tfs_event_exists(t->dir, catalog[i].system, catalog[i].name);
+	}
+	if (!*probe || defined)
+		return 0;
+	remove_probes(t, g, false);
+	for (k = 0; k < PROBE_FUNCS_MAX && (*probe)->funcs[k].func; k++) {
+		for (i = 0; i < catalog_len; i++) {
+			if (catalog[i].group != g || !catalog[i].probe)
+				continue;
+			r = catalog_probe_def(&catalog[i], (*probe)->funcs[k].func, ' ', def,
+					      sizeof(def));
+			if (r == 0)
+				r = tfs_kprobe_add(t, def);
+			if (r < 0)
+				break;
+		}
+		if (r == 0) {
+			*func = (*probe)->funcs[k].func;
+			return 0;
+		}
+		remove_probes(t, g, false);
+	}
+	return r;
+}
+
+/*
+ * Enables the events of group @g, each with its filter. Returns 0 when one of its
+ * variants has all its events; else says what the report loses, turns the group's
+ * events off and returns the first -errno.
+ */
+static int enable_group(const struct tfs *t, const char *buf, enum cat_group g,
+			struct filters *f)
+{
+	const struct cat_group_info *gi = &catalog_groups[g];
+	const struct cat_event *bad = NULL;
+	const struct cat_probe *probe;
+	unsigned seen = 0, broken = 0;
+	const char *func;
+	char p[PATH_MAX];
+	size_t i;
+	int r, first = 0;
+
+	r = add_probes(t, g, &probe, &func);
+	if (r < 0) {
+		log_msg(gi->level, "cannot add kprobe events on %s (%s): %s", probe->what,
+			strerror(-r), gi->without);
+		return r;
+	}
+	for (i = 0; i < catalog_len; i++) {
+		if (catalog[i].group != g)
+			continue;
+		set_filter(buf, i, f);
+		r = tfs_event_enable(buf, catalog[i].system, catalog[i].name);
+		seen |= 1u << catalog[i].variant;
+		if (r < 0) {
+			broken |= 1u << catalog[i].variant;
+			if (!bad) {
+				bad = &catalog[i];
+				first = r;
+			}
+		}
+	}
+	if (seen & ~broken) {
+		if (probe && func)
+			log_info("%s %s", gi->enabled, func);
+		else if (probe)
+			log_info("%s %s (defined before)", gi->enabled, probe->what);
+		return 0;
+	}
+	if (gi->without)
+		log_msg(gi->level, "cannot enable %s/events/%s/%s (%s): %s", buf, bad->system,
+			bad->name, strerror(-first), gi->without);
+	for (i = 0; i < catalog_len; i++)
+		if (catalog[i].group == g)
+			tfs_write(tfs_path(p, buf, "events/%s/%s/enable", catalog[i].system,
+					   catalog[i].name),
+				  "0");
+	if (probe)
+		remove_probes(t, g, false);
+	return first;
+}
+
+/*
+ * rd.memdebug=5: a stacktrace trigger on each entry that asks for one, filtered as the
+ * event is, and function+offset in the frames. @on: the groups that were enabled.
+ */
+static void set_triggers(const char *buf, const struct filters *f, const bool *on)
+{
+	char trigger[FILTER_MAX + 128], p[PATH_MAX];
+	const struct cat_event *c;
+	bool any = false;
+	size_t i;
+	int r;
+
+	for (i = 0; i < catalog_len; i++) {
+		c = &catalog[i];
+		if (!c->stacks || !on[c->group])
+			continue;
+		snprintf(trigger, sizeof(trigger), "stacktrace%s%s", f->set[i] ? " if " : "",
+			 f->set[i] ? f->set[i] : "");
+		r = tfs_write(tfs_path(p, buf, "events/%s/%s/trigger", c->system, c->name),
+			      trigger);
+		if (r < 0)
+			log_warn("cannot set a stacktrace trigger on %s:%s (%s): its pages have no call sites",
+				 c->system, c->name, strerror(-r));
+		else
+			any = true;
+	}
+	if (!any)
+		return;
+	r = tfs_set(buf, "options/sym-offset", "1");
+	if (r < 0)
+		log_warn("cannot write 1 to %s/options/sym-offset: %s; call sites without their offsets",
+			 buf, strerror(-r));
+	log_info("recording the kernel stack of each page allocation (rd.memdebug=5)");
+}
+
+int setup_events(const struct tfs *t, const char *buf, const struct loaders *l, bool stacks)
+{
+	bool on[CAT_GROUP_COUNT];
+	struct filters f = { 0 };
+	int g, r;
+
+	f.have_loaders = loaders_filter(l, f.loaders, sizeof(f.loaders)) == 0;
+	/* the catalog lists the groups in order: module_load first */
+	for (g = 0; g < CAT_GROUP_COUNT; g++) {
+		if (g == CAT_GROUP_ALLOC && !f.have_loaders)
+			log_warn("the loader names do not fit a tracefs filter: recording the page events of every task");
+		r = enable_group(t, buf, (enum cat_group)g, &f);
+		if (r < 0 && catalog_groups[g].level == LOG_LVL_ERR)
+			return r;
+		on[g] = r == 0;
+	}
+	if (stacks)
+		set_triggers(buf, &f, on);
+	return 0;
+}
+
+int setup_disable(const char *buf)
+{
+	const char *systems[CATALOG_SYSTEMS_MAX];
+	char p[PATH_MAX];
+	size_t i, j;
+	int first = 0;
+
+	catalog_system_list(systems, CATALOG_SYSTEMS_MAX);
+	for (j = 0; systems[j]; j++) {
+		/* a missing system was never enabled */
+		if (access(tfs_path(p, buf, "events/%s", systems[j]), F_OK) < 0)
+			continue;
+		step(&first, tfs_set(p, "enable", "0"));
+	}
+	/* Each clearing waits for the tracepoints' readers: one write per system. */
+	for (j = 0; systems[j]; j++) {
+		for (i = 0; i < catalog_len; i++)
+			if (catalog[i].filter != CAT_FILTER_NONE &&
+			    !strcmp(catalog[i].system, systems[j]))
+				break;
+		if (i < catalog_len && access(tfs_path(p, buf, "events/%s", systems[j]), F_OK) == 0)
+			step(&first, tfs_set(p, "filter", "0"));
+	}
+	/* rd.memdebug=5's triggers; a kprobe event's must go before the event can */
+	for (i = 0; i < catalog_len; i++)
+		if (catalog[i].stacks)
+			step(&first, tfs_trigger_clear(buf, catalog[i].system, catalog[i].name,
+						       "stacktrace"));
+	return first;
+}
+
+int setup_remove_probes(const struct tfs *t)
+{
+	return remove_probes(t, CAT_GROUP_COUNT, true);
+}
+
+bool setup_traced_since_boot(const struct tfs *t)
+{
+	char file[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < catalog_len; i++) {
+		if (catalog[i].group != CAT_GROUP_LOAD && catalog[i].group != CAT_GROUP_ALLOC &&
+		    catalog[i].group != CAT_GROUP_PFREE)
+			continue;
+		snprintf(file, sizeof(file), "events/%s/%s/enable", catalog[i].system,
+			 catalog[i].name);
+		if (!tfs_is_on(t->dir, file))
+			return false;
+	}
+	return true;
+}
