@@ -10,31 +10,104 @@
 #include "cmd.h"
 #include "log.h"
 
-int cli_common_option(int o, struct cli_common *c)
+#define CLI_OPTS_MAX 24
+
+/* Adds one --loader list to @c; returns 0 or -E2BIG (explained). */
+static int add_loader_list(struct cli_common *c, char *list)
 {
-	switch (o) {
-	case 't':
-		c->tracefs = optarg;
-		return 0;
-	case 'r':
-		c->run_dir = optarg;
-		return 0;
-	case 'l':
-		if (c->nlists == MAX_LOADERS) {
-			fprintf(stderr, "memdebug-ko: more than %d loader names\n", MAX_LOADERS);
-			return -E2BIG;
+	if (c->nlists == MAX_LOADERS) {
+		fprintf(stderr, "memdebug-ko: more than %d loader names\n", MAX_LOADERS);
+		return -E2BIG;
+	}
+	c->loader_list[c->nlists++] = list;
+	return 0;
+}
+
+/* Builds getopt_long's short and long options from @opts, with -h, --help. */
+static void getopt_tables(const struct cli_opt *opts, char *shorts, struct option *longs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; opts[i].name && i < CLI_OPTS_MAX - 2; i++) {
+		longs[i] = (struct option){ opts[i].name,
+					    opts[i].kind == CLI_FLAG ? no_argument : required_argument,
+					    NULL, opts[i].key };
+		shorts[n++] = (char)opts[i].key;
+		if (opts[i].kind != CLI_FLAG)
+			shorts[n++] = ':';
+	}
+	longs[i++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longs[i] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[n++] = 'h';
+	shorts[n] = '\0';
+}
+
+/* Takes option @key with value @val into @o; returns 0, or -EINVAL for an unknown one. */
+static int take_option(const struct cli_opt *opts, int key, char *val, void *o)
+{
+	char *base = o;
+	size_t i;
+
+	for (i = 0; opts[i].name; i++) {
+		if (opts[i].key != key)
+			continue;
+		switch (opts[i].kind) {
+		case CLI_VALUE:
+			*(const char **)(void *)(base + opts[i].offset) = val;
+			return 0;
+		case CLI_FLAG:
+			*(bool *)(void *)(base + opts[i].offset) = true;
+			return 0;
+		case CLI_LOADER:
+			return add_loader_list((struct cli_common *)(void *)(base + opts[i].offset),
+					       val);
 		}
-		c->loader_list[c->nlists++] = optarg;
-		return 0;
-	case 'k':
-		c->kmsg = true;
-		log_use_kmsg(true);
-		return 0;
-	case 'q':
-		log_set_quiet(true);
-		return 0;
 	}
 	return -EINVAL;
+}
+
+/* Whether the arguments from @first fit @c; if not, says why. */
+static bool args_fit(const struct cli_cmd *c, int argc, char **argv, int first)
+{
+	if (argc - first == c->nargs)
+		return true;
+	if (c->nargs == 0)
+		fprintf(stderr, "memdebug-ko: %s takes no argument '%s'%s\n", c->name, argv[first],
+			c->hint ? c->hint : "");
+	else
+		fprintf(stderr, "memdebug-ko: %s takes %s\n", c->name, c->args);
+	return false;
+}
+
+int cli_parse(const struct cli_cmd *c, void *o, int argc, char **argv, int *status)
+{
+	struct option longs[CLI_OPTS_MAX];
+	char shorts[2 * CLI_OPTS_MAX + 1], cmd[32];
+	struct cli_common *common = o;
+	int key;
+
+	snprintf(cmd, sizeof(cmd), "%s ", c->name);
+	getopt_tables(c->opts, shorts, longs);
+	while ((key = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (key == 'h') {
+			c->usage();
+			*status = 0;
+			return -1;
+		}
+		if (key == '?' || take_option(c->opts, key, optarg, o) < 0) {
+			*status = cli_usage_error(cmd);
+			return -1;
+		}
+	}
+	if (!args_fit(c, argc, argv, optind)) {
+		*status = cli_usage_error(cmd);
+		return -1;
+	}
+	if (c->common && common->kmsg)
+		log_use_kmsg(true);
+	if (c->common && common->quiet)
+		log_set_quiet(true);
+	return optind;
 }
 
 int cli_usage_error(const char *cmd)

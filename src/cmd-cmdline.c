@@ -5,7 +5,6 @@
  * top-level buffer from the first userspace instruction on, so that loads before the
  * initramfs's first hook are traced too; prepare then sets nothing up.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,51 +54,45 @@ static bool print_probes(const char *release)
 	return true;
 }
 
+/* The options of cmdline: --kernel. */
+struct cmdline_opts {
+	const char *release;
+};
+
+static const struct cli_opt cmdline_opts[] = {
+	CLI_VALUE("kernel", 'K', struct cmdline_opts, release),
+	CLI_END,
+};
+
+static const struct cli_cmd cmdline_cli = { "cmdline", usage, cmdline_opts, 0, NULL, NULL,
+					    false };
+
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *release = NULL;
+	struct cmdline_opts o = { NULL };
 	struct utsname u;
 	size_t i;
-	int c;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "K:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'K':
-			release = optarg;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return cli_usage_error("cmdline ");
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "memdebug-ko: cmdline takes no argument '%s'\n", argv[optind]);
-		return cli_usage_error("cmdline ");
-	}
-	if (!release) {
+	if (cli_parse(&cmdline_cli, &o, argc, argv, &status) < 0)
+		return status;
+	if (!o.release) {
 		if (uname(&u) < 0) {
 			perror("memdebug-ko: uname");
 			return EXIT_FAILURE;
 		}
-		release = u.release;
+		o.release = u.release;
 	}
-	if (release[0] < '0' || release[0] > '9') {
+	if (o.release[0] < '0' || o.release[0] > '9') {
 		fprintf(stderr, "memdebug-ko: --kernel takes a release such as 6.12.48+deb13-amd64, not '%s'\n",
-			release);
+			o.release);
 		return cli_usage_error("cmdline ");
 	}
 	for (i = 0; i < catalog_len; i++)
 		if (!catalog[i].probe)
 			printf("%s%s:%s", i ? "," : "trace_event=", catalog[i].system, catalog[i].name);
 	printf(" " BOOT_BUFFER);
-	if (!print_probes(release))
+	if (!print_probes(o.release))
 		return EXIT_FAILURE;
 	printf("\n");
 	return 0;

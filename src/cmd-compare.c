@@ -6,7 +6,6 @@
  * growth; then the budget rows and the low point of both.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,37 +338,31 @@ out:
 	return r;
 }
 
+/* The options of compare: --format. */
+struct compare_opts {
+	const char *format;
+};
+
+static const struct cli_opt compare_opts[] = {
+	CLI_VALUE("format", 'f', struct compare_opts, format),
+	CLI_END,
+};
+
+static const struct cli_cmd compare_cli = { "compare", usage, compare_opts, 2,
+					    "two JSON reports, OLD and NEW", NULL, false };
+
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *format = "text";
-	int c;
+	struct compare_opts o = { .format = "text" };
+	int status, first = cli_parse(&compare_cli, &o, argc, argv, &status);
 
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return cli_usage_error("compare ");
-		}
-	}
-	if (strcmp(format, "text") && strcmp(format, "json")) {
-		fprintf(stderr, "memdebug-ko: --format must be text or json, not '%s'\n", format);
+	if (first < 0)
+		return status;
+	if (strcmp(o.format, "text") && strcmp(o.format, "json")) {
+		fprintf(stderr, "memdebug-ko: --format must be text or json, not '%s'\n", o.format);
 		return cli_usage_error("compare ");
 	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "memdebug-ko: compare takes two JSON reports, OLD and NEW\n");
-		return cli_usage_error("compare ");
-	}
-	return compare(argv[optind], argv[optind + 1], !strcmp(format, "json"));
+	return compare(argv[first], argv[first + 1], !strcmp(o.format, "json"));
 }
 
 const struct command cmd_compare = {

@@ -9,7 +9,6 @@
  * set up.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,46 +249,27 @@ static int prepare(const struct prepare_opts *o)
 	return 0;
 }
 
+static const struct cli_opt prepare_opts[] = {
+	CLI_TRACEFS(struct prepare_opts),
+	CLI_VALUE("buffer-kb", 'b', struct prepare_opts, buffer_kb_arg),
+	CLI_FLAG("instance", 'i', struct prepare_opts, instance),
+	CLI_FLAG("stacks", 's', struct prepare_opts, stacks),
+	CLI_RUN_DIR(struct prepare_opts),
+	CLI_LOADERS(struct prepare_opts),
+	CLI_KMSG(struct prepare_opts),
+	CLI_QUIET(struct prepare_opts),
+	CLI_END,
+};
+
+static const struct cli_cmd prepare_cli = { "prepare", usage, prepare_opts, 0, NULL, NULL, true };
+
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "tracefs", required_argument, NULL, 't' },
-		{ "buffer-kb", required_argument, NULL, 'b' },
-		{ "instance", no_argument, NULL, 'i' },
-		{ "stacks", no_argument, NULL, 's' },
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "loader", required_argument, NULL, 'l' },
-		{ "kmsg", no_argument, NULL, 'k' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct prepare_opts o = { .common.run_dir = DEFAULT_RUN_DIR };
-	int c;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "t:b:isr:l:kqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			o.buffer_kb_arg = optarg;
-			break;
-		case 'i':
-			o.instance = true;
-			break;
-		case 's':
-			o.stacks = true;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			if (cli_common_option(c, &o.common) < 0)
-				return cli_usage_error("prepare ");
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "memdebug-ko: prepare takes no argument '%s'\n", argv[optind]);
-		return cli_usage_error("prepare ");
-	}
+	if (cli_parse(&prepare_cli, &o, argc, argv, &status) < 0)
+		return status;
 	if (check_values(&o) < 0)
 		return cli_usage_error("prepare ");
 	return prepare(&o) < 0 ? EXIT_FAILURE : 0;

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,69 +255,36 @@ out:
 	return r < 0 ? EXIT_FAILURE : 0;
 }
 
+static const struct cli_opt report_opts[] = {
+	CLI_VALUE("input", 'i', struct report_opts, input),
+	CLI_TRACEFS(struct report_opts),
+	CLI_VALUE("proc", 'p', struct report_opts, proc),
+	CLI_VALUE("format", 'f', struct report_opts, format_arg),
+	CLI_VALUE("json-file", 'j', struct report_opts, json_file),
+	CLI_VALUE("save-trace", 'T', struct report_opts, save_trace),
+	CLI_RUN_DIR(struct report_opts),
+	CLI_VALUE("sort", 's', struct report_opts, sort_arg),
+	CLI_LOADERS(struct report_opts),
+	CLI_VALUE("page-size", 'P', struct report_opts, page_size_arg),
+	CLI_FLAG("keep", 'K', struct report_opts, keep),
+	CLI_KMSG(struct report_opts),
+	CLI_QUIET(struct report_opts),
+	CLI_END,
+};
+
+static const struct cli_cmd report_cli = { "report", usage, report_opts, 0, NULL,
+					   " (a trace file goes with --input)", true };
+
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "input", required_argument, NULL, 'i' },
-		{ "tracefs", required_argument, NULL, 't' },
-		{ "proc", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "json-file", required_argument, NULL, 'j' },
-		{ "save-trace", required_argument, NULL, 'T' },
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "loader", required_argument, NULL, 'l' },
-		{ "page-size", required_argument, NULL, 'P' },
-		{ "keep", no_argument, NULL, 'K' },
-		{ "kmsg", no_argument, NULL, 'k' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct report_opts o = { .proc = "/proc", .common.run_dir = DEFAULT_RUN_DIR,
-				 .page_size = DEFAULT_PAGE_SIZE };
-	int c;
+	struct report_opts o = { .common.run_dir = DEFAULT_RUN_DIR, .page_size = DEFAULT_PAGE_SIZE };
+	int status;
 
-	while ((c = getopt_long(argc, argv, "i:t:p:f:j:T:r:s:l:P:Kkqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o.input = optarg;
-			break;
-		case 'p':
-			o.proc = optarg;
-			o.proc_given = true;
-			break;
-		case 'f':
-			o.format_arg = optarg;
-			break;
-		case 'j':
-			o.json_file = optarg;
-			break;
-		case 'T':
-			o.save_trace = optarg;
-			break;
-		case 's':
-			o.sort_arg = optarg;
-			break;
-		case 'P':
-			o.page_size_arg = optarg;
-			break;
-		case 'K':
-			o.keep = true;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			if (cli_common_option(c, &o.common) < 0)
-				return cli_usage_error("report ");
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "memdebug-ko: report takes no argument '%s' (a trace file goes with --input)\n",
-			argv[optind]);
-		return cli_usage_error("report ");
-	}
+	if (cli_parse(&report_cli, &o, argc, argv, &status) < 0)
+		return status;
+	o.proc_given = o.proc != NULL;
+	if (!o.proc)
+		o.proc = "/proc";
 	if (check_values(&o) < 0)
 		return cli_usage_error("report ");
 	if (o.input && (o.common.tracefs || o.keep || o.save_trace)) {

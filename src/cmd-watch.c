@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -368,46 +367,27 @@ out_close:
 	return r < 0 ? r : 0;
 }
 
+static const struct cli_opt watch_opts[] = {
+	CLI_TRACEFS(struct watch_opts),
+	CLI_RUN_DIR(struct watch_opts),
+	CLI_VALUE("save-trace", 'T', struct watch_opts, save_trace),
+	CLI_VALUE("min-kib", 'm', struct watch_opts, min_kib_arg),
+	CLI_LOADERS(struct watch_opts),
+	CLI_FLAG("daemon", 'd', struct watch_opts, daemon),
+	CLI_KMSG(struct watch_opts),
+	CLI_QUIET(struct watch_opts),
+	CLI_END,
+};
+
+static const struct cli_cmd watch_cli = { "watch", usage, watch_opts, 0, NULL, NULL, true };
+
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "tracefs", required_argument, NULL, 't' },
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "save-trace", required_argument, NULL, 'T' },
-		{ "min-kib", required_argument, NULL, 'm' },
-		{ "loader", required_argument, NULL, 'l' },
-		{ "daemon", no_argument, NULL, 'd' },
-		{ "kmsg", no_argument, NULL, 'k' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct watch_opts o = { .common.run_dir = DEFAULT_RUN_DIR };
-	int c;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "t:r:T:m:l:dkqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			o.save_trace = optarg;
-			break;
-		case 'm':
-			o.min_kib_arg = optarg;
-			break;
-		case 'd':
-			o.daemon = true;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			if (cli_common_option(c, &o.common) < 0)
-				return cli_usage_error("watch ");
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "memdebug-ko: watch takes no argument '%s'\n", argv[optind]);
-		return cli_usage_error("watch ");
-	}
+	if (cli_parse(&watch_cli, &o, argc, argv, &status) < 0)
+		return status;
 	if (check_values(&o) < 0)
 		return cli_usage_error("watch ");
 	return watch(&o) < 0 ? EXIT_FAILURE : 0;

@@ -31,10 +31,49 @@ struct cli_common {
 	char *loader_list[MAX_LOADERS];	 /* --loader values, checked after parsing */
 	size_t nlists;
 	bool kmsg;			 /* --kmsg: bad values warn and fall back */
+	bool quiet;			 /* --quiet: no informational messages */
 };
 
-/* Handles option @o if it is a common one; returns 0, or -EINVAL when it is not. */
-int cli_common_option(int o, struct cli_common *c);
+/* One option of a command: where its value goes in the command's options struct. */
+struct cli_opt {
+	const char *name; /* the long name, "buffer-kb" */
+	int key;	  /* the short option, 'b' */
+	enum {
+		CLI_VALUE,  /* takes a value: a const char * at @offset (the last one wins) */
+		CLI_FLAG,   /* no value: a bool at @offset set to true */
+		CLI_LOADER, /* --loader: repeatable, into the struct cli_common at @offset */
+	} kind;
+	size_t offset;
+};
+
+#define CLI_VALUE(name, key, type, field) { name, key, CLI_VALUE, offsetof(type, field) }
+#define CLI_FLAG(name, key, type, field)  { name, key, CLI_FLAG, offsetof(type, field) }
+/* The common options, in a command whose options struct has its struct cli_common @common. */
+#define CLI_TRACEFS(type) CLI_VALUE("tracefs", 't', type, common.tracefs)
+#define CLI_RUN_DIR(type) CLI_VALUE("run-dir", 'r', type, common.run_dir)
+#define CLI_LOADERS(type) { "loader", 'l', CLI_LOADER, offsetof(type, common) }
+#define CLI_KMSG(type)	  CLI_FLAG("kmsg", 'k', type, common.kmsg)
+#define CLI_QUIET(type)	  CLI_FLAG("quiet", 'q', type, common.quiet)
+#define CLI_END		  { 0 }
+
+/* A command's command line: its options (and -h, --help), and how many arguments. */
+struct cli_cmd {
+	const char *name; /* "report", for messages */
+	void (*usage)(void);
+	const struct cli_opt *opts; /* ends with CLI_END */
+	int nargs;		    /* the arguments it takes */
+	const char *args;	    /* nargs > 0: what they are ("two JSON reports, OLD and NEW") */
+	const char *hint;	    /* nargs == 0: said after a stray argument, or "" */
+	bool common;		    /* its options begin with a struct cli_common */
+};
+
+/*
+ * Parses @argv of command @c into its options struct @o: each option of the table,
+ * -h/--help (usage printed), and the count of arguments. --kmsg and --quiet take
+ * effect. Returns the index of the first argument, or -1 when the command is done and
+ * returns *@status: 0 after --help, EXIT_USAGE after an error (explained on stderr).
+ */
+int cli_parse(const struct cli_cmd *c, void *o, int argc, char **argv, int *status);
 
 /* Prints the hint that follows a usage error of command @cmd; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd);
