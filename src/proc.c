@@ -72,21 +72,11 @@ int proc_modules_read(const char *path, struct proc_module **out, size_t *n)
 /* The number after "@key" ("MemFree:") in @path, in kB, or -1. */
 static long long field_kb(const char *path, const char *key)
 {
-	char line[128];
-	long long kb = -1;
-	size_t n = strlen(key);
-	FILE *f = fopen(path, "re");
+	char buf[4096];
 
-	if (!f)
+	if (io_read_small(path, buf, sizeof(buf)) < 0)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, n)) {
-			kb = strtoll(line + n, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
+	return proc_text_kb(buf, key);
 }
 
 long long proc_mem_free_kb(const char *proc)

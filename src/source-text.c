@@ -45,16 +45,12 @@ static const char *parse_dec(const char *p, const char *e, uint64_t *out)
 	return p;
 }
 
-/* Parses a 0x-prefixed hex number of up to 16 digits, or a decimal one. */
-static const char *parse_num(const char *p, const char *e, uint64_t *out)
+/* Parses up to 16 hex digits in [p, e); returns the end (@p itself when none). */
+static const char *parse_hex(const char *p, const char *e, uint64_t *out)
 {
-	const char *start;
+	const char *start = p;
 	uint64_t v = 0;
 
-	if (e - p < 3 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X'))
-		return parse_dec(p, e, out);
-	p += 2;
-	start = p;
 	for (; p < e && p - start < 16; p++) {
 		char c = *p;
 
@@ -67,10 +63,23 @@ static const char *parse_num(const char *p, const char *e, uint64_t *out)
 		else
 			break;
 	}
-	if (p == start || (p < e && !is_space(*p)))
-		return NULL;
 	*out = v;
 	return p;
+}
+
+/* Parses a 0x-prefixed hex number of up to 16 digits, or a decimal one. */
+static const char *parse_num(const char *p, const char *e, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+
+	if (e - p < 3 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X'))
+		return parse_dec(p, e, out);
+	end = parse_hex(p + 2, e, &v);
+	if (end == p + 2 || (end < e && !is_space(*end)))
+		return NULL;
+	*out = v;
+	return end;
 }
 
 /* Timestamp "SECS[.FRACTION]:" in [p, e) as nanoseconds; returns the ':' or NULL. */
@@ -299,8 +308,8 @@ bool text_bulk_exit(const char *p, const char *e, struct event *ev)
 /* A pointer as %p prints it: hex digits without 0x (hashed), or with 0x. */
 static const char *parse_ptr(const char *p, const char *e, uint64_t *out)
 {
-	const char *start;
-	uint64_t v = 0;
+	const char *end;
+	uint64_t v;
 
 	/* hashed before the kernel's random pool is ready: no identity (0) */
 	if (e - p >= 16 && !memcmp(p, "(____ptrval____)", 16)) {
@@ -309,20 +318,11 @@ static const char *parse_ptr(const char *p, const char *e, uint64_t *out)
 	}
 	if (e - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		p += 2;
-	for (start = p; p < e && p - start < 16; p++) {
-		char c = *p;
-
-		if (is_digit(c))
-			v = v << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			break;
-	}
-	if (p == start || (p < e && !is_space(*p) && *p != ':'))
+	end = parse_hex(p, e, &v);
+	if (end == p || (end < e && !is_space(*end) && *end != ':'))
 		return NULL;
 	*out = v;
-	return p;
+	return end;
 }
 
 /* workqueue_queue_work: "work struct=PTR function=... workqueue=... req_cpu=N cpu=N". */
