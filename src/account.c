@@ -268,13 +268,13 @@ static int set_last(struct acct *a, int pid, uint64_t n)
 }
 
 /* @n pages that @pid took for @w outside the loader: by its work, or by its thread. */
-static void add_deferred(struct acct *a, struct window *w, int pid, uint64_t n)
+static void add_work_pages(struct acct *a, struct window *w, int pid, uint64_t n)
 {
 	if (!u64map_get(&a->running, (uint64_t)(unsigned)pid))
 		w->kthread_pages += n;
-	w->deferred_pages += n;
+	w->work_pages += n;
 	if (w->end != END_OPEN)
-		w->deferred_late += n;
+		w->work_late += n;
 }
 
 /* Adds @pages to site @name (@len bytes) of window @win. Returns 0 or -ENOMEM. */
@@ -492,8 +492,8 @@ static int page_alloc(struct acct *a, const struct event *ev)
 		w = running_window(a, ev->pid);
 		if (!w)
 			return 0;
-		add_deferred(a, w, ev->pid, n);
-		return pageset_add(&w->dlive, ev->pfn, n);
+		add_work_pages(a, w, ev->pid, n);
+		return pageset_add(&w->work_live, ev->pfn, n);
 	}
 	w->saw_kmem = true;
 	w->allocs++;
@@ -524,9 +524,9 @@ static int page_free(struct acct *a, const struct event *ev)
 	if (!w) {
 		w = running_window(a, ev->pid);
 		if (w) {
-			n = pageset_remove(&w->dlive, ev->pfn, 1ull << ev->order);
-			w->deferred_freed += n;
-			w->deferred_unmatched += (1ull << ev->order) - n;
+			n = pageset_remove(&w->work_live, ev->pfn, 1ull << ev->order);
+			w->work_freed += n;
+			w->work_unmatched += (1ull << ev->order) - n;
 		}
 		return 0;
 	}
@@ -554,7 +554,7 @@ static int bulk_exit(struct acct *a, const struct event *ev)
 {
 	uint64_t *v = u64map_get(&a->bulk, (uint64_t)(unsigned)ev->pid), state, n;
 	struct window *w;
-	bool deferred = false;
+	bool by_work = false;
 
 	if (!v)
 		return 0;
@@ -563,7 +563,7 @@ static int bulk_exit(struct acct *a, const struct event *ev)
 	w = open_window_of(a, ev->pid);
 	if (!w) {
 		w = running_window(a, ev->pid);
-		deferred = true;
+		by_work = true;
 	}
 	if (state & BULK_PREFILLED) {
 		a->bulk_prefilled += w != NULL;
@@ -576,9 +576,9 @@ static int bulk_exit(struct acct *a, const struct event *ev)
 		return -ENOMEM;
 	if (!w)
 		return 0;
-	if (deferred) {
-		add_deferred(a, w, ev->pid, n);
-		w->deferred_bulk += n;
+	if (by_work) {
+		add_work_pages(a, w, ev->pid, n);
+		w->work_bulk += n;
 		return 0;
 	}
 	w->saw_kmem = true;
@@ -690,7 +690,7 @@ void acct_finish(struct acct *a)
 		struct window *w = &a->win[i];
 
 		pageset_free(&w->live);
-		pageset_free(&w->dlive);
+		pageset_free(&w->work_live);
 		if (w->end == END_OPEN)
 			w->status = WIN_LOADING;
 		/*
@@ -826,7 +826,7 @@ void acct_free(struct acct *a)
 
 	for (i = 0; i < a->nwin; i++) {
 		pageset_free(&a->win[i].live);
-		pageset_free(&a->win[i].dlive);
+		pageset_free(&a->win[i].work_live);
 	}
 	free(a->win);
 	free(a->sites);

@@ -61,15 +61,15 @@ struct window {
 	 * kworkers, also after init returned: its pages, those freed by it again, and the
 	 * part that ran after the window closed. Pages of the loader's own stay apart.
 	 */
-	uint64_t deferred_pages, deferred_freed, deferred_late;
-	struct pageset dlive;	 /* deferred pages not freed yet */
+	uint64_t work_pages, work_freed, work_late;
+	struct pageset work_live; /* pages of its work not freed yet */
 	/*
-	 * Of the deferred pages, the bulk allocator's (no pfn), and frees in the deferred
+	 * Of the work pages, the bulk allocator's (no pfn), and frees in the work
 	 * part of pages it had not allocated one by one: net may be high by the smaller.
 	 */
-	uint64_t deferred_bulk, deferred_unmatched;
+	uint64_t work_bulk, work_unmatched;
 	uint64_t kthreads;	 /* kernel threads the load started (kthread_create) */
-	uint64_t kthread_pages;	 /* of the deferred pages, its threads' (their frees are not traced) */
+	uint64_t kthread_pages;	 /* of the work pages, its threads' (their frees are not traced) */
 	/*
 	 * rd.memdebug=5: pages whose stack shows this module's code on top, allocated by
 	 * no load window and no load's work or thread (a later probe, a late work item).
@@ -126,7 +126,7 @@ struct acct {
 	uint64_t page_events;	 /* mm_page_alloc and mm_page_free events read */
 	uint64_t bulk_events;	 /* bulk_enter and bulk_exit events read: the bulk path was traced */
 	uint64_t bulk_prefilled; /* bulk calls in windows left uncounted: their array had pages */
-	uint64_t work_events;	 /* workqueue events read: deferred work was traced */
+	uint64_t work_events;	 /* workqueue events read: the loads' work was traced */
 	uint64_t work_hidden;	 /* workqueue events whose work address the kernel hid */
 	struct u64map work_owner; /* work_struct address -> window index, queued, not yet run */
 	struct u64map running;	 /* kworker pid -> window index of the work it runs now */

@@ -81,7 +81,7 @@ static void json_budget(FILE *f, const struct summary *s)
 	json_kib(f, "run_kib", b->run_kib);
 	fprintf(f, ",\"module_images_kib\":%" PRIu64, s->image_kib);
 	json_u64_or_null(f, "module_allocations_net_kib", !s->a->no_page_events,
-			 (s->net + s->deferred_net) * (s->src.page_size / 1024));
+			 (s->net + s->work_net) * (s->src.page_size / 1024));
 	fputs(",\"rows\":[", f);
 	for (i = 0; i < BUDGET_ROWS; i++) {
 		fputs(i ? ",{\"row\":" : "{\"row\":", f);
@@ -157,16 +157,16 @@ int sink_json(const struct summary *s, FILE *f)
 		json_u64_or_null(f, "net_pages", m, w->pages - w->freed_pages);
 		json_u64_or_null(f, "bulk_pages", m && a->bulk_events, w->bulk_pages);
 		json_u64_or_null(f, "freed_unmatched_pages", m, w->unmatched_free_pages);
-		json_u64_or_null(f, "deferred_pages", m && d, w->deferred_pages);
-		json_u64_or_null(f, "deferred_net_pages", m && d, w->deferred_pages - w->deferred_freed);
-		json_u64_or_null(f, "deferred_late_pages", m && d, w->deferred_late);
-		json_u64_or_null(f, "deferred_bulk_pages", m && d && a->bulk_events, w->deferred_bulk);
+		json_u64_or_null(f, "deferred_pages", m && d, w->work_pages);
+		json_u64_or_null(f, "deferred_net_pages", m && d, w->work_pages - w->work_freed);
+		json_u64_or_null(f, "deferred_late_pages", m && d, w->work_late);
+		json_u64_or_null(f, "deferred_bulk_pages", m && d && a->bulk_events, w->work_bulk);
 		json_u64_or_null(f, "kthreads", t && acct_threads_measured(a), w->kthreads);
 		json_u64_or_null(f, "kthread_pages", m && acct_threads_measured(a), w->kthread_pages);
 		json_u64_or_null(f, "late_pages", m && a->stack_events, w->late_pages);
-		json_u64_or_null(f, "total_pages", m && d, w->pages + w->deferred_pages);
+		json_u64_or_null(f, "total_pages", m && d, w->pages + w->work_pages);
 		json_u64_or_null(f, "total_net_pages", m && d,
-				 w->pages - w->freed_pages + w->deferred_pages - w->deferred_freed);
+				 w->pages - w->freed_pages + w->work_pages - w->work_freed);
 		json_u64_or_null(f, "allocs", t, w->allocs);
 		json_u64_or_null(f, "frees", t, w->frees);
 		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);
@@ -205,8 +205,8 @@ int sink_json(const struct summary *s, FILE *f)
 		fputs("]}", f);
 	}
 	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->pages, s->net);
-	json_u64_or_null(f, "deferred_pages", d, s->deferred);
-	json_u64_or_null(f, "deferred_net_pages", d, s->deferred_net);
+	json_u64_or_null(f, "deferred_pages", d, s->work_pages);
+	json_u64_or_null(f, "deferred_net_pages", d, s->work_net);
 	json_u64_or_null(f, "kthread_pages", acct_threads_measured(a), s->kthread_pages);
 	json_u64_or_null(f, "late_pages", a->stack_events, s->late);
 	fputs("}}\n", f);

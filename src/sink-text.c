@@ -53,7 +53,7 @@ static const char *u64s(char *buf, uint64_t v)
 	return buf;
 }
 
-enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_DEFER, COL_IMG, COL_MS, COL_STATUS, NCOLS };
+enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_WORK, COL_IMG, COL_MS, COL_STATUS, NCOLS };
 
 /* The cells of one table row; @loader is last and never padded. */
 struct row {
@@ -79,16 +79,16 @@ static void fill_row(struct row *r, const struct summary *s, const struct window
 		u64s(r->cell[COL_KIB], w->pages * kib);
 		u64s(r->cell[COL_NET], w->pages - w->freed_pages);
 		if (s->a->work_events && !s->a->work_hidden)
-			u64s(r->cell[COL_DEFER], w->deferred_pages);
+			u64s(r->cell[COL_WORK], w->work_pages);
 		else
-			strcpy(r->cell[COL_DEFER], "-");
+			strcpy(r->cell[COL_WORK], "-");
 	} else {
 		const char *na = win_traced(w) ? "n/a" : "-";
 
 		strcpy(r->cell[COL_PAGES], na);
 		strcpy(r->cell[COL_KIB], na);
 		strcpy(r->cell[COL_NET], na);
-		strcpy(r->cell[COL_DEFER], na);
+		strcpy(r->cell[COL_WORK], na);
 	}
 	if (w->image_bytes)
 		u64s(r->cell[COL_IMG], kib_up(w->image_bytes));
@@ -111,7 +111,7 @@ static void emit_row(struct emitter *em, const struct row *r, const int *wd)
 {
 	sink_emit(em, "%-*s %*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
 	     wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB], r->cell[COL_KIB], wd[COL_NET],
-	     r->cell[COL_NET], wd[COL_DEFER], r->cell[COL_DEFER], wd[COL_IMG], r->cell[COL_IMG],
+	     r->cell[COL_NET], wd[COL_WORK], r->cell[COL_WORK], wd[COL_IMG], r->cell[COL_IMG],
 	     wd[COL_MS], r->cell[COL_MS], wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
 }
 
@@ -160,8 +160,8 @@ static void emit_net_bound(struct emitter *em, const struct summary *s)
 		uint64_t up = w->bulk_pages < w->unmatched_free_pages ? w->bulk_pages :
 									  w->unmatched_free_pages;
 
-		up += w->deferred_bulk < w->deferred_unmatched ? w->deferred_bulk :
-								 w->deferred_unmatched;
+		up += w->work_bulk < w->work_unmatched ? w->work_bulk :
+								 w->work_unmatched;
 
 		if (!up || !summary_measured(s, w))
 			continue;
@@ -271,7 +271,7 @@ static void emit_notes(struct emitter *em, const struct summary *s)
 	else if (a->work_hidden)
 		sink_emit(em, "work: not measured: the trace shows %" PRIu64 " work addresses as (____ptrval____), printed before the kernel's random pool was ready (a CPU without RDRAND?), so work cannot be matched to the load that queued it",
 			  a->work_hidden);
-	else if (s->deferred)
+	else if (s->work_pages)
 		sink_emit(em, "work: pages that kworkers took running work the load queued (async_schedule too), also after init returned; not in pages and net");
 	emit_threads(em, s);
 	emit_late(em, s);
@@ -397,7 +397,7 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 	}
 	if (!s->a->no_page_events)
 		sink_emit(em, "  module allocations %" PRIu64 " KiB net (the trace: loads and their work; in slab, vmalloc or the other rows)",
-			  (s->net + s->deferred_net) * kib);
+			  (s->net + s->work_net) * kib);
 	sink_emit(em, "  %-14s %8s  MemAvailable", "available", kib_str(v, sizeof(v), b->avail));
 	emit_estimate(em, s);
 }
@@ -436,9 +436,9 @@ int sink_text(const struct summary *s, bool kmsg)
 	u64s(total.cell[COL_KIB], s->pages * kib);
 	u64s(total.cell[COL_NET], s->net);
 	if (a->work_events && !a->work_hidden)
-		u64s(total.cell[COL_DEFER], s->deferred);
+		u64s(total.cell[COL_WORK], s->work_pages);
 	else
-		strcpy(total.cell[COL_DEFER], "-");
+		strcpy(total.cell[COL_WORK], "-");
 	if (s->image_kib)
 		u64s(total.cell[COL_IMG], s->image_kib);
 	else

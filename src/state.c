@@ -244,7 +244,7 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		/* The live pages of open windows stay behind: no event follows the handover. */
 		w = a->win[i];
 		w.live = (struct pageset){ .chunk = NULL };
-		w.dlive = (struct pageset){ .chunk = NULL };
+		w.work_live = (struct pageset){ .chunk = NULL };
 		r = write_all(fd, &w, sizeof(w));
 	}
 	if (!r && a->nsites)

@@ -92,9 +92,9 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 			s->pages += w->pages;
 			s->net += w->pages - w->freed_pages;
 			s->bulk_unmatched += (w->bulk_pages && w->unmatched_free_pages) ||
-					     (w->deferred_bulk && w->deferred_unmatched);
-			s->deferred += w->deferred_pages;
-			s->deferred_net += w->deferred_pages - w->deferred_freed;
+					     (w->work_bulk && w->work_unmatched);
+			s->work_pages += w->work_pages;
+			s->work_net += w->work_pages - w->work_freed;
 			s->kthread_pages += w->kthread_pages;
 			s->late += w->late_pages;
 		}

@@ -22,7 +22,7 @@ struct summary {
 	bool complete;	       /* nothing lost, nothing malformed */
 	size_t *order;	       /* window indexes in the order the user asked for */
 	uint64_t pages, net;   /* of the measured windows */
-	uint64_t deferred, deferred_net; /* of their work items and threads */
+	uint64_t work_pages, work_net; /* of their work items and threads */
 	uint64_t kthread_pages;	       /* of those, their threads' */
 	uint64_t late;		       /* rd.memdebug=5: pages their code took outside them */
 	uint64_t image_kib;    /* of all modules, each rounded up */
