@@ -164,18 +164,6 @@ static inline bool win_traced(const struct window *w)
 	return w->status != WIN_BEFORE_TRACING && w->status != WIN_NOT_SEEN;
 }
 
-/* Whether the trace shows kernel threads being started (task_rename, or task_newtask). */
-static inline bool acct_threads_traced(const struct acct *a)
-{
-	return a->rename_events || a->newtask_events;
-}
-
-/* Whether they can be linked to their creators: not when the threads name themselves. */
-static inline bool acct_threads_measured(const struct acct *a)
-{
-	return acct_threads_traced(a) && (!a->kthreads_unlinked || a->newtask_events);
-}
-
 /* Setup: @f is copied, the loaders it names are borrowed and must outlive @a. */
 void acct_init(struct acct *a, const struct acct_facts *f);
 
