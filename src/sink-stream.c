@@ -75,7 +75,7 @@ static void oom(void *ctx, const struct acct *a, const struct event *ev)
 	snprintf(comm, sizeof(comm), "%.*s", (int)ev->comm_len, ev->comm);
 	sink_emit(&s->em, "OOM: the OOM killer chose pid %d at %s s (kill %" PRIu64
 		  "; the allocation was by %s[%d])",
-		  ev->victim, ms_str(when, sizeof(when), ev->ts_ns / 1000, 6) /* s */, a->oom_kills,
+		  ev->victim, ms_str(when, sizeof(when), ev->ts_ns / 1000, 6) /* s */, a->counts.oom_kills,
 		  sink_printable(comm, comm, sizeof(comm)), ev->pid);
 	for (i = 0; i < a->nwin; i++) {
 		const struct window *w = &a->win[i];

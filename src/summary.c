@@ -54,13 +54,13 @@ bool window_init_known(const struct window *w)
 /* Whether the trace shows kernel threads being started (task_rename, or task_newtask). */
 static bool threads_traced(const struct acct *a)
 {
-	return a->rename_events || a->newtask_events;
+	return a->counts.rename_events || a->counts.newtask_events;
 }
 
 /* Whether they can be linked to their creators: not when the threads name themselves. */
 static bool threads_measured(const struct acct *a)
 {
-	return threads_traced(a) && (!a->kthreads_unlinked || a->newtask_events);
+	return threads_traced(a) && (!a->counts.kthreads_unlinked || a->counts.newtask_events);
 }
 
 /* @v, known when @known, else not there. */
@@ -90,8 +90,8 @@ static size_t top_sites(const struct acct *a, uint32_t idx, const struct site **
 {
 	size_t i, j, n = 0;
 
-	for (i = 0; i < a->nsites; i++) {
-		const struct site *site = &a->sites[i];
+	for (i = 0; i < a->stacks.nsites; i++) {
+		const struct site *site = &a->stacks.sites[i];
 
 		if (site->win != idx)
 			continue;
@@ -120,7 +120,7 @@ static void make_row(struct summary_row *r, const struct acct *a, size_t idx,
 		.pid = w->pid,
 		.traced = traced,
 		/* pages are known for traced windows whose page events were recorded */
-		.measured = !a->no_page_events && !w->filtered && traced,
+		.measured = !a->counts.no_page_events && !w->filtered && traced,
 		.init_known = window_init_known(w),
 		.filtered = w->filtered,
 		.load_ns = w->ts_load,
@@ -201,7 +201,7 @@ static void add_up(struct summary *s, const struct acct *a, const struct traced 
 	s->total.kthread_pages.state = t->threads ? FIG_KNOWN : FIG_NONE;
 	s->total.late_pages.state = t->stacks ? FIG_KNOWN : FIG_NONE;
 	s->total.image_kib = known_if(image_kib, image_kib);
-	s->alloc_net_kib = known_if(!a->no_page_events, (s->total.net + work_net) * kib);
+	s->alloc_net_kib = known_if(!a->counts.no_page_events, (s->total.net + work_net) * kib);
 }
 
 /* The notes under the table: what the figures leave out, and why. */
@@ -218,22 +218,22 @@ static uint64_t pick_notes(const struct summary *s, const struct acct *a)
 	NOTE(NOTE_LOST, st->lost && !s->src.since_boot && !s->src.buffer_kb);
 	NOTE(NOTE_MALFORMED, st->malformed);
 	NOTE(NOTE_GAP, st->gap);
-	NOTE(NOTE_OOM, a->oom_kills);
-	NOTE(NOTE_OOM_LOADS, a->oom_kills && s->oom_loads);
+	NOTE(NOTE_OOM, a->counts.oom_kills);
+	NOTE(NOTE_OOM_LOADS, a->counts.oom_kills && s->oom_loads);
 	NOTE(NOTE_NO_PAGES, !pages && loads);
-	NOTE(NOTE_NO_BULK, pages && loads && !a->bulk_events);
-	NOTE(NOTE_NO_WORK, loads && pages && !a->work_events);
-	NOTE(NOTE_WORK_HIDDEN, !(loads && pages && !a->work_events) && a->work_hidden);
-	NOTE(NOTE_WORK, !(loads && pages && !a->work_events) && !a->work_hidden &&
+	NOTE(NOTE_NO_BULK, pages && loads && !a->counts.bulk_events);
+	NOTE(NOTE_NO_WORK, loads && pages && !a->counts.work_events);
+	NOTE(NOTE_WORK_HIDDEN, !(loads && pages && !a->counts.work_events) && a->counts.work_hidden);
+	NOTE(NOTE_WORK, !(loads && pages && !a->counts.work_events) && !a->counts.work_hidden &&
 				s->total.work_pages.v);
 	if (loads && pages) {
 		NOTE(NOTE_NO_THREADS, !threads_traced(a));
 		NOTE(NOTE_THREADS_UNLINKED, threads_traced(a) && !threads_measured(a));
 		NOTE(NOTE_THREADS, threads_measured(a) && s->total.kthread_pages.v);
-		NOTE(NOTE_NO_STACKS, !a->stack_events);
-		NOTE(NOTE_LATE, a->stack_events && s->total.late_pages.v);
+		NOTE(NOTE_NO_STACKS, !a->counts.stack_events);
+		NOTE(NOTE_LATE, a->counts.stack_events && s->total.late_pages.v);
 	}
-	NOTE(NOTE_BULK_PREFILLED, a->bulk_prefilled);
+	NOTE(NOTE_BULK_PREFILLED, a->counts.bulk_prefilled);
 	NOTE(NOTE_NET_BOUND, s->bulk_unmatched);
 	NOTE(NOTE_FILTERED, pages && s->filtered);
 	NOTE(NOTE_LOADING, s->loading);
@@ -280,10 +280,10 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	struct sort_ctx c = { s, a, key };
 	uint64_t kib = src->page_size / 1024;
 	struct traced t = {
-		.bulk = a->bulk_events,
-		.work = a->work_events && !a->work_hidden,
+		.bulk = a->counts.bulk_events,
+		.work = a->counts.work_events && !a->counts.work_hidden,
 		.threads = threads_measured(a),
-		.stacks = a->stack_events,
+		.stacks = a->counts.stack_events,
 	};
 	size_t i;
 
@@ -297,18 +297,17 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 		return -ENOMEM;
 	}
 	/* bulk pages (vmalloc) are seen through prepare's kprobe events only */
-	s->measured.pages = !a->no_page_events;
+	s->measured.pages = !a->counts.no_page_events;
 	s->measured.bulk = s->measured.pages && t.bulk;
 	s->measured.work = s->measured.pages && t.work;
 	s->measured.threads = s->measured.pages && t.threads;
 	s->measured.late = s->measured.pages && t.stacks;
 	s->sites = t.stacks;
-	s->oom_kills = a->oom_kills;
-	s->ts_first_oom = a->ts_first_oom;
-	s->work_hidden = a->work_hidden;
-	s->kthreads_unlinked = a->kthreads_unlinked;
-	s->bulk_prefilled = a->bulk_prefilled;
-	s->low = a->low.samples ? &a->low : NULL;
+	s->oom_kills = a->counts.oom_kills;
+	s->ts_first_oom = a->counts.ts_first_oom;
+	s->work_hidden = a->counts.work_hidden;
+	s->kthreads_unlinked = a->counts.kthreads_unlinked;
+	s->bulk_prefilled = a->counts.bulk_prefilled;
 	for (i = 0; i < a->nwin; i++) {
 		s->order[i] = i;
 		make_row(&s->rows[i], a, i, &t, kib);
@@ -317,6 +316,11 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	s->notes = pick_notes(s, a);
 	qsort_r(s->order, a->nwin, sizeof(*s->order), cmp_rows, &c);
 	return 0;
+}
+
+void summary_low(struct summary *s, const struct low_point *l)
+{
+	s->low = l->samples ? l : NULL;
 }
 
 void summary_budget(struct summary *s, const struct budget *b)

@@ -13,6 +13,7 @@
 
 #include "account.h"
 #include "budget.h"
+#include "lowpoint.h"
 #include "source.h"
 
 enum sort_key { SORT_PAGES, SORT_NAME, SORT_LOAD };
@@ -130,6 +131,9 @@ static inline bool summary_note(const struct summary *s, enum note n)
 {
 	return s->notes & (1ull << n);
 }
+
+/* Adds the watcher's low point @l (borrowed), when it took samples; before the budget. */
+void summary_low(struct summary *s, const struct low_point *l);
 
 /*
  * Adds the whole kernel's memory @b (borrowed) and works out its estimate, from the
