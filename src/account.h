@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* account: turns events into per-module load windows and the pages they allocated. */
+/*
+ * account: turns events into per-module load windows and the pages they allocated, with
+ * the work and threads they started, their call sites, and the modules in memory at the
+ * end. acct_event() is the one entry point for the sources.
+ */
 #pragma once
 
 #include <stdbool.h>
@@ -61,15 +65,15 @@ struct window {
 	 * kworkers, also after init returned: its pages, those freed by it again, and the
 	 * part that ran after the window closed. Pages of the loader's own stay apart.
 	 */
-	uint64_t deferred_pages, deferred_freed, deferred_late;
-	struct pageset dlive;	 /* deferred pages not freed yet */
+	uint64_t work_pages, work_freed, work_late;
+	struct pageset work_live; /* pages of its work not freed yet */
 	/*
-	 * Of the deferred pages, the bulk allocator's (no pfn), and frees in the deferred
+	 * Of the work pages, the bulk allocator's (no pfn), and frees in the work
 	 * part of pages it had not allocated one by one: net may be high by the smaller.
 	 */
-	uint64_t deferred_bulk, deferred_unmatched;
+	uint64_t work_bulk, work_unmatched;
 	uint64_t kthreads;	 /* kernel threads the load started (kthread_create) */
-	uint64_t kthread_pages;	 /* of the deferred pages, its threads' (their frees are not traced) */
+	uint64_t kthread_pages;	 /* of the work pages, its threads' (their frees are not traced) */
 	/*
 	 * rd.memdebug=5: pages whose stack shows this module's code on top, allocated by
 	 * no load window and no load's work or thread (a later probe, a late work item).
@@ -85,22 +89,6 @@ struct acct_facts {
 	bool no_put_events;	       /* the kernel has no module_put event */
 };
 
-/*
- * The lowest MemAvailable the watcher saw (it samples /proc/meminfo as it reads), when,
- * and the modules in init then: where an OOM strikes, unlike the report's moment.
- */
-#define LOW_LOADING_MAX 160
-/* MemAvailable over time, for plot: at most this many points, the lowest of each stride */
-#define LOW_SERIES_MAX 512
-struct low_point {
-	uint64_t samples;	     /* 0: no watcher sampled */
-	long long avail_kib;
-	uint64_t ts_ns;		     /* CLOCK_MONOTONIC: the trace's clock, near enough */
-	char loading[LOW_LOADING_MAX]; /* "a, b" of the windows open then */
-	uint32_t nseries, stride, pending; /* points kept; samples per point; in the next */
-	struct { uint64_t ts_ns; int64_t kib; } series[LOW_SERIES_MAX];
-};
-
 struct acct;
 
 /*
@@ -114,66 +102,69 @@ struct acct_observer {
 	void *ctx;
 };
 
+/*
+ * What the trace showed, counted as events arrive: the report's notes and what it could
+ * measure follow from these. Plain values, handed whole from the watcher to report.
+ */
+struct acct_counts {
+	uint64_t page_events;	    /* mm_page_alloc and mm_page_free events read */
+	uint64_t bulk_events;	    /* bulk_enter and bulk_exit events read: the bulk path was traced */
+	uint64_t bulk_prefilled;    /* bulk calls in windows left uncounted: their array had pages */
+	uint64_t work_events;	    /* workqueue events read: the loads' work was traced */
+	uint64_t work_hidden;	    /* workqueue events whose work address the kernel hid */
+	uint64_t rename_events;	    /* task:task_rename events read: kernel threads were traced */
+	uint64_t newtask_events;    /* task:task_newtask events read: the same, from Linux 6.2 */
+	uint64_t kthreads_unlinked; /* threads that named themselves: their creator is unknown */
+	uint64_t stack_events;	    /* rd.memdebug=5: stacks read */
+	uint64_t unclosed_puts;	    /* module_put by a loader that did not close its window */
+	uint64_t oom_kills;	    /* oom:mark_victim events */
+	uint64_t ts_first_oom;	    /* the first one's timestamp */
+	bool foreign_kmem;	    /* offline: a page event of a task outside the loaders */
+	bool named_sites;	    /* a put named its call site: raw addresses are not init's */
+	bool no_page_events;	    /* kmem page events were not traced: no page was measured */
+};
+
+/* account-work.c: the work items and kernel threads of the loads, while events arrive. */
+struct acct_work {
+	struct u64map owner;   /* work_struct address -> window index, queued, not yet run */
+	struct u64map running; /* kworker pid -> window index of the work it runs now */
+	struct u64map kthread; /* pid of a kernel thread a load started -> window index */
+	struct u64map newborn; /* kthreadd's new thread -> its task_newtask's time, until it wakes */
+};
+
+/* account-sites.c, rd.memdebug=5: pages by call site, and the stack being read. */
+struct acct_stacks {
+	struct site *sites;
+	size_t nsites, capsites;
+	struct u64map last;   /* pid -> pages of its latest allocation, for its stack */
+	bool open, has_pick;
+	uint32_t win;	      /* STACK_LATE: the module frame on top names the window */
+	uint64_t pages;
+	char pick[SITE_MAX];
+};
+
 struct acct {
 	struct window *win;
 	size_t nwin, capwin;
 	struct u64map by_pid; /* pid -> window index, with WIN_OPEN_BIT while open */
-	struct acct_facts facts;
-
-	bool foreign_kmem;	 /* offline: a page event of a task outside the loaders */
-	uint64_t unclosed_puts;	 /* module_put by a loader that did not close its window */
-	bool named_sites;	 /* a put named its call site: raw addresses are not init's */
-	uint64_t page_events;	 /* mm_page_alloc and mm_page_free events read */
-	uint64_t bulk_events;	 /* bulk_enter and bulk_exit events read: the bulk path was traced */
-	uint64_t bulk_prefilled; /* bulk calls in windows left uncounted: their array had pages */
-	uint64_t work_events;	 /* workqueue events read: deferred work was traced */
-	uint64_t work_hidden;	 /* workqueue events whose work address the kernel hid */
-	struct u64map work_owner; /* work_struct address -> window index, queued, not yet run */
-	struct u64map running;	 /* kworker pid -> window index of the work it runs now */
-	struct u64map kthread;	 /* pid of a kernel thread a load started -> window index */
-	struct u64map bulk;	 /* pid inside a bulk allocator call -> its state (BULK_*) */
-	struct u64map last;	 /* pid -> pages of its latest allocation, for its stack */
 	/*
 	 * Pids with events only the loader filter lets through (frees, movable pages,
 	 * work): the filter knew them as loaders, whatever comm the trace prints (the text
 	 * trace's comm cache may still hold a pid's name from before its exec).
 	 */
 	struct u64map passed;
-	struct u64map newborn;	 /* kthreadd's new thread -> its task_newtask's time, until it wakes */
-	uint64_t rename_events;	 /* task:task_rename events read: kernel threads were traced */
-	uint64_t newtask_events; /* task:task_newtask events read: the same, from Linux 6.2 */
-	uint64_t kthreads_unlinked; /* threads that named themselves: their creator is unknown */
-	/* rd.memdebug=5: pages by call site, and the stack being read */
-	uint64_t stack_events;
-	struct site *sites;
-	size_t nsites, capsites;
-	bool stack_open, stack_has_pick;
-	uint32_t stack_win;	 /* STACK_LATE: the module frame on top names the window */
-	uint64_t stack_pages;
-	char stack_pick[SITE_MAX];
-	bool no_page_events;	 /* kmem page events were not traced: no page was measured */
-	uint64_t oom_kills;	 /* oom:mark_victim events */
-	uint64_t ts_first_oom;	 /* the first one's timestamp */
+	struct u64map bulk;   /* pid inside a bulk allocator call -> its state (account-bulk.c) */
+	struct acct_work work;
+	struct acct_stacks stacks;
+	struct acct_counts counts;
+	struct acct_facts facts;
 	const struct acct_observer *obs;
-	struct low_point low;	 /* set by the watcher, not by events */
 };
 
 /* Whether @w was seen loading (not a /proc/modules entry the trace never showed). */
 static inline bool win_traced(const struct window *w)
 {
 	return w->status != WIN_BEFORE_TRACING && w->status != WIN_NOT_SEEN;
-}
-
-/* Whether the trace shows kernel threads being started (task_rename, or task_newtask). */
-static inline bool acct_threads_traced(const struct acct *a)
-{
-	return a->rename_events || a->newtask_events;
-}
-
-/* Whether they can be linked to their creators: not when the threads name themselves. */
-static inline bool acct_threads_measured(const struct acct *a)
-{
-	return acct_threads_traced(a) && (!a->kthreads_unlinked || a->newtask_events);
 }
 
 /* Setup: @f is copied, the loaders it names are borrowed and must outlive @a. */
@@ -199,6 +190,3 @@ void acct_finish(struct acct *a);
 int acct_apply_modules(struct acct *a, const struct proc_module *pm, size_t n, bool lost);
 
 void acct_free(struct acct *a);
-
-/* The watcher's sample of MemAvailable (@kib) at @ts_ns: keeps the lowest. */
-void acct_sample_available(struct acct *a, long long kib, uint64_t ts_ns);

@@ -163,6 +163,8 @@ void budget_estimate(const struct budget *b, long long low_avail_kib, struct est
 	if (e->needed_kib < 0)
 		e->needed_kib = 0;
 	e->mib = (e->needed_kib + 16 * 1024 - 1) / (16 * 1024) * 16;
+	if (e->needed_kib > e->ram_kib)
+		e->short_kib = e->needed_kib - e->ram_kib;
 }
 
 void budget_read(struct budget *b, const char *proc, const char *root)

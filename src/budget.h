@@ -44,6 +44,7 @@ struct estimate {
 	long long ram_kib, low_avail_kib, initrd_kib, bitmap_kib, needed_kib;
 	bool initrd_known;
 	long long mib;		  /* needed_kib in MiB, rounded up to a multiple of 16 */
+	long long short_kib;	  /* needed_kib beyond ram_kib: how much it lacked, or 0 */
 };
 
 /*

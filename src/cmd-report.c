@@ -139,15 +139,15 @@ static int read_input(const struct report_opts *o, struct acct *a, struct source
 	return r;
 }
 
-/* Reads the live buffer, or takes what the watcher that consumed it counted. */
+/* Reads the live buffer, or takes what the watcher that consumed it counted (and @low). */
 static int read_live(const struct report_opts *o, struct live *l, struct acct *a,
-		     struct source_stats *st)
+		     struct low_point *low, struct source_stats *st)
 {
 	bool taken = false, saved = false;
 	int r = 0;
 
 	if (!l->top || l->ours)
-		r = state_take(o->common.run_dir, a, st, &taken, &saved);
+		r = state_take(o->common.run_dir, a, low, st, &taken, &saved);
 	if (taken) {
 		if (o->save_trace && !saved)
 			log_warn("the watcher read the trace as it came, without saving it: nothing to save to %s",
@@ -203,6 +203,7 @@ static int report(const struct report_opts *o)
 {
 	struct source_info info = { .page_size = o->page_size };
 	struct source_stats st = { 0 };
+	struct low_point low = { .samples = 0 };
 	struct summary s;
 	struct timespec t0, t1;
 	struct live l = { .open = false };
@@ -223,13 +224,15 @@ static int report(const struct report_opts *o)
 			goto out;
 		live_facts(&l, &o->loaders, &f, &info);
 		acct_init(&a, &f);
-		r = read_live(o, &l, &a, &st);
+		r = read_live(o, &l, &a, &low, &st);
 	}
 	if (r < 0)
 		goto out;
 	acct_finish(&a);
 	apply_modules(o, &a, st.lost);
 	r = summary_make(&s, &a, &st, &info, o->sort);
+	if (r == 0)
+		summary_low(&s, &low);
 	if (r == 0 && (!o->input || o->proc_given)) {
 		/* live, the initramfs's files too; offline, what --proc holds */
 		budget_read(&budget, o->proc, o->input ? NULL : "/");

@@ -23,6 +23,7 @@
 #include "cmd.h"
 #include "io.h"
 #include "live.h"
+#include "lowpoint.h"
 #include "log.h"
 #include "proc.h"
 #include "sink.h"
@@ -222,8 +223,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Samples MemAvailable from @meminfo (-1: none) every SAMPLE_MS, for the low point. */
-static void sample(struct acct *a, int meminfo, uint64_t *next)
+/* Samples MemAvailable from @meminfo (-1: none) every SAMPLE_MS into @low, beside @a. */
+static void sample(struct low_point *low, const struct acct *a, int meminfo, uint64_t *next)
 {
 	uint64_t t;
 
@@ -233,7 +234,7 @@ static void sample(struct acct *a, int meminfo, uint64_t *next)
 	if (t < *next)
 		return;
 	*next = t + SAMPLE_MS * 1000000ull;
-	acct_sample_available(a, proc_available_fd(meminfo), t);
+	low_sample(low, a, proc_available_fd(meminfo), t);
 }
 
 /*
@@ -241,14 +242,14 @@ static void sample(struct acct *a, int meminfo, uint64_t *next)
  * samples MemAvailable on the way. Returns 0 or -errno.
  */
 static int read_loop(struct text_stream *ts, int fd, const char *path, struct acct *a,
-		     int meminfo)
+		     struct low_point *low, int meminfo)
 {
 	uint64_t next = 0;
 	ssize_t r;
 	int flags;
 
 	while (!stop) {
-		sample(a, meminfo, &next);
+		sample(low, a, meminfo, &next);
 		r = text_stream_read(ts, fd);
 		if (r == 0)
 			io_sleep_ms(EOF_RETRY_MS);
@@ -263,7 +264,7 @@ static int read_loop(struct text_stream *ts, int fd, const char *path, struct ac
 	while ((r = text_stream_read(ts, fd)) > 0 || r == -EINTR)
 		;
 	next = 0;
-	sample(a, meminfo, &next);
+	sample(low, a, meminfo, &next);
 	if (r < 0 && r != -EAGAIN)
 		goto fail;
 	r = text_stream_end(ts);
@@ -282,6 +283,7 @@ static int watch(struct watch_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART: reads end */
 	struct source_stats st = { 0 };
+	struct low_point low = { .samples = 0 };
 	struct source_info info;
 	struct acct_facts f;
 	struct text_stream ts;
@@ -350,13 +352,13 @@ static int watch(struct watch_opts *o)
 	log_footprint();
 	/* opened once, here: the samples read it again from its start */
 	meminfo = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-	r = read_loop(&ts, fd, pipe_path, &a, meminfo);
+	r = read_loop(&ts, fd, pipe_path, &a, &low, meminfo);
 	if (meminfo >= 0)
 		close(meminfo);
 	if (ts.tee_err)
 		log_warn("cannot save the trace to %s: %s", o->save_trace, strerror(ts.tee_err));
 	/* Whatever the reading did, what was counted goes to report. */
-	r = state_save(o->common.run_dir, &a, &st, ts.tee_fd >= 0 && !ts.tee_err);
+	r = state_save(o->common.run_dir, &a, &low, &st, ts.tee_fd >= 0 && !ts.tee_err);
 out_free:
 	if (ts.tee_fd >= 0)
 		close(ts.tee_fd);

@@ -10,8 +10,6 @@
 #include "mdko-config.h"
 #include "sink.h"
 
-#define JSON_SITES 5
-
 void sink_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -28,25 +26,25 @@ void sink_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_u64_or_null(FILE *f, const char *key, bool known, uint64_t v)
+/* A figure: its number when known, else null. */
+static void json_fig(FILE *f, const char *key, struct fig v)
 {
-	if (known)
-		fprintf(f, ",\"%s\":%" PRIu64, key, v);
+	if (v.state == FIG_KNOWN)
+		fprintf(f, ",\"%s\":%" PRIu64, key, v.v);
 	else
 		fprintf(f, ",\"%s\":null", key);
 }
 
-/* rd.memdebug=5: "sites", the top call sites of @w and their pages. */
-static void json_sites(FILE *f, const struct summary *s, const struct window *w)
+/* rd.memdebug=5: "sites", the top call sites of @r and their pages. */
+static void json_sites(FILE *f, const struct summary_row *r)
 {
-	const struct site *top[JSON_SITES];
-	size_t i, n = summary_sites(s, w, top, JSON_SITES);
+	size_t i;
 
 	fputs(",\"sites\":[", f);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < r->nsites; i++) {
 		fputs(i ? ",{\"site\":" : "{\"site\":", f);
-		sink_json_str(f, top[i]->name);
-		fprintf(f, ",\"pages\":%" PRIu64 "}", top[i]->pages);
+		sink_json_str(f, r->sites[i]->name);
+		fprintf(f, ",\"pages\":%" PRIu64 "}", r->sites[i]->pages);
 	}
 	fputc(']', f);
 }
@@ -66,7 +64,7 @@ static void json_budget(FILE *f, const struct summary *s)
 	const struct estimate e = s->estimate;
 	int i;
 
-	if (!b || !b->known)
+	if (!b)
 		return;
 	fprintf(f, ",\"budget\":{\"mem_total_kib\":%lld", b->total);
 	json_kib(f, "mem_available_kib", b->avail);
@@ -79,9 +77,8 @@ static void json_budget(FILE *f, const struct summary *s)
 		(unsigned long long)b->crash_size, b->capture ? "true" : "false");
 	json_kib(f, "initramfs_kib", b->initramfs_kib);
 	json_kib(f, "run_kib", b->run_kib);
-	fprintf(f, ",\"module_images_kib\":%" PRIu64, s->image_kib);
-	json_u64_or_null(f, "module_allocations_net_kib", !s->a->no_page_events,
-			 (s->net + s->deferred_net) * (s->src.page_size / 1024));
+	fprintf(f, ",\"module_images_kib\":%" PRIu64, s->total.image_kib.v);
+	json_fig(f, "module_allocations_net_kib", s->alloc_net_kib);
 	fputs(",\"rows\":[", f);
 	for (i = 0; i < BUDGET_ROWS; i++) {
 		fputs(i ? ",{\"row\":" : "{\"row\":", f);
@@ -98,40 +95,94 @@ static void json_budget(FILE *f, const struct summary *s)
 			s->estimate_from_low ? "low_point" : "report");
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
 		fprintf(f, ",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld}",
-			e.bitmap_kib, (unsigned long long)b->vmcore_bytes,
-			e.needed_kib > e.ram_kib ? e.needed_kib - e.ram_kib : 0);
+			e.bitmap_kib, (unsigned long long)b->vmcore_bytes, e.short_kib);
 	}
 	fputc('}', f);
 }
 
-int sink_json(const struct summary *s, FILE *f)
+/* A row of "modules": its figures, null where the summary knows none. */
+static void json_row(FILE *f, const struct summary *s, const struct summary_row *r)
 {
-	const struct acct *a = s->a;
-	const struct source_stats *st = &s->stats;
-	bool d = a->work_events && !a->work_hidden;
 	char ms[32];
-	size_t i;
+
+	sink_json_str(f, r->name);
+	if (r->traced) {
+		fprintf(f, ",\"pid\":%d,\"comm\":", r->pid);
+		sink_json_str(f, r->comm);
+	} else {
+		fputs(",\"pid\":null,\"comm\":null", f);
+	}
+	json_fig(f, "pages", r->pages);
+	json_fig(f, "kib", r->kib);
+	json_fig(f, "net_pages", r->net);
+	json_fig(f, "bulk_pages", r->bulk_pages);
+	json_fig(f, "freed_unmatched_pages", r->freed_unmatched);
+	json_fig(f, "deferred_pages", r->work_pages);
+	json_fig(f, "deferred_net_pages", r->work_net);
+	json_fig(f, "deferred_late_pages", r->work_late);
+	json_fig(f, "deferred_bulk_pages", r->work_bulk);
+	json_fig(f, "kthreads", r->kthreads);
+	json_fig(f, "kthread_pages", r->kthread_pages);
+	json_fig(f, "late_pages", r->late_pages);
+	json_fig(f, "total_pages", r->total_pages);
+	json_fig(f, "total_net_pages", r->total_net);
+	json_fig(f, "allocs", r->allocs);
+	json_fig(f, "frees", r->frees);
+	json_fig(f, "failed_allocs", r->failed_allocs);
+	json_fig(f, "image_bytes", r->image_bytes);
+	json_fig(f, "oom_kills", r->oom_kills);
+	if (r->init_known)
+		fprintf(f, ",\"init_ms\":%s", ms_str(ms, sizeof(ms), r->init_ns, 3));
+	else
+		fputs(",\"init_ms\":null", f);
+	/* seconds on the trace's clock: where plot draws the window */
+	if (r->traced) {
+		fprintf(f, ",\"load_s\":%s", ms_str(ms, sizeof(ms), r->load_ns / 1000, 6));
+		if (r->init_known)
+			fprintf(f, ",\"end_s\":%s", ms_str(ms, sizeof(ms), r->end_ns / 1000, 6));
+		else
+			fputs(",\"end_s\":null", f);
+	}
+	if (s->sites)
+		json_sites(f, r);
+	fprintf(f, ",\"status\":\"%s\",\"filtered\":%s,\"closed_by\":\"%s\"}", r->status,
+		r->filtered ? "true" : "false", r->closed_by);
+}
+
+/* "low_point": the lowest MemAvailable the watcher saw, and the series of its samples. */
+static void json_low_point(FILE *f, const struct low_point *l)
+{
+	char ms[32];
+	uint32_t i;
+
+	fprintf(f, ",\"low_point\":{\"mem_available_kib\":%lld,\"seconds\":%s,\"samples\":%" PRIu64 ",\"loading\":",
+		l->avail_kib, ms_str(ms, sizeof(ms), l->ts_ns / 1000, 3), l->samples);
+	sink_json_str(f, l->loading);
+	fputs(",\"series\":[", f);
+	for (i = 0; i < l->nseries; i++)
+		fprintf(f, "%s[%s,%" PRId64 "]", i ? "," : "",
+			ms_str(ms, sizeof(ms), l->series[i].ts_ns / 1000, 3), l->series[i].kib);
+	fputs("]}", f);
+}
+
+/* The head of the object: the tool, the source's counts, and what was measured. */
+static void json_head(FILE *f, const struct summary *s)
+{
+	const struct source_stats *st = &s->stats;
 
 	fprintf(f, "{\"tool\":\"memdebug-ko\",\"version\":\"%s\",\"source\":\"%s\","
 		"\"page_size\":%u,\"events\":%" PRIu64 ",\"lost_events\":%" PRIu64
 		",\"malformed_lines\":%" PRIu64 ",\"complete\":%s",
 		MEMDEBUG_KO_VERSION, s->src.live ? "live" : "file", s->src.page_size, st->events,
 		st->lost, st->malformed, s->complete ? "true" : "false");
-	fprintf(f, ",\"pages_measured\":%s", a->no_page_events ? "false" : "true");
-	/* the bulk allocator (vmalloc) is seen through prepare's kprobe events only */
-	fprintf(f, ",\"bulk_pages_measured\":%s",
-		!a->no_page_events && a->bulk_events ? "true" : "false");
-	fprintf(f, ",\"deferred_measured\":%s",
-		!a->no_page_events && a->work_events && !a->work_hidden ? "true" : "false");
-	/* threads started by loads: their creator shows in task_rename (up to 6.12 at least) */
-	fprintf(f, ",\"kthreads_measured\":%s",
-		!a->no_page_events && acct_threads_measured(a) ? "true" : "false");
-	/* rd.memdebug=5: the stacks name the module whose code allocated outside its load */
-	fprintf(f, ",\"late_measured\":%s",
-		!a->no_page_events && a->stack_events ? "true" : "false");
-	if (a->bulk_prefilled)
-		fprintf(f, ",\"bulk_calls_not_counted\":%" PRIu64, a->bulk_prefilled);
-	fprintf(f, ",\"oom_kills\":%" PRIu64, a->oom_kills);
+	fprintf(f, ",\"pages_measured\":%s", s->measured.pages ? "true" : "false");
+	fprintf(f, ",\"bulk_pages_measured\":%s", s->measured.bulk ? "true" : "false");
+	fprintf(f, ",\"deferred_measured\":%s", s->measured.work ? "true" : "false");
+	fprintf(f, ",\"kthreads_measured\":%s", s->measured.threads ? "true" : "false");
+	fprintf(f, ",\"late_measured\":%s", s->measured.late ? "true" : "false");
+	if (s->bulk_prefilled)
+		fprintf(f, ",\"bulk_calls_not_counted\":%" PRIu64, s->bulk_prefilled);
+	fprintf(f, ",\"oom_kills\":%" PRIu64, s->oom_kills);
 	if (st->gap)
 		fputs(",\"gap\":true", f);
 	if (s->src.live)
@@ -139,76 +190,28 @@ int sink_json(const struct summary *s, FILE *f)
 			s->src.since_boot ? ",\"since_boot\":true" : "");
 	if (s->src.buffer_kb)
 		fprintf(f, ",\"buffer_kb\":%" PRIu64, s->src.buffer_kb);
-	fputs(",\"modules\":[", f);
-	for (i = 0; i < a->nwin; i++) {
-		const struct window *w = &a->win[i];
-		bool m = summary_measured(s, w), t = win_traced(w);
+}
 
+int sink_json(const struct summary *s, FILE *f)
+{
+	size_t i;
+
+	json_head(f, s);
+	fputs(",\"modules\":[", f);
+	for (i = 0; i < s->nrows; i++) {
 		fputs(i ? ",{\"name\":" : "{\"name\":", f);
-		sink_json_str(f, w->name);
-		if (t) {
-			fprintf(f, ",\"pid\":%d,\"comm\":", w->pid);
-			sink_json_str(f, w->comm);
-		} else {
-			fputs(",\"pid\":null,\"comm\":null", f);
-		}
-		json_u64_or_null(f, "pages", m, w->pages);
-		json_u64_or_null(f, "kib", m, w->pages * (s->src.page_size / 1024));
-		json_u64_or_null(f, "net_pages", m, w->pages - w->freed_pages);
-		json_u64_or_null(f, "bulk_pages", m && a->bulk_events, w->bulk_pages);
-		json_u64_or_null(f, "freed_unmatched_pages", m, w->unmatched_free_pages);
-		json_u64_or_null(f, "deferred_pages", m && d, w->deferred_pages);
-		json_u64_or_null(f, "deferred_net_pages", m && d, w->deferred_pages - w->deferred_freed);
-		json_u64_or_null(f, "deferred_late_pages", m && d, w->deferred_late);
-		json_u64_or_null(f, "deferred_bulk_pages", m && d && a->bulk_events, w->deferred_bulk);
-		json_u64_or_null(f, "kthreads", t && acct_threads_measured(a), w->kthreads);
-		json_u64_or_null(f, "kthread_pages", m && acct_threads_measured(a), w->kthread_pages);
-		json_u64_or_null(f, "late_pages", m && a->stack_events, w->late_pages);
-		json_u64_or_null(f, "total_pages", m && d, w->pages + w->deferred_pages);
-		json_u64_or_null(f, "total_net_pages", m && d,
-				 w->pages - w->freed_pages + w->deferred_pages - w->deferred_freed);
-		json_u64_or_null(f, "allocs", t, w->allocs);
-		json_u64_or_null(f, "frees", t, w->frees);
-		json_u64_or_null(f, "failed_allocs", t, w->failed_allocs);
-		json_u64_or_null(f, "image_bytes", w->image_bytes, w->image_bytes);
-		json_u64_or_null(f, "oom_kills", t, w->oom_kills);
-		if (window_init_known(w)) {
-			ms_str(ms, sizeof(ms), w->ts_end - w->ts_load, 3);
-			fprintf(f, ",\"init_ms\":%s", ms);
-		} else
-			fputs(",\"init_ms\":null", f);
-		/* seconds on the trace's clock: where plot draws the window */
-		if (t) {
-			fprintf(f, ",\"load_s\":%s", ms_str(ms, sizeof(ms), w->ts_load / 1000, 6));
-			if (window_init_known(w))
-				fprintf(f, ",\"end_s\":%s", ms_str(ms, sizeof(ms), w->ts_end / 1000, 6));
-			else
-				fputs(",\"end_s\":null", f);
-		}
-		if (a->stack_events)
-			json_sites(f, s, w);
-		fprintf(f, ",\"status\":\"%s\",\"filtered\":%s,\"closed_by\":\"%s\"}",
-			window_status_name(w->status), w->filtered ? "true" : "false",
-			window_end_name(w->end));
+		json_row(f, s, &s->rows[i]);
 	}
 	fputc(']', f);
 	json_budget(f, s);
-	if (a->low.samples) {
-		fprintf(f, ",\"low_point\":{\"mem_available_kib\":%lld,\"seconds\":%s,\"samples\":%" PRIu64 ",\"loading\":",
-			a->low.avail_kib, ms_str(ms, sizeof(ms), a->low.ts_ns / 1000, 3), a->low.samples);
-		sink_json_str(f, a->low.loading);
-		fputs(",\"series\":[", f);
-		for (i = 0; i < a->low.nseries; i++)
-			fprintf(f, "%s[%s,%" PRId64 "]", i ? "," : "",
-				ms_str(ms, sizeof(ms), a->low.series[i].ts_ns / 1000, 3),
-				a->low.series[i].kib);
-		fputs("]}", f);
-	}
-	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->pages, s->net);
-	json_u64_or_null(f, "deferred_pages", d, s->deferred);
-	json_u64_or_null(f, "deferred_net_pages", d, s->deferred_net);
-	json_u64_or_null(f, "kthread_pages", acct_threads_measured(a), s->kthread_pages);
-	json_u64_or_null(f, "late_pages", a->stack_events, s->late);
+	if (s->low)
+		json_low_point(f, s->low);
+	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->total.pages,
+		s->total.net);
+	json_fig(f, "deferred_pages", s->total.work_pages);
+	json_fig(f, "deferred_net_pages", s->total.work_net);
+	json_fig(f, "kthread_pages", s->total.kthread_pages);
+	json_fig(f, "late_pages", s->total.late_pages);
 	fputs("}}\n", f);
 	/* fflush reports the write error of the last buffer (ENOSPC on a full /run). */
 	if (fflush(f) == EOF)

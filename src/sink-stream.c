@@ -20,6 +20,12 @@
 /* The finished loads listed when the OOM killer strikes. */
 #define OOM_TOP 3
 
+/* "COMM[PID]" of the loader of @w, printable, into @buf. */
+static char *loader(char *buf, size_t size, const struct window *w)
+{
+	return sink_loader(buf, size, w->comm, w->pid);
+}
+
 static void closed(void *ctx, const struct window *w)
 {
 	struct stream *s = ctx;
@@ -32,7 +38,7 @@ static void closed(void *ctx, const struct window *w)
 	sink_emit(&s->em, "%s: init returned after %s ms: %" PRIu64 " pages (%" PRIu64
 		  " KiB), %" PRIu64 " not freed, loaded by %s",
 		  sink_printable(w->name, name, sizeof(name)), ms, w->pages,
-		  w->pages * s->page_kib, w->pages - w->freed_pages, sink_loader(who, sizeof(who), w));
+		  w->pages * s->page_kib, window_net(w), loader(who, sizeof(who), w));
 }
 
 /* The first threshold above @pages: GROW_FIRST_KIB, then a quarter more each time. */
@@ -56,7 +62,7 @@ static void grew(void *ctx, const struct window *w, unsigned order)
 	sink_emit(&s->em, "%s: still in init: %" PRIu64 " pages (%" PRIu64 " KiB) so far, %" PRIu64
 		  " not freed, loaded by %s",
 		  sink_printable(w->name, name, sizeof(name)), w->pages, w->pages * s->page_kib,
-		  w->pages - w->freed_pages, sink_loader(who, sizeof(who), w));
+		  window_net(w), loader(who, sizeof(who), w));
 }
 
 static void oom(void *ctx, const struct acct *a, const struct event *ev)
@@ -69,7 +75,7 @@ static void oom(void *ctx, const struct acct *a, const struct event *ev)
 	snprintf(comm, sizeof(comm), "%.*s", (int)ev->comm_len, ev->comm);
 	sink_emit(&s->em, "OOM: the OOM killer chose pid %d at %s s (kill %" PRIu64
 		  "; the allocation was by %s[%d])",
-		  ev->victim, ms_str(when, sizeof(when), ev->ts_ns / 1000, 6) /* s */, a->oom_kills,
+		  ev->victim, ms_str(when, sizeof(when), ev->ts_ns / 1000, 6) /* s */, a->counts.oom_kills,
 		  sink_printable(comm, comm, sizeof(comm)), ev->pid);
 	for (i = 0; i < a->nwin; i++) {
 		const struct window *w = &a->win[i];
@@ -79,8 +85,7 @@ static void oom(void *ctx, const struct acct *a, const struct event *ev)
 			sink_emit(&s->em, "OOM: %s is still in init: %" PRIu64 " pages (%" PRIu64
 				  " KiB) so far, %" PRIu64 " not freed, loaded by %s",
 				  sink_printable(w->name, name, sizeof(name)), w->pages,
-				  w->pages * s->page_kib, w->pages - w->freed_pages,
-				  sink_loader(who, sizeof(who), w));
+				  w->pages * s->page_kib, window_net(w), loader(who, sizeof(who), w));
 			continue;
 		}
 		for (j = 0; j < OOM_TOP && top[j] && top[j]->pages >= w->pages; j++)

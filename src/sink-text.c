@@ -53,7 +53,7 @@ static const char *u64s(char *buf, uint64_t v)
 	return buf;
 }
 
-enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_DEFER, COL_IMG, COL_MS, COL_STATUS, NCOLS };
+enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_WORK, COL_IMG, COL_MS, COL_STATUS, NCOLS };
 
 /* The cells of one table row; @loader is last and never padded. */
 struct row {
@@ -61,49 +61,53 @@ struct row {
 	char loader[48];
 };
 
-char *sink_loader(char *buf, size_t size, const struct window *w)
+char *sink_loader(char *buf, size_t size, const char *comm, int pid)
 {
-	char comm[COMM_MAX + 1];
+	char c[COMM_MAX + 1];
 
-	snprintf(buf, size, "%s[%d]", sink_printable(w->comm, comm, sizeof(comm)), w->pid);
+	snprintf(buf, size, "%s[%d]", sink_printable(comm, c, sizeof(c)), pid);
 	return buf;
 }
 
-/* Fills @r for window @w. */
-static void fill_row(struct row *r, const struct summary *s, const struct window *w,
-		     uint64_t kib)
+/* A figure's cell: the number, "n/a" when not measured, "-" when there is none. */
+static void fig_cell(char *buf, struct fig f)
 {
-	sink_printable(w->name, r->cell[COL_NAME], sizeof(r->cell[COL_NAME]));
-	if (summary_measured(s, w)) {
-		u64s(r->cell[COL_PAGES], w->pages);
-		u64s(r->cell[COL_KIB], w->pages * kib);
-		u64s(r->cell[COL_NET], w->pages - w->freed_pages);
-		if (s->a->work_events && !s->a->work_hidden)
-			u64s(r->cell[COL_DEFER], w->deferred_pages);
-		else
-			strcpy(r->cell[COL_DEFER], "-");
-	} else {
-		const char *na = win_traced(w) ? "n/a" : "-";
-
-		strcpy(r->cell[COL_PAGES], na);
-		strcpy(r->cell[COL_KIB], na);
-		strcpy(r->cell[COL_NET], na);
-		strcpy(r->cell[COL_DEFER], na);
-	}
-	if (w->image_bytes)
-		u64s(r->cell[COL_IMG], kib_up(w->image_bytes));
+	if (f.state == FIG_KNOWN)
+		u64s(buf, f.v);
 	else
-		strcpy(r->cell[COL_IMG], "-");
-	if (!window_init_known(w))
+		strcpy(buf, f.state == FIG_NA ? "n/a" : "-");
+}
+
+/* Fills @r for row @sr. */
+static void fill_row(struct row *r, const struct summary_row *sr)
+{
+	sink_printable(sr->name, r->cell[COL_NAME], sizeof(r->cell[COL_NAME]));
+	fig_cell(r->cell[COL_PAGES], sr->pages);
+	fig_cell(r->cell[COL_KIB], sr->kib);
+	fig_cell(r->cell[COL_NET], sr->net);
+	fig_cell(r->cell[COL_WORK], sr->work_pages);
+	fig_cell(r->cell[COL_IMG], sr->image_kib);
+	if (!sr->init_known)
 		strcpy(r->cell[COL_MS], "-");
 	else
-		ms_str(r->cell[COL_MS], sizeof(r->cell[COL_MS]), w->ts_end - w->ts_load, 1);
-	snprintf(r->cell[COL_STATUS], sizeof(r->cell[COL_STATUS]), "%s",
-		 window_status_name(w->status));
-	if (w->pid < 0)
+		ms_str(r->cell[COL_MS], sizeof(r->cell[COL_MS]), sr->init_ns, 1);
+	snprintf(r->cell[COL_STATUS], sizeof(r->cell[COL_STATUS]), "%s", sr->status);
+	if (sr->pid < 0)
 		strcpy(r->loader, "-");
 	else
-		sink_loader(r->loader, sizeof(r->loader), w);
+		sink_loader(r->loader, sizeof(r->loader), sr->comm, sr->pid);
+}
+
+/* The total row: the sums of the measured rows, and how many loads. */
+static void fill_total(struct row *r, const struct summary *s)
+{
+	*r = (struct row){ { "total" }, "" };
+	u64s(r->cell[COL_PAGES], s->total.pages);
+	u64s(r->cell[COL_KIB], s->total.kib);
+	u64s(r->cell[COL_NET], s->total.net);
+	fig_cell(r->cell[COL_WORK], s->total.work_pages);
+	fig_cell(r->cell[COL_IMG], s->total.image_kib);
+	snprintf(r->loader, sizeof(r->loader), "%zu load%s", s->loads, PLURAL(s->loads));
 }
 
 /* Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned. */
@@ -111,7 +115,7 @@ static void emit_row(struct emitter *em, const struct row *r, const int *wd)
 {
 	sink_emit(em, "%-*s %*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
 	     wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB], r->cell[COL_KIB], wd[COL_NET],
-	     r->cell[COL_NET], wd[COL_DEFER], r->cell[COL_DEFER], wd[COL_IMG], r->cell[COL_IMG],
+	     r->cell[COL_NET], wd[COL_WORK], r->cell[COL_WORK], wd[COL_IMG], r->cell[COL_IMG],
 	     wd[COL_MS], r->cell[COL_MS], wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
 }
 
@@ -124,204 +128,195 @@ static void widen(int *wd, const struct row *r)
 			wd[c] = (int)strlen(r->cell[c]);
 }
 
-/* What the OOM killer did, and which loads were in init then. */
-static void emit_oom(struct emitter *em, const struct summary *s)
-{
-	const struct acct *a = s->a;
-	char when[32], names[256], name[MODNAME_MAX + 1];
-	size_t i, len = 0;
-
-	ms_str(when, sizeof(when), a->ts_first_oom / 1000, 3); /* seconds */
-	sink_emit(em, "oom: the OOM killer chose %" PRIu64 " victim%s, the first at %s s",
-		  a->oom_kills, PLURAL(a->oom_kills), when);
-	for (i = 0; i < a->nwin && len < sizeof(names); i++) {
-		const struct window *w = &a->win[i];
-
-		if (w->oom_kills)
-			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "",
-						sink_printable(w->name, name, sizeof(name)));
-	}
-	if (s->oom_loads)
-		sink_emit(em, "oom: in init then: %s", names);
-}
-
 /*
- * Loads that took bulk pages (no pfn) and freed pages they had not allocated by
- * mm_page_alloc: some of those may have been bulk pages, so net may be high by up to
- * the smaller of the two.
+ * "NAME N, NAME N" of the rows, in load order, whose figure at @off (a struct fig in
+ * struct summary_row) is known and not 0, into @names; without the figures with @bare.
  */
-static void emit_net_bound(struct emitter *em, const struct summary *s)
-{
-	char names[300], name[MODNAME_MAX + 1];
-	size_t i, len = 0;
-
-	for (i = 0; i < s->a->nwin && len < sizeof(names); i++) {
-		const struct window *w = &s->a->win[i];
-		uint64_t up = w->bulk_pages < w->unmatched_free_pages ? w->bulk_pages :
-									  w->unmatched_free_pages;
-
-		up += w->deferred_bulk < w->deferred_unmatched ? w->deferred_bulk :
-								 w->deferred_unmatched;
-
-		if (!up || !summary_measured(s, w))
-			continue;
-		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s %" PRIu64,
-					len ? ", " : "", sink_printable(w->name, name, sizeof(name)),
-					up);
-	}
-	sink_emit(em, "net may be too high, by up to: %s pages (vmalloc's pages have no pfn, and these loads freed pages they had not allocated one by one)",
-		  names);
-}
-
-/* "NAME N, NAME N" of the measured loads whose @field is not 0, into @names. */
-static void list_loads(const struct summary *s, size_t off, char *names, size_t size)
+static void list_loads(const struct summary *s, size_t off, bool bare, char *names,
+		       size_t size)
 {
 	char name[MODNAME_MAX + 1];
 	size_t i, len = 0;
 
 	names[0] = '\0';
-	for (i = 0; i < s->a->nwin && len < size; i++) {
-		const struct window *w = &s->a->win[i];
-		uint64_t v;
+	for (i = 0; i < s->nrows && len < size; i++) {
+		const struct summary_row *r = &s->rows[i];
+		struct fig f;
 
-		memcpy(&v, (const char *)w + off, sizeof(v));
-		if (!v || !summary_measured(s, w))
+		memcpy(&f, (const char *)r + off, sizeof(f));
+		if (f.state != FIG_KNOWN || !f.v)
 			continue;
-		len += (size_t)snprintf(names + len, size - len, "%s%s %" PRIu64, len ? ", " : "",
-					sink_printable(w->name, name, sizeof(name)), v);
+		sink_printable(r->name, name, sizeof(name));
+		if (bare)
+			len += (size_t)snprintf(names + len, size - len, "%s%s", len ? ", " : "",
+						name);
+		else
+			len += (size_t)snprintf(names + len, size - len, "%s%s %" PRIu64,
+						len ? ", " : "", name, f.v);
 	}
 }
 
-/* Kernel threads that loads started: seen or not, and what their pages mean. */
-static void emit_threads(struct emitter *em, const struct summary *s)
-{
-	const struct acct *a = s->a;
-	char names[300];
+#define LIST(s, field, bare, names) \
+	list_loads(s, offsetof(struct summary_row, field), bare, names, sizeof(names))
 
-	if (!s->loads || a->no_page_events)
-		return;
-	if (!acct_threads_traced(a)) {
+/* Note @n about the trace: what it lost, and what it does not show. */
+static void emit_trace_note(struct emitter *em, const struct summary *s, enum note n)
+{
+	const struct source_stats *st = &s->stats;
+	char names[300], oom[256], when[32];
+
+	switch (n) {
+	case NOTE_NO_LOADS:
+		sink_emit(em, "no module was loaded while tracing");
+		break;
+	case NOTE_LOST_SINCE_BOOT:
+		sink_emit(em, "INCOMPLETE: the top-level buffer lost %" PRIu64 " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64 " KiB per CPU",
+			  st->lost, s->src.buffer_kb);
+		break;
+	case NOTE_LOST_BUFFER:
+		sink_emit(em, "INCOMPLETE: the ring buffer dropped %" PRIu64 " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64 " KiB per CPU",
+			  st->lost, s->src.buffer_kb);
+		break;
+	case NOTE_LOST:
+		sink_emit(em, "INCOMPLETE: the trace lost %" PRIu64 " events, figures are too low; record it with a larger buffer_size_kb",
+			  st->lost);
+		break;
+	case NOTE_MALFORMED:
+		sink_emit(em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
+			  st->malformed);
+		break;
+	case NOTE_GAP:
+		sink_emit(em, "INCOMPLETE: the watcher read events and is gone without handing them over; figures are too low");
+		break;
+	case NOTE_OOM:
+		ms_str(when, sizeof(when), s->ts_first_oom / 1000, 3); /* seconds */
+		sink_emit(em, "oom: the OOM killer chose %" PRIu64 " victim%s, the first at %s s",
+			  s->oom_kills, PLURAL(s->oom_kills), when);
+		break;
+	case NOTE_OOM_LOADS:
+		LIST(s, oom_kills, true, oom);
+		sink_emit(em, "oom: in init then: %s", oom);
+		break;
+	case NOTE_NO_PAGES:
+		sink_emit(em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
+		break;
+	case NOTE_NO_BULK:
+		sink_emit(em, "not seen: pages of vmalloc (the bulk allocator, which fires no mm_page_alloc): the trace has no memdebug_ko:bulk_enter event (no kprobe events?); the figures leave them out");
+		break;
+	case NOTE_NO_WORK:
+		sink_emit(em, "work: not seen: the trace has no workqueue events; pages of the work that loads queue (kworkers, async_schedule) are left out");
+		break;
+	case NOTE_WORK_HIDDEN:
+		sink_emit(em, "work: not measured: the trace shows %" PRIu64 " work addresses as (____ptrval____), printed before the kernel's random pool was ready (a CPU without RDRAND?), so work cannot be matched to the load that queued it",
+			  s->work_hidden);
+		break;
+	case NOTE_WORK:
+		sink_emit(em, "work: pages that kworkers took running work the load queued (async_schedule too), also after init returned; not in pages and net");
+		break;
+	case NOTE_NO_THREADS:
 		sink_emit(em, "threads: not seen: the trace has no task:task_rename or task_newtask event; pages of kernel threads that loads start (kthread_run) are left out");
-		return;
-	}
-	if (!acct_threads_measured(a)) {
+		break;
+	case NOTE_THREADS_UNLINKED:
 		sink_emit(em, "threads: not measured: this kernel lets %" PRIu64 " new kernel thread%s name %s, so the task that started %s is unknown; their pages are left out",
-			  a->kthreads_unlinked, PLURAL(a->kthreads_unlinked),
-			  a->kthreads_unlinked == 1 ? "itself" : "themselves",
-			  a->kthreads_unlinked == 1 ? "it" : "them");
-		return;
+			  s->kthreads_unlinked, PLURAL(s->kthreads_unlinked),
+			  s->kthreads_unlinked == 1 ? "itself" : "themselves",
+			  s->kthreads_unlinked == 1 ? "it" : "them");
+		break;
+	case NOTE_THREADS:
+		LIST(s, kthread_pages, false, names);
+		sink_emit(em, "threads: of work, pages of kernel threads that loads started: %s; their unmovable allocations without __GFP_ACCOUNT are traced, their frees are not, so net counts them all",
+			  names);
+		break;
+	case NOTE_NO_STACKS:
+		sink_emit(em, "late: pages a module's code allocates outside its load, its work and its threads (a later probe) are seen with rd.memdebug=5, from the stacks");
+		break;
+	case NOTE_LATE:
+		LIST(s, late_pages, false, names);
+		sink_emit(em, "late: pages the module's code allocated outside its load, work and threads (from the stacks; not in the table): %s",
+			  names);
+		break;
+	default:
+		break;
 	}
-	if (!s->kthread_pages)
-		return;
-	list_loads(s, offsetof(struct window, kthread_pages), names, sizeof(names));
-	sink_emit(em, "threads: of work, pages of kernel threads that loads started: %s; their unmovable allocations without __GFP_ACCOUNT are traced, their frees are not, so net counts them all",
-		  names);
 }
 
-/* rd.memdebug=5: pages each module's code took outside its load, its work and threads. */
-static void emit_late(struct emitter *em, const struct summary *s)
+/* Note @n about the loads: what their figures leave out, and how many ended how. */
+static void emit_load_note(struct emitter *em, const struct summary *s, enum note n)
 {
 	char names[300];
 
-	if (!s->loads || s->a->no_page_events)
-		return;
-	if (!s->a->stack_events) {
-		sink_emit(em, "late: pages a module's code allocates outside its load, its work and its threads (a later probe) are seen with rd.memdebug=5, from the stacks");
-		return;
+	switch (n) {
+	case NOTE_BULK_PREFILLED:
+		sink_emit(em, "not counted: %" PRIu64 " bulk allocation%s into a page array that had pages already (its new pages cannot be told from the old)",
+			  s->bulk_prefilled, PLURAL(s->bulk_prefilled));
+		break;
+	case NOTE_NET_BOUND:
+		LIST(s, net_over, false, names);
+		sink_emit(em, "net may be too high, by up to: %s pages (vmalloc's pages have no pfn, and these loads freed pages they had not allocated one by one)",
+			  names);
+		break;
+	case NOTE_FILTERED:
+		sink_emit(em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
+			  s->filtered, PLURAL(s->filtered));
+		break;
+	case NOTE_LOADING:
+		sink_emit(em, "loading: %zu module%s still in init when the trace ended", s->loading,
+			  PLURAL(s->loading));
+		break;
+	case NOTE_FAILED:
+		sink_emit(em, "failed: %zu module init%s failed (the module was freed)", s->failed,
+			  PLURAL(s->failed));
+		break;
+	case NOTE_NEXT_LOAD:
+		sink_emit(em, "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
+			  s->next_load, PLURAL(s->next_load));
+		break;
+	case NOTE_BEFORE:
+		sink_emit(em, "before-tracing: %zu module%s loaded before tracing started (the kernel or PID 1 loaded them); only the image size is known; to trace them, boot with the trace_event= line of memdebug-ko(8), \"Boot-parameter mode\"",
+			  s->before, PLURAL(s->before));
+		break;
+	case NOTE_NOT_SEEN:
+		sink_emit(em, "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
+			  s->not_seen, PLURAL(s->not_seen));
+		break;
+	case NOTE_NO_PUT:
+		sink_emit(em, "this kernel records no module_put: load windows close at the loader's next load");
+		break;
+	default:
+		emit_trace_note(em, s, n);
+		break;
 	}
-	if (!s->late)
-		return;
-	list_loads(s, offsetof(struct window, late_pages), names, sizeof(names));
-	sink_emit(em, "late: pages the module's code allocated outside its load, work and threads (from the stacks; not in the table): %s",
-		  names);
 }
 
-/* The lines under the table: what the figures leave out, and why. */
+/* The lines under the table, those the summary chose, in order. */
 static void emit_notes(struct emitter *em, const struct summary *s)
 {
-	const struct acct *a = s->a;
-	const struct source_stats *st = &s->stats;
+	int n;
 
-	if (!a->nwin)
-		sink_emit(em, "no module was loaded while tracing");
-	if (st->lost) {
-		if (s->src.since_boot)
-			sink_emit(em, "INCOMPLETE: the top-level buffer lost %" PRIu64 " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64 " KiB per CPU",
-			     st->lost, s->src.buffer_kb);
-		else if (s->src.buffer_kb)
-			sink_emit(em, "INCOMPLETE: the ring buffer dropped %" PRIu64 " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64 " KiB per CPU",
-			     st->lost, s->src.buffer_kb);
-		else
-			sink_emit(em, "INCOMPLETE: the trace lost %" PRIu64 " events, figures are too low; record it with a larger buffer_size_kb",
-			     st->lost);
-	}
-	if (st->malformed)
-		sink_emit(em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
-		     st->malformed);
-	if (st->gap)
-		sink_emit(em, "INCOMPLETE: the watcher read events and is gone without handing them over; figures are too low");
-	if (a->oom_kills)
-		emit_oom(em, s);
-	if (a->no_page_events && s->loads)
-		sink_emit(em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
-	else if (s->loads && !a->bulk_events)
-		sink_emit(em, "not seen: pages of vmalloc (the bulk allocator, which fires no mm_page_alloc): the trace has no memdebug_ko:bulk_enter event (no kprobe events?); the figures leave them out");
-	if (s->loads && !a->no_page_events && !a->work_events)
-		sink_emit(em, "work: not seen: the trace has no workqueue events; pages of the work that loads queue (kworkers, async_schedule) are left out");
-	else if (a->work_hidden)
-		sink_emit(em, "work: not measured: the trace shows %" PRIu64 " work addresses as (____ptrval____), printed before the kernel's random pool was ready (a CPU without RDRAND?), so work cannot be matched to the load that queued it",
-			  a->work_hidden);
-	else if (s->deferred)
-		sink_emit(em, "work: pages that kworkers took running work the load queued (async_schedule too), also after init returned; not in pages and net");
-	emit_threads(em, s);
-	emit_late(em, s);
-	if (a->bulk_prefilled)
-		sink_emit(em, "not counted: %" PRIu64 " bulk allocation%s into a page array that had pages already (its new pages cannot be told from the old)",
-			  a->bulk_prefilled, PLURAL(a->bulk_prefilled));
-	if (s->bulk_unmatched)
-		emit_net_bound(em, s);
-	if (!a->no_page_events && s->filtered)
-		sink_emit(em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
-		     s->filtered, PLURAL(s->filtered));
-	if (s->loading)
-		sink_emit(em, "loading: %zu module%s still in init when the trace ended", s->loading,
-		     PLURAL(s->loading));
-	if (s->failed)
-		sink_emit(em, "failed: %zu module init%s failed (the module was freed)", s->failed,
-		     PLURAL(s->failed));
-	if (s->next_load)
-		sink_emit(em, "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
-		     s->next_load, PLURAL(s->next_load));
-	if (s->before)
-		sink_emit(em, "before-tracing: %zu module%s loaded before tracing started (the kernel or PID 1 loaded them); only the image size is known; to trace them, boot with the trace_event= line of memdebug-ko(8), \"Boot-parameter mode\"",
-		     s->before, PLURAL(s->before));
-	if (s->not_seen)
-		sink_emit(em, "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
-		     s->not_seen, PLURAL(s->not_seen));
-	if (a->facts.no_put_events && !s->next_load)
-		sink_emit(em, "this kernel records no module_put: load windows close at the loader's next load");
+	for (n = 0; n < NOTE_COUNT; n++)
+		if (summary_note(s, (enum note)n))
+			emit_load_note(em, s, (enum note)n);
 }
 
 /* rd.memdebug=5: the top call sites of the loads with the most pages. */
 static void emit_sites(struct emitter *em, const struct summary *s)
 {
-	const struct site *top[TEXT_SITES];
 	char name[MODNAME_MAX + 1], line[400];
 	size_t i, j, n, len, shown = 0;
 
 	sink_emit(em, "call sites (rd.memdebug=5), pages from the kernel stacks of the allocations:");
-	for (i = 0; i < s->a->nwin && shown < TEXT_SITE_LOADS; i++) {
-		const struct window *w = &s->a->win[s->order[i]];
+	for (i = 0; i < s->nrows && shown < TEXT_SITE_LOADS; i++) {
+		const struct summary_row *r = &s->rows[s->order[i]];
 
-		n = summary_sites(s, w, top, TEXT_SITES);
-		if (!n || !summary_measured(s, w))
+		n = r->nsites < TEXT_SITES ? r->nsites : TEXT_SITES;
+		if (!n || !r->measured)
 			continue;
 		shown++;
 		len = (size_t)snprintf(line, sizeof(line), "  %s:",
-				       sink_printable(w->name, name, sizeof(name)));
+				       sink_printable(r->name, name, sizeof(name)));
 		for (j = 0; j < n && len < sizeof(line); j++)
 			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s %s %" PRIu64,
-						j ? "," : "", top[j]->name, top[j]->pages);
+						j ? "," : "", r->sites[j]->name, r->sites[j]->pages);
 		sink_emit(em, "%s", line);
 	}
 	if (!shown)
@@ -353,9 +348,9 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 		  e.mib, e.ram_kib, e.low_avail_kib, low ? "the low point" : "at the report",
 		  initrd, e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20), e.needed_kib,
 		  e.initrd_known ? "" : "; without the initramfs, which the kernel log no longer holds: too low");
-	if (e.needed_kib > e.ram_kib)
+	if (e.short_kib)
 		sink_emit(em, "estimate: SHORT: this capture kernel has %lld KiB of RAM and needed %lld: short by %lld KiB; raise crashkernel= to %lldM",
-			  e.ram_kib, e.needed_kib, e.needed_kib - e.ram_kib, e.mib);
+			  e.ram_kib, e.needed_kib, e.short_kib, e.mib);
 	else
 		sink_emit(em, "estimate: this capture kernel had %lld KiB of RAM, %lld more than it needed",
 			  e.ram_kib, e.ram_kib - e.needed_kib);
@@ -368,11 +363,10 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 static void emit_budget(struct emitter *em, const struct summary *s)
 {
 	const struct budget *b = s->budget;
-	uint64_t kib = s->src.page_size / 1024;
 	char v[32], extra[200], crash[120] = "";
 	int i;
 
-	if (!b || !b->known)
+	if (!b)
 		return;
 	if (b->crashkernel[0])
 		snprintf(crash, sizeof(crash), "; crashkernel=%s on the command line", b->crashkernel);
@@ -391,13 +385,13 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 				 kib_str(a, sizeof(a), b->initramfs_kib), kib_str(c, sizeof(c), b->run_kib));
 		if (i == BUDGET_OTHER)
 			snprintf(extra, sizeof(extra), "; of it module images %" PRIu64 " (/proc/modules)",
-				 s->image_kib);
+				 s->total.image_kib.v);
 		sink_emit(em, "  %-14s %8s  %s%s", budget_row_name(i), kib_str(v, sizeof(v), b->row[i]),
 			  budget_row_source(i), extra);
 	}
-	if (!s->a->no_page_events)
+	if (s->alloc_net_kib.state == FIG_KNOWN)
 		sink_emit(em, "  module allocations %" PRIu64 " KiB net (the trace: loads and their work; in slab, vmalloc or the other rows)",
-			  (s->net + s->deferred_net) * kib);
+			  s->alloc_net_kib.v);
 	sink_emit(em, "  %-14s %8s  MemAvailable", "available", kib_str(v, sizeof(v), b->avail));
 	emit_estimate(em, s);
 }
@@ -405,10 +399,10 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 /* The lowest MemAvailable the watcher saw, and what was in init then. */
 static void emit_low_point(struct emitter *em, const struct summary *s)
 {
-	const struct low_point *l = &s->a->low;
+	const struct low_point *l = s->low;
 	char t[32];
 
-	if (!l->samples)
+	if (!l)
 		return;
 	sink_emit(em, "low point: MemAvailable %lld KiB at %s s (the lowest of %" PRIu64 " samples the watcher took, every 100 ms); in init then: %s",
 		  l->avail_kib, ms_str(t, sizeof(t), l->ts_ns / 1000, 3), l->samples,
@@ -420,30 +414,17 @@ int sink_text(const struct summary *s, bool kmsg)
 	static const struct row head = {
 		{ "module", "pages", "KiB", "net", "work", "imgKiB", "initms", "status" }, "loader"
 	};
-	const struct acct *a = s->a;
 	const struct source_stats *st = &s->stats;
 	struct emitter em = { .kmsg = kmsg };
-	uint64_t kib = s->src.page_size / 1024;
 	int wd[NCOLS] = { 16, 5, 5, 5, 4, 6, 6, 6 };
-	struct row r, total = { { "total" }, "" };
+	struct row r, total;
 	size_t i;
 
-	for (i = 0; i < a->nwin; i++) {
-		fill_row(&r, s, &a->win[i], kib);
+	for (i = 0; i < s->nrows; i++) {
+		fill_row(&r, &s->rows[i]);
 		widen(wd, &r);
 	}
-	u64s(total.cell[COL_PAGES], s->pages);
-	u64s(total.cell[COL_KIB], s->pages * kib);
-	u64s(total.cell[COL_NET], s->net);
-	if (a->work_events && !a->work_hidden)
-		u64s(total.cell[COL_DEFER], s->deferred);
-	else
-		strcpy(total.cell[COL_DEFER], "-");
-	if (s->image_kib)
-		u64s(total.cell[COL_IMG], s->image_kib);
-	else
-		strcpy(total.cell[COL_IMG], "-");
-	snprintf(total.loader, sizeof(total.loader), "%zu load%s", s->loads, PLURAL(s->loads));
+	fill_total(&total, s);
 	widen(wd, &total);
 
 	sink_emit(&em, "module memory while loading, in %u KiB pages, %s", s->src.page_size / 1024,
@@ -454,13 +435,13 @@ int sink_text(const struct summary *s, bool kmsg)
 	     " malformed lines skipped: %s", st->events, st->lost, st->malformed,
 	     s->complete ? "complete" : "INCOMPLETE");
 	emit_row(&em, &head, wd);
-	for (i = 0; i < a->nwin; i++) {
-		fill_row(&r, s, &a->win[s->order[i]], kib);
+	for (i = 0; i < s->nrows; i++) {
+		fill_row(&r, &s->rows[s->order[i]]);
 		emit_row(&em, &r, wd);
 	}
 	emit_row(&em, &total, wd);
 	emit_notes(&em, s);
-	if (a->stack_events)
+	if (s->sites)
 		emit_sites(&em, s);
 	emit_low_point(&em, s);
 	emit_budget(&em, s);

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sink: the report rendered from a summary, for people (a table) and programs (JSON). */
+/*
+ * sink: the report rendered from a summary, for people (a table) and programs (JSON), and
+ * the watcher's stream. The sinks decide nothing: what counts as measured, which notes,
+ * what bound, all comes from the summary (summary.h); they only render it.
+ */
 #pragma once
 
 #include <stdbool.h>
@@ -19,8 +23,8 @@ void sink_emit(struct emitter *em, const char *fmt, ...) __attribute__((format(p
 /* Copies @s for a terminal: control and non-ASCII bytes become '?'. Returns @buf. */
 const char *sink_printable(const char *s, char *buf, size_t size);
 
-/* "COMM[PID]" of traced window @w, printable, into @buf. Returns @buf. */
-char *sink_loader(char *buf, size_t size, const struct window *w);
+/* "COMM[PID]" of a loader, printable, into @buf. Returns @buf. */
+char *sink_loader(char *buf, size_t size, const char *comm, int pid);
 
 /* The text table on stdout, or with @kmsg as kernel log records. Returns 0 or -errno. */
 int sink_text(const struct summary *s, bool kmsg);
@@ -36,10 +40,10 @@ struct stream {
 /* Sets up @s: lines to the kernel log with @kmsg, else to stdout. */
 void stream_init(struct stream *s, bool kmsg, uint64_t min_kib, unsigned page_size);
 
-/* The JSON object on @f. Returns 0 or -errno. */
 /* @s as a JSON string on @f; bytes outside printable ASCII are escaped (valid UTF-8). */
 void sink_json_str(FILE *f, const char *s);
 
+/* The JSON object on @f. Returns 0 or -errno. */
 int sink_json(const struct summary *s, FILE *f);
 
 /* The JSON object written to @path through a temporary file and rename(2); reported. */

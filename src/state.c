@@ -28,10 +28,8 @@ struct state_header {
 	uint32_t trace_saved;
 	uint64_t nwin;
 	struct source_stats st;
-	uint64_t unclosed_puts, page_events, oom_kills, ts_first_oom;
-	uint64_t bulk_events, bulk_prefilled, work_events, work_hidden;
-	uint64_t stack_events, nsites, rename_events, newtask_events, kthreads_unlinked;
-	uint8_t foreign_kmem, named_sites, no_page_events;
+	struct acct_counts counts;
+	uint64_t nsites;
 	struct low_point low;
 };
 
@@ -134,8 +132,8 @@ int state_write_pid(const char *run_dir, int pid)
 	return r;
 }
 
-int state_save(const char *run_dir, const struct acct *a, const struct source_stats *st,
-	       bool trace_saved)
+int state_save(const char *run_dir, const struct acct *a, const struct low_point *low,
+	       const struct source_stats *st, bool trace_saved)
 {
 	struct state_header h = {
 		.magic = MAGIC,
@@ -143,23 +141,9 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		.trace_saved = trace_saved,
 		.nwin = a->nwin,
 		.st = *st,
-		.unclosed_puts = a->unclosed_puts,
-		.page_events = a->page_events,
-		.bulk_events = a->bulk_events,
-		.bulk_prefilled = a->bulk_prefilled,
-		.work_events = a->work_events,
-		.work_hidden = a->work_hidden,
-		.stack_events = a->stack_events,
-		.nsites = a->nsites,
-		.rename_events = a->rename_events,
-		.newtask_events = a->newtask_events,
-		.kthreads_unlinked = a->kthreads_unlinked,
-		.oom_kills = a->oom_kills,
-		.ts_first_oom = a->ts_first_oom,
-		.foreign_kmem = a->foreign_kmem,
-		.named_sites = a->named_sites,
-		.no_page_events = a->no_page_events,
-		.low = a->low,
+		.counts = a->counts,
+		.nsites = a->stacks.nsites,
+		.low = *low,
 	};
 	char p[PATH_MAX];
 	struct window w;
@@ -177,11 +161,11 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 		/* The live pages of open windows stay behind: no event follows the handover. */
 		w = a->win[i];
 		w.live = (struct pageset){ .chunk = NULL };
-		w.dlive = (struct pageset){ .chunk = NULL };
+		w.work_live = (struct pageset){ .chunk = NULL };
 		r = write_all(fd, &w, sizeof(w));
 	}
-	if (!r && a->nsites)
-		r = write_all(fd, a->sites, a->nsites * sizeof(a->sites[0]));
+	if (!r && a->stacks.nsites)
+		r = write_all(fd, a->stacks.sites, a->stacks.nsites * sizeof(a->stacks.sites[0]));
 	r = tmp_commit(run_dir, "state", fd, r);
 	if (r) {
 		log_err("cannot write %s: %s", run_path(p, run_dir, "state"), strerror(-r));
@@ -191,8 +175,9 @@ int state_save(const char *run_dir, const struct acct *a, const struct source_st
 	return 0;
 }
 
-/* Reads the state file @path into @a and @st, then removes it. Returns 0 or -errno. */
-static int load(const char *path, struct acct *a, struct source_stats *st, bool *trace_saved)
+/* Reads the state file @path into @a, @low and @st, then removes it. Returns 0 or -errno. */
+static int load(const char *path, struct acct *a, struct low_point *low, struct source_stats *st,
+		bool *trace_saved)
 {
 	struct state_header h;
 	struct window *win = NULL;
@@ -234,32 +219,18 @@ static int load(const char *path, struct acct *a, struct source_stats *st, bool 
 			free(win);
 			goto out;
 		}
-		free(a->sites);
-		a->sites = sites;
-		a->nsites = a->capsites = h.nsites;
+		free(a->stacks.sites);
+		a->stacks.sites = sites;
+		a->stacks.nsites = a->stacks.capsites = h.nsites;
 	}
-	a->stack_events = h.stack_events;
 	free(a->win);
 	a->win = win;
 	a->nwin = a->capwin = h.nwin;
-	a->unclosed_puts = h.unclosed_puts;
-	a->page_events = h.page_events;
-	a->bulk_events = h.bulk_events;
-	a->bulk_prefilled = h.bulk_prefilled;
-	a->work_events = h.work_events;
-	a->work_hidden = h.work_hidden;
-	a->rename_events = h.rename_events;
-	a->newtask_events = h.newtask_events;
-	a->kthreads_unlinked = h.kthreads_unlinked;
-	a->oom_kills = h.oom_kills;
-	a->ts_first_oom = h.ts_first_oom;
-	a->foreign_kmem = h.foreign_kmem;
-	a->named_sites = h.named_sites;
-	a->no_page_events = h.no_page_events;
-	a->low = h.low;
-	a->low.loading[sizeof(a->low.loading) - 1] = '\0';
-	if (a->low.nseries > LOW_SERIES_MAX)
-		a->low.nseries = 0;
+	a->counts = h.counts;
+	*low = h.low;
+	low->loading[sizeof(low->loading) - 1] = '\0';
+	if (low->nseries > LOW_SERIES_MAX)
+		low->nseries = 0;
 	*st = h.st;
 	*trace_saved = h.trace_saved;
 	unlink(path);
@@ -269,8 +240,8 @@ out:
 	return ret;
 }
 
-int state_take(const char *run_dir, struct acct *a, struct source_stats *st, bool *taken,
-	       bool *trace_saved)
+int state_take(const char *run_dir, struct acct *a, struct low_point *low,
+	       struct source_stats *st, bool *taken, bool *trace_saved)
 {
 	char pidfile[PATH_MAX], statefile[PATH_MAX];
 	struct stat sb;
@@ -296,7 +267,7 @@ int state_take(const char *run_dir, struct acct *a, struct source_stats *st, boo
 		st->gap = true;
 		return 0;
 	}
-	r = load(statefile, a, st, trace_saved);
+	r = load(statefile, a, low, st, trace_saved);
 	if (r < 0) {
 		st->gap = true;
 		return r;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "account.h"
+#include "lowpoint.h"
 #include "source.h"
 #include "tfs.h"
 
@@ -24,15 +25,19 @@ int state_watcher(const char *run_dir);
 /* Writes the watcher's pid file in @run_dir (made if missing). Returns 0 or -errno. */
 int state_write_pid(const char *run_dir, int pid);
 
-/* The watcher's last word: @a and @st written to RUNDIR/state, the pid file removed. */
-int state_save(const char *run_dir, const struct acct *a, const struct source_stats *st,
-	       bool trace_saved);
+/*
+ * The watcher's last word: @a (its windows, call sites and counts, whole), its low point
+ * @low and @st written to RUNDIR/state, the pid file removed.
+ */
+int state_save(const char *run_dir, const struct acct *a, const struct low_point *low,
+	       const struct source_stats *st, bool trace_saved);
 
 /*
  * Report's side: when a watcher runs (or ran) for this boot, stops it and loads what it
- * counted into @a (set up with the facts) and @st; *taken tells whether it did, and
- * *trace_saved whether the watcher kept a copy of the text trace. A watcher that is gone
- * without a state leaves a gap: st->gap is set. Returns 0 or -errno (reported).
+ * counted into @a (set up with the facts), its low point into @low, and @st; *taken
+ * tells whether it did, and *trace_saved whether the watcher kept a copy of the text
+ * trace. A watcher that is gone without a state leaves a gap: st->gap is set. Returns 0
+ * or -errno (reported).
  */
-int state_take(const char *run_dir, struct acct *a, struct source_stats *st, bool *taken,
-	       bool *trace_saved);
+int state_take(const char *run_dir, struct acct *a, struct low_point *low,
+	       struct source_stats *st, bool *taken, bool *trace_saved);

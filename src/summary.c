@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The summary: every decision of the report, made once for every sink. What the trace
+ * let the report measure, each row's figures (known, not measured, or not there), the
+ * sums, how much net may be too high, which notes go under the table, and the order of
+ * the rows.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +12,15 @@
 #include "log.h"
 #include "summary.h"
 
-const char *window_status_name(enum win_status status)
+/* What the trace shows besides the pages of the loaders. */
+struct traced {
+	bool bulk;    /* bulk allocator events: vmalloc's pages */
+	bool work;    /* workqueue events with their work addresses */
+	bool threads; /* kernel threads, linked to their creators */
+	bool stacks;  /* rd.memdebug=5: the stacks of the allocations */
+};
+
+static const char *window_status_name(enum win_status status)
 {
 	static const char *const names[] = {
 		[WIN_LOADED] = "loaded",
@@ -19,7 +33,7 @@ const char *window_status_name(enum win_status status)
 	return names[status];
 }
 
-const char *window_end_name(enum win_end end)
+static const char *window_end_name(enum win_end end)
 {
 	static const char *const names[] = {
 		[END_PUT] = "module_put",
@@ -31,96 +45,53 @@ const char *window_end_name(enum win_end end)
 	return names[end];
 }
 
-bool summary_measured(const struct summary *s, const struct window *w)
-{
-	return !s->a->no_page_events && !w->filtered && win_traced(w);
-}
-
 bool window_init_known(const struct window *w)
 {
 	return win_traced(w) && (w->end == END_PUT || w->end == END_NEXT_LOAD) &&
 	       w->ts_end >= w->ts_load;
 }
 
-struct sort_ctx {
-	const struct summary *s;
-	enum sort_key key;
-};
-
-/* Rows by the key, then in load order. */
-static int cmp_windows(const void *pa, const void *pb, void *arg)
+/* Whether the trace shows kernel threads being started (task_rename, or task_newtask). */
+static bool threads_traced(const struct acct *a)
 {
-	const struct sort_ctx *c = arg;
-	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	const struct window *a = &c->s->a->win[ia], *b = &c->s->a->win[ib];
-	bool ma, mb;
-	int r = 0;
-
-	if (c->key == SORT_NAME) {
-		r = strcmp(a->name, b->name);
-	} else if (c->key == SORT_PAGES) {
-		ma = summary_measured(c->s, a);
-		mb = summary_measured(c->s, b);
-		if (ma != mb)
-			r = ma ? -1 : 1;
-		else if (a->pages != b->pages)
-			r = a->pages > b->pages ? -1 : 1;
-	}
-	if (!r)
-		r = ia < ib ? -1 : ia > ib;
-	return r;
+	return a->counts.rename_events || a->counts.newtask_events;
 }
 
-int summary_make(struct summary *s, const struct acct *a, const struct source_stats *st,
-		 const struct source_info *src, enum sort_key key)
+/* Whether they can be linked to their creators: not when the threads name themselves. */
+static bool threads_measured(const struct acct *a)
 {
-	struct sort_ctx c = { s, key };
-	size_t i;
-
-	*s = (struct summary){ .a = a, .stats = *st, .src = *src };
-	s->complete = !st->lost && !st->malformed && !st->gap;
-	s->order = malloc((a->nwin ? a->nwin : 1) * sizeof(*s->order));
-	if (!s->order) {
-		log_err("out of memory sorting the report");
-		return -ENOMEM;
-	}
-	for (i = 0; i < a->nwin; i++) {
-		const struct window *w = &a->win[i];
-
-		s->order[i] = i;
-		if (summary_measured(s, w)) {
-			s->pages += w->pages;
-			s->net += w->pages - w->freed_pages;
-			s->bulk_unmatched += (w->bulk_pages && w->unmatched_free_pages) ||
-					     (w->deferred_bulk && w->deferred_unmatched);
-			s->deferred += w->deferred_pages;
-			s->deferred_net += w->deferred_pages - w->deferred_freed;
-			s->kthread_pages += w->kthread_pages;
-			s->late += w->late_pages;
-		}
-		s->image_kib += kib_up(w->image_bytes);
-		s->filtered += w->filtered;
-		s->loading += w->status == WIN_LOADING;
-		s->failed += w->status == WIN_FAILED;
-		s->next_load += w->end == END_NEXT_LOAD;
-		s->before += w->status == WIN_BEFORE_TRACING;
-		s->not_seen += w->status == WIN_NOT_SEEN;
-		s->oom_loads += w->oom_kills > 0;
-	}
-	s->loads = a->nwin - s->before - s->not_seen;
-	qsort_r(s->order, a->nwin, sizeof(*s->order), cmp_windows, &c);
-	return 0;
+	return threads_traced(a) && (!a->counts.kthreads_unlinked || a->counts.newtask_events);
 }
 
-size_t summary_sites(const struct summary *s, const struct window *w, const struct site **out,
-		     size_t max)
+/* @v, known when @known, else not there. */
+static struct fig known_if(bool known, uint64_t v)
 {
-	const struct acct *a = s->a;
-	uint32_t idx = (uint32_t)(w - a->win);
+	return (struct fig){ known ? FIG_KNOWN : FIG_NONE, v };
+}
+
+/* A figure of row @r's pages: known when it was measured and @shown, n/a when not measured. */
+static struct fig row_fig(const struct summary_row *r, bool shown, uint64_t v)
+{
+	if (r->traced && !r->measured)
+		return (struct fig){ FIG_NA, 0 };
+	return known_if(r->measured && shown, v);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * rd.memdebug=5: the call sites of window @idx with the most pages, at most @max, into
+ * @out, most first (ties in the order they were seen); returns how many.
+ */
+static size_t top_sites(const struct acct *a, uint32_t idx, const struct site **out, size_t max)
+{
 	size_t i, j, n = 0;
 
-	for (i = 0; i < a->nsites; i++) {
-		const struct site *site = &a->sites[i];
+	for (i = 0; i < a->stacks.nsites; i++) {
+		const struct site *site = &a->stacks.sites[i];
 
 		if (site->win != idx)
 			continue;
@@ -136,15 +107,233 @@ size_t summary_sites(const struct summary *s, const struct window *w, const stru
 	return n;
 }
 
+/* Row @r of window @w (index @idx of @a); @kib is the KiB of a page. */
+static void make_row(struct summary_row *r, const struct acct *a, size_t idx,
+		     const struct traced *t, uint64_t kib)
+{
+	const struct window *w = &a->win[idx];
+	bool traced = win_traced(w);
+
+	*r = (struct summary_row){
+		.name = w->name,
+		.comm = w->comm,
+		.pid = w->pid,
+		.traced = traced,
+		/* pages are known for traced windows whose page events were recorded */
+		.measured = !a->counts.no_page_events && !w->filtered && traced,
+		.init_known = window_init_known(w),
+		.filtered = w->filtered,
+		.load_ns = w->ts_load,
+		.end_ns = w->ts_end,
+		.status = window_status_name(w->status),
+		.closed_by = window_end_name(w->end),
+	};
+	if (r->init_known)
+		r->init_ns = w->ts_end - w->ts_load;
+	r->pages = row_fig(r, true, w->pages);
+	r->kib = row_fig(r, true, w->pages * kib);
+	r->net = row_fig(r, true, window_net(w));
+	r->bulk_pages = row_fig(r, t->bulk, w->bulk_pages);
+	r->freed_unmatched = row_fig(r, true, w->unmatched_free_pages);
+	r->work_pages = row_fig(r, t->work, w->work_pages);
+	r->work_net = row_fig(r, t->work, w->work_pages - w->work_freed);
+	r->work_late = row_fig(r, t->work, w->work_late);
+	r->work_bulk = row_fig(r, t->work && t->bulk, w->work_bulk);
+	r->kthreads = known_if(traced && t->threads, w->kthreads);
+	r->kthread_pages = row_fig(r, t->threads, w->kthread_pages);
+	r->late_pages = row_fig(r, t->stacks, w->late_pages);
+	r->total_pages = row_fig(r, t->work, w->pages + w->work_pages);
+	r->total_net = row_fig(r, t->work, window_net(w) + w->work_pages - w->work_freed);
+	r->allocs = known_if(traced, w->allocs);
+	r->frees = known_if(traced, w->frees);
+	r->failed_allocs = known_if(traced, w->failed_allocs);
+	r->oom_kills = known_if(traced, w->oom_kills);
+	r->image_bytes = known_if(w->image_bytes, w->image_bytes);
+	r->image_kib = known_if(w->image_bytes, kib_up(w->image_bytes));
+	/*
+	 * Bulk pages have no pfn: frees of pages a load had not allocated one by one may
+	 * have been bulk pages, so net may be high by up to the smaller of the two.
+	 */
+	r->net_over = row_fig(r, true, min_u64(w->bulk_pages, w->unmatched_free_pages) +
+					       min_u64(w->work_bulk, w->work_unmatched));
+	if (t->stacks)
+		r->nsites = top_sites(a, (uint32_t)idx, r->sites, SUMMARY_SITES);
+}
+
+/* Adds measured window @w to the sums of @s, and its work's net to *@work_net. */
+static void add_to_total(struct summary *s, const struct window *w, uint64_t *work_net)
+{
+	s->total.pages += w->pages;
+	s->total.net += window_net(w);
+	s->bulk_unmatched += (w->bulk_pages && w->unmatched_free_pages) ||
+			     (w->work_bulk && w->work_unmatched);
+	s->total.work_pages.v += w->work_pages;
+	*work_net += w->work_pages - w->work_freed;
+	s->total.kthread_pages.v += w->kthread_pages;
+	s->total.late_pages.v += w->late_pages;
+}
+
+/* Counts the windows of @a by status and sums the measured ones. */
+static void add_up(struct summary *s, const struct acct *a, const struct traced *t,
+		   uint64_t kib)
+{
+	uint64_t image_kib = 0, work_net = 0;
+	size_t i;
+
+	for (i = 0; i < a->nwin; i++) {
+		const struct window *w = &a->win[i];
+
+		if (s->rows[i].measured)
+			add_to_total(s, w, &work_net);
+		image_kib += kib_up(w->image_bytes);
+		s->filtered += w->filtered;
+		s->loading += w->status == WIN_LOADING;
+		s->failed += w->status == WIN_FAILED;
+		s->next_load += w->end == END_NEXT_LOAD;
+		s->before += w->status == WIN_BEFORE_TRACING;
+		s->not_seen += w->status == WIN_NOT_SEEN;
+		s->oom_loads += w->oom_kills > 0;
+	}
+	s->loads = a->nwin - s->before - s->not_seen;
+	s->total.kib = s->total.pages * kib;
+	s->total.work_net = known_if(t->work, work_net);
+	s->total.work_pages.state = t->work ? FIG_KNOWN : FIG_NONE;
+	s->total.kthread_pages.state = t->threads ? FIG_KNOWN : FIG_NONE;
+	s->total.late_pages.state = t->stacks ? FIG_KNOWN : FIG_NONE;
+	s->total.image_kib = known_if(image_kib, image_kib);
+	s->alloc_net_kib = known_if(!a->counts.no_page_events, (s->total.net + work_net) * kib);
+}
+
+/* The notes under the table: what the figures leave out, and why. */
+static uint64_t pick_notes(const struct summary *s, const struct acct *a)
+{
+	const struct source_stats *st = &s->stats;
+	bool pages = s->measured.pages, loads = s->loads > 0;
+	uint64_t n = 0;
+
+#define NOTE(id, cond) (n |= (uint64_t)!!(cond) << (id))
+	NOTE(NOTE_NO_LOADS, !a->nwin);
+	NOTE(NOTE_LOST_SINCE_BOOT, st->lost && s->src.since_boot);
+	NOTE(NOTE_LOST_BUFFER, st->lost && !s->src.since_boot && s->src.buffer_kb);
+	NOTE(NOTE_LOST, st->lost && !s->src.since_boot && !s->src.buffer_kb);
+	NOTE(NOTE_MALFORMED, st->malformed);
+	NOTE(NOTE_GAP, st->gap);
+	NOTE(NOTE_OOM, a->counts.oom_kills);
+	NOTE(NOTE_OOM_LOADS, a->counts.oom_kills && s->oom_loads);
+	NOTE(NOTE_NO_PAGES, !pages && loads);
+	NOTE(NOTE_NO_BULK, pages && loads && !a->counts.bulk_events);
+	NOTE(NOTE_NO_WORK, loads && pages && !a->counts.work_events);
+	NOTE(NOTE_WORK_HIDDEN, !(loads && pages && !a->counts.work_events) && a->counts.work_hidden);
+	NOTE(NOTE_WORK, !(loads && pages && !a->counts.work_events) && !a->counts.work_hidden &&
+				s->total.work_pages.v);
+	if (loads && pages) {
+		NOTE(NOTE_NO_THREADS, !threads_traced(a));
+		NOTE(NOTE_THREADS_UNLINKED, threads_traced(a) && !threads_measured(a));
+		NOTE(NOTE_THREADS, threads_measured(a) && s->total.kthread_pages.v);
+		NOTE(NOTE_NO_STACKS, !a->counts.stack_events);
+		NOTE(NOTE_LATE, a->counts.stack_events && s->total.late_pages.v);
+	}
+	NOTE(NOTE_BULK_PREFILLED, a->counts.bulk_prefilled);
+	NOTE(NOTE_NET_BOUND, s->bulk_unmatched);
+	NOTE(NOTE_FILTERED, pages && s->filtered);
+	NOTE(NOTE_LOADING, s->loading);
+	NOTE(NOTE_FAILED, s->failed);
+	NOTE(NOTE_NEXT_LOAD, s->next_load);
+	NOTE(NOTE_BEFORE, s->before);
+	NOTE(NOTE_NOT_SEEN, s->not_seen);
+	NOTE(NOTE_NO_PUT, a->facts.no_put_events && !s->next_load);
+#undef NOTE
+	return n;
+}
+
+struct sort_ctx {
+	const struct summary *s;
+	const struct acct *a;
+	enum sort_key key;
+};
+
+/* Rows by the key, then in load order. */
+static int cmp_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *c = arg;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const struct window *a = &c->a->win[ia], *b = &c->a->win[ib];
+	bool ma = c->s->rows[ia].measured, mb = c->s->rows[ib].measured;
+	int r = 0;
+
+	if (c->key == SORT_NAME) {
+		r = strcmp(a->name, b->name);
+	} else if (c->key == SORT_PAGES) {
+		if (ma != mb)
+			r = ma ? -1 : 1;
+		else if (a->pages != b->pages)
+			r = a->pages > b->pages ? -1 : 1;
+	}
+	if (!r)
+		r = ia < ib ? -1 : ia > ib;
+	return r;
+}
+
+int summary_make(struct summary *s, const struct acct *a, const struct source_stats *st,
+		 const struct source_info *src, enum sort_key key)
+{
+	struct sort_ctx c = { s, a, key };
+	uint64_t kib = src->page_size / 1024;
+	struct traced t = {
+		.bulk = a->counts.bulk_events,
+		.work = a->counts.work_events && !a->counts.work_hidden,
+		.threads = threads_measured(a),
+		.stacks = a->counts.stack_events,
+	};
+	size_t i;
+
+	*s = (struct summary){ .stats = *st, .src = *src, .nrows = a->nwin };
+	s->complete = !st->lost && !st->malformed && !st->gap;
+	s->order = malloc((a->nwin ? a->nwin : 1) * sizeof(*s->order));
+	s->rows = malloc((a->nwin ? a->nwin : 1) * sizeof(*s->rows));
+	if (!s->order || !s->rows) {
+		log_err("out of memory sorting the report");
+		summary_free(s);
+		return -ENOMEM;
+	}
+	/* bulk pages (vmalloc) are seen through prepare's kprobe events only */
+	s->measured.pages = !a->counts.no_page_events;
+	s->measured.bulk = s->measured.pages && t.bulk;
+	s->measured.work = s->measured.pages && t.work;
+	s->measured.threads = s->measured.pages && t.threads;
+	s->measured.late = s->measured.pages && t.stacks;
+	s->sites = t.stacks;
+	s->oom_kills = a->counts.oom_kills;
+	s->ts_first_oom = a->counts.ts_first_oom;
+	s->work_hidden = a->counts.work_hidden;
+	s->kthreads_unlinked = a->counts.kthreads_unlinked;
+	s->bulk_prefilled = a->counts.bulk_prefilled;
+	for (i = 0; i < a->nwin; i++) {
+		s->order[i] = i;
+		make_row(&s->rows[i], a, i, &t, kib);
+	}
+	add_up(s, a, &t, kib);
+	s->notes = pick_notes(s, a);
+	qsort_r(s->order, a->nwin, sizeof(*s->order), cmp_rows, &c);
+	return 0;
+}
+
+void summary_low(struct summary *s, const struct low_point *l)
+{
+	s->low = l->samples ? l : NULL;
+}
+
 void summary_budget(struct summary *s, const struct budget *b)
 {
-	s->budget = b;
-	s->estimate_from_low = s->a->low.samples > 0;
-	budget_estimate(b, s->estimate_from_low ? s->a->low.avail_kib : b->avail, &s->estimate);
+	s->budget = b->known ? b : NULL;
+	s->estimate_from_low = s->low != NULL;
+	budget_estimate(b, s->low ? s->low->avail_kib : b->avail, &s->estimate);
 }
 
 void summary_free(struct summary *s)
 {
 	free(s->order);
+	free(s->rows);
 	s->order = NULL;
+	s->rows = NULL;
 }

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Call sites, with rd.memdebug=5: the stack trigger follows each page allocation with
+ * "<stack trace>" and its frames. The pages of the allocation go to the first frame in
+ * a module, else to the first outside the allocators, of the window that took them; a
+ * stack of no load whose first module frame names a module gives that module late pages.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account-parts.h"
+
+int sites_last(struct acct *a, int pid, uint64_t n)
+{
+	return u64map_put(&a->stacks.last, pid_key(pid), n);
+}
+
+/* Adds @pages to site @name (@len bytes) of window @win. Returns 0 or -ENOMEM. */
+static int add_site(struct acct_stacks *st, uint32_t win, const char *name, size_t len,
+		    uint64_t pages)
+{
+	struct site *s;
+	size_t i;
+
+	if (len >= SITE_MAX)
+		len = SITE_MAX - 1;
+	for (i = st->nsites; i-- > 0;) {
+		s = &st->sites[i];
+		if (s->win == win && !strncmp(s->name, name, len) && !s->name[len]) {
+			s->pages += pages;
+			return 0;
+		}
+	}
+	if (st->nsites == st->capsites) {
+		size_t cap = st->capsites ? st->capsites * 2 : 64;
+		struct site *n = realloc(st->sites, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		st->sites = n;
+		st->capsites = cap;
+	}
+	s = &st->sites[st->nsites++];
+	s->win = win;
+	s->pages = pages;
+	memcpy(s->name, name, len);
+	s->name[len] = '\0';
+	return 0;
+}
+/*
+ * The functions of the allocators and of tracing itself, which every stack of a page
+ * allocation passes through: the call site is the first frame below them.
+ */
+static bool allocator_frame(const char *f, size_t len)
+{
+	static const char *const prefix[] = {
+		"__alloc_pages",
+		"alloc_pages",
+		"__get_free_pages",
+		"get_zeroed_page",
+		"__folio_alloc",
+		"folio_alloc",
+		"alloc_slab_page",
+		"allocate_slab",
+		"new_slab",
+		"___slab_alloc",
+		"__slab_alloc",
+		"slab_alloc",
+		"kmalloc",
+		"__kmalloc",
+		"kmem_cache_alloc",
+		"__kmem_cache_alloc",
+		"krealloc",
+		"__do_krealloc",
+		"kmemdup",
+		"kstrdup",
+		"kvmalloc",
+		"__kvmalloc",
+		"kvzalloc",
+		"__vmalloc",
+		"vmalloc",
+		"vzalloc",
+		"__vmap",
+		"vmap_",
+		"__get_vm_area",
+		"get_vm_area",
+		"__pte_alloc",
+		"__pmd_alloc",
+		"__pud_alloc",
+		"__p4d_alloc",
+		"pcpu_",
+		"alloc_pages_exact",
+		"dma_alloc",
+		"dma_direct_alloc",
+		"__dma_direct_alloc",
+		"trace_",
+		"__trace_",
+		"event_triggers_call",
+		"ftrace_",
+		"kretprobe_",
+		"__kretprobe_",
+		"arch_rethook",
+		"rethook_",
+		"__rethook",
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+		n = strlen(prefix[i]);
+		if (len >= n && !memcmp(f, prefix[i], n))
+			return true;
+	}
+	return false;
+}
+
+/* Ends the stack being read: its pages go to the frame picked, if any. */
+int stack_end(struct acct *a)
+{
+	if (!a->stacks.open)
+		return 0;
+	a->stacks.open = false;
+	if (!a->stacks.has_pick || a->stacks.win == STACK_LATE)
+		return 0;
+	return add_site(&a->stacks, a->stacks.win, a->stacks.pick, strlen(a->stacks.pick),
+			a->stacks.pages);
+}
+
+/* "<stack trace>" of @ev->pid: the stack of its latest allocation in a window. */
+int stack_begin(struct acct *a, const struct event *ev)
+{
+	uint64_t *last = u64map_get(&a->stacks.last, pid_key(ev->pid));
+	struct window *w = acct_open_window(a, ev->pid);
+	int r = stack_end(a);
+
+	a->counts.stack_events++;
+	if (!w)
+		w = work_window(a, ev->pid);
+	if (r < 0 || !last || !*last)
+		return r;
+	a->stacks.open = true;
+	a->stacks.has_pick = false;
+	a->stacks.win = w ? (uint32_t)(w - a->win) : STACK_LATE;
+	a->stacks.pages = *last;
+	*last = 0;
+	return 0;
+}
+
+/* The newest load of the module named @mod (@len bytes), or NULL. */
+static struct window *window_named(struct acct *a, const char *mod, size_t len)
+{
+	size_t i;
+
+	for (i = a->nwin; i-- > 0;)
+		if (strlen(a->win[i].name) == len && !memcmp(a->win[i].name, mod, len))
+			return &a->win[i];
+	return NULL;
+}
+
+/*
+ * A stack of no load: the first frame in a module ("func+off/size [mod]") says whose
+ * code allocated; its pages are that module's late pages. Returns whether it found one.
+ */
+static bool late_frame(struct acct *a, const struct event *ev)
+{
+	const char *open = memchr(ev->name, '[', ev->name_len),
+		   *e = ev->name + ev->name_len;
+	const char *close;
+	struct window *w;
+
+	if (!open)
+		return false;
+	close = memchr(open, ']', (size_t)(e - open));
+	if (!close)
+		return false;
+	w = window_named(a, open + 1, (size_t)(close - open - 1));
+	if (w)
+		w->late_pages += a->stacks.pages;
+	return true;
+}
+
+/*
+ * A frame: the first in a module ("[module]") is the call site; without one, the first
+ * outside the allocators (the kernel code that allocated on the module's behalf).
+ */
+int stack_frame(struct acct *a, const struct event *ev)
+{
+	size_t flen = 0;
+	bool in_module;
+
+	if (!a->stacks.open)
+		return 0;
+	if (a->stacks.win == STACK_LATE) {
+		if (late_frame(a, ev))
+			a->stacks.open = false;
+		return 0;
+	}
+	while (flen < ev->name_len && ev->name[flen] != '+' && ev->name[flen] != ' ')
+		flen++;
+	in_module = memchr(ev->name, '[', ev->name_len) != NULL;
+	if (in_module) {
+		a->stacks.has_pick = false;
+		a->stacks.open = false;
+		return add_site(&a->stacks, a->stacks.win, ev->name, ev->name_len,
+				a->stacks.pages);
+	}
+	if (!a->stacks.has_pick && !allocator_frame(ev->name, flen)) {
+		size_t n = ev->name_len < SITE_MAX - 1 ? ev->name_len : SITE_MAX - 1;
+
+		memcpy(a->stacks.pick, ev->name, n);
+		a->stacks.pick[n] = '\0';
+		a->stacks.has_pick = true;
+	}
+	return 0;
+}
