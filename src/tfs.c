@@ -150,44 +150,87 @@ static bool is_tracing_dir(const char *dir)
 	return stat(tfs_path(p, dir, "instances"), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* mount(2) that explains itself; returns 0 or -errno. */
-static int do_mount(const char *type, const char *target)
+/*
+ * The kernel lockdown mode, the bracketed word of /sys/kernel/security/lockdown, into
+ * @mode (@n bytes); "" when unknown (no securityfs, or a kernel without lockdown).
+ */
+static void lockdown_mode(char *mode, size_t n)
 {
-	if (mount(type, target, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) {
-		log_info("mounted %s on %s", type, target);
+	char v[128], *open, *close;
+
+	mode[0] = '\0';
+	if (io_read_small("/sys/kernel/security/lockdown", v, sizeof(v)) <= 0)
+		return;
+	open = strchr(v, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (close && (size_t)(close - open) < n) {
+		*close = '\0';
+		snprintf(mode, n, "%s", open + 1);
+	}
+}
+
+/*
+ * Mounts @type on @target and checks that it gives a tracing directory at @target/@sub.
+ * Returns 0, or -errno with what went wrong in @why (@n bytes); a mount that gave no
+ * tracing directory is undone.
+ */
+static int mount_one(const char *type, const char *target, const char *sub, char *why,
+		     size_t n)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	bool mounted;
+
+	snprintf(dir, sizeof(dir), "%s%s", target, sub);
+	if (stat(target, &st) < 0) {
+		snprintf(why, n, "%s on %s: %s", type, target, strerror(errno));
+		return -ENOENT;
+	}
+	mounted = mount(type, target, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0;
+	/* EBUSY: mounted already, by a race with another mounter: fine if it has the files */
+	if (!mounted && errno != EBUSY) {
+		snprintf(why, n, "%s on %s: %s", type, target, strerror(errno));
+		return -errno;
+	}
+	if (is_tracing_dir(dir)) {
+		if (mounted)
+			log_info("mounted %s on %s", type, target);
 		return 0;
 	}
-	if (errno == EBUSY) /* already mounted: a race with another mounter is fine */
-		return 0;
-	return -errno;
+	snprintf(why, n, "%s on %s has no tracing files", type, target);
+	if (mounted)
+		umount2(target, MNT_DETACH);
+	return -ENOENT;
 }
 
 /* Mounts whatever is missing on the way to a tracing directory; returns 0 or -errno. */
 static int mount_tracing(void)
 {
+	char why_tfs[PATH_MAX], why_dbg[PATH_MAX], mode[32];
 	struct stat st;
 	int r;
 
-	if (stat("/sys/kernel", &st) < 0) {
-		r = do_mount("sysfs", "/sys");
-		if (r < 0) {
-			log_err("cannot mount sysfs on /sys: %s", strerror(-r));
-			return r;
-		}
+	if (stat("/sys/kernel", &st) < 0 &&
+	    mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		log_err("cannot mount sysfs on /sys: %s; tracefs lies below it", strerror(errno));
+		return -errno;
 	}
-	if (stat(SYS_TRACING, &st) == 0) {
-		r = do_mount("tracefs", SYS_TRACING);
-		if (r == 0 && is_tracing_dir(SYS_TRACING))
-			return 0;
-		log_warn("cannot mount tracefs on " SYS_TRACING ": %s; trying debugfs",
-			 strerror(-r));
-	}
-	/* Kernels before 4.1 have tracing only inside debugfs. */
-	r = do_mount("debugfs", SYS_DEBUG);
-	if (r == 0 && is_tracing_dir(SYS_DEBUG "/tracing"))
+	if (mount_one("tracefs", SYS_TRACING, "", why_tfs, sizeof(why_tfs)) == 0)
 		return 0;
-	log_err("cannot mount debugfs on " SYS_DEBUG ": %s", strerror(r ? -r : ENOENT));
-	return r ? r : -ENOENT;
+	/* Kernels before 4.1 have tracing only inside debugfs. */
+	r = mount_one("debugfs", SYS_DEBUG, "/tracing", why_dbg, sizeof(why_dbg));
+	if (r == 0)
+		return 0;
+	/* why: the lockdown mode, which the initramfs may not have mounted securityfs for */
+	lockdown_mode(mode, sizeof(mode));
+	if (!mode[0] && mount("securityfs", "/sys/kernel/security", "securityfs",
+			      MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+		lockdown_mode(mode, sizeof(mode));
+	if (!strcmp(mode, "confidentiality"))
+		log_err("kernel lockdown (confidentiality, /sys/kernel/security/lockdown) forbids tracefs: nothing can be traced at this boot");
+	else
+		log_err("no tracing directory: %s; %s", why_tfs, why_dbg);
+	return r;
 }
 
 /* Sets t->dir to the first known tracing directory; returns false when none is mounted. */

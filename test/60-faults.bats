@@ -75,7 +75,9 @@ boot() {
 	rm -rf "$T"
 	in_initrd "$SHELL_BOOT"
 	assert_boot_goes_on
-	assert_kmsg 27 'error: cannot mount debugfs on /sys/kernel/debug: No such file or directory'
+	assert_kmsg 27 'error: no tracing directory: tracefs on /sys/kernel/tracing: No such file or directory; debugfs on /sys/kernel/debug: No such file or directory'
+	refute_kmsg 'mounted tracefs'
+	refute_kmsg 'mounted debugfs'
 	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
 	assert_kmsg 27 "error: tracefs is not mounted"
 	assert_kmsg 28 'warning: report failed (exit status 1)'
@@ -88,10 +90,23 @@ boot() {
 	# a user namespace may not mount tracefs or debugfs: EPERM, as under a locked-down LSM
 	in_initrd "$SHELL_BOOT"
 	assert_boot_goes_on
-	assert_kmsg 28 'warning: cannot mount tracefs on /sys/kernel/tracing: Operation not permitted; trying debugfs'
-	assert_kmsg 27 'error: cannot mount debugfs on /sys/kernel/debug: Operation not permitted'
+	assert_kmsg 27 'error: no tracing directory: tracefs on /sys/kernel/tracing: Operation not permitted; debugfs on /sys/kernel/debug: Operation not permitted'
+	refute_kmsg 'trying debugfs'
 	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
 	assert_kmsg 28 'warning: report failed (exit status 1)'
+}
+
+@test "faults: kernel lockdown=confidentiality: one line says lockdown forbids tracing" {
+	rm -rf "$T"
+	mkdir -p "$T" "$R/sys/kernel/debug" "$R/sys/kernel/security"
+	echo 'none integrity [confidentiality]' >"$R/sys/kernel/security/lockdown"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	assert_kmsg 27 'error: kernel lockdown (confidentiality, /sys/kernel/security/lockdown) forbids tracefs: nothing can be traced at this boot'
+	refute_kmsg 'mounted tracefs'
+	refute_kmsg 'mounted debugfs'
+	refute_kmsg 'no tracing directory'
+	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
 }
 
 # ---------------------------------------------------------------------------------------
