@@ -34,21 +34,17 @@ static const struct cat_probe bulk_allocator = {
 };
 
 const struct cat_group_info catalog_groups[CAT_GROUP_COUNT] = {
-	[CAT_GROUP_LOAD] = { LOG_LVL_ERR,
-			     "no module load can be traced (a kernel without CONFIG_MODULES or tracepoints?)" },
-	[CAT_GROUP_PUT] = { LOG_LVL_WARN,
-			    "load windows will close at the loader's next load (a kernel without CONFIG_MODULE_UNLOAD?)" },
+	[CAT_GROUP_LOAD] = { .level = LOG_LVL_ERR, .without = "no module load can be traced (a kernel without CONFIG_MODULES or tracepoints?)" },
+	[CAT_GROUP_PUT] = { .level = LOG_LVL_WARN, .without = "load windows will close at the loader's next load (a kernel without CONFIG_MODULE_UNLOAD?)" },
 	/* module_free tells failed inits apart; kernels have had it as long as module_load */
-	[CAT_GROUP_FREE] = { LOG_LVL_INFO, NULL },
-	[CAT_GROUP_OOM] = { LOG_LVL_INFO, "OOM kills will not be reported (a kernel before 4.13?)" },
-	[CAT_GROUP_ALLOC] = { LOG_LVL_WARN, "pages cannot be measured" },
-	[CAT_GROUP_PFREE] = { LOG_LVL_WARN, "pages cannot be measured" },
-	[CAT_GROUP_BULK] = { LOG_LVL_WARN, "pages of vmalloc will not be counted",
-			     "counting the bulk allocator's pages (vmalloc) with kprobes on" },
-	[CAT_GROUP_WORK] = { LOG_LVL_WARN,
-			     "pages of the work that loads queue will not be counted" },
-	[CAT_GROUP_THREADS] = { LOG_LVL_WARN,
-				"pages of kernel threads that loads start will not be counted" },
+	[CAT_GROUP_FREE] = { .level = LOG_LVL_INFO, .without = NULL },
+	[CAT_GROUP_OOM] = { .level = LOG_LVL_INFO, .without = "OOM kills will not be reported (a kernel before 4.13?)" },
+	[CAT_GROUP_ALLOC] = { .level = LOG_LVL_WARN, .without = "pages cannot be measured" },
+	[CAT_GROUP_PFREE] = { .level = LOG_LVL_WARN, .without = "pages cannot be measured" },
+	[CAT_GROUP_BULK] = { .level = LOG_LVL_WARN, .without = "pages of vmalloc will not be counted",
+			     .enabled = "counting the bulk allocator's pages (vmalloc) with kprobes on" },
+	[CAT_GROUP_WORK] = { .level = LOG_LVL_WARN, .without = "pages of the work that loads queue will not be counted" },
+	[CAT_GROUP_THREADS] = { .level = LOG_LVL_WARN, .without = "pages of kernel threads that loads start will not be counted" },
 };
 
 /* In the order prepare enables them. */

@@ -116,7 +116,7 @@ int io_tmp_open(const char *path, char *tmp, mode_t mode)
 
 int io_tmp_commit(int fd, const char *tmp, const char *path, int r)
 {
-	if (close(fd) < 0 && !r)
+	if (fd >= 0 && close(fd) < 0 && !r)
 		r = -errno;
 	if (!r && rename(tmp, path) < 0)
 		r = -errno;

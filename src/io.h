@@ -30,7 +30,8 @@ int io_write_all(int fd, const void *buf, size_t len);
 int io_tmp_open(const char *path, char *tmp, mode_t mode);
 
 /*
- * Closes @fd of io_tmp_open(). When the writing went well (@r is 0), renames @tmp to
- * @path; else, or when that fails, removes @tmp. Returns 0 or the first -errno.
+ * Closes @fd of io_tmp_open() (-1: the caller closed it, a stdio stream's, with its error
+ * in @r). When the writing went well (@r is 0), renames @tmp to @path; else, or when that
+ * fails, removes @tmp. Returns 0 or the first -errno.
  */
 int io_tmp_commit(int fd, const char *tmp, const char *path, int r);

@@ -96,36 +96,28 @@ static int save_trace(struct live *l, const char *path)
 	int in, out, r = 0;
 	ssize_t n;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
 	in = open(tfs_path(src, l->buf, "trace"), O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
 		r = -errno;
 		log_warn("cannot save the trace: %s: %s", src, strerror(errno));
 		return r;
 	}
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	out = io_tmp_open(path, tmp, 0644);
 	if (out < 0) {
-		r = -errno;
-		log_warn("cannot save the trace: %s: %s", tmp, strerror(errno));
+		r = out;
+		log_warn("cannot save the trace: %s.tmp: %s", path, strerror(-r));
 		goto out_in;
 	}
 	while ((n = io_read(in, buf, sizeof(buf))) > 0) {
-		if (write(out, buf, (size_t)n) != n) {
-			r = errno ? -errno : -EIO;
+		r = io_write_all(out, buf, (size_t)n);
+		if (r < 0)
 			break;
-		}
 	}
-	if (n < 0)
+	if (n < 0 && !r)
 		r = (int)n;
-	if (close(out) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r) {
+	r = io_tmp_commit(out, tmp, path, r);
+	if (r)
 		log_warn("cannot save the trace to %s: %s", path, strerror(-r));
-		unlink(tmp);
-	}
 out_in:
 	close(in);
 	return r;

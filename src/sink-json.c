@@ -2,10 +2,12 @@
 /* The JSON object: the windows in load order, their figures, and the source's counts. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "mdko-config.h"
 #include "sink.h"
@@ -221,28 +223,26 @@ int sink_json(const struct summary *s, FILE *f)
 
 int sink_json_file(const struct summary *s, const char *path)
 {
-	char tmp[4096];
+	char tmp[PATH_MAX];
 	FILE *f;
-	int r;
+	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		log_err("path too long: %s", path);
-		return -ENAMETOOLONG;
+	fd = io_tmp_open(path, tmp, 0644);
+	if (fd < 0) {
+		log_err("cannot write %s.tmp: %s", path, strerror(-fd));
+		return fd;
 	}
-	f = fopen(tmp, "we");
+	f = fdopen(fd, "w");
 	if (!f) {
-		r = -errno;
-		log_err("cannot write %s: %s", tmp, strerror(errno));
+		r = io_tmp_commit(fd, tmp, path, -errno);
+		log_err("cannot write %s: %s", path, strerror(-r));
 		return r;
 	}
 	r = sink_json(s, f);
 	if (fclose(f) == EOF && !r)
 		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r) {
+	r = io_tmp_commit(-1, tmp, path, r);
+	if (r)
 		log_err("cannot write %s: %s", path, strerror(-r));
-		unlink(tmp);
-	}
 	return r;
 }

@@ -39,57 +39,10 @@ static char *run_path(char *out, const char *run_dir, const char *name)
 	return out;
 }
 
-/* Writes all of @buf; returns 0 or -errno. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Makes the run directory if it is missing; returns 0 or -errno. */
 static int make_run_dir(const char *run_dir)
 {
 	return mkdir(run_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-/* Opens RUNDIR/NAME.tmp, which tmp_commit() puts in place; returns the fd or -errno. */
-static int tmp_open(const char *run_dir, const char *name, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", run_dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	return fd < 0 ? -errno : fd;
-}
-
-/*
- * Closes @fd of tmp_open(). When the writing went well (@r is 0), renames RUNDIR/NAME.tmp
- * to RUNDIR/NAME; else, or when that fails, removes it. Returns 0 or the first -errno.
- */
-static int tmp_commit(const char *run_dir, const char *name, int fd, int r)
-{
-	char p[PATH_MAX], tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", run_dir, name);
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, run_path(p, run_dir, name)) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
 }
 
 /* The pid in RUNDIR/watch.pid, or 0 when there is none. */
@@ -124,7 +77,7 @@ int state_write_pid(const char *run_dir, int pid)
 	if (fd < 0)
 		return -errno;
 	n = snprintf(v, sizeof(v), "%d\n", pid);
-	r = write_all(fd, v, (size_t)n);
+	r = io_write_all(fd, v, (size_t)n);
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	/* A stale state of an earlier watcher must not pass for this one's. */
@@ -145,30 +98,30 @@ int state_save(const char *run_dir, const struct acct *a, const struct low_point
 		.nsites = a->stacks.nsites,
 		.low = *low,
 	};
-	char p[PATH_MAX];
+	char p[PATH_MAX], tmp[PATH_MAX];
 	struct window w;
 	size_t i;
 	int fd, r;
 
 	snprintf(h.version, sizeof(h.version), "%s", MEMDEBUG_KO_VERSION);
-	fd = tmp_open(run_dir, "state", 0600);
+	fd = io_tmp_open(run_path(p, run_dir, "state"), tmp, 0600);
 	if (fd < 0) {
-		log_err("cannot write %s/state.tmp: %s", run_dir, strerror(-fd));
+		log_err("cannot write %s: %s", tmp, strerror(-fd));
 		return fd;
 	}
-	r = write_all(fd, &h, sizeof(h));
+	r = io_write_all(fd, &h, sizeof(h));
 	for (i = 0; !r && i < a->nwin; i++) {
 		/* The live pages of open windows stay behind: no event follows the handover. */
 		w = a->win[i];
 		w.live = (struct pageset){ .chunk = NULL };
 		w.work_live = (struct pageset){ .chunk = NULL };
-		r = write_all(fd, &w, sizeof(w));
+		r = io_write_all(fd, &w, sizeof(w));
 	}
 	if (!r && a->stacks.nsites)
-		r = write_all(fd, a->stacks.sites, a->stacks.nsites * sizeof(a->stacks.sites[0]));
-	r = tmp_commit(run_dir, "state", fd, r);
+		r = io_write_all(fd, a->stacks.sites, a->stacks.nsites * sizeof(a->stacks.sites[0]));
+	r = io_tmp_commit(fd, tmp, p, r);
 	if (r) {
-		log_err("cannot write %s: %s", run_path(p, run_dir, "state"), strerror(-r));
+		log_err("cannot write %s: %s", p, strerror(-r));
 		return r;
 	}
 	unlink(run_path(p, run_dir, "watch.pid"));
