@@ -101,7 +101,8 @@ static int module_load(struct acct *a, const struct event *ev)
 
 static bool same_name(const struct window *w, const struct event *ev)
 {
-	return strlen(w->name) == ev->name_len && !memcmp(w->name, ev->name, ev->name_len);
+	return strlen(w->name) == ev->name_len &&
+	       !memcmp(w->name, ev->name, ev->name_len);
 }
 
 static void module_put(struct acct *a, const struct event *ev)
@@ -114,7 +115,8 @@ static void module_put(struct acct *a, const struct event *ev)
 	if (!w || !same_name(w, ev))
 		return;
 	/* init took and dropped a reference on its own module: not the end of init. */
-	if (ev->put_site == PUT_SITE_OTHER || (ev->put_site == PUT_SITE_RAW && a->counts.named_sites)) {
+	if (ev->put_site == PUT_SITE_OTHER ||
+	    (ev->put_site == PUT_SITE_RAW && a->counts.named_sites)) {
 		a->counts.unclosed_puts++;
 		return;
 	}
@@ -144,7 +146,8 @@ static void note_comm(struct acct *a, const struct event *ev)
 	/* prepare's filter lets every task's unmovable allocations through */
 	if (ev->type == EV_PAGE_ALLOC && ev->unmovable)
 		return;
-	if (!is_loader(a, ev->comm, ev->comm_len) && !loaders_is_kworker(ev->comm, ev->comm_len))
+	if (!is_loader(a, ev->comm, ev->comm_len) &&
+	    !loaders_is_kworker(ev->comm, ev->comm_len))
 		a->counts.foreign_kmem = true;
 }
 
@@ -335,8 +338,8 @@ static void free_maps(struct acct *a)
 
 void acct_finish(struct acct *a)
 {
-	bool kmem_filtered = a->facts.filter_known ? a->facts.filter_active :
-						     !a->counts.foreign_kmem;
+	bool kmem_filtered =
+		a->facts.filter_known ? a->facts.filter_active : !a->counts.foreign_kmem;
 	size_t i;
 
 	stack_end(a);
@@ -355,8 +358,8 @@ void acct_finish(struct acct *a)
 		 * only a loader's pass show it was one; offline, where the filter is not
 		 * known, a page event of its own in the window also counts.
 		 */
-		if (kmem_filtered && w->pid >= 0 && w->pid != 1 && strcmp(w->comm, "<...>") &&
-		    !w->passed &&
+		if (kmem_filtered && w->pid >= 0 && w->pid != 1 &&
+		    strcmp(w->comm, "<...>") && !w->passed &&
 		    (a->facts.filter_known || !w->saw_kmem) &&
 		    !is_loader(a, w->comm, strlen(w->comm)))
 			w->filtered = true;

@@ -16,19 +16,20 @@
 #include "u64map.h"
 
 enum win_status {
-	WIN_LOADED,	    /* closed by the loader's do_init_module module_put */
-	WIN_LOADING,	    /* still open when the trace ended */
-	WIN_FAILED,	    /* init failed: module_free right after, or gone from /proc/modules */
+	WIN_LOADED,  /* closed by the loader's do_init_module module_put */
+	WIN_LOADING, /* still open when the trace ended */
+	WIN_FAILED, /* init failed: module_free right after, or gone from /proc/modules */
 	WIN_BEFORE_TRACING, /* in /proc/modules, never seen loading */
-	WIN_NOT_SEEN,	    /* the same, but events were lost: it may have loaded among them */
+	WIN_NOT_SEEN, /* the same, but events were lost: it may have loaded among them */
 };
 
 /* How a window ended. */
 enum win_end {
-	END_PUT,       /* the loader's module_put of the same module */
-	END_NEXT_LOAD, /* the same pid loaded another module first (no module_put events) */
-	END_OPEN,      /* never: still open at the end of the trace */
-	END_TRACE,     /* open at the end of a trace without module_put, but Live by then */
+	END_PUT, /* the loader's module_put of the same module */
+	/* the same pid loaded another module first (no module_put events) */
+	END_NEXT_LOAD,
+	END_OPEN,  /* never: still open at the end of the trace */
+	END_TRACE, /* open at the end of a trace without module_put, but Live by then */
 };
 
 /* stack_win of a stack of no load: its pages are late pages of the module it shows */
@@ -37,7 +38,7 @@ enum win_end {
 /* rd.memdebug=5: the pages a load allocated from one call site. */
 #define SITE_MAX 96
 struct site {
-	uint32_t win;	     /* the window's index */
+	uint32_t win; /* the window's index */
 	uint64_t pages;
 	char name[SITE_MAX]; /* the frame, "function+0x1a/0x80 [module]" */
 };
@@ -45,21 +46,24 @@ struct site {
 struct window {
 	char name[MODNAME_MAX + 1];
 	char comm[COMM_MAX + 1];
-	int pid;		 /* -1 for before-tracing entries */
+	int pid; /* -1 for before-tracing entries */
 	uint64_t ts_load, ts_end;
-	uint64_t pages;		 /* sum of 2^order of successful allocations in the window */
-	uint64_t bulk_pages;	 /* of those, the bulk allocator's (vmalloc) without mm_page_alloc */
-	uint64_t unmatched_free_pages; /* freed in the window, not allocated in it: or bulk */
-	uint64_t freed_pages;	 /* of those, pages freed by the loader inside the window */
+	uint64_t pages; /* sum of 2^order of successful allocations in the window */
+	/* of those, the bulk allocator's (vmalloc) without mm_page_alloc */
+	uint64_t bulk_pages;
+	/* freed in the window, not allocated in it: or bulk */
+	uint64_t unmatched_free_pages;
+	uint64_t freed_pages; /* of those, pages freed by the loader inside the window */
 	uint64_t allocs, frees, failed_allocs;
-	uint64_t image_bytes;	 /* from /proc/modules, 0 when unknown */
+	uint64_t image_bytes; /* from /proc/modules, 0 when unknown */
 	enum win_status status;
 	enum win_end end;
-	bool filtered;		 /* the kmem filter hid the loader's allocations */
-	bool saw_kmem;		 /* at least one page event of the loader in the window */
-	bool passed;		 /* its pid has events only the loader filter lets through */
-	uint64_t oom_kills;	 /* OOM victims chosen while the window was open */
-	struct pageset live;	 /* pages allocated in the window, not freed yet, while open */
+	bool filtered;	    /* the kmem filter hid the loader's allocations */
+	bool saw_kmem;	    /* at least one page event of the loader in the window */
+	bool passed;	    /* its pid has events only the loader filter lets through */
+	uint64_t oom_kills; /* OOM victims chosen while the window was open */
+	/* pages allocated in the window, not freed yet, while open */
+	struct pageset live;
 	/*
 	 * Work the loader queued inside the window (and work that work queued), run by
 	 * kworkers, also after init returned: its pages, those freed by it again, and the
@@ -72,8 +76,9 @@ struct window {
 	 * part of pages it had not allocated one by one: net may be high by the smaller.
 	 */
 	uint64_t work_bulk, work_unmatched;
-	uint64_t kthreads;	 /* kernel threads the load started (kthread_create) */
-	uint64_t kthread_pages;	 /* of the work pages, its threads' (their frees are not traced) */
+	uint64_t kthreads; /* kernel threads the load started (kthread_create) */
+	/* of the work pages, its threads' (their frees are not traced) */
+	uint64_t kthread_pages;
 	/*
 	 * rd.memdebug=5: pages whose stack shows this module's code on top, allocated by
 	 * no load window and no load's work or thread (a later probe, a late work item).
@@ -84,9 +89,9 @@ struct window {
 /* What the source knows about the trace besides its events. */
 struct acct_facts {
 	const struct loaders *loaders; /* comms the kmem filter lets through (borrowed) */
-	bool filter_known;	       /* live: the instance's filter says whether kmem is filtered */
-	bool filter_active;	       /* with filter_known: kmem events were filtered by comm */
-	bool no_put_events;	       /* the kernel has no module_put event */
+	bool filter_known; /* live: the instance's filter says whether kmem is filtered */
+	bool filter_active; /* with filter_known: kmem events were filtered by comm */
+	bool no_put_events; /* the kernel has no module_put event */
 };
 
 struct acct;
@@ -96,8 +101,9 @@ struct acct;
  * callback may be NULL. @w and @a are valid only during the call.
  */
 struct acct_observer {
-	void (*grew)(void *ctx, const struct window *w, unsigned order); /* an allocation */
-	void (*closed)(void *ctx, const struct window *w);		  /* init returned */
+	void (*grew)(void *ctx, const struct window *w,
+		     unsigned order);			   /* an allocation */
+	void (*closed)(void *ctx, const struct window *w); /* init returned */
 	void (*oom)(void *ctx, const struct acct *a, const struct event *ev);
 	void *ctx;
 };
@@ -107,38 +113,46 @@ struct acct_observer {
  * measure follow from these. Plain values, handed whole from the watcher to report.
  */
 struct acct_counts {
-	uint64_t page_events;	    /* mm_page_alloc and mm_page_free events read */
-	uint64_t bulk_events;	    /* bulk_enter and bulk_exit events read: the bulk path was traced */
-	uint64_t bulk_prefilled;    /* bulk calls in windows left uncounted: their array had pages */
-	uint64_t work_events;	    /* workqueue events read: the loads' work was traced */
-	uint64_t work_hidden;	    /* workqueue events whose work address the kernel hid */
-	uint64_t rename_events;	    /* task:task_rename events read: kernel threads were traced */
-	uint64_t newtask_events;    /* task:task_newtask events read: the same, from Linux 6.2 */
-	uint64_t kthreads_unlinked; /* threads that named themselves: their creator is unknown */
-	uint64_t stack_events;	    /* rd.memdebug=5: stacks read */
-	uint64_t unclosed_puts;	    /* module_put by a loader that did not close its window */
-	uint64_t oom_kills;	    /* oom:mark_victim events */
-	uint64_t ts_first_oom;	    /* the first one's timestamp */
-	bool foreign_kmem;	    /* offline: a page event of a task outside the loaders */
-	bool named_sites;	    /* a put named its call site: raw addresses are not init's */
-	bool no_page_events;	    /* kmem page events were not traced: no page was measured */
+	uint64_t page_events; /* mm_page_alloc and mm_page_free events read */
+	/* bulk_enter and bulk_exit events read: the bulk path was traced */
+	uint64_t bulk_events;
+	/* bulk calls in windows left uncounted: their array had pages */
+	uint64_t bulk_prefilled;
+	uint64_t work_events; /* workqueue events read: the loads' work was traced */
+	uint64_t work_hidden; /* workqueue events whose work address the kernel hid */
+	/* task:task_rename events read: kernel threads were traced */
+	uint64_t rename_events;
+	/* task:task_newtask events read: the same, from Linux 6.2 */
+	uint64_t newtask_events;
+	/* threads that named themselves: their creator is unknown */
+	uint64_t kthreads_unlinked;
+	uint64_t stack_events;	/* rd.memdebug=5: stacks read */
+	uint64_t unclosed_puts; /* module_put by a loader that did not close its window */
+	uint64_t oom_kills;	/* oom:mark_victim events */
+	uint64_t ts_first_oom;	/* the first one's timestamp */
+	bool foreign_kmem;	/* offline: a page event of a task outside the loaders */
+	bool named_sites;    /* a put named its call site: raw addresses are not init's */
+	bool no_page_events; /* kmem page events were not traced: no page was measured */
 };
 
 /* account-work.c: the work items and kernel threads of the loads, while events arrive. */
 struct acct_work {
-	struct u64map owner;   /* work_struct address -> window index, queued, not yet run */
+	/* work_struct address -> window index, queued, not yet run */
+	struct u64map owner;
 	struct u64map running; /* kworker pid -> window index of the work it runs now */
 	struct u64map kthread; /* pid of a kernel thread a load started -> window index */
-	struct u64map newborn; /* kthreadd's new thread -> its task_newtask's time, until it wakes */
+	struct u64map
+		/* kthreadd's new thread -> its task_newtask's time, until it wakes */
+		newborn;
 };
 
 /* account-sites.c, rd.memdebug=5: pages by call site, and the stack being read. */
 struct acct_stacks {
 	struct site *sites;
 	size_t nsites, capsites;
-	struct u64map last;   /* pid -> pages of its latest allocation, for its stack */
+	struct u64map last; /* pid -> pages of its latest allocation, for its stack */
 	bool open, has_pick;
-	uint32_t win;	      /* STACK_LATE: the module frame on top names the window */
+	uint32_t win; /* STACK_LATE: the module frame on top names the window */
 	uint64_t pages;
 	char pick[SITE_MAX];
 };
@@ -153,7 +167,8 @@ struct acct {
 	 * trace's comm cache may still hold a pid's name from before its exec).
 	 */
 	struct u64map passed;
-	struct u64map bulk;   /* pid inside a bulk allocator call -> its state (account-bulk.c) */
+	struct u64map
+		bulk; /* pid inside a bulk allocator call -> its state (account-bulk.c) */
 	struct acct_work work;
 	struct acct_stacks stacks;
 	struct acct_counts counts;

@@ -22,7 +22,8 @@ static const struct {
 	const char *name, *source;
 } rows[BUDGET_ROWS] = {
 	[BUDGET_FREE] = { "free", "MemFree" },
-	[BUDGET_FILES] = { "files", "Cached + Buffers: the page cache, the initramfs, /run" },
+	[BUDGET_FILES] = { "files",
+			   "Cached + Buffers: the page cache, the initramfs, /run" },
 	[BUDGET_ANON] = { "user space", "AnonPages" },
 	[BUDGET_SLAB] = { "slab", "Slab" },
 	[BUDGET_PAGETABLES] = { "page tables", "PageTables" },
@@ -58,12 +59,14 @@ static long long walk_kib(int dirfd, dev_t dev, int depth)
 	while ((d = readdir(dir))) {
 		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 			continue;
-		if (fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+		if (fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_dev != dev)
 			continue;
 		sum += (long long)st.st_blocks / 2;
 		if (!S_ISDIR(st.st_mode) || depth >= 64)
 			continue;
-		fd = openat(dirfd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(dirfd, d->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		sub = walk_kib(fd, dev, depth + 1);
@@ -100,7 +103,8 @@ static long long iomem_ram_kib(const char *buf)
 	const char *line;
 	bool any = false;
 
-	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (line = buf; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		char *end;
 
 		if (*line == ' ')
@@ -111,7 +115,8 @@ static long long iomem_ram_kib(const char *buf)
 		hi = strtoull(end + 1, &end, 16);
 		if (*end != ' ' || hi < lo)
 			continue;
-		if (strncmp(strchr(line, ':') ? strchr(line, ':') : "", ": System RAM\n", 13))
+		if (strncmp(strchr(line, ':') ? strchr(line, ':') : "", ": System RAM\n",
+			    13))
 			continue;
 		sum += hi - lo + 1;
 		any = true;
@@ -157,7 +162,8 @@ void budget_estimate(const struct budget *b, long long low_avail_kib, struct est
 	e->initrd_known = b->initrd_kib >= 0;
 	e->initrd_kib = e->initrd_known ? b->initrd_kib : 0;
 	/* two bitmaps of a bit per page, in KiB rounded up */
-	pages = b->page_size > 0 ? (long long)(b->vmcore_bytes / (uint64_t)b->page_size) : 0;
+	pages = b->page_size > 0 ? (long long)(b->vmcore_bytes / (uint64_t)b->page_size)
+				 : 0;
 	e->bitmap_kib = (2 * pages + 8 * 1024 - 1) / (8 * 1024);
 	e->needed_kib = e->ram_kib - e->low_avail_kib + e->initrd_kib + e->bitmap_kib;
 	if (e->needed_kib < 0)
@@ -175,8 +181,11 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	struct stat st;
 	int i, fd;
 
-	*b = (struct budget){ .initramfs_kib = -1, .run_kib = -1, .ram_kib = -1,
-			      .initrd_kib = -1, .page_size = sysconf(_SC_PAGESIZE) };
+	*b = (struct budget){ .initramfs_kib = -1,
+			      .run_kib = -1,
+			      .ram_kib = -1,
+			      .initrd_kib = -1,
+			      .page_size = sysconf(_SC_PAGESIZE) };
 	snprintf(path, sizeof(path), "%s/meminfo", proc);
 	if (io_read_all(path, &buf) < 0)
 		return;
@@ -215,14 +224,17 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	}
 	if (!root)
 		return;
-	snprintf(path, sizeof(path), "%s/sys/kernel/kexec_crash_size", strcmp(root, "/") ? root : "");
+	snprintf(path, sizeof(path), "%s/sys/kernel/kexec_crash_size",
+		 strcmp(root, "/") ? root : "");
 	if (io_read_small(path, small, sizeof(small)) >= 0)
 		b->crash_size = strtoull(small, NULL, 10);
 	snprintf(path, sizeof(path), "%s/run", strcmp(root, "/") ? root : "");
 	if (statfs(path, &sf) == 0 && sf.f_type == TMPFS_MAGIC && sf.f_blocks)
-		b->run_kib = (long long)(sf.f_blocks - sf.f_bfree) * (long long)sf.f_bsize / 1024;
+		b->run_kib = (long long)(sf.f_blocks - sf.f_bfree) *
+			     (long long)sf.f_bsize / 1024;
 	/* the unpacked initramfs: rootfs, a ramfs or tmpfs; never walk a disk */
-	if (statfs(root, &sf) < 0 || (sf.f_type != RAMFS_MAGIC && sf.f_type != TMPFS_MAGIC))
+	if (statfs(root, &sf) < 0 ||
+	    (sf.f_type != RAMFS_MAGIC && sf.f_type != TMPFS_MAGIC))
 		return;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0 && fstat(fd, &st) == 0)

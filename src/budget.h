@@ -23,28 +23,30 @@ enum budget_row {
 };
 
 struct budget {
-	bool known;		  /* MemTotal was read: the rows mean something */
-	long long total, avail;	  /* MemTotal, MemAvailable */
+	bool known;		/* MemTotal was read: the rows mean something */
+	long long total, avail; /* MemTotal, MemAvailable */
 	long long row[BUDGET_ROWS];
-	long long initramfs_kib;  /* the files of / (the unpacked initramfs), walked; -1 */
-	long long run_kib;	  /* /run's used blocks (statfs); -1 */
-	char crashkernel[64];	  /* crashkernel= of the command line, "" when none */
-	bool capture;		  /* elfcorehdr= on the command line: a kdump capture kernel */
-	uint64_t crash_size;	  /* /sys/kernel/kexec_crash_size, 0 when none */
+	long long initramfs_kib; /* the files of / (the unpacked initramfs), walked; -1 */
+	long long run_kib;	 /* /run's used blocks (statfs); -1 */
+	char crashkernel[64];	 /* crashkernel= of the command line, "" when none */
+	bool capture;	     /* elfcorehdr= on the command line: a kdump capture kernel */
+	uint64_t crash_size; /* /sys/kernel/kexec_crash_size, 0 when none */
 	/* a capture kernel's, for the estimate; -1 (or 0 bytes) when unknown */
-	long long ram_kib;	  /* its RAM: "System RAM" of iomem, the crashkernel region */
-	long long initrd_kib;	  /* the compressed initramfs it freed ("Freeing initrd memory") */
-	uint64_t vmcore_bytes;	  /* /proc/vmcore: the crashed kernel's memory, with headers */
+	long long ram_kib; /* its RAM: "System RAM" of iomem, the crashkernel region */
+	/* the compressed initramfs it freed ("Freeing initrd memory") */
+	long long initrd_kib;
+	/* /proc/vmcore: the crashed kernel's memory, with headers */
+	uint64_t vmcore_bytes;
 	long page_size;
 };
 
 /* The crashkernel= size a capture kernel needs, from what it measured. */
 struct estimate {
-	bool known;		  /* a capture kernel with its RAM known */
+	bool known; /* a capture kernel with its RAM known */
 	long long ram_kib, low_avail_kib, initrd_kib, bitmap_kib, needed_kib;
 	bool initrd_known;
-	long long mib;		  /* needed_kib in MiB, rounded up to a multiple of 16 */
-	long long short_kib;	  /* needed_kib beyond ram_kib: how much it lacked, or 0 */
+	long long mib;	     /* needed_kib in MiB, rounded up to a multiple of 16 */
+	long long short_kib; /* needed_kib beyond ram_kib: how much it lacked, or 0 */
 };
 
 /*

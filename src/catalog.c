@@ -20,7 +20,7 @@
  * sched_waking of every task but the busiest kernel threads, which no load starts (a
  * boot's few thousand wakeups, most of them RCU's and the workqueues').
  */
-#define WAKE_FILTER                                                                       \
+#define WAKE_FILTER                                                                      \
 	"!(comm ~ \"rcu*\") && !(comm ~ \"kworker/*\") && !(comm ~ \"ksoftirqd/*\") && " \
 	"!(comm ~ \"swapper/*\") && !(comm ~ \"migration/*\")"
 
@@ -30,21 +30,36 @@
  */
 static const struct cat_probe bulk_allocator = {
 	.what = "the bulk page allocator",
-	.funcs = { { "alloc_pages_bulk_noprof", "6.10" }, { "__alloc_pages_bulk", NULL } },
+	.funcs = { { "alloc_pages_bulk_noprof", "6.10" },
+		   { "__alloc_pages_bulk", NULL } },
 };
 
 const struct cat_group_info catalog_groups[CAT_GROUP_COUNT] = {
-	[CAT_GROUP_LOAD] = { .level = LOG_LVL_ERR, .without = "no module load can be traced (a kernel without CONFIG_MODULES or tracepoints?)" },
-	[CAT_GROUP_PUT] = { .level = LOG_LVL_WARN, .without = "load windows will close at the loader's next load (a kernel without CONFIG_MODULE_UNLOAD?)" },
+	[CAT_GROUP_LOAD] = { .level = LOG_LVL_ERR,
+			     .without =
+				     "no module load can be traced (a kernel without CONFIG_MODULES or tracepoints?)" },
+	[CAT_GROUP_PUT] = { .level = LOG_LVL_WARN,
+			    .without =
+				    "load windows will close at the loader's next load (a kernel without CONFIG_MODULE_UNLOAD?)" },
 	/* module_free tells failed inits apart; kernels have had it as long as module_load */
 	[CAT_GROUP_FREE] = { .level = LOG_LVL_INFO, .without = NULL },
-	[CAT_GROUP_OOM] = { .level = LOG_LVL_INFO, .without = "OOM kills will not be reported (a kernel before 4.13?)" },
-	[CAT_GROUP_ALLOC] = { .level = LOG_LVL_WARN, .without = "pages cannot be measured" },
-	[CAT_GROUP_PFREE] = { .level = LOG_LVL_WARN, .without = "pages cannot be measured" },
-	[CAT_GROUP_BULK] = { .level = LOG_LVL_WARN, .without = "pages of vmalloc will not be counted",
-			     .enabled = "counting the bulk allocator's pages (vmalloc) with kprobes on" },
-	[CAT_GROUP_WORK] = { .level = LOG_LVL_WARN, .without = "pages of the work that loads queue will not be counted" },
-	[CAT_GROUP_THREADS] = { .level = LOG_LVL_WARN, .without = "pages of kernel threads that loads start will not be counted" },
+	[CAT_GROUP_OOM] = { .level = LOG_LVL_INFO,
+			    .without =
+				    "OOM kills will not be reported (a kernel before 4.13?)" },
+	[CAT_GROUP_ALLOC] = { .level = LOG_LVL_WARN,
+			      .without = "pages cannot be measured" },
+	[CAT_GROUP_PFREE] = { .level = LOG_LVL_WARN,
+			      .without = "pages cannot be measured" },
+	[CAT_GROUP_BULK] = { .level = LOG_LVL_WARN,
+			     .without = "pages of vmalloc will not be counted",
+			     .enabled =
+				     "counting the bulk allocator's pages (vmalloc) with kprobes on" },
+	[CAT_GROUP_WORK] = { .level = LOG_LVL_WARN,
+			     .without =
+				     "pages of the work that loads queue will not be counted" },
+	[CAT_GROUP_THREADS] = { .level = LOG_LVL_WARN,
+				.without =
+					"pages of kernel threads that loads start will not be counted" },
 };
 
 /* In the order prepare enables them. */
@@ -58,18 +73,19 @@ const struct cat_event catalog[] = {
 	/* the OOM killer's choices: rare, and what a report of an OOM death must show */
 	{ "oom", "mark_victim", EV_OOM_VICTIM, CAT_GROUP_OOM, .text = text_victim,
 	  .raw = RAW(raw_victim) },
-	{ "kmem", "mm_page_alloc", EV_PAGE_ALLOC, CAT_GROUP_ALLOC, .filter = CAT_FILTER_ALLOCS,
-	  .stacks = true, .text = text_page, .raw = RAW(raw_page) },
-	{ "kmem", "mm_page_free", EV_PAGE_FREE, CAT_GROUP_PFREE, .filter = CAT_FILTER_LOADERS,
-	  .text = text_page, .raw = RAW(raw_page) },
+	{ "kmem", "mm_page_alloc", EV_PAGE_ALLOC, CAT_GROUP_ALLOC,
+	  .filter = CAT_FILTER_ALLOCS, .stacks = true, .text = text_page,
+	  .raw = RAW(raw_page) },
+	{ "kmem", "mm_page_free", EV_PAGE_FREE, CAT_GROUP_PFREE,
+	  .filter = CAT_FILTER_LOADERS, .text = text_page, .raw = RAW(raw_page) },
 	/*
 	 * Every task's: bulk calls are few, and work and threads of loads make them too.
 	 * $argN on every architecture with kprobe events: 5 the list, 6 the array, whose
 	 * first entry tells whether it came with pages already.
 	 */
-	{ PROBE_SYSTEM, "bulk_enter", EV_BULK_ENTER, CAT_GROUP_BULK, .probe = &bulk_allocator,
-	  .fetch = "array=$arg6:x64 first=+0($arg6):x64", .text = text_bulk_enter,
-	  .raw = RAW(raw_bulk_enter) },
+	{ PROBE_SYSTEM, "bulk_enter", EV_BULK_ENTER, CAT_GROUP_BULK,
+	  .probe = &bulk_allocator, .fetch = "array=$arg6:x64 first=+0($arg6):x64",
+	  .text = text_bulk_enter, .raw = RAW(raw_bulk_enter) },
 	{ PROBE_SYSTEM, "bulk_exit", EV_BULK_EXIT, CAT_GROUP_BULK, .stacks = true,
 	  .probe = &bulk_allocator, .ret = true, .fetch = "ret=$retval:u64",
 	  .text = text_bulk_exit, .raw = RAW(raw_bulk_exit) },
@@ -90,8 +106,8 @@ const struct cat_event catalog[] = {
 	  "oldcomm == \"kthreadd\"", .text = text_rename, .raw = RAW(raw_rename) },
 	{ "task", "task_newtask", EV_TASK_NEW, CAT_GROUP_THREADS, 1, CAT_FILTER_FIXED,
 	  "common_pid == 2", .text = text_newtask, .raw = RAW(raw_newtask) },
-	{ "sched", "sched_waking", EV_WAKE, CAT_GROUP_THREADS, 1, CAT_FILTER_FIXED, WAKE_FILTER,
-	  .text = text_waking, .raw = RAW(raw_waking) },
+	{ "sched", "sched_waking", EV_WAKE, CAT_GROUP_THREADS, 1, CAT_FILTER_FIXED,
+	  WAKE_FILTER, .text = text_waking, .raw = RAW(raw_waking) },
 };
 
 const size_t catalog_len = sizeof(catalog) / sizeof(catalog[0]);
@@ -154,7 +170,8 @@ const char *catalog_probe_func(const struct cat_probe *probe, const char *releas
 	size_t i;
 
 	for (i = 0; i < PROBE_FUNCS_MAX && probe->funcs[i].func; i++)
-		if (!probe->funcs[i].since || release_at_least(release, probe->funcs[i].since))
+		if (!probe->funcs[i].since ||
+		    release_at_least(release, probe->funcs[i].since))
 			return probe->funcs[i].func;
 	return NULL;
 }

@@ -48,7 +48,8 @@ enum cat_group {
 };
 
 struct cat_group_info {
-	int level;	     /* of the line that says the group is lost; LOG_LVL_ERR: prepare fails */
+	/* of the line that says the group is lost; LOG_LVL_ERR: prepare fails */
+	int level;
 	const char *without; /* what the report loses then, NULL: say nothing */
 	const char *enabled; /* kprobe groups: said with the function when they are on */
 };
@@ -59,7 +60,8 @@ struct cat_probe {
 	const char *what; /* "the bulk page allocator": for messages */
 	struct {
 		const char *func;
-		const char *since; /* the first kernel release with it ("6.10"), NULL: any */
+		const char
+			*since; /* the first kernel release with it ("6.10"), NULL: any */
 	} funcs[PROBE_FUNCS_MAX];
 };
 
@@ -83,7 +85,7 @@ struct cat_event {
 	unsigned variant;
 	enum cat_filter filter;
 	const char *fixed_filter; /* CAT_FILTER_FIXED */
-	bool stacks;		  /* rd.memdebug=5: a stacktrace trigger, filtered as the event */
+	bool stacks; /* rd.memdebug=5: a stacktrace trigger, filtered as the event */
 	/*
 	 * kprobe events: the definition after "p:SYSTEM/NAME FUNC " ("r:" with @ret), on the
 	 * first function of @probe the kernel has; NULL for tracepoints.

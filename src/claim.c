@@ -71,7 +71,8 @@ int claim_read(const char *run_dir, struct tfs_top *s)
 	    claim_value(v, "trace_clock", s->clock, sizeof(s->clock)) < 0 ||
 	    claim_value(v, "overwrite", s->overwrite, sizeof(s->overwrite)) < 0 ||
 	    claim_value(v, "tracing_on", s->tracing_on, sizeof(s->tracing_on)) < 0) {
-		log_err("%s is not a claim of the top-level buffer that memdebug-ko wrote", p);
+		log_err("%s is not a claim of the top-level buffer that memdebug-ko wrote",
+			p);
 		return -EINVAL;
 	}
 	if (claim_value(v, "sym_offset", s->sym_offset, sizeof(s->sym_offset)) < 0)

@@ -27,4 +27,5 @@ int claim_read(const char *run_dir, struct tfs_top *saved);
  * claim. Returns 0 or the first -errno (reported, with how to free the buffer by hand);
  * the claim then stays.
  */
-int claim_give_back(const struct tfs *t, const char *run_dir, const struct tfs_top *saved);
+int claim_give_back(const struct tfs *t, const char *run_dir,
+		    const struct tfs_top *saved);

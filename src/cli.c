@@ -30,7 +30,8 @@ static void getopt_tables(const struct cli_opt *opts, char *shorts, struct optio
 
 	for (i = 0; opts[i].name && i < CLI_OPTS_MAX - 2; i++) {
 		longs[i] = (struct option){ opts[i].name,
-					    opts[i].kind == CLI_FLAG ? no_argument : required_argument,
+					    opts[i].kind == CLI_FLAG ? no_argument
+								     : required_argument,
 					    NULL, opts[i].key };
 		shorts[n++] = (char)opts[i].key;
 		if (opts[i].kind != CLI_FLAG)
@@ -59,7 +60,8 @@ static int take_option(const struct cli_opt *opts, int key, char *val, void *o)
 			*(bool *)(void *)(base + opts[i].offset) = true;
 			return 0;
 		case CLI_LOADER:
-			return add_loader_list((struct cli_common *)(void *)(base + opts[i].offset),
+			return add_loader_list((struct cli_common
+							*)(void *)(base + opts[i].offset),
 					       val);
 		}
 	}
@@ -72,8 +74,8 @@ static bool args_fit(const struct cli_cmd *c, int argc, char **argv, int first)
 	if (argc - first == c->nargs)
 		return true;
 	if (c->nargs == 0)
-		fprintf(stderr, "memdebug-ko: %s takes no argument '%s'%s\n", c->name, argv[first],
-			c->hint ? c->hint : "");
+		fprintf(stderr, "memdebug-ko: %s takes no argument '%s'%s\n", c->name,
+			argv[first], c->hint ? c->hint : "");
 	else
 		fprintf(stderr, "memdebug-ko: %s takes %s\n", c->name, c->args);
 	return false;
@@ -164,7 +166,8 @@ int cli_loaders(const struct cli_common *c, struct loaders *l)
 
 	for (i = 0; i < c->nlists; i++) {
 		/* loaders_add() leaves a list it refuses as it was */
-		snprintf(ignoring, sizeof(ignoring), "ignoring --loader '%s' (rd.memdebug_ko.loaders=)",
+		snprintf(ignoring, sizeof(ignoring),
+			 "ignoring --loader '%s' (rd.memdebug_ko.loaders=)",
 			 c->loader_list[i]);
 		if (loaders_add(l, c->loader_list[i], why, sizeof(why)) < 0 &&
 		    cli_bad_value(c, ignoring, "%s", why) < 0)

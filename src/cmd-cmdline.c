@@ -44,8 +44,10 @@ static bool print_probes(const char *release)
 		if (!catalog[i].probe)
 			continue;
 		func = catalog_probe_func(catalog[i].probe, release);
-		if (!func || catalog_probe_def(&catalog[i], func, ',', def, sizeof(def)) < 0) {
-			fprintf(stderr, "memdebug-ko: no function for the kprobe event %s/%s on kernel %s\n",
+		if (!func ||
+		    catalog_probe_def(&catalog[i], func, ',', def, sizeof(def)) < 0) {
+			fprintf(stderr,
+				"memdebug-ko: no function for the kprobe event %s/%s on kernel %s\n",
 				catalog[i].system, catalog[i].name, release);
 			return false;
 		}
@@ -64,8 +66,8 @@ static const struct cli_opt cmdline_opts[] = {
 	CLI_END,
 };
 
-static const struct cli_cmd cmdline_cli = { "cmdline", usage, cmdline_opts, 0, NULL, NULL,
-					    false };
+static const struct cli_cmd cmdline_cli = { "cmdline", usage, cmdline_opts, 0,
+					    NULL,      NULL,  false };
 
 static int run(int argc, char **argv)
 {
@@ -84,13 +86,15 @@ static int run(int argc, char **argv)
 		o.release = u.release;
 	}
 	if (o.release[0] < '0' || o.release[0] > '9') {
-		fprintf(stderr, "memdebug-ko: --kernel takes a release such as 6.12.48+deb13-amd64, not '%s'\n",
+		fprintf(stderr,
+			"memdebug-ko: --kernel takes a release such as 6.12.48+deb13-amd64, not '%s'\n",
 			o.release);
 		return cli_usage_error("cmdline ");
 	}
 	for (i = 0; i < catalog_len; i++)
 		if (!catalog[i].probe)
-			printf("%s%s:%s", i ? "," : "trace_event=", catalog[i].system, catalog[i].name);
+			printf("%s%s:%s", i ? "," : "trace_event=", catalog[i].system,
+			       catalog[i].name);
 	printf(" " BOOT_BUFFER);
 	if (!print_probes(o.release))
 		return EXIT_FAILURE;

@@ -187,8 +187,10 @@ static size_t collect_budget(const struct json *o, const struct json *n, struct 
 	out[k].now_known = num_of(bn, "mem_available_kib", &out[k].now);
 	k++;
 	out[k] = (struct brow){ .name = "low point" };
-	out[k].then_known = num_of(json_get(o, "low_point"), "mem_available_kib", &out[k].then);
-	out[k].now_known = num_of(json_get(n, "low_point"), "mem_available_kib", &out[k].now);
+	out[k].then_known =
+		num_of(json_get(o, "low_point"), "mem_available_kib", &out[k].then);
+	out[k].now_known =
+		num_of(json_get(n, "low_point"), "mem_available_kib", &out[k].now);
 	return k + 1;
 }
 
@@ -200,21 +202,23 @@ static void text_budget(const struct json *o, const struct json *n)
 
 	if (!k) {
 		printf("budget: %s\n",
-		       !json_get(o, "budget") && !json_get(n, "budget") ?
-			       "in neither report (a replay without --proc has none)" :
-		       !json_get(o, "budget") ? "only in the new report" :
-						"only in the old report");
+		       !json_get(o, "budget") && !json_get(n, "budget")
+			       ? "in neither report (a replay without --proc has none)"
+		       : !json_get(o, "budget") ? "only in the new report"
+						: "only in the old report");
 		return;
 	}
 	printf("%-14s %8s %8s %8s\n", "budget, KiB", "then", "now", "change");
 	for (i = 0; i < k; i++)
-		printf("%-14s %8s %8s %8s\n", b[i].name, cell_num(x, 32, b[i].then, b[i].then_known),
+		printf("%-14s %8s %8s %8s\n", b[i].name,
+		       cell_num(x, 32, b[i].then, b[i].then_known),
 		       cell_num(y, 32, b[i].now, b[i].now_known),
-		       cell_num(z, 32, b[i].now - b[i].then, b[i].then_known && b[i].now_known));
+		       cell_num(z, 32, b[i].now - b[i].then,
+				b[i].then_known && b[i].now_known));
 }
 
-static void text(const struct rows *rs, const char *po, const char *pn, const struct json *o,
-		 const struct json *n)
+static void text(const struct rows *rs, const char *po, const char *pn,
+		 const struct json *o, const struct json *n)
 {
 	char a[32], b[32], c[32], d[32];
 	double to = 0, tn = 0, io = 0, in = 0;
@@ -222,7 +226,8 @@ static void text(const struct rows *rs, const char *po, const char *pn, const st
 
 	printf("then: %s\nnow:  %s\n", po, pn);
 	printf("module memory kept by each module's loads (net pages of the loads and their work) and its image, in KiB, largest growth first\n");
-	printf("%-22s %8s %8s %8s %8s %8s\n", "module", "then", "now", "imgthen", "imgnow", "growth");
+	printf("%-22s %8s %8s %8s %8s %8s\n", "module", "then", "now", "imgthen",
+	       "imgnow", "growth");
 	for (i = 0; i < rs->n; i++) {
 		const struct mod_row *r = &rs->r[i];
 
@@ -231,14 +236,17 @@ static void text(const struct rows *rs, const char *po, const char *pn, const st
 		if (r->growth_known)
 			snprintf(g, sizeof(g), "%+.0f", r->growth);
 		printf("%-22s %8s %8s %8s %8s %8s\n", r->name,
-		       cell(a, 32, &r->then, r->then.kib), cell(b, 32, &r->now, r->now.kib),
-		       cell(c, 32, &r->then, r->then.img), cell(d, 32, &r->now, r->now.img), g);
+		       cell(a, 32, &r->then, r->then.kib),
+		       cell(b, 32, &r->now, r->now.kib),
+		       cell(c, 32, &r->then, r->then.img),
+		       cell(d, 32, &r->now, r->now.img), g);
 		to += or0(r->then.kib);
 		tn += or0(r->now.kib);
 		io += or0(r->then.img);
 		in += or0(r->now.img);
 	}
-	printf("%-22s %8.0f %8.0f %8.0f %8.0f %+8.0f\n", "total", to, tn, io, in, tn + in - to - io);
+	printf("%-22s %8.0f %8.0f %8.0f %8.0f %+8.0f\n", "total", to, tn, io, in,
+	       tn + in - to - io);
 	printf("(-: not in that report; n/a: loaded before tracing or not measured there, so its growth is ?; the totals count those as 0)\n");
 	text_budget(o, n);
 }
@@ -296,7 +304,8 @@ static void json_out(const struct rows *rs, const char *po, const char *pn,
 			sink_json_str(stdout, b[i].name);
 			json_val("then_kib", b[i].then, b[i].then_known);
 			json_val("now_kib", b[i].now, b[i].now_known);
-			json_val("change_kib", b[i].now - b[i].then, b[i].then_known && b[i].now_known);
+			json_val("change_kib", b[i].now - b[i].then,
+				 b[i].then_known && b[i].now_known);
 			putchar('}');
 		}
 		putchar(']');
@@ -320,7 +329,8 @@ static int compare(const char *po, const char *pn, bool as_json)
 	for (i = 0; i < rs.n; i++) {
 		struct mod_row *m = &rs.r[i];
 
-		m->growth = or0(m->now.kib) + or0(m->now.img) - or0(m->then.kib) - or0(m->then.img);
+		m->growth = or0(m->now.kib) + or0(m->now.img) - or0(m->then.kib) -
+			    or0(m->then.img);
 		/* absent is 0; present without a figure (before tracing, filtered) is unknown */
 		m->growth_known = !(m->then.present && m->then.kib < 0) &&
 				  !(m->now.present && m->now.kib < 0);
@@ -348,8 +358,9 @@ static const struct cli_opt compare_opts[] = {
 	CLI_END,
 };
 
-static const struct cli_cmd compare_cli = { "compare", usage, compare_opts, 2,
-					    "two JSON reports, OLD and NEW", NULL, false };
+static const struct cli_cmd compare_cli = {
+	"compare", usage, compare_opts, 2, "two JSON reports, OLD and NEW", NULL, false
+};
 
 static int run(int argc, char **argv)
 {
@@ -359,7 +370,8 @@ static int run(int argc, char **argv)
 	if (first < 0)
 		return status;
 	if (strcmp(o.format, "text") && strcmp(o.format, "json")) {
-		fprintf(stderr, "memdebug-ko: --format must be text or json, not '%s'\n", o.format);
+		fprintf(stderr, "memdebug-ko: --format must be text or json, not '%s'\n",
+			o.format);
 		return cli_usage_error("compare ");
 	}
 	return compare(argv[first], argv[first + 1], !strcmp(o.format, "json"));

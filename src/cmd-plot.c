@@ -13,14 +13,14 @@
 #include "json.h"
 #include "log.h"
 
-#define W	   1200.0
-#define LEFT	   210.0 /* the lanes' labels */
-#define RIGHT	   30.0
-#define TOP	   70.0
-#define ROW_H	   18.0
-#define GROUP_GAP  4.0
-#define CHART_H	   200.0
-#define LANES_MAX  256
+#define W	  1200.0
+#define LEFT	  210.0 /* the lanes' labels */
+#define RIGHT	  30.0
+#define TOP	  70.0
+#define ROW_H	  18.0
+#define GROUP_GAP 4.0
+#define CHART_H	  200.0
+#define LANES_MAX 256
 
 struct lane {
 	int pid;
@@ -42,10 +42,18 @@ static void xml(const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': fputs("&amp;", stdout); break;
-		case '<': fputs("&lt;", stdout); break;
-		case '>': fputs("&gt;", stdout); break;
-		case '"': fputs("&quot;", stdout); break;
+		case '&':
+			fputs("&amp;", stdout);
+			break;
+		case '<':
+			fputs("&lt;", stdout);
+			break;
+		case '>':
+			fputs("&gt;", stdout);
+			break;
+		case '"':
+			fputs("&quot;", stdout);
+			break;
 		default:
 			if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f)
 				putchar(*s);
@@ -67,8 +75,8 @@ static void usage(void)
 /* A tick step that gives at most about 12 ticks over @span seconds. */
 static double tick_step(double span)
 {
-	static const double steps[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60,
-					120, 300, 600 };
+	static const double steps[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1,   2,
+					5,    10,   20,	  30,  60,  120, 300, 600 };
 	size_t i;
 
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
@@ -125,8 +133,8 @@ static bool plot_extent(struct plot *pl)
 		if (json_num(m, "end_s", &e) && e > pl->v.t1)
 			pl->v.t1 = e;
 	}
-	for (p = pl->series && pl->series->type == JSON_ARRAY ? pl->series->child : NULL; p;
-	     p = p->next) {
+	for (p = pl->series && pl->series->type == JSON_ARRAY ? pl->series->child : NULL;
+	     p; p = p->next) {
 		if (!p->child || p->child->type != JSON_NUMBER || !p->child->next ||
 		    p->child->next->type != JSON_NUMBER)
 			continue;
@@ -142,7 +150,9 @@ static bool plot_extent(struct plot *pl)
 		pl->v.t1 = pl->v.t0 + 0.01;
 	for (m = pl->mods->child; m; m = m->next)
 		if (json_get(m, "load_s") && json_num(m, "pid", &pid))
-			pl->lanes[lane_of(pl->lanes, &pl->nlanes, (int)pid, json_strv(m, "comm"))].rows++;
+			pl->lanes[lane_of(pl->lanes, &pl->nlanes, (int)pid,
+					  json_strv(m, "comm"))]
+				.rows++;
 	return true;
 }
 
@@ -153,7 +163,8 @@ static void draw_frame(const struct plot *pl, double y0)
 
 	printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-	       "font-family=\"sans-serif\" font-size=\"11\">\n", W, y0 + 50);
+	       "font-family=\"sans-serif\" font-size=\"11\">\n",
+	       W, y0 + 50);
 	printf("<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
 	printf("<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">memdebug-ko: module loads and available memory</text>\n");
 	printf("<text x=\"10\" y=\"40\" fill=\"#555\">");
@@ -161,13 +172,14 @@ static void draw_frame(const struct plot *pl, double y0)
 	printf(": %d load%s, pages with their work; blue loaded, red failed, orange still loading</text>\n",
 	       pl->nwin, pl->nwin == 1 ? "" : "s");
 	step = tick_step(pl->v.t1 - pl->v.t0);
-	for (t = (double)(long long)(pl->v.t0 / step) * step; t <= pl->v.t1 + 1e-9; t += step) {
+	for (t = (double)(long long)(pl->v.t0 / step) * step; t <= pl->v.t1 + 1e-9;
+	     t += step) {
 		double x = x_of(&pl->v, t);
 
 		if (x < LEFT - 0.5)
 			continue;
-		printf("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", x,
-		       TOP - 8, x, y0);
+		printf("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+		       x, TOP - 8, x, y0);
 		printf("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555\">%g s</text>\n",
 		       x, TOP - 12, t);
 	}
@@ -196,11 +208,12 @@ static void draw_window(const struct plot *pl, const struct json *m, double t, d
 	xml(label);
 	printf(" pages, %s</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.0f\" fill=\"%s\"%s/>",
 	       status ? status : "?", x, y + 3, w, ROW_H - 5,
-	       status && !strcmp(status, "failed") ? "#d9534f" :
-	       open ? "#f0ad4e" : "#4a90d9",
+	       status && !strcmp(status, "failed") ? "#d9534f"
+	       : open				   ? "#f0ad4e"
+						   : "#4a90d9",
 	       open ? " stroke=\"#a66\" stroke-dasharray=\"3,2\"" : "");
-	printf("<text x=\"%.1f\" y=\"%.1f\"%s>", x + w + 3 > W - 150 ? x - 3 : x + w + 3, y + 13,
-	       x + w + 3 > W - 150 ? " text-anchor=\"end\"" : "");
+	printf("<text x=\"%.1f\" y=\"%.1f\"%s>", x + w + 3 > W - 150 ? x - 3 : x + w + 3,
+	       y + 13, x + w + 3 > W - 150 ? " text-anchor=\"end\"" : "");
 	xml(label);
 	printf("</text></g>\n");
 }
@@ -228,7 +241,8 @@ static void draw_lanes(struct plot *pl)
 			draw_window(pl, m, t, y);
 			y += ROW_H;
 		}
-		printf("<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", LEFT - 6, top + 13);
+		printf("<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", LEFT - 6,
+		       top + 13);
 		xml(pl->lanes[lane].comm);
 		printf("[%d]</text>\n", pl->lanes[lane].pid);
 		y += GROUP_GAP;
@@ -242,10 +256,10 @@ static void draw_memory(const struct plot *pl, double chart_top, double y0)
 	const struct json *p;
 	bool first = true;
 
-	printf("<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">MemAvailable</text>\n", LEFT - 6,
-	       chart_top + 12);
-	printf("<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#888\"/>\n", LEFT, y0,
-	       W - RIGHT, y0);
+	printf("<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">MemAvailable</text>\n",
+	       LEFT - 6, chart_top + 12);
+	printf("<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#888\"/>\n",
+	       LEFT, y0, W - RIGHT, y0);
 	if (pl->max_kib <= 0) {
 		printf("<text x=\"%.0f\" y=\"%.1f\" fill=\"#555\">no memory samples: the watcher did not run (a replay, or rd.memdebug below 4)</text>\n",
 		       LEFT + 6, chart_top + CHART_H / 2);
@@ -253,8 +267,8 @@ static void draw_memory(const struct plot *pl, double chart_top, double y0)
 	}
 	printf("<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%.0f MiB</text>\n",
 	       LEFT - 6, chart_top + 26, pl->max_kib / 1024);
-	printf("<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">0</text>\n", LEFT - 6,
-	       y0);
+	printf("<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">0</text>\n",
+	       LEFT - 6, y0);
 	printf("<polyline fill=\"none\" stroke=\"#2a7\" stroke-width=\"2\" points=\"");
 	for (p = pl->series->child; p; p = p->next) {
 		if (!p->child || !p->child->next)
@@ -268,7 +282,8 @@ static void draw_memory(const struct plot *pl, double chart_top, double y0)
 	    json_num(pl->low, "seconds", &low_s)) {
 		double x = x_of(&pl->v, low_s), y = y0 - low_kib / pl->max_kib * CHART_H;
 
-		printf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#d9534f\"/>\n", x, y);
+		printf("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#d9534f\"/>\n", x,
+		       y);
 		printf("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"#d9534f\">low point: %.1f MiB available at %.3f s</text>\n",
 		       x, y + 18, x > W / 2 ? "end" : "start", low_kib / 1024, low_s);
 	}
@@ -304,8 +319,8 @@ static int plot(const char *path)
 
 static const struct cli_opt plot_opts[] = { CLI_END };
 
-static const struct cli_cmd plot_cli = { "plot", usage, plot_opts, 1, "one JSON report", NULL,
-					 false };
+static const struct cli_cmd plot_cli = { "plot", usage, plot_opts, 1, "one JSON report",
+					 NULL,	 false };
 
 static int run(int argc, char **argv)
 {

@@ -40,7 +40,8 @@ static void usage(void)
 {
 	printf("Usage: memdebug-ko prepare [OPTION]...\n"
 	       "Mount tracefs if needed, claim the top-level trace buffer while it is idle (else\n"
-	       "create the instance instances/" INSTANCE_NAME "), record module loads and the page\n"
+	       "create the instance instances/" INSTANCE_NAME
+	       "), record module loads and the page\n"
 	       "allocations of module loaders, start tracing. Running it again leaves a running\n"
 	       "setup untouched.\n\n"
 	       "  -t, --tracefs DIR     tracing directory (default: find or mount it)\n"
@@ -69,7 +70,8 @@ static int check_values(struct prepare_opts *o)
 	    cli_range(o->buffer_kb_arg, 1, BUFFER_KB_MAX, &o->buffer_kb) < 0) {
 		o->buffer_kb = DEFAULT_BUFFER_KB;
 		snprintf(fallback, sizeof(fallback),
-			 "using the default, %d KiB (rd.memdebug_ko.buffer_kb=)", DEFAULT_BUFFER_KB);
+			 "using the default, %d KiB (rd.memdebug_ko.buffer_kb=)",
+			 DEFAULT_BUFFER_KB);
 		if (cli_bad_value(&o->common, fallback,
 				  "--buffer-kb takes a number of KiB from 1 to %d, not '%s'",
 				  BUFFER_KB_MAX, o->buffer_kb_arg) < 0)
@@ -82,7 +84,8 @@ static int check_values(struct prepare_opts *o)
 /* Whether @buf already traces module loads (an earlier prepare). */
 static bool tracing_loads(const char *buf)
 {
-	return tfs_is_on(buf, "tracing_on") && tfs_is_on(buf, "events/module/module_load/enable");
+	return tfs_is_on(buf, "tracing_on") &&
+	       tfs_is_on(buf, "events/module/module_load/enable");
 }
 
 /* Raises the global saved_cmdlines_size so loader pids keep their names; never lowers it. */
@@ -99,17 +102,19 @@ static void raise_cmdlines(const struct tfs *t)
 	snprintf(v, sizeof(v), "%d", DEFAULT_CMDLINES);
 	r = tfs_write(p, v);
 	if (r < 0)
-		log_warn("cannot raise %s to %s: %s; loader names may show as <...>", p, v,
-			 strerror(-r));
+		log_warn("cannot raise %s to %s: %s; loader names may show as <...>", p,
+			 v, strerror(-r));
 }
 
 /* Optional settings: a failure costs precision, not the trace. */
-static void set_optional(const char *buf, const char *file, const char *val, const char *why)
+static void set_optional(const char *buf, const char *file, const char *val,
+			 const char *why)
 {
 	int r = tfs_set(buf, file, val);
 
 	if (r < 0)
-		log_warn("cannot write %s to %s/%s: %s; %s", val, buf, file, strerror(-r), why);
+		log_warn("cannot write %s to %s/%s: %s; %s", val, buf, file, strerror(-r),
+			 why);
 }
 
 /*
@@ -127,7 +132,8 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 	set_optional(buf, "buffer_size_kb", v, "the default buffer may overflow");
 	set_optional(buf, "trace_clock", "global", "init times may mix CPU clocks");
 	/* When full, drop new events (counted) rather than overwrite the first loads. */
-	set_optional(buf, "options/overwrite", "0", "a full buffer overwrites the oldest events");
+	set_optional(buf, "options/overwrite", "0",
+		     "a full buffer overwrites the oldest events");
 	raise_cmdlines(t);
 	r = setup_events(t, buf, &o->loaders, o->stacks);
 	if (r < 0)
@@ -159,7 +165,8 @@ static int claim_top(const struct prepare_opts *o, const struct tfs *t)
 		setup_remove_probes(t);
 		return r;
 	}
-	log_info("tracing module loads in the top-level buffer of %s (%" PRIu64 " KiB per CPU)",
+	log_info("tracing module loads in the top-level buffer of %s (%" PRIu64
+		 " KiB per CPU)",
 		 t->dir, o->buffer_kb);
 	return 0;
 }
@@ -183,7 +190,8 @@ static int make_instance(const struct prepare_opts *o, const struct tfs *t)
 		}
 		return r;
 	}
-	log_info("tracing module loads in %s (%" PRIu64 " KiB per CPU)", t->inst, o->buffer_kb);
+	log_info("tracing module loads in %s (%" PRIu64 " KiB per CPU)", t->inst,
+		 o->buffer_kb);
 	return 0;
 }
 
@@ -198,14 +206,16 @@ static void log_loaded_before(void)
 	char list[512];
 	size_t i, n, len = 0;
 
-	if (access("/proc/modules", R_OK) < 0 || proc_modules_read("/proc/modules", &pm, &n) < 0)
+	if (access("/proc/modules", R_OK) < 0 ||
+	    proc_modules_read("/proc/modules", &pm, &n) < 0)
 		return;
 	for (i = n; i-- > 0 && len < sizeof(list);)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? " " : "",
-					pm[i].name);
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					len ? " " : "", pm[i].name);
 	if (n)
 		log_info("%zu module%s loaded before tracing started: %s%s; the boot-parameter mode traces them (memdebug-ko(8))",
-			 n, n == 1 ? " was" : "s were", list, len >= sizeof(list) ? "..." : "");
+			 n, n == 1 ? " was" : "s were", list,
+			 len >= sizeof(list) ? "..." : "");
 	free(pm);
 }
 
@@ -261,7 +271,8 @@ static const struct cli_opt prepare_opts[] = {
 	CLI_END,
 };
 
-static const struct cli_cmd prepare_cli = { "prepare", usage, prepare_opts, 0, NULL, NULL, true };
+static const struct cli_cmd prepare_cli = { "prepare", usage, prepare_opts, 0,
+					    NULL,      NULL,  true };
 
 static int run(int argc, char **argv)
 {
@@ -275,6 +286,5 @@ static int run(int argc, char **argv)
 	return prepare(&o) < 0 ? EXIT_FAILURE : 0;
 }
 
-const struct command cmd_prepare = {
-	"prepare", run, "set up and start tracing (early boot)"
-};
+const struct command cmd_prepare = { "prepare", run,
+				     "set up and start tracing (early boot)" };

@@ -29,8 +29,8 @@ enum out_format { FMT_TEXT, FMT_JSON };
 
 struct report_opts {
 	struct cli_common common;
-	const char *input;	/* --input FILE, "-" for stdin; NULL: live */
-	const char *proc;	/* --proc DIR */
+	const char *input; /* --input FILE, "-" for stdin; NULL: live */
+	const char *proc;  /* --proc DIR */
 	bool proc_given;
 	const char *json_file;	/* --json-file PATH */
 	const char *save_trace; /* --save-trace PATH */
@@ -43,7 +43,9 @@ struct report_opts {
 };
 
 /* The values of --format and --sort, in the order of their enums. */
-static const char *const format_names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json", NULL };
+static const char *const format_names[] = {
+	[FMT_TEXT] = "text", [FMT_JSON] = "json", NULL
+};
 static const char *const sort_names[] = {
 	[SORT_PAGES] = "pages", [SORT_NAME] = "name", [SORT_LOAD] = "load", NULL
 };
@@ -85,7 +87,8 @@ static int check_values(struct report_opts *o)
 		r = cli_choice(o->format_arg, format_names);
 		if (r >= 0)
 			o->format = (enum out_format)r;
-		else if (cli_bad_value(&o->common, "using text", "--format is text or json, not '%s'",
+		else if (cli_bad_value(&o->common, "using text",
+				       "--format is text or json, not '%s'",
 				       o->format_arg) < 0)
 			return -EINVAL;
 	}
@@ -94,15 +97,17 @@ static int check_values(struct report_opts *o)
 		if (r >= 0)
 			o->sort = (enum sort_key)r;
 		else if (cli_bad_value(&o->common, "using pages",
-				       "--sort is pages, name or load, not '%s'", o->sort_arg) < 0)
+				       "--sort is pages, name or load, not '%s'",
+				       o->sort_arg) < 0)
 			return -EINVAL;
 	}
 	if (o->page_size_arg) {
 		if (cli_range(o->page_size_arg, 1024, 1 << 20, &v) == 0 && !(v & (v - 1)))
 			o->page_size = (unsigned)v;
-		else if (cli_bad_value(&o->common, "using 4096",
-				       "--page-size is a power of two from 1024 to 1048576, not '%s'",
-				       o->page_size_arg) < 0)
+		else if (cli_bad_value(
+				 &o->common, "using 4096",
+				 "--page-size is a power of two from 1024 to 1048576, not '%s'",
+				 o->page_size_arg) < 0)
 			return -EINVAL;
 	}
 	loaders_init(&o->loaders);
@@ -125,15 +130,16 @@ static int open_input(const char *path)
 }
 
 /* Reads the saved trace of --input into the accounting. */
-static int read_input(const struct report_opts *o, struct acct *a, struct source_stats *st)
+static int read_input(const struct report_opts *o, struct acct *a,
+		      struct source_stats *st)
 {
 	int fd, r;
 
 	fd = open_input(o->input);
 	if (fd < 0)
 		return fd;
-	r = text_read(fd, !strcmp(o->input, "-") ? "standard input" : o->input, acct_event, a,
-		      st);
+	r = text_read(fd, !strcmp(o->input, "-") ? "standard input" : o->input,
+		      acct_event, a, st);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return r;
@@ -275,12 +281,14 @@ static const struct cli_opt report_opts[] = {
 	CLI_END,
 };
 
-static const struct cli_cmd report_cli = { "report", usage, report_opts, 0, NULL,
-					   " (a trace file goes with --input)", true };
+static const struct cli_cmd report_cli = {
+	"report", usage, report_opts, 0, NULL, " (a trace file goes with --input)", true
+};
 
 static int run(int argc, char **argv)
 {
-	struct report_opts o = { .common.run_dir = DEFAULT_RUN_DIR, .page_size = DEFAULT_PAGE_SIZE };
+	struct report_opts o = { .common.run_dir = DEFAULT_RUN_DIR,
+				 .page_size = DEFAULT_PAGE_SIZE };
 	int status;
 
 	if (cli_parse(&report_cli, &o, argc, argv, &status) < 0)
@@ -291,7 +299,8 @@ static int run(int argc, char **argv)
 	if (check_values(&o) < 0)
 		return cli_usage_error("report ");
 	if (o.input && (o.common.tracefs || o.keep || o.save_trace)) {
-		fprintf(stderr, "memdebug-ko: --input replays a saved trace: --tracefs, --keep and --save-trace are for live reports\n");
+		fprintf(stderr,
+			"memdebug-ko: --input replays a saved trace: --tracefs, --keep and --save-trace are for live reports\n");
 		return cli_usage_error("report ");
 	}
 	return report(&o);

@@ -66,7 +66,8 @@ static void usage(void)
 	       "what must survive an out-of-memory death (finished loads, loads that grow,\n"
 	       "OOM kills), and hand the accounting to report, which stops it.\n\n"
 	       "  -t, --tracefs DIR     tracing directory (default: find it)\n"
-	       "  -r, --run-dir DIR     pid and state files (default " DEFAULT_RUN_DIR ")\n"
+	       "  -r, --run-dir DIR     pid and state files (default " DEFAULT_RUN_DIR
+	       ")\n"
 	       "  -T, --save-trace PATH also save the text trace to PATH\n"
 	       "  -m, --min-kib N       stream finished loads from N KiB on (default 1024)\n"
 	       "  -l, --loader NAME,..  comms the kmem filter recorded, besides the defaults\n"
@@ -83,7 +84,8 @@ static int check_values(struct watch_opts *o)
 	if (o->min_kib_arg && cli_range(o->min_kib_arg, 0, UINT32_MAX, &o->min_kib) < 0) {
 		o->min_kib = 1024;
 		if (cli_bad_value(&o->common, "using 1024",
-				  "--min-kib takes a number of KiB, not '%s'", o->min_kib_arg) < 0)
+				  "--min-kib takes a number of KiB, not '%s'",
+				  o->min_kib_arg) < 0)
 			return -EINVAL;
 	}
 	loaders_init(&o->loaders);
@@ -177,7 +179,8 @@ static int daemonize(const char *run_dir, const int *keep, size_t nkeep)
 			r = -ECHILD;
 		close(ready[0]);
 		if (r < 0) {
-			log_err("cannot write %s/watch.pid: %s; no watcher", run_dir, strerror(-r));
+			log_err("cannot write %s/watch.pid: %s; no watcher", run_dir,
+				strerror(-r));
 			return r;
 		}
 		log_info("watching the trace (pid %d)", pid);
@@ -224,7 +227,8 @@ static uint64_t now_ns(void)
 }
 
 /* Samples MemAvailable from @meminfo (-1: none) every SAMPLE_MS into @low, beside @a. */
-static void sample(struct low_point *low, const struct acct *a, int meminfo, uint64_t *next)
+static void sample(struct low_point *low, const struct acct *a, int meminfo,
+		   uint64_t *next)
 {
 	uint64_t t;
 
@@ -302,12 +306,14 @@ static int watch(struct watch_opts *o)
 	if (r < 0)
 		return r;
 	if (l.top && !l.ours) {
-		log_info("the top-level buffer of trace_event= is not ours to consume: no watcher");
+		log_info(
+			"the top-level buffer of trace_event= is not ours to consume: no watcher");
 		return 0;
 	}
 	live_facts(&l, &o->loaders, &f, &info);
 	/* Not blocking in open(2): a FIFO (a test's trace_pipe) would wait for a writer. */
-	fd = open(tfs_path(pipe_path, l.buf, "trace_pipe"), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = open(tfs_path(pipe_path, l.buf, "trace_pipe"),
+		  O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
 		log_err("cannot open %s: %s", pipe_path, strerror(errno));
@@ -324,9 +330,11 @@ static int watch(struct watch_opts *o)
 	}
 	ts.stop_on_eintr = true;
 	if (o->save_trace) {
-		ts.tee_fd = open(o->save_trace, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		ts.tee_fd = open(o->save_trace, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				 0644);
 		if (ts.tee_fd < 0)
-			log_warn("cannot save the trace to %s: %s", o->save_trace, strerror(errno));
+			log_warn("cannot save the trace to %s: %s", o->save_trace,
+				 strerror(errno));
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -339,7 +347,8 @@ static int watch(struct watch_opts *o)
 	} else {
 		r = state_write_pid(o->common.run_dir, getpid());
 		if (r < 0) {
-			log_err("cannot write %s/watch.pid: %s", o->common.run_dir, strerror(-r));
+			log_err("cannot write %s/watch.pid: %s", o->common.run_dir,
+				strerror(-r));
 			goto out_free;
 		}
 	}
@@ -356,7 +365,8 @@ static int watch(struct watch_opts *o)
 	if (meminfo >= 0)
 		close(meminfo);
 	if (ts.tee_err)
-		log_warn("cannot save the trace to %s: %s", o->save_trace, strerror(ts.tee_err));
+		log_warn("cannot save the trace to %s: %s", o->save_trace,
+			 strerror(ts.tee_err));
 	/* Whatever the reading did, what was counted goes to report. */
 	r = state_save(o->common.run_dir, &a, &low, &st, ts.tee_fd >= 0 && !ts.tee_err);
 out_free:
@@ -381,7 +391,9 @@ static const struct cli_opt watch_opts[] = {
 	CLI_END,
 };
 
-static const struct cli_cmd watch_cli = { "watch", usage, watch_opts, 0, NULL, NULL, true };
+static const struct cli_cmd watch_cli = {
+	"watch", usage, watch_opts, 0, NULL, NULL, true
+};
 
 static int run(int argc, char **argv)
 {
@@ -396,5 +408,6 @@ static int run(int argc, char **argv)
 }
 
 const struct command cmd_watch = {
-	"watch", run, "stream loads while they happen, survive OOM (early boot, after prepare)"
+	"watch", run,
+	"stream loads while they happen, survive OOM (early boot, after prepare)"
 };

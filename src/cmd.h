@@ -26,12 +26,12 @@ extern const struct command cmd_cmdline;
 
 /* The options the commands share: -t, -r, -l, -k, -q. */
 struct cli_common {
-	const char *tracefs;		 /* --tracefs DIR, NULL: find it */
-	const char *run_dir;		 /* --run-dir DIR: set it to DEFAULT_RUN_DIR first */
-	char *loader_list[MAX_LOADERS];	 /* --loader values, checked after parsing */
+	const char *tracefs; /* --tracefs DIR, NULL: find it */
+	const char *run_dir; /* --run-dir DIR: set it to DEFAULT_RUN_DIR first */
+	char *loader_list[MAX_LOADERS]; /* --loader values, checked after parsing */
 	size_t nlists;
-	bool kmsg;			 /* --kmsg: bad values warn and fall back */
-	bool quiet;			 /* --quiet: no informational messages */
+	bool kmsg;  /* --kmsg: bad values warn and fall back */
+	bool quiet; /* --quiet: no informational messages */
 };
 
 /* One option of a command: where its value goes in the command's options struct. */
@@ -39,22 +39,36 @@ struct cli_opt {
 	const char *name; /* the long name, "buffer-kb" */
 	int key;	  /* the short option, 'b' */
 	enum {
-		CLI_VALUE,  /* takes a value: a const char * at @offset (the last one wins) */
-		CLI_FLAG,   /* no value: a bool at @offset set to true */
-		CLI_LOADER, /* --loader: repeatable, into the struct cli_common at @offset */
+		/* takes a value: a const char * at @offset (the last one wins) */
+		CLI_VALUE,
+		CLI_FLAG, /* no value: a bool at @offset set to true */
+		/* --loader: repeatable, into the struct cli_common at @offset */
+		CLI_LOADER,
 	} kind;
 	size_t offset;
 };
 
-#define CLI_VALUE(name, key, type, field) { name, key, CLI_VALUE, offsetof(type, field) }
-#define CLI_FLAG(name, key, type, field)  { name, key, CLI_FLAG, offsetof(type, field) }
+#define CLI_VALUE(name, key, type, field)                                                \
+	{                                                                                \
+		name, key, CLI_VALUE, offsetof(type, field)                              \
+	}
+#define CLI_FLAG(name, key, type, field)                                                 \
+	{                                                                                \
+		name, key, CLI_FLAG, offsetof(type, field)                               \
+	}
 /* The common options, in a command whose options struct has its struct cli_common @common. */
 #define CLI_TRACEFS(type) CLI_VALUE("tracefs", 't', type, common.tracefs)
 #define CLI_RUN_DIR(type) CLI_VALUE("run-dir", 'r', type, common.run_dir)
-#define CLI_LOADERS(type) { "loader", 'l', CLI_LOADER, offsetof(type, common) }
-#define CLI_KMSG(type)	  CLI_FLAG("kmsg", 'k', type, common.kmsg)
-#define CLI_QUIET(type)	  CLI_FLAG("quiet", 'q', type, common.quiet)
-#define CLI_END		  { 0 }
+#define CLI_LOADERS(type)                                                                \
+	{                                                                                \
+		"loader", 'l', CLI_LOADER, offsetof(type, common)                        \
+	}
+#define CLI_KMSG(type)	CLI_FLAG("kmsg", 'k', type, common.kmsg)
+#define CLI_QUIET(type) CLI_FLAG("quiet", 'q', type, common.quiet)
+#define CLI_END                                                                          \
+	{                                                                                \
+		0                                                                        \
+	}
 
 /* A command's command line: its options (and -h, --help), and how many arguments. */
 struct cli_cmd {
@@ -62,9 +76,9 @@ struct cli_cmd {
 	void (*usage)(void);
 	const struct cli_opt *opts; /* ends with CLI_END */
 	int nargs;		    /* the arguments it takes */
-	const char *args;	    /* nargs > 0: what they are ("two JSON reports, OLD and NEW") */
-	const char *hint;	    /* nargs == 0: said after a stray argument, or "" */
-	bool common;		    /* its options begin with a struct cli_common */
+	const char *args; /* nargs > 0: what they are ("two JSON reports, OLD and NEW") */
+	const char *hint; /* nargs == 0: said after a stray argument, or "" */
+	bool common;	  /* its options begin with a struct cli_common */
 };
 
 /*

@@ -57,13 +57,13 @@ enum ev_type {
 	 */
 	EV_TASK_NEW,
 	EV_WAKE,
-	EV_OTHER,      /* a well-formed event memdebug-ko does not use */
+	EV_OTHER, /* a well-formed event memdebug-ko does not use */
 };
 
 /* Who dropped a module reference: do_init_module drops the initial one after init. */
 enum put_site {
-	PUT_SITE_INIT,	  /* call_site=do_init_module */
-	PUT_SITE_OTHER,	  /* another function: a module_get/module_put pair inside init */
+	PUT_SITE_INIT,	/* call_site=do_init_module */
+	PUT_SITE_OTHER, /* another function: a module_get/module_put pair inside init */
 	/*
 	 * A raw address: code without a symbol. A kernel with kallsyms names
 	 * do_init_module, so this is freed __init code of the module itself, unless
@@ -78,7 +78,8 @@ struct event {
 	enum ev_type type;
 	int pid;
 	uint64_t ts_ns;
-	const char *comm; /* the task's comm as the trace shows it, "<...>" when unknown */
+	/* the task's comm as the trace shows it, "<...>" when unknown */
+	const char *comm;
 	size_t comm_len;
 	const char *name; /* module events: the module name */
 	size_t name_len;
@@ -86,12 +87,14 @@ struct event {
 	uint64_t pfn;	/* page events */
 	unsigned order; /* page events */
 	bool failed;	/* mm_page_alloc that returned no page */
-	bool unmovable;	/* mm_page_alloc of migratetype 0: the kernel's own, traced for every task */
+	/* mm_page_alloc of migratetype 0: the kernel's own, traced for every task */
+	bool unmovable;
 	int victim;	/* EV_OOM_VICTIM: the pid the OOM killer chose */
-	bool prefilled;	/* bulk_enter: the page array had pages already */
+	bool prefilled; /* bulk_enter: the page array had pages already */
 	uint64_t ret;	/* bulk_exit: the pages the array or list holds now */
-	uint64_t work;	/* work events: the work_struct's address (hashed in text traces) */
-	int child;	/* EV_TASK_RENAME: the task renamed (its pid field, else the event's pid);
+	/* work events: the work_struct's address (hashed in text traces) */
+	uint64_t work;
+	int child; /* EV_TASK_RENAME: the task renamed (its pid field, else the event's pid);
 			 * EV_TASK_NEW: the new task; EV_WAKE: the task woken */
 	bool from_kthreadd; /* EV_TASK_RENAME: its old comm was "kthreadd" */
 };

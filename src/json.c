@@ -56,7 +56,8 @@ static char *parse_str(struct parser *ps)
 			if (*p == 'u') {
 				for (i = 1; i <= 4; i++)
 					if (hexval(p[i]) < 0)
-						return (char *)fail(ps, "a bad \\u escape");
+						return (char *)fail(ps,
+								    "a bad \\u escape");
 				p += 4;
 			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
 				return (char *)fail(ps, "a bad escape");
@@ -77,11 +78,21 @@ static char *parse_str(struct parser *ps)
 		}
 		p++;
 		switch (*p) {
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
 		case 'u':
 			for (v = 0, i = 1; i <= 4; i++) {
 				h = hexval(p[i]);
@@ -90,7 +101,9 @@ static char *parse_str(struct parser *ps)
 			*o++ = v > 0 && v < 0x80 ? (char)v : '?';
 			p += 4;
 			break;
-		default: *o++ = *p; break;
+		default:
+			*o++ = *p;
+			break;
 		}
 	}
 	*o = '\0';
@@ -149,7 +162,8 @@ static struct json *parse_list(struct parser *ps, struct json *j, char close, bo
 			ps->depth--;
 			return j;
 		}
-		return fail(ps, object ? "no ',' or '}' after a member" : "no ',' or ']' after an element");
+		return fail(ps, object ? "no ',' or '}' after a member"
+				       : "no ',' or ']' after an element");
 	}
 }
 

@@ -11,16 +11,23 @@
 
 #define JSON_DEPTH 32
 
-enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+enum json_type {
+	JSON_NULL,
+	JSON_BOOL,
+	JSON_NUMBER,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT
+};
 
 struct json {
 	enum json_type type;
 	bool boolean;
 	double number;
-	char *string;	     /* JSON_STRING; NUL-terminated */
-	char *key;	     /* a member of an object: its name */
-	struct json *child;  /* arrays and objects: the first element or member */
-	struct json *next;   /* the next element or member */
+	char *string;	    /* JSON_STRING; NUL-terminated */
+	char *key;	    /* a member of an object: its name */
+	struct json *child; /* arrays and objects: the first element or member */
+	struct json *next;  /* the next element or member */
 };
 
 /*

@@ -75,7 +75,9 @@ void live_facts(struct live *l, const struct loaders *given, struct acct_facts *
 	struct stat st;
 	long psz = sysconf(_SC_PAGESIZE);
 
-	*info = (struct source_info){ .live = true, .top = l->top, .since_boot = l->top && !l->ours,
+	*info = (struct source_info){ .live = true,
+				      .top = l->top,
+				      .since_boot = l->top && !l->ours,
 				      .page_size = psz > 0 ? (unsigned)psz : 4096 };
 	tfs_read_u64(tfs_path(p, l->buf, "buffer_size_kb"), &info->buffer_kb);
 	*f = (struct acct_facts){ .loaders = &l->loaders };
@@ -151,8 +153,8 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 	if (save_path)
 		save_trace(l, save_path);
 	/* rd.memdebug=5's stacks are read as the kernel prints them, with their symbols */
-	stacks = io_read_small(tfs_path(p, l->buf, "events/kmem/mm_page_alloc/trigger"), trig,
-			       sizeof(trig)) > 0 &&
+	stacks = io_read_small(tfs_path(p, l->buf, "events/kmem/mm_page_alloc/trigger"),
+			       trig, sizeof(trig)) > 0 &&
 		 strstr(trig, "stacktrace");
 	/* The one choice of source. Test trees have no ring buffer behind their files. */
 	if (!keep && !l->top && !stacks && tfs_is_kernel_fs(l->buf) &&
@@ -190,7 +192,8 @@ int live_close(struct live *l, bool keep, const char *proc)
 		if (l->was_on)
 			r = tfs_set(l->buf, "tracing_on", "1");
 		if (r < 0)
-			log_warn("cannot turn tracing back on in %s: %s", l->buf, strerror(-r));
+			log_warn("cannot turn tracing back on in %s: %s", l->buf,
+				 strerror(-r));
 		log_info("the top-level buffer stays allocated as the kernel command line asked; write 0 to %s/buffer_size_kb to free it",
 			 l->t.dir);
 		return r;
@@ -198,18 +201,20 @@ int live_close(struct live *l, bool keep, const char *proc)
 	if (keep) {
 		r = tfs_set(l->buf, "tracing_on", "1");
 		if (r < 0)
-			log_warn("cannot turn tracing back on in %s: %s", l->buf, strerror(-r));
+			log_warn("cannot turn tracing back on in %s: %s", l->buf,
+				 strerror(-r));
 		return r;
 	}
 	proc_free_read(proc, &before);
 	if (l->ours) {
 		r = claim_give_back(&l->t, l->run_dir, &l->saved);
-		snprintf(what, sizeof(what), "gave back the top-level buffer of %s", l->t.dir);
+		snprintf(what, sizeof(what), "gave back the top-level buffer of %s",
+			 l->t.dir);
 	} else {
 		r = tfs_instance_remove(&l->t);
 		if (r < 0)
-			log_warn("cannot remove %s: %s; its buffer stays allocated", l->buf,
-				 strerror(-r));
+			log_warn("cannot remove %s: %s; its buffer stays allocated",
+				 l->buf, strerror(-r));
 		snprintf(what, sizeof(what), "removed %s", l->buf);
 	}
 	if (r < 0)

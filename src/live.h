@@ -17,14 +17,14 @@
 
 struct live {
 	struct tfs t;
-	const char *buf;	 /* t.inst, or t.dir for the top-level buffer */
-	const char *run_dir;	 /* where prepare left its claim (state.h) */
-	bool open;		 /* found: live_close() has work to do */
-	bool top;		 /* the top-level buffer */
-	bool ours;		 /* top: prepare claimed it (else: boot parameters) */
-	bool was_on;		 /* top, not ours: tracing_on before report stopped it */
-	struct tfs_top saved;	 /* ours: the settings to give back */
-	struct loaders loaders;	 /* the given ones and those the kmem filter names */
+	const char *buf;	/* t.inst, or t.dir for the top-level buffer */
+	const char *run_dir;	/* where prepare left its claim (state.h) */
+	bool open;		/* found: live_close() has work to do */
+	bool top;		/* the top-level buffer */
+	bool ours;		/* top: prepare claimed it (else: boot parameters) */
+	bool was_on;		/* top, not ours: tracing_on before report stopped it */
+	struct tfs_top saved;	/* ours: the settings to give back */
+	struct loaders loaders; /* the given ones and those the kmem filter names */
 };
 
 /*

@@ -48,7 +48,8 @@ static bool good_name(const char *name, size_t len, char *why, size_t why_size)
 	}
 	for (i = 0; i < len; i++) {
 		if (name[i] == '"' || name[i] == '\\' || (unsigned char)name[i] < 0x20) {
-			snprintf(why, why_size, "loader name '%.*s' may not contain quotes, backslashes or control characters",
+			snprintf(why, why_size,
+				 "loader name '%.*s' may not contain quotes, backslashes or control characters",
 				 (int)len, name);
 			return false;
 		}
@@ -119,7 +120,6 @@ int loaders_filter(const struct loaders *l, char *buf, size_t size)
 {
 	return comm_filter(l, buf, size, "common_pid == 1 || comm ~ \"kworker/*\"");
 }
-
 
 void loaders_from_filter(struct loaders *l, bool *active)
 {

@@ -39,10 +39,10 @@ void log_set_quiet(bool on)
  * A window starts after its first write returns, so the kernel's starts no later; it is
  * over once KMSG_INTERVAL_MS and a margin for the kernel's ticks have passed.
  */
-#define KMSG_BURST       10
+#define KMSG_BURST	 10
 #define KMSG_INTERVAL_MS 5000
-#define KMSG_MARGIN_MS   100
-#define KMSG_FILES       4
+#define KMSG_MARGIN_MS	 100
+#define KMSG_FILES	 4
 
 struct kmsg_file {
 	int fd;
@@ -51,7 +51,10 @@ struct kmsg_file {
 };
 
 static struct kmsg_file kmsg_files[KMSG_FILES] = {
-	{ .fd = -1 }, { .fd = -1 }, { .fd = -1 }, { .fd = -1 },
+	{ .fd = -1 },
+	{ .fd = -1 },
+	{ .fd = -1 },
+	{ .fd = -1 },
 };
 
 static uint64_t now_ms(void)
@@ -184,6 +187,7 @@ char *ms_str(char *buf, size_t size, uint64_t ns, unsigned decimals)
 		scale *= 10;
 	}
 	ns = (ns + unit / 2) / unit;
-	snprintf(buf, size, "%" PRIu64 ".%0*" PRIu64, ns / scale, (int)decimals, ns % scale);
+	snprintf(buf, size, "%" PRIu64 ".%0*" PRIu64, ns / scale, (int)decimals,
+		 ns % scale);
 	return buf;
 }

@@ -20,8 +20,9 @@
 #include "cmd.h"
 #include "mdko-config.h"
 
-static const struct command *const commands[] = { &cmd_prepare, &cmd_watch,   &cmd_report,
-						   &cmd_compare, &cmd_plot,    &cmd_cmdline };
+static const struct command *const commands[] = {
+	&cmd_prepare, &cmd_watch, &cmd_report, &cmd_compare, &cmd_plot, &cmd_cmdline
+};
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -29,15 +30,17 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: memdebug-ko COMMAND [OPTION]...\n"
-		   "Show which kernel module allocated how much memory while it loaded.\n\n"
-		   "Commands:\n");
+	fprintf(f,
+		"Usage: memdebug-ko COMMAND [OPTION]...\n"
+		"Show which kernel module allocated how much memory while it loaded.\n\n"
+		"Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-9s %s\n", commands[i]->name, commands[i]->help);
-	fprintf(f, "\n  -h, --help     this help; 'memdebug-ko COMMAND --help' for a command\n"
-		   "  -V, --version  version and backend\n\n"
-		   "Exit status: 0 ok, 1 runtime error, 2 usage error.\n"
-		   "In a dracut initramfs, boot with rd.memdebug=4; see memdebug-ko(8).\n");
+	fprintf(f,
+		"\n  -h, --help     this help; 'memdebug-ko COMMAND --help' for a command\n"
+		"  -V, --version  version and backend\n\n"
+		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n"
+		"In a dracut initramfs, boot with rd.memdebug=4; see memdebug-ko(8).\n");
 }
 
 /* The command named @name, or NULL. */

@@ -34,13 +34,14 @@ int proc_modules_read(const char *path, struct proc_module **out, size_t *n)
 		log_err("cannot read %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		/* "name size refcount users state address" */
 		char *sp = strchr(line, ' '), *end;
 		uint64_t size;
 
-		if (!sp || sp == line || (size_t)(sp - line) > MODNAME_MAX || sp[1] < '0' ||
-		    sp[1] > '9')
+		if (!sp || sp == line || (size_t)(sp - line) > MODNAME_MAX ||
+		    sp[1] < '0' || sp[1] > '9')
 			continue;
 		*sp = '\0';
 		errno = 0;
@@ -150,12 +151,12 @@ void proc_free_log(const char *what, const struct proc_free *b, const struct pro
 		return;
 	}
 	if (b->pcp < 0 || a->pcp < 0) {
-		log_info("%s: free memory %+lld KiB (MemFree %lld KiB before, %lld KiB after)", what,
-			 a->mem_free - b->mem_free, b->mem_free, a->mem_free);
+		log_info("%s: free memory %+lld KiB (MemFree %lld KiB before, %lld KiB after)",
+			 what, a->mem_free - b->mem_free, b->mem_free, a->mem_free);
 		return;
 	}
 	/* Freed pages go to the per-CPU page lists first, where MemFree does not see them. */
 	log_info("%s: free memory %+lld KiB (MemFree %lld KiB before, %lld KiB after; with the per-CPU page lists %lld KiB before, %lld KiB after)",
-		 what, a->mem_free + a->pcp - b->mem_free - b->pcp, b->mem_free, a->mem_free,
-		 b->mem_free + b->pcp, a->mem_free + a->pcp);
+		 what, a->mem_free + a->pcp - b->mem_free - b->pcp, b->mem_free,
+		 a->mem_free, b->mem_free + b->pcp, a->mem_free + a->pcp);
 }

@@ -14,7 +14,8 @@ struct filters {
 	bool have_loaders;
 	char loaders[FILTER_MAX];
 	char allocs[FILTER_MAX + 96];
-	const char *set[CATALOG_MAX]; /* the filter the kernel took for each entry, or NULL */
+	const char *
+		set[CATALOG_MAX]; /* the filter the kernel took for each entry, or NULL */
 };
 
 /* Keeps the first error of a sequence of steps that all run. */
@@ -37,7 +38,8 @@ static int filter_allocs(const char *buf, const struct cat_event *c, struct filt
 	int r = -EINVAL, n;
 
 	if (tfs_gfp_flag(buf, "__GFP_ACCOUNT", &account) == 0) {
-		n = snprintf(f->allocs, size, "%s || (migratetype == 0 && !(gfp_flags & 0x%" PRIx64 "))",
+		n = snprintf(f->allocs, size,
+			     "%s || (migratetype == 0 && !(gfp_flags & 0x%" PRIx64 "))",
 			     f->loaders, account);
 		if (n > 0 && (size_t)n < size)
 			r = tfs_event_filter(buf, c->system, c->name, f->allocs);
@@ -107,8 +109,8 @@ static int remove_probes(const struct tfs *t, enum cat_group g, bool all_groups)
 		r = tfs_kprobe_remove(t, catalog[i].system, catalog[i].name);
 		if (r < 0)
 			log_warn("cannot remove the kprobe event %s/%s: %s; remove it with: echo -:%s/%s >> %s/kprobe_events",
-				 catalog[i].system, catalog[i].name, strerror(-r), catalog[i].system,
-				 catalog[i].name, t->dir);
+				 catalog[i].system, catalog[i].name, strerror(-r),
+				 catalog[i].system, catalog[i].name, t->dir);
 		step(&first, r);
 	}
 	return first;
@@ -120,8 +122,8 @@ static int remove_probes(const struct tfs *t, enum cat_group g, bool all_groups)
  * (NULL when they were defined before). Returns 0 or the kernel's -errno for the last
  * function tried (-ENOENT without kprobe events).
  */
-static int add_probes(const struct tfs *t, enum cat_group g, const struct cat_probe **probe,
-		      const char **func)
+static int add_probes(const struct tfs *t, enum cat_group g,
+		      const struct cat_probe **probe, const char **func)
 {
 	char def[256];
 	bool defined = true;
@@ -134,7 +136,8 @@ static int add_probes(const struct tfs *t, enum cat_group g, const struct cat_pr
 		if (catalog[i].group != g || !catalog[i].probe)
 			continue;
 		*probe = catalog[i].probe;
-		defined = defined && tfs_event_exists(t->dir, catalog[i].system, catalog[i].name);
+		defined = defined &&
+			  tfs_event_exists(t->dir, catalog[i].system, catalog[i].name);
 	}
 	if (!*probe || defined)
 		return 0;
@@ -143,8 +146,8 @@ static int add_probes(const struct tfs *t, enum cat_group g, const struct cat_pr
 		for (i = 0; i < catalog_len; i++) {
 			if (catalog[i].group != g || !catalog[i].probe)
 				continue;
-			r = catalog_probe_def(&catalog[i], (*probe)->funcs[k].func, ' ', def,
-					      sizeof(def));
+			r = catalog_probe_def(&catalog[i], (*probe)->funcs[k].func, ' ',
+					      def, sizeof(def));
 			if (r == 0)
 				r = tfs_kprobe_add(t, def);
 			if (r < 0)
@@ -204,12 +207,12 @@ static int enable_group(const struct tfs *t, const char *buf, enum cat_group g,
 		return 0;
 	}
 	if (gi->without)
-		log_msg(gi->level, "cannot enable %s/events/%s/%s (%s): %s", buf, bad->system,
-			bad->name, strerror(-first), gi->without);
+		log_msg(gi->level, "cannot enable %s/events/%s/%s (%s): %s", buf,
+			bad->system, bad->name, strerror(-first), gi->without);
 	for (i = 0; i < catalog_len; i++)
 		if (catalog[i].group == g)
-			tfs_write(tfs_path(p, buf, "events/%s/%s/enable", catalog[i].system,
-					   catalog[i].name),
+			tfs_write(tfs_path(p, buf, "events/%s/%s/enable",
+					   catalog[i].system, catalog[i].name),
 				  "0");
 	if (probe)
 		remove_probes(t, g, false);
@@ -232,9 +235,10 @@ static void set_triggers(const char *buf, const struct filters *f, const bool *o
 		c = &catalog[i];
 		if (!c->stacks || !on[c->group])
 			continue;
-		snprintf(trigger, sizeof(trigger), "stacktrace%s%s", f->set[i] ? " if " : "",
-			 f->set[i] ? f->set[i] : "");
-		r = tfs_write(tfs_path(p, buf, "events/%s/%s/trigger", c->system, c->name),
+		snprintf(trigger, sizeof(trigger), "stacktrace%s%s",
+			 f->set[i] ? " if " : "", f->set[i] ? f->set[i] : "");
+		r = tfs_write(tfs_path(p, buf, "events/%s/%s/trigger", c->system,
+				       c->name),
 			      trigger);
 		if (r < 0)
 			log_warn("cannot set a stacktrace trigger on %s:%s (%s): its pages have no call sites",
@@ -251,7 +255,8 @@ static void set_triggers(const char *buf, const struct filters *f, const bool *o
 	log_info("recording the kernel stack of each page allocation (rd.memdebug=5)");
 }
 
-int setup_events(const struct tfs *t, const char *buf, const struct loaders *l, bool stacks)
+int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
+		 bool stacks)
 {
 	bool on[CAT_GROUP_COUNT];
 	struct filters f = { 0 };
@@ -261,7 +266,8 @@ int setup_events(const struct tfs *t, const char *buf, const struct loaders *l, 
 	/* the catalog lists the groups in order: module_load first */
 	for (g = 0; g < CAT_GROUP_COUNT; g++) {
 		if (g == CAT_GROUP_ALLOC && !f.have_loaders)
-			log_warn("the loader names do not fit a tracefs filter: recording the page events of every task");
+			log_warn(
+				"the loader names do not fit a tracefs filter: recording the page events of every task");
 		r = enable_group(t, buf, (enum cat_group)g, &f);
 		if (r < 0 && catalog_groups[g].level == LOG_LVL_ERR)
 			return r;
@@ -292,14 +298,15 @@ int setup_disable(const char *buf)
 			if (catalog[i].filter != CAT_FILTER_NONE &&
 			    !strcmp(catalog[i].system, systems[j]))
 				break;
-		if (i < catalog_len && access(tfs_path(p, buf, "events/%s", systems[j]), F_OK) == 0)
+		if (i < catalog_len &&
+		    access(tfs_path(p, buf, "events/%s", systems[j]), F_OK) == 0)
 			step(&first, tfs_set(p, "filter", "0"));
 	}
 	/* rd.memdebug=5's triggers; a kprobe event's must go before the event can */
 	for (i = 0; i < catalog_len; i++)
 		if (catalog[i].stacks)
-			step(&first, tfs_trigger_clear(buf, catalog[i].system, catalog[i].name,
-						       "stacktrace"));
+			step(&first, tfs_trigger_clear(buf, catalog[i].system,
+						       catalog[i].name, "stacktrace"));
 	return first;
 }
 
@@ -314,7 +321,8 @@ bool setup_traced_since_boot(const struct tfs *t)
 	size_t i;
 
 	for (i = 0; i < catalog_len; i++) {
-		if (catalog[i].group != CAT_GROUP_LOAD && catalog[i].group != CAT_GROUP_ALLOC &&
+		if (catalog[i].group != CAT_GROUP_LOAD &&
+		    catalog[i].group != CAT_GROUP_ALLOC &&
 		    catalog[i].group != CAT_GROUP_PFREE)
 			continue;
 		snprintf(file, sizeof(file), "events/%s/%s/enable", catalog[i].system,

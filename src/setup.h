@@ -17,7 +17,8 @@
  * A group the kernel lacks is explained in one line and left off. Returns 0, or -errno
  * when module loads cannot be traced at all (reported).
  */
-int setup_events(const struct tfs *t, const char *buf, const struct loaders *l, bool stacks);
+int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
+		 bool stacks);
 
 /*
  * Turns the catalog's events of @buf off, with their filters and triggers (the kprobe

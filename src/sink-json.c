@@ -92,11 +92,13 @@ static void json_budget(FILE *f, const struct summary *s)
 	}
 	fputc(']', f);
 	if (e.known) {
-		fprintf(f, ",\"estimate\":{\"crashkernel_mib\":%lld,\"needed_kib\":%lld,\"ram_kib\":%lld,\"low_available_kib\":%lld,\"low_from\":\"%s\"",
+		fprintf(f,
+			",\"estimate\":{\"crashkernel_mib\":%lld,\"needed_kib\":%lld,\"ram_kib\":%lld,\"low_available_kib\":%lld,\"low_from\":\"%s\"",
 			e.mib, e.needed_kib, e.ram_kib, e.low_avail_kib,
 			s->estimate_from_low ? "low_point" : "report");
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
-		fprintf(f, ",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld}",
+		fprintf(f,
+			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld}",
 			e.bitmap_kib, (unsigned long long)b->vmcore_bytes, e.short_kib);
 	}
 	fputc('}', f);
@@ -139,9 +141,11 @@ static void json_row(FILE *f, const struct summary *s, const struct summary_row 
 		fputs(",\"init_ms\":null", f);
 	/* seconds on the trace's clock: where plot draws the window */
 	if (r->traced) {
-		fprintf(f, ",\"load_s\":%s", ms_str(ms, sizeof(ms), r->load_ns / 1000, 6));
+		fprintf(f, ",\"load_s\":%s",
+			ms_str(ms, sizeof(ms), r->load_ns / 1000, 6));
 		if (r->init_known)
-			fprintf(f, ",\"end_s\":%s", ms_str(ms, sizeof(ms), r->end_ns / 1000, 6));
+			fprintf(f, ",\"end_s\":%s",
+				ms_str(ms, sizeof(ms), r->end_ns / 1000, 6));
 		else
 			fputs(",\"end_s\":null", f);
 	}
@@ -157,13 +161,16 @@ static void json_low_point(FILE *f, const struct low_point *l)
 	char ms[32];
 	uint32_t i;
 
-	fprintf(f, ",\"low_point\":{\"mem_available_kib\":%lld,\"seconds\":%s,\"samples\":%" PRIu64 ",\"loading\":",
+	fprintf(f,
+		",\"low_point\":{\"mem_available_kib\":%lld,\"seconds\":%s,\"samples\":%" PRIu64
+		",\"loading\":",
 		l->avail_kib, ms_str(ms, sizeof(ms), l->ts_ns / 1000, 3), l->samples);
 	sink_json_str(f, l->loading);
 	fputs(",\"series\":[", f);
 	for (i = 0; i < l->nseries; i++)
 		fprintf(f, "%s[%s,%" PRId64 "]", i ? "," : "",
-			ms_str(ms, sizeof(ms), l->series[i].ts_ns / 1000, 3), l->series[i].kib);
+			ms_str(ms, sizeof(ms), l->series[i].ts_ns / 1000, 3),
+			l->series[i].kib);
 	fputs("]}", f);
 }
 
@@ -172,11 +179,12 @@ static void json_head(FILE *f, const struct summary *s)
 {
 	const struct source_stats *st = &s->stats;
 
-	fprintf(f, "{\"tool\":\"memdebug-ko\",\"version\":\"%s\",\"source\":\"%s\","
+	fprintf(f,
+		"{\"tool\":\"memdebug-ko\",\"version\":\"%s\",\"source\":\"%s\","
 		"\"page_size\":%u,\"events\":%" PRIu64 ",\"lost_events\":%" PRIu64
 		",\"malformed_lines\":%" PRIu64 ",\"complete\":%s",
-		MEMDEBUG_KO_VERSION, s->src.live ? "live" : "file", s->src.page_size, st->events,
-		st->lost, st->malformed, s->complete ? "true" : "false");
+		MEMDEBUG_KO_VERSION, s->src.live ? "live" : "file", s->src.page_size,
+		st->events, st->lost, st->malformed, s->complete ? "true" : "false");
 	fprintf(f, ",\"pages_measured\":%s", s->measured.pages ? "true" : "false");
 	fprintf(f, ",\"bulk_pages_measured\":%s", s->measured.bulk ? "true" : "false");
 	fprintf(f, ",\"deferred_measured\":%s", s->measured.work ? "true" : "false");
@@ -208,8 +216,8 @@ int sink_json(const struct summary *s, FILE *f)
 	json_budget(f, s);
 	if (s->low)
 		json_low_point(f, s->low);
-	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64, s->total.pages,
-		s->total.net);
+	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64,
+		s->total.pages, s->total.net);
 	json_fig(f, "deferred_pages", s->total.work_pages);
 	json_fig(f, "deferred_net_pages", s->total.work_net);
 	json_fig(f, "kthread_pages", s->total.kthread_pages);

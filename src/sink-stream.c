@@ -35,7 +35,8 @@ static void closed(void *ctx, const struct window *w)
 		return;
 	if (window_init_known(w))
 		ms_str(ms, sizeof(ms), w->ts_end - w->ts_load, 1);
-	sink_emit(&s->em, "%s: init returned after %s ms: %" PRIu64 " pages (%" PRIu64
+	sink_emit(&s->em,
+		  "%s: init returned after %s ms: %" PRIu64 " pages (%" PRIu64
 		  " KiB), %" PRIu64 " not freed, loaded by %s",
 		  sink_printable(w->name, name, sizeof(name)), ms, w->pages,
 		  w->pages * s->page_kib, window_net(w), loader(who, sizeof(who), w));
@@ -59,10 +60,11 @@ static void grew(void *ctx, const struct window *w, unsigned order)
 	if (w->pages < GROW_FIRST_KIB / s->page_kib ||
 	    next_threshold(s, w->pages - (1ull << order)) > w->pages)
 		return;
-	sink_emit(&s->em, "%s: still in init: %" PRIu64 " pages (%" PRIu64 " KiB) so far, %" PRIu64
-		  " not freed, loaded by %s",
-		  sink_printable(w->name, name, sizeof(name)), w->pages, w->pages * s->page_kib,
-		  window_net(w), loader(who, sizeof(who), w));
+	sink_emit(&s->em,
+		  "%s: still in init: %" PRIu64 " pages (%" PRIu64
+		  " KiB) so far, %" PRIu64 " not freed, loaded by %s",
+		  sink_printable(w->name, name, sizeof(name)), w->pages,
+		  w->pages * s->page_kib, window_net(w), loader(who, sizeof(who), w));
 }
 
 static void oom(void *ctx, const struct acct *a, const struct event *ev)
@@ -73,19 +75,22 @@ static void oom(void *ctx, const struct acct *a, const struct event *ev)
 	size_t i, j, open = 0, len = 0;
 
 	snprintf(comm, sizeof(comm), "%.*s", (int)ev->comm_len, ev->comm);
-	sink_emit(&s->em, "OOM: the OOM killer chose pid %d at %s s (kill %" PRIu64
+	sink_emit(&s->em,
+		  "OOM: the OOM killer chose pid %d at %s s (kill %" PRIu64
 		  "; the allocation was by %s[%d])",
-		  ev->victim, ms_str(when, sizeof(when), ev->ts_ns / 1000, 6) /* s */, a->counts.oom_kills,
-		  sink_printable(comm, comm, sizeof(comm)), ev->pid);
+		  ev->victim, ms_str(when, sizeof(when), ev->ts_ns / 1000, 6) /* s */,
+		  a->counts.oom_kills, sink_printable(comm, comm, sizeof(comm)), ev->pid);
 	for (i = 0; i < a->nwin; i++) {
 		const struct window *w = &a->win[i];
 
 		if (w->end == END_OPEN) {
 			open++;
-			sink_emit(&s->em, "OOM: %s is still in init: %" PRIu64 " pages (%" PRIu64
+			sink_emit(&s->em,
+				  "OOM: %s is still in init: %" PRIu64 " pages (%" PRIu64
 				  " KiB) so far, %" PRIu64 " not freed, loaded by %s",
 				  sink_printable(w->name, name, sizeof(name)), w->pages,
-				  w->pages * s->page_kib, window_net(w), loader(who, sizeof(who), w));
+				  w->pages * s->page_kib, window_net(w),
+				  loader(who, sizeof(who), w));
 			continue;
 		}
 		for (j = 0; j < OOM_TOP && top[j] && top[j]->pages >= w->pages; j++)
@@ -98,8 +103,8 @@ static void oom(void *ctx, const struct acct *a, const struct event *ev)
 	if (!open)
 		sink_emit(&s->em, "OOM: no module is in init");
 	for (j = 0; j < OOM_TOP && top[j] && len < sizeof(list); j++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s %" PRIu64 " pages",
-					j ? ", " : "",
+		len += (size_t)snprintf(list + len, sizeof(list) - len,
+					"%s%s %" PRIu64 " pages", j ? ", " : "",
 					sink_printable(top[j]->name, name, sizeof(name)),
 					top[j]->pages);
 	if (top[0])

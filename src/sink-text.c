@@ -53,7 +53,17 @@ static const char *u64s(char *buf, uint64_t v)
 	return buf;
 }
 
-enum { COL_NAME, COL_PAGES, COL_KIB, COL_NET, COL_WORK, COL_IMG, COL_MS, COL_STATUS, NCOLS };
+enum {
+	COL_NAME,
+	COL_PAGES,
+	COL_KIB,
+	COL_NET,
+	COL_WORK,
+	COL_IMG,
+	COL_MS,
+	COL_STATUS,
+	NCOLS
+};
 
 /* The cells of one table row; @loader is last and never padded. */
 struct row {
@@ -113,10 +123,11 @@ static void fill_total(struct row *r, const struct summary *s)
 /* Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned. */
 static void emit_row(struct emitter *em, const struct row *r, const int *wd)
 {
-	sink_emit(em, "%-*s %*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME], r->cell[COL_NAME],
-	     wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB], r->cell[COL_KIB], wd[COL_NET],
-	     r->cell[COL_NET], wd[COL_WORK], r->cell[COL_WORK], wd[COL_IMG], r->cell[COL_IMG],
-	     wd[COL_MS], r->cell[COL_MS], wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
+	sink_emit(em, "%-*s %*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME],
+		  r->cell[COL_NAME], wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB],
+		  r->cell[COL_KIB], wd[COL_NET], r->cell[COL_NET], wd[COL_WORK],
+		  r->cell[COL_WORK], wd[COL_IMG], r->cell[COL_IMG], wd[COL_MS],
+		  r->cell[COL_MS], wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
 }
 
 static void widen(int *wd, const struct row *r)
@@ -148,15 +159,15 @@ static void list_loads(const struct summary *s, size_t off, bool bare, char *nam
 			continue;
 		sink_printable(r->name, name, sizeof(name));
 		if (bare)
-			len += (size_t)snprintf(names + len, size - len, "%s%s", len ? ", " : "",
-						name);
+			len += (size_t)snprintf(names + len, size - len, "%s%s",
+						len ? ", " : "", name);
 		else
 			len += (size_t)snprintf(names + len, size - len, "%s%s %" PRIu64,
 						len ? ", " : "", name, f.v);
 	}
 }
 
-#define LIST(s, field, bare, names) \
+#define LIST(s, field, bare, names)                                                      \
 	list_loads(s, offsetof(struct summary_row, field), bare, names, sizeof(names))
 
 /* Note @n about the trace: what it lost, and what it does not show. */
@@ -170,27 +181,40 @@ static void emit_trace_note(struct emitter *em, const struct summary *s, enum no
 		sink_emit(em, "no module was loaded while tracing");
 		break;
 	case NOTE_LOST_SINCE_BOOT:
-		sink_emit(em, "INCOMPLETE: the top-level buffer lost %" PRIu64 " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64 " KiB per CPU",
+		sink_emit(em,
+			  "INCOMPLETE: the top-level buffer lost %" PRIu64
+			  " events, figures are too low; raise trace_buf_size= on the kernel command line, now %" PRIu64
+			  " KiB per CPU",
 			  st->lost, s->src.buffer_kb);
 		break;
 	case NOTE_LOST_BUFFER:
-		sink_emit(em, "INCOMPLETE: the ring buffer dropped %" PRIu64 " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64 " KiB per CPU",
+		sink_emit(em,
+			  "INCOMPLETE: the ring buffer dropped %" PRIu64
+			  " events, figures are too low; raise rd.memdebug_ko.buffer_kb= (prepare --buffer-kb), now %" PRIu64
+			  " KiB per CPU",
 			  st->lost, s->src.buffer_kb);
 		break;
 	case NOTE_LOST:
-		sink_emit(em, "INCOMPLETE: the trace lost %" PRIu64 " events, figures are too low; record it with a larger buffer_size_kb",
+		sink_emit(em,
+			  "INCOMPLETE: the trace lost %" PRIu64
+			  " events, figures are too low; record it with a larger buffer_size_kb",
 			  st->lost);
 		break;
 	case NOTE_MALFORMED:
-		sink_emit(em, "INCOMPLETE: %" PRIu64 " lines could not be parsed and were skipped",
+		sink_emit(em,
+			  "INCOMPLETE: %" PRIu64
+			  " lines could not be parsed and were skipped",
 			  st->malformed);
 		break;
 	case NOTE_GAP:
-		sink_emit(em, "INCOMPLETE: the watcher read events and is gone without handing them over; figures are too low");
+		sink_emit(em,
+			  "INCOMPLETE: the watcher read events and is gone without handing them over; figures are too low");
 		break;
 	case NOTE_OOM:
 		ms_str(when, sizeof(when), s->ts_first_oom / 1000, 3); /* seconds */
-		sink_emit(em, "oom: the OOM killer chose %" PRIu64 " victim%s, the first at %s s",
+		sink_emit(em,
+			  "oom: the OOM killer chose %" PRIu64
+			  " victim%s, the first at %s s",
 			  s->oom_kills, PLURAL(s->oom_kills), when);
 		break;
 	case NOTE_OOM_LOADS:
@@ -198,41 +222,53 @@ static void emit_trace_note(struct emitter *em, const struct summary *s, enum no
 		sink_emit(em, "oom: in init then: %s", oom);
 		break;
 	case NOTE_NO_PAGES:
-		sink_emit(em, "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
+		sink_emit(em,
+			  "n/a: the trace holds no kmem:mm_page_alloc or mm_page_free event, so no load's pages were measured (a kernel without kmem events?)");
 		break;
 	case NOTE_NO_BULK:
-		sink_emit(em, "not seen: pages of vmalloc (the bulk allocator, which fires no mm_page_alloc): the trace has no memdebug_ko:bulk_enter event (no kprobe events?); the figures leave them out");
+		sink_emit(em,
+			  "not seen: pages of vmalloc (the bulk allocator, which fires no mm_page_alloc): the trace has no memdebug_ko:bulk_enter event (no kprobe events?); the figures leave them out");
 		break;
 	case NOTE_NO_WORK:
-		sink_emit(em, "work: not seen: the trace has no workqueue events; pages of the work that loads queue (kworkers, async_schedule) are left out");
+		sink_emit(em,
+			  "work: not seen: the trace has no workqueue events; pages of the work that loads queue (kworkers, async_schedule) are left out");
 		break;
 	case NOTE_WORK_HIDDEN:
-		sink_emit(em, "work: not measured: the trace shows %" PRIu64 " work addresses as (____ptrval____), printed before the kernel's random pool was ready (a CPU without RDRAND?), so work cannot be matched to the load that queued it",
+		sink_emit(em,
+			  "work: not measured: the trace shows %" PRIu64
+			  " work addresses as (____ptrval____), printed before the kernel's random pool was ready (a CPU without RDRAND?), so work cannot be matched to the load that queued it",
 			  s->work_hidden);
 		break;
 	case NOTE_WORK:
-		sink_emit(em, "work: pages that kworkers took running work the load queued (async_schedule too), also after init returned; not in pages and net");
+		sink_emit(em,
+			  "work: pages that kworkers took running work the load queued (async_schedule too), also after init returned; not in pages and net");
 		break;
 	case NOTE_NO_THREADS:
-		sink_emit(em, "threads: not seen: the trace has no task:task_rename or task_newtask event; pages of kernel threads that loads start (kthread_run) are left out");
+		sink_emit(em,
+			  "threads: not seen: the trace has no task:task_rename or task_newtask event; pages of kernel threads that loads start (kthread_run) are left out");
 		break;
 	case NOTE_THREADS_UNLINKED:
-		sink_emit(em, "threads: not measured: this kernel lets %" PRIu64 " new kernel thread%s name %s, so the task that started %s is unknown; their pages are left out",
+		sink_emit(em,
+			  "threads: not measured: this kernel lets %" PRIu64
+			  " new kernel thread%s name %s, so the task that started %s is unknown; their pages are left out",
 			  s->kthreads_unlinked, PLURAL(s->kthreads_unlinked),
 			  s->kthreads_unlinked == 1 ? "itself" : "themselves",
 			  s->kthreads_unlinked == 1 ? "it" : "them");
 		break;
 	case NOTE_THREADS:
 		LIST(s, kthread_pages, false, names);
-		sink_emit(em, "threads: of work, pages of kernel threads that loads started: %s; their unmovable allocations without __GFP_ACCOUNT are traced, their frees are not, so net counts them all",
+		sink_emit(em,
+			  "threads: of work, pages of kernel threads that loads started: %s; their unmovable allocations without __GFP_ACCOUNT are traced, their frees are not, so net counts them all",
 			  names);
 		break;
 	case NOTE_NO_STACKS:
-		sink_emit(em, "late: pages a module's code allocates outside its load, its work and its threads (a later probe) are seen with rd.memdebug=5, from the stacks");
+		sink_emit(em,
+			  "late: pages a module's code allocates outside its load, its work and its threads (a later probe) are seen with rd.memdebug=5, from the stacks");
 		break;
 	case NOTE_LATE:
 		LIST(s, late_pages, false, names);
-		sink_emit(em, "late: pages the module's code allocated outside its load, work and threads (from the stacks; not in the table): %s",
+		sink_emit(em,
+			  "late: pages the module's code allocated outside its load, work and threads (from the stacks; not in the table): %s",
 			  names);
 		break;
 	default:
@@ -247,40 +283,48 @@ static void emit_load_note(struct emitter *em, const struct summary *s, enum not
 
 	switch (n) {
 	case NOTE_BULK_PREFILLED:
-		sink_emit(em, "not counted: %" PRIu64 " bulk allocation%s into a page array that had pages already (its new pages cannot be told from the old)",
+		sink_emit(em,
+			  "not counted: %" PRIu64
+			  " bulk allocation%s into a page array that had pages already (its new pages cannot be told from the old)",
 			  s->bulk_prefilled, PLURAL(s->bulk_prefilled));
 		break;
 	case NOTE_NET_BOUND:
 		LIST(s, net_over, false, names);
-		sink_emit(em, "net may be too high, by up to: %s pages (vmalloc's pages have no pfn, and these loads freed pages they had not allocated one by one)",
+		sink_emit(em,
+			  "net may be too high, by up to: %s pages (vmalloc's pages have no pfn, and these loads freed pages they had not allocated one by one)",
 			  names);
 		break;
 	case NOTE_FILTERED:
-		sink_emit(em, "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
+		sink_emit(em,
+			  "n/a: %zu load%s by a task the kmem filter did not record; add its name with rd.memdebug_ko.loaders= (--loader)",
 			  s->filtered, PLURAL(s->filtered));
 		break;
 	case NOTE_LOADING:
-		sink_emit(em, "loading: %zu module%s still in init when the trace ended", s->loading,
-			  PLURAL(s->loading));
+		sink_emit(em, "loading: %zu module%s still in init when the trace ended",
+			  s->loading, PLURAL(s->loading));
 		break;
 	case NOTE_FAILED:
-		sink_emit(em, "failed: %zu module init%s failed (the module was freed)", s->failed,
-			  PLURAL(s->failed));
+		sink_emit(em, "failed: %zu module init%s failed (the module was freed)",
+			  s->failed, PLURAL(s->failed));
 		break;
 	case NOTE_NEXT_LOAD:
-		sink_emit(em, "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
+		sink_emit(em,
+			  "%zu load%s closed by the loader's next module_load: this kernel records no module_put",
 			  s->next_load, PLURAL(s->next_load));
 		break;
 	case NOTE_BEFORE:
-		sink_emit(em, "before-tracing: %zu module%s loaded before tracing started (the kernel or PID 1 loaded them); only the image size is known; to trace them, boot with the trace_event= line of memdebug-ko(8), \"Boot-parameter mode\"",
+		sink_emit(em,
+			  "before-tracing: %zu module%s loaded before tracing started (the kernel or PID 1 loaded them); only the image size is known; to trace them, boot with the trace_event= line of memdebug-ko(8), \"Boot-parameter mode\"",
 			  s->before, PLURAL(s->before));
 		break;
 	case NOTE_NOT_SEEN:
-		sink_emit(em, "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
+		sink_emit(em,
+			  "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
 			  s->not_seen, PLURAL(s->not_seen));
 		break;
 	case NOTE_NO_PUT:
-		sink_emit(em, "this kernel records no module_put: load windows close at the loader's next load");
+		sink_emit(em,
+			  "this kernel records no module_put: load windows close at the loader's next load");
 		break;
 	default:
 		emit_trace_note(em, s, n);
@@ -304,7 +348,8 @@ static void emit_sites(struct emitter *em, const struct summary *s)
 	char name[MODNAME_MAX + 1], line[400];
 	size_t i, j, n, len, shown = 0;
 
-	sink_emit(em, "call sites (rd.memdebug=5), pages from the kernel stacks of the allocations:");
+	sink_emit(em,
+		  "call sites (rd.memdebug=5), pages from the kernel stacks of the allocations:");
 	for (i = 0; i < s->nrows && shown < TEXT_SITE_LOADS; i++) {
 		const struct summary_row *r = &s->rows[s->order[i]];
 
@@ -315,12 +360,14 @@ static void emit_sites(struct emitter *em, const struct summary *s)
 		len = (size_t)snprintf(line, sizeof(line), "  %s:",
 				       sink_printable(r->name, name, sizeof(name)));
 		for (j = 0; j < n && len < sizeof(line); j++)
-			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s %s %" PRIu64,
-						j ? "," : "", r->sites[j]->name, r->sites[j]->pages);
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+						"%s %s %" PRIu64, j ? "," : "",
+						r->sites[j]->name, r->sites[j]->pages);
 		sink_emit(em, "%s", line);
 	}
 	if (!shown)
-		sink_emit(em, "  none: no page allocation of a load had its stack recorded");
+		sink_emit(em,
+			  "  none: no page allocation of a load had its stack recorded");
 }
 
 /* A KiB figure, or "?" when unknown. */
@@ -344,15 +391,21 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 	if (!e.known)
 		return;
 	kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1);
-	sink_emit(em, "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s",
-		  e.mib, e.ram_kib, e.low_avail_kib, low ? "the low point" : "at the report",
-		  initrd, e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20), e.needed_kib,
-		  e.initrd_known ? "" : "; without the initramfs, which the kernel log no longer holds: too low");
+	sink_emit(em,
+		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s",
+		  e.mib, e.ram_kib, e.low_avail_kib,
+		  low ? "the low point" : "at the report", initrd, e.bitmap_kib,
+		  (unsigned long long)(b->vmcore_bytes >> 20), e.needed_kib,
+		  e.initrd_known
+			  ? ""
+			  : "; without the initramfs, which the kernel log no longer holds: too low");
 	if (e.short_kib)
-		sink_emit(em, "estimate: SHORT: this capture kernel has %lld KiB of RAM and needed %lld: short by %lld KiB; raise crashkernel= to %lldM",
+		sink_emit(em,
+			  "estimate: SHORT: this capture kernel has %lld KiB of RAM and needed %lld: short by %lld KiB; raise crashkernel= to %lldM",
 			  e.ram_kib, e.needed_kib, e.short_kib, e.mib);
 	else
-		sink_emit(em, "estimate: this capture kernel had %lld KiB of RAM, %lld more than it needed",
+		sink_emit(em,
+			  "estimate: this capture kernel had %lld KiB of RAM, %lld more than it needed",
 			  e.ram_kib, e.ram_kib - e.needed_kib);
 }
 
@@ -369,30 +422,38 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 	if (!b)
 		return;
 	if (b->crashkernel[0])
-		snprintf(crash, sizeof(crash), "; crashkernel=%s on the command line", b->crashkernel);
+		snprintf(crash, sizeof(crash), "; crashkernel=%s on the command line",
+			 b->crashkernel);
 	if (b->crash_size)
 		snprintf(crash + strlen(crash), sizeof(crash) - strlen(crash),
 			 "; %llu KiB reserved for a capture kernel (kexec_crash_size)",
 			 (unsigned long long)(b->crash_size / 1024));
-	sink_emit(em, "budget of the whole kernel at the report: %lld KiB (MemTotal)%s%s", b->total,
-		  crash, b->capture ? "; this is a kdump capture kernel (elfcorehdr=)" : "");
+	sink_emit(em, "budget of the whole kernel at the report: %lld KiB (MemTotal)%s%s",
+		  b->total, crash,
+		  b->capture ? "; this is a kdump capture kernel (elfcorehdr=)" : "");
 	for (i = 0; i < BUDGET_ROWS; i++) {
 		char a[32], c[32];
 
 		extra[0] = '\0';
 		if (i == BUDGET_FILES && (b->initramfs_kib >= 0 || b->run_kib >= 0))
-			snprintf(extra, sizeof(extra), "; of them the initramfs %s (its files), /run %s",
-				 kib_str(a, sizeof(a), b->initramfs_kib), kib_str(c, sizeof(c), b->run_kib));
+			snprintf(extra, sizeof(extra),
+				 "; of them the initramfs %s (its files), /run %s",
+				 kib_str(a, sizeof(a), b->initramfs_kib),
+				 kib_str(c, sizeof(c), b->run_kib));
 		if (i == BUDGET_OTHER)
-			snprintf(extra, sizeof(extra), "; of it module images %" PRIu64 " (/proc/modules)",
+			snprintf(extra, sizeof(extra),
+				 "; of it module images %" PRIu64 " (/proc/modules)",
 				 s->total.image_kib.v);
-		sink_emit(em, "  %-14s %8s  %s%s", budget_row_name(i), kib_str(v, sizeof(v), b->row[i]),
-			  budget_row_source(i), extra);
+		sink_emit(em, "  %-14s %8s  %s%s", budget_row_name(i),
+			  kib_str(v, sizeof(v), b->row[i]), budget_row_source(i), extra);
 	}
 	if (s->alloc_net_kib.state == FIG_KNOWN)
-		sink_emit(em, "  module allocations %" PRIu64 " KiB net (the trace: loads and their work; in slab, vmalloc or the other rows)",
+		sink_emit(em,
+			  "  module allocations %" PRIu64
+			  " KiB net (the trace: loads and their work; in slab, vmalloc or the other rows)",
 			  s->alloc_net_kib.v);
-	sink_emit(em, "  %-14s %8s  MemAvailable", "available", kib_str(v, sizeof(v), b->avail));
+	sink_emit(em, "  %-14s %8s  MemAvailable", "available",
+		  kib_str(v, sizeof(v), b->avail));
 	emit_estimate(em, s);
 }
 
@@ -404,16 +465,18 @@ static void emit_low_point(struct emitter *em, const struct summary *s)
 
 	if (!l)
 		return;
-	sink_emit(em, "low point: MemAvailable %lld KiB at %s s (the lowest of %" PRIu64 " samples the watcher took, every 100 ms); in init then: %s",
+	sink_emit(em,
+		  "low point: MemAvailable %lld KiB at %s s (the lowest of %" PRIu64
+		  " samples the watcher took, every 100 ms); in init then: %s",
 		  l->avail_kib, ms_str(t, sizeof(t), l->ts_ns / 1000, 3), l->samples,
 		  l->loading[0] ? l->loading : "nothing");
 }
 
 int sink_text(const struct summary *s, bool kmsg)
 {
-	static const struct row head = {
-		{ "module", "pages", "KiB", "net", "work", "imgKiB", "initms", "status" }, "loader"
-	};
+	static const struct row head = { { "module", "pages", "KiB", "net", "work",
+					   "imgKiB", "initms", "status" },
+					 "loader" };
 	const struct source_stats *st = &s->stats;
 	struct emitter em = { .kmsg = kmsg };
 	int wd[NCOLS] = { 16, 5, 5, 5, 4, 6, 6, 6 };
@@ -427,13 +490,16 @@ int sink_text(const struct summary *s, bool kmsg)
 	fill_total(&total, s);
 	widen(wd, &total);
 
-	sink_emit(&em, "module memory while loading, in %u KiB pages, %s", s->src.page_size / 1024,
-	     !s->src.live ? "from a saved trace" :
-	     s->src.since_boot ? "traced since boot (top-level buffer)" :
-			    "traced at this boot");
-	sink_emit(&em, "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
-	     " malformed lines skipped: %s", st->events, st->lost, st->malformed,
-	     s->complete ? "complete" : "INCOMPLETE");
+	sink_emit(&em, "module memory while loading, in %u KiB pages, %s",
+		  s->src.page_size / 1024,
+		  !s->src.live	      ? "from a saved trace"
+		  : s->src.since_boot ? "traced since boot (top-level buffer)"
+				      : "traced at this boot");
+	sink_emit(&em,
+		  "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
+		  " malformed lines skipped: %s",
+		  st->events, st->lost, st->malformed,
+		  s->complete ? "complete" : "INCOMPLETE");
 	emit_row(&em, &head, wd);
 	for (i = 0; i < s->nrows; i++) {
 		fill_row(&r, &s->rows[s->order[i]]);

@@ -18,7 +18,8 @@ struct emitter {
 };
 
 /* One line: a kernel log record at notice level, or a line on stdout. */
-void sink_emit(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sink_emit(struct emitter *em, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Copies @s for a terminal: control and non-ASCII bytes become '?'. Returns @buf. */
 const char *sink_printable(const char *s, char *buf, size_t size);

@@ -16,9 +16,11 @@ struct raw_source {
 	struct tep_handle *tep;
 	struct tracefs_instance *inst;
 	char path[PATH_MAX]; /* the instance's directory, for messages */
-	int ids[CATALOG_MAX]; /* of each catalog entry, -1 when the kernel has no such event */
+	/* of each catalog entry, -1 when the kernel has no such event */
+	int ids[CATALOG_MAX];
 	unsigned long long init_lo, init_hi; /* do_init_module's range */
-	unsigned long long no_page;	     /* the pfn that means no page: -1 in the field's size */
+	/* the pfn that means no page: -1 in the field's size */
+	unsigned long long no_page;
 	/* set for the duration of raw_read() */
 	event_fn fn;
 	void *ctx;
@@ -27,8 +29,8 @@ struct raw_source {
 };
 
 /* A __string field of @rec, or NULL. */
-static const char *str_field(struct tep_event *e, struct tep_record *rec, const char *name,
-			     size_t *len)
+static const char *str_field(struct tep_event *e, struct tep_record *rec,
+			     const char *name, size_t *len)
 {
 	int n = 0;
 	const char *s = tep_get_field_raw(NULL, e, name, rec, &n, 0);
@@ -46,7 +48,8 @@ static bool num_field(struct tep_event *e, struct tep_record *rec, const char *n
 }
 
 /* A pid field into *@out. */
-static bool pid_field(struct tep_event *e, struct tep_record *rec, const char *name, int *out)
+static bool pid_field(struct tep_event *e, struct tep_record *rec, const char *name,
+		      int *out)
 {
 	unsigned long long v;
 
@@ -66,8 +69,8 @@ bool raw_module(const struct raw_source *rs, struct tep_event *e, struct tep_rec
 		return false;
 	ev->put_site = PUT_SITE_UNKNOWN;
 	if (ev->type == EV_MODULE_PUT && num_field(e, rec, "ip", &ip))
-		ev->put_site = ip >= rs->init_lo && ip < rs->init_hi ? PUT_SITE_INIT :
-								       PUT_SITE_OTHER;
+		ev->put_site = ip >= rs->init_lo && ip < rs->init_hi ? PUT_SITE_INIT
+								     : PUT_SITE_OTHER;
 	return true;
 }
 
@@ -89,8 +92,8 @@ bool raw_page(const struct raw_source *rs, struct tep_event *e, struct tep_recor
 	return true;
 }
 
-bool raw_bulk_enter(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
-		    struct event *ev)
+bool raw_bulk_enter(const struct raw_source *rs, struct tep_event *e,
+		    struct tep_record *rec, struct event *ev)
 {
 	unsigned long long array, first;
 
@@ -101,8 +104,8 @@ bool raw_bulk_enter(const struct raw_source *rs, struct tep_event *e, struct tep
 	return true;
 }
 
-bool raw_bulk_exit(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
-		   struct event *ev)
+bool raw_bulk_exit(const struct raw_source *rs, struct tep_event *e,
+		   struct tep_record *rec, struct event *ev)
 {
 	unsigned long long v;
 
@@ -274,14 +277,16 @@ int raw_open(struct raw_source **out, const char *dir, const char *name)
 	 * in the text trace whatever kptr_restrict says.
 	 */
 	if (!rs->init_lo && event_id(rs->tep, "module", "module_put") >= 0) {
-		log_info("do_init_module is not in /proc/kallsyms: reading the text trace");
+		log_info(
+			"do_init_module is not in /proc/kallsyms: reading the text trace");
 		goto out_unsupported;
 	}
 	rs->inst = tracefs_instance_alloc(dir, name);
 	if (!rs->inst)
 		goto out_unsupported;
 	if (tracefs_load_cmdlines(dir, rs->tep) < 0)
-		log_warn("cannot read %s/saved_cmdlines: loader names will show as <...>", dir);
+		log_warn("cannot read %s/saved_cmdlines: loader names will show as <...>",
+			 dir);
 	*out = rs;
 	return 0;
 out_unsupported:

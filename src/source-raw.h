@@ -32,10 +32,10 @@ bool raw_module(const struct raw_source *rs, struct tep_event *e, struct tep_rec
 		struct event *ev); /* module_load, _put (its call site), _free */
 bool raw_page(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
 	      struct event *ev); /* mm_page_alloc, _free */
-bool raw_bulk_enter(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
-		    struct event *ev);
-bool raw_bulk_exit(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
-		   struct event *ev);
+bool raw_bulk_enter(const struct raw_source *rs, struct tep_event *e,
+		    struct tep_record *rec, struct event *ev);
+bool raw_bulk_exit(const struct raw_source *rs, struct tep_event *e,
+		   struct tep_record *rec, struct event *ev);
 bool raw_work(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,
 	      struct event *ev); /* the three workqueue events */
 bool raw_rename(const struct raw_source *rs, struct tep_event *e, struct tep_record *rec,

@@ -207,7 +207,7 @@ static bool parse_page_fast(const char *p, const char *e, struct event *ev)
 	ev->order = (unsigned)order;
 	ev->failed = null_page(p + 5, n);
 	ev->unmovable = e - v >= 14 && !memcmp(v, " migratetype=0", 14) &&
-		      (v + 14 == e || is_space(v[14]));
+			(v + 14 == e || is_space(v[14]));
 	return true;
 }
 
@@ -250,7 +250,8 @@ bool text_rename(const char *p, const char *e, struct event *ev)
 
 	ev->child = ev->pid;
 	if (e - p > 4 && !memcmp(p, "pid=", 4)) {
-		if (!(v = parse_dec(p + 4, e, &pid)) || (v < e && !is_space(*v)) || pid > INT32_MAX)
+		if (!(v = parse_dec(p + 4, e, &pid)) || (v < e && !is_space(*v)) ||
+		    pid > INT32_MAX)
 			return false;
 		ev->child = (int)pid;
 	}
@@ -271,7 +272,8 @@ bool text_victim(const char *p, const char *e, struct event *ev)
 	const char *v = find_field(p, e, "pid=", 4);
 	uint64_t pid;
 
-	if (!v || !(v = parse_dec(v, e, &pid)) || (v < e && !is_space(*v)) || pid > INT32_MAX)
+	if (!v || !(v = parse_dec(v, e, &pid)) || (v < e && !is_space(*v)) ||
+	    pid > INT32_MAX)
 		return false;
 	ev->victim = (int)pid;
 	return true;
@@ -491,7 +493,8 @@ static bool parse_lost(const char *s, const char *e, uint64_t *lost)
 	return true;
 }
 
-enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint64_t *lost)
+enum line_kind text_parse_line(const char *s, size_t len, struct event *ev,
+			       uint64_t *lost)
 {
 	const char *e = s + len, *br, *p;
 
@@ -523,7 +526,8 @@ enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint
 }
 
 /* Hands one line to the parser, and its event to @fn. */
-static int feed(const char *s, size_t len, event_fn fn, void *ctx, struct source_stats *st)
+static int feed(const char *s, size_t len, event_fn fn, void *ctx,
+		struct source_stats *st)
 {
 	struct event ev;
 	uint64_t lost = 0;
@@ -549,7 +553,9 @@ static int feed(const char *s, size_t len, event_fn fn, void *ctx, struct source
 int text_stream_init(struct text_stream *ts, size_t size, event_fn fn, void *ctx,
 		     struct source_stats *st)
 {
-	*ts = (struct text_stream){ .size = size, .fn = fn, .ctx = ctx, .st = st, .tee_fd = -1 };
+	*ts = (struct text_stream){
+		.size = size, .fn = fn, .ctx = ctx, .st = st, .tee_fd = -1
+	};
 	ts->buf = malloc(size);
 	return ts->buf ? 0 : -ENOMEM;
 }

@@ -9,10 +9,10 @@
 #include "source.h"
 
 enum line_kind {
-	LINE_EVENT,	/* @ev is filled */
-	LINE_FRAME,	/* @ev is filled: a frame of the stack event above, not an event */
-	LINE_LOST,	/* @lost events were dropped (LOST lines, entries-written header) */
-	LINE_IGNORED,	/* blank line or comment */
+	LINE_EVENT,   /* @ev is filled */
+	LINE_FRAME,   /* @ev is filled: a frame of the stack event above, not an event */
+	LINE_LOST,    /* @lost events were dropped (LOST lines, entries-written header) */
+	LINE_IGNORED, /* blank line or comment */
 	LINE_MALFORMED, /* looked like nothing known or had broken fields */
 };
 
@@ -20,20 +20,23 @@ enum line_kind {
  * Parses one line without its newline. Fields are found by name, so the irq-info and
  * tgid columns may be present or not, and comm may hold spaces, dashes and brackets.
  */
-enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint64_t *lost);
+enum line_kind text_parse_line(const char *s, size_t len, struct event *ev,
+			       uint64_t *lost);
 
 /*
  * The parsers of each event's arguments, [p, e) after "NAME: ", as the catalog names
  * them: false when a field is missing or out of range.
  */
-bool text_module(const char *p, const char *e, struct event *ev);     /* module_load, _free */
-bool text_module_put(const char *p, const char *e, struct event *ev); /* and its call site */
-bool text_page(const char *p, const char *e, struct event *ev);	      /* mm_page_alloc, _free */
+bool text_module(const char *p, const char *e, struct event *ev); /* module_load, _free */
+bool text_module_put(const char *p, const char *e,
+		     struct event *ev);				/* and its call site */
+bool text_page(const char *p, const char *e, struct event *ev); /* mm_page_alloc, _free */
 bool text_victim(const char *p, const char *e, struct event *ev);
 bool text_bulk_enter(const char *p, const char *e, struct event *ev);
 bool text_bulk_exit(const char *p, const char *e, struct event *ev);
 bool text_work_queue(const char *p, const char *e, struct event *ev);
-bool text_work_run(const char *p, const char *e, struct event *ev); /* execute_start, _end */
+bool text_work_run(const char *p, const char *e,
+		   struct event *ev); /* execute_start, _end */
 bool text_rename(const char *p, const char *e, struct event *ev);
 bool text_newtask(const char *p, const char *e, struct event *ev);
 bool text_waking(const char *p, const char *e, struct event *ev);
@@ -41,13 +44,14 @@ bool text_waking(const char *p, const char *e, struct event *ev);
 /* A text trace read in pieces that end anywhere in a line (a file, a pipe, trace_pipe). */
 struct text_stream {
 	char *buf;
-	size_t size;	     /* of @buf: the longest line that can be read */
-	size_t have;	     /* bytes of an unfinished line at the start of @buf */
-	bool skipping;	     /* inside a line longer than the buffer */
-	bool stop_on_eintr;  /* return -EINTR instead of retrying (a watcher told to stop) */
-	int tee_fd;	     /* -1, or where a copy of every byte read goes */
-	int tee_err;	     /* the first errno of writing to @tee_fd */
-	int fn_err;	     /* what @fn returned, when it stopped the stream */
+	size_t size;   /* of @buf: the longest line that can be read */
+	size_t have;   /* bytes of an unfinished line at the start of @buf */
+	bool skipping; /* inside a line longer than the buffer */
+	/* return -EINTR instead of retrying (a watcher told to stop) */
+	bool stop_on_eintr;
+	int tee_fd;  /* -1, or where a copy of every byte read goes */
+	int tee_err; /* the first errno of writing to @tee_fd */
+	int fn_err;  /* what @fn returned, when it stopped the stream */
 	event_fn fn;
 	void *ctx;
 	struct source_stats *st;

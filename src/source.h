@@ -14,10 +14,11 @@
 typedef int (*event_fn)(void *ctx, const struct event *ev);
 
 struct source_stats {
-	uint64_t events;    /* well-formed events read */
-	uint64_t lost;	    /* events the ring buffer dropped or overwrote */
-	uint64_t malformed; /* lines or records that looked like events but could not be parsed */
-	bool gap;	    /* a reader that consumed events is gone without handing them over */
+	uint64_t events; /* well-formed events read */
+	uint64_t lost;	 /* events the ring buffer dropped or overwrote */
+	/* lines or records that looked like events but could not be parsed */
+	uint64_t malformed;
+	bool gap; /* a reader that consumed events is gone without handing them over */
 };
 
 /* What the report says about where its events came from. */

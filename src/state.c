@@ -17,13 +17,13 @@
 #define MAGIC "MDKOSTAT"
 
 /* How long report waits for a watcher to drain the buffer and hand over. */
-#define TAKE_TIMEOUT_MS 20000
-#define TAKE_POLL_MS	20
+#define TAKE_TIMEOUT_MS	 20000
+#define TAKE_POLL_MS	 20
 #define TAKE_RESIGNAL_MS 200
 
 struct state_header {
 	char magic[8];
-	char version[16];     /* the binary's version: both sides must be the same build */
+	char version[16]; /* the binary's version: both sides must be the same build */
 	uint32_t window_size; /* sizeof(struct window) */
 	uint32_t trace_saved;
 	uint64_t nwin;
@@ -72,8 +72,8 @@ int state_write_pid(const char *run_dir, int pid)
 	r = make_run_dir(run_dir);
 	if (r < 0)
 		return r;
-	fd = open(run_path(p, run_dir, "watch.pid"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  0644);
+	fd = open(run_path(p, run_dir, "watch.pid"),
+		  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	n = snprintf(v, sizeof(v), "%d\n", pid);
@@ -118,7 +118,8 @@ int state_save(const char *run_dir, const struct acct *a, const struct low_point
 		r = io_write_all(fd, &w, sizeof(w));
 	}
 	if (!r && a->stacks.nsites)
-		r = io_write_all(fd, a->stacks.sites, a->stacks.nsites * sizeof(a->stacks.sites[0]));
+		r = io_write_all(fd, a->stacks.sites,
+				 a->stacks.nsites * sizeof(a->stacks.sites[0]));
 	r = io_tmp_commit(fd, tmp, p, r);
 	if (r) {
 		log_err("cannot write %s: %s", p, strerror(-r));
@@ -129,8 +130,8 @@ int state_save(const char *run_dir, const struct acct *a, const struct low_point
 }
 
 /* Reads the state file @path into @a, @low and @st, then removes it. Returns 0 or -errno. */
-static int load(const char *path, struct acct *a, struct low_point *low, struct source_stats *st,
-		bool *trace_saved)
+static int load(const char *path, struct acct *a, struct low_point *low,
+		struct source_stats *st, bool *trace_saved)
 {
 	struct state_header h;
 	struct window *win = NULL;
@@ -146,7 +147,8 @@ static int load(const char *path, struct acct *a, struct low_point *low, struct 
 	if (r != (ssize_t)sizeof(h) || memcmp(h.magic, MAGIC, 8) ||
 	    strncmp(h.version, MEMDEBUG_KO_VERSION, sizeof(h.version)) ||
 	    h.window_size != sizeof(struct window) || h.nwin > SIZE_MAX / sizeof(*win)) {
-		log_err("%s is not a state this memdebug-ko %s wrote", path, MEMDEBUG_KO_VERSION);
+		log_err("%s is not a state this memdebug-ko %s wrote", path,
+			MEMDEBUG_KO_VERSION);
 		goto out;
 	}
 	win = malloc((h.nwin ? h.nwin : 1) * sizeof(*win));
@@ -162,8 +164,9 @@ static int load(const char *path, struct acct *a, struct low_point *low, struct 
 		goto out;
 	}
 	if (h.nsites) {
-		struct site *sites = h.nsites <= SIZE_MAX / sizeof(*sites) ?
-					     malloc(h.nsites * sizeof(*sites)) : NULL;
+		struct site *sites = h.nsites <= SIZE_MAX / sizeof(*sites)
+					     ? malloc(h.nsites * sizeof(*sites))
+					     : NULL;
 
 		if (!sites || io_read(fd, sites, h.nsites * sizeof(*sites)) !=
 				      (ssize_t)(h.nsites * sizeof(*sites))) {
@@ -210,7 +213,8 @@ int state_take(const char *run_dir, struct acct *a, struct low_point *low,
 		if (stat(pidfile, &sb) < 0 && stat(statefile, &sb) == 0)
 			break;
 		/* Every signal interrupts the watcher's read; the first may come too early. */
-		if (waited % TAKE_RESIGNAL_MS == 0 && kill(pid, SIGTERM) < 0 && errno == ESRCH)
+		if (waited % TAKE_RESIGNAL_MS == 0 && kill(pid, SIGTERM) < 0 &&
+		    errno == ESRCH)
 			break;
 		io_sleep_ms(TAKE_POLL_MS);
 	}

@@ -23,10 +23,8 @@ struct traced {
 static const char *window_status_name(enum win_status status)
 {
 	static const char *const names[] = {
-		[WIN_LOADED] = "loaded",
-		[WIN_LOADING] = "loading",
-		[WIN_FAILED] = "failed",
-		[WIN_BEFORE_TRACING] = "before-tracing",
+		[WIN_LOADED] = "loaded",     [WIN_LOADING] = "loading",
+		[WIN_FAILED] = "failed",     [WIN_BEFORE_TRACING] = "before-tracing",
 		[WIN_NOT_SEEN] = "not-seen",
 	};
 
@@ -60,7 +58,8 @@ static bool threads_traced(const struct acct *a)
 /* Whether they can be linked to their creators: not when the threads name themselves. */
 static bool threads_measured(const struct acct *a)
 {
-	return threads_traced(a) && (!a->counts.kthreads_unlinked || a->counts.newtask_events);
+	return threads_traced(a) &&
+	       (!a->counts.kthreads_unlinked || a->counts.newtask_events);
 }
 
 /* @v, known when @known, else not there. */
@@ -86,7 +85,8 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
  * rd.memdebug=5: the call sites of window @idx with the most pages, at most @max, into
  * @out, most first (ties in the order they were seen); returns how many.
  */
-static size_t top_sites(const struct acct *a, uint32_t idx, const struct site **out, size_t max)
+static size_t top_sites(const struct acct *a, uint32_t idx, const struct site **out,
+			size_t max)
 {
 	size_t i, j, n = 0;
 
@@ -154,8 +154,9 @@ static void make_row(struct summary_row *r, const struct acct *a, size_t idx,
 	 * Bulk pages have no pfn: frees of pages a load had not allocated one by one may
 	 * have been bulk pages, so net may be high by up to the smaller of the two.
 	 */
-	r->net_over = row_fig(r, true, min_u64(w->bulk_pages, w->unmatched_free_pages) +
-					       min_u64(w->work_bulk, w->work_unmatched));
+	r->net_over = row_fig(r, true,
+			      min_u64(w->bulk_pages, w->unmatched_free_pages) +
+				      min_u64(w->work_bulk, w->work_unmatched));
 	if (t->stacks)
 		r->nsites = top_sites(a, (uint32_t)idx, r->sites, SUMMARY_SITES);
 }
@@ -201,7 +202,8 @@ static void add_up(struct summary *s, const struct acct *a, const struct traced 
 	s->total.kthread_pages.state = t->threads ? FIG_KNOWN : FIG_NONE;
 	s->total.late_pages.state = t->stacks ? FIG_KNOWN : FIG_NONE;
 	s->total.image_kib = known_if(image_kib, image_kib);
-	s->alloc_net_kib = known_if(!a->counts.no_page_events, (s->total.net + work_net) * kib);
+	s->alloc_net_kib =
+		known_if(!a->counts.no_page_events, (s->total.net + work_net) * kib);
 }
 
 /* The notes under the table: what the figures leave out, and why. */
@@ -211,7 +213,7 @@ static uint64_t pick_notes(const struct summary *s, const struct acct *a)
 	bool pages = s->measured.pages, loads = s->loads > 0;
 	uint64_t n = 0;
 
-#define NOTE(id, cond) (n |= (uint64_t)!!(cond) << (id))
+#define NOTE(id, cond) (n |= (uint64_t) !!(cond) << (id))
 	NOTE(NOTE_NO_LOADS, !a->nwin);
 	NOTE(NOTE_LOST_SINCE_BOOT, st->lost && s->src.since_boot);
 	NOTE(NOTE_LOST_BUFFER, st->lost && !s->src.since_boot && s->src.buffer_kb);
@@ -223,9 +225,10 @@ static uint64_t pick_notes(const struct summary *s, const struct acct *a)
 	NOTE(NOTE_NO_PAGES, !pages && loads);
 	NOTE(NOTE_NO_BULK, pages && loads && !a->counts.bulk_events);
 	NOTE(NOTE_NO_WORK, loads && pages && !a->counts.work_events);
-	NOTE(NOTE_WORK_HIDDEN, !(loads && pages && !a->counts.work_events) && a->counts.work_hidden);
-	NOTE(NOTE_WORK, !(loads && pages && !a->counts.work_events) && !a->counts.work_hidden &&
-				s->total.work_pages.v);
+	NOTE(NOTE_WORK_HIDDEN,
+	     !(loads && pages && !a->counts.work_events) && a->counts.work_hidden);
+	NOTE(NOTE_WORK, !(loads && pages && !a->counts.work_events) &&
+				!a->counts.work_hidden && s->total.work_pages.v);
 	if (loads && pages) {
 		NOTE(NOTE_NO_THREADS, !threads_traced(a));
 		NOTE(NOTE_THREADS_UNLINKED, threads_traced(a) && !threads_measured(a));

@@ -36,12 +36,13 @@ struct fig {
 /* One window as the sinks show it. */
 struct summary_row {
 	const char *name, *comm;
-	int pid;		/* -1 for modules never seen loading */
-	bool traced;		/* seen loading: pid, comm and the load time mean something */
-	bool measured;		/* its pages were measured */
-	bool init_known;	/* init_ns is its init time */
-	bool filtered;		/* the kmem filter hid the loader's allocations */
-	uint64_t load_ns, end_ns, init_ns; /* on the trace's clock; init_ns = end - load */
+	int pid;	 /* -1 for modules never seen loading */
+	bool traced;	 /* seen loading: pid, comm and the load time mean something */
+	bool measured;	 /* its pages were measured */
+	bool init_known; /* init_ns is its init time */
+	bool filtered;	 /* the kmem filter hid the loader's allocations */
+	uint64_t load_ns, end_ns,
+		init_ns; /* on the trace's clock; init_ns = end - load */
 	const char *status, *closed_by;
 	struct fig pages, kib, net;
 	struct fig bulk_pages, freed_unmatched;
@@ -50,7 +51,8 @@ struct summary_row {
 	struct fig total_pages, total_net; /* its own and its work's */
 	struct fig allocs, frees, failed_allocs, oom_kills;
 	struct fig image_bytes, image_kib;
-	struct fig net_over;	/* net may be too high by this much (bulk pages have no pfn) */
+	/* net may be too high by this much (bulk pages have no pfn) */
+	struct fig net_over;
 	size_t nsites;
 	const struct site *sites[SUMMARY_SITES];
 };
@@ -63,61 +65,64 @@ struct summary_total {
 
 /* The notes under the table, in the order they are shown. */
 enum note {
-	NOTE_NO_LOADS,		/* no module was loaded while tracing */
-	NOTE_LOST_SINCE_BOOT,	/* lost events of the top-level buffer (trace_buf_size=) */
-	NOTE_LOST_BUFFER,	/* lost events of prepare's buffer (buffer_kb) */
-	NOTE_LOST,		/* lost events of a saved trace */
-	NOTE_MALFORMED,		/* lines skipped */
-	NOTE_GAP,		/* a watcher gone without handing over */
-	NOTE_OOM,		/* the OOM killer chose victims */
-	NOTE_OOM_LOADS,		/* and these loads were in init then */
-	NOTE_NO_PAGES,		/* no page event: nothing measured */
-	NOTE_NO_BULK,		/* no bulk allocator events */
-	NOTE_NO_WORK,		/* no workqueue events */
-	NOTE_WORK_HIDDEN,	/* work addresses hidden */
-	NOTE_WORK,		/* what the work column means */
-	NOTE_NO_THREADS,	/* no task_rename or task_newtask event */
-	NOTE_THREADS_UNLINKED,	/* threads that named themselves */
-	NOTE_THREADS,		/* the loads whose threads took pages */
-	NOTE_NO_STACKS,		/* late pages need rd.memdebug=5 */
-	NOTE_LATE,		/* the loads whose code took late pages */
-	NOTE_BULK_PREFILLED,	/* bulk calls not counted */
-	NOTE_NET_BOUND,		/* the loads whose net may be too high */
-	NOTE_FILTERED,		/* loads the kmem filter hid */
+	NOTE_NO_LOADS,	       /* no module was loaded while tracing */
+	NOTE_LOST_SINCE_BOOT,  /* lost events of the top-level buffer (trace_buf_size=) */
+	NOTE_LOST_BUFFER,      /* lost events of prepare's buffer (buffer_kb) */
+	NOTE_LOST,	       /* lost events of a saved trace */
+	NOTE_MALFORMED,	       /* lines skipped */
+	NOTE_GAP,	       /* a watcher gone without handing over */
+	NOTE_OOM,	       /* the OOM killer chose victims */
+	NOTE_OOM_LOADS,	       /* and these loads were in init then */
+	NOTE_NO_PAGES,	       /* no page event: nothing measured */
+	NOTE_NO_BULK,	       /* no bulk allocator events */
+	NOTE_NO_WORK,	       /* no workqueue events */
+	NOTE_WORK_HIDDEN,      /* work addresses hidden */
+	NOTE_WORK,	       /* what the work column means */
+	NOTE_NO_THREADS,       /* no task_rename or task_newtask event */
+	NOTE_THREADS_UNLINKED, /* threads that named themselves */
+	NOTE_THREADS,	       /* the loads whose threads took pages */
+	NOTE_NO_STACKS,	       /* late pages need rd.memdebug=5 */
+	NOTE_LATE,	       /* the loads whose code took late pages */
+	NOTE_BULK_PREFILLED,   /* bulk calls not counted */
+	NOTE_NET_BOUND,	       /* the loads whose net may be too high */
+	NOTE_FILTERED,	       /* loads the kmem filter hid */
 	NOTE_LOADING,
 	NOTE_FAILED,
 	NOTE_NEXT_LOAD,
 	NOTE_BEFORE,
 	NOTE_NOT_SEEN,
-	NOTE_NO_PUT,		/* the kernel records no module_put */
+	NOTE_NO_PUT, /* the kernel records no module_put */
 	NOTE_COUNT
 };
 
 struct summary {
 	struct source_stats stats;
 	struct source_info src;
-	bool complete;	       /* nothing lost, nothing malformed */
+	bool complete; /* nothing lost, nothing malformed */
 	size_t nrows;
 	struct summary_row *rows; /* in load order */
-	size_t *order;	       /* row indexes in the order the user asked for */
+	size_t *order;		  /* row indexes in the order the user asked for */
 	struct summary_total total;
 	/* what the trace let the report measure */
 	struct {
 		bool pages, bulk, work, threads, late;
 	} measured;
-	bool sites;	       /* rd.memdebug=5: the stacks were recorded, rows carry sites */
-	uint64_t notes;	       /* 1 << enum note of the notes shown */
+	bool sites;	/* rd.memdebug=5: the stacks were recorded, rows carry sites */
+	uint64_t notes; /* 1 << enum note of the notes shown */
 	uint64_t oom_kills, ts_first_oom;
 	uint64_t work_hidden, kthreads_unlinked, bulk_prefilled;
-	size_t loads;	       /* windows seen loading */
+	size_t loads; /* windows seen loading */
 	size_t filtered, loading, failed, next_load, before, not_seen;
 	size_t oom_loads;      /* loads in init while the OOM killer chose a victim */
 	size_t bulk_unmatched; /* loads with bulk pages and frees of pages not theirs */
-	struct fig alloc_net_kib; /* loads and their work, for the budget */
+	struct fig alloc_net_kib;    /* loads and their work, for the budget */
 	const struct low_point *low; /* the watcher's low point, or NULL */
-	const struct budget *budget; /* the whole kernel's memory, or NULL (offline, unknown) */
-	struct estimate estimate;    /* with it, in a capture kernel: the crashkernel= it needs */
-	bool estimate_from_low;	     /* from the watcher's low point, not the report's reading */
+	const struct budget
+		*budget; /* the whole kernel's memory, or NULL (offline, unknown) */
+	struct estimate
+		estimate; /* with it, in a capture kernel: the crashkernel= it needs */
+	/* from the watcher's low point, not the report's reading */
+	bool estimate_from_low;
 };
 
 /* Sums up @a; returns 0 or -ENOMEM (reported). @a must outlive @s. */

@@ -96,7 +96,8 @@ int tfs_trigger_clear(const char *buf, const char *sys, const char *event,
 {
 	char p[PATH_MAX], v[256], off[64];
 
-	if (io_read_small(tfs_path(p, buf, "events/%s/%s/trigger", sys, event), v, sizeof(v)) <= 0 ||
+	if (io_read_small(tfs_path(p, buf, "events/%s/%s/trigger", sys, event), v,
+			  sizeof(v)) <= 0 ||
 	    !strstr(v, trigger))
 		return 0;
 	snprintf(off, sizeof(off), "!%s", trigger);
@@ -128,7 +129,8 @@ bool tfs_is_on(const char *buf, const char *file)
 {
 	char p[PATH_MAX], v[8];
 
-	return io_read_small(tfs_path(p, buf, "%s", file), v, sizeof(v)) > 0 && v[0] == '1';
+	return io_read_small(tfs_path(p, buf, "%s", file), v, sizeof(v)) > 0 &&
+	       v[0] == '1';
 }
 
 bool tfs_is_kernel_fs(const char *path)
@@ -212,7 +214,8 @@ static int mount_tracing(void)
 
 	if (stat("/sys/kernel", &st) < 0 &&
 	    mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		log_err("cannot mount sysfs on /sys: %s; tracefs lies below it", strerror(errno));
+		log_err("cannot mount sysfs on /sys: %s; tracefs lies below it",
+			strerror(errno));
 		return -errno;
 	}
 	if (mount_one("tracefs", SYS_TRACING, "", why_tfs, sizeof(why_tfs)) == 0)
@@ -254,13 +257,15 @@ int tfs_locate(struct tfs *t, const char *dir, bool mount_it)
 
 	if (dir) {
 		if (!is_tracing_dir(dir)) {
-			log_err("%s is not a tracing directory (it has no instances/)", dir);
+			log_err("%s is not a tracing directory (it has no instances/)",
+				dir);
 			return -ENOENT;
 		}
 		snprintf(t->dir, sizeof(t->dir), "%s", dir);
 	} else if (!find_known(t)) {
 		if (!mount_it) {
-			log_err("tracefs is not mounted (neither " SYS_TRACING " nor " SYS_DEBUG
+			log_err("tracefs is not mounted (neither " SYS_TRACING
+				" nor " SYS_DEBUG
 				"/tracing has instances/): was 'memdebug-ko prepare' run?");
 			return -ENOENT;
 		}
@@ -337,7 +342,8 @@ out:
 	return r;
 }
 
-int tfs_event_filter(const char *buf, const char *sys, const char *event, const char *filter)
+int tfs_event_filter(const char *buf, const char *sys, const char *event,
+		     const char *filter)
 {
 	char p[PATH_MAX];
 
@@ -368,7 +374,8 @@ static int sum_cpu_stats(const char *buf, const char *const *keys, size_t nkeys,
 				  sizeof(stats)) < 0)
 			continue;
 		found++;
-		for (l = strtok_r(stats, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		for (l = strtok_r(stats, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
 			for (k = 0; k < nkeys; k++) {
 				if (!strncmp(l, keys[k], strlen(keys[k])))
 					*sum += strtoull(l + strlen(keys[k]), NULL, 10);
@@ -421,7 +428,8 @@ bool tfs_top_idle(const struct tfs *t, char *why, size_t n)
 	}
 	r = tfs_entries(t->dir, &entries);
 	if (r < 0) {
-		snprintf(why, n, "cannot read %s/per_cpu/*/stats: %s", t->dir, strerror(-r));
+		snprintf(why, n, "cannot read %s/per_cpu/*/stats: %s", t->dir,
+			 strerror(-r));
 		return false;
 	}
 	if (entries) {
@@ -461,11 +469,13 @@ int tfs_top_save(const struct tfs *t, struct tfs_top *s)
 	if (r == 0)
 		r = read_word(t, "trace_clock", true, s->clock, sizeof(s->clock));
 	if (r == 0)
-		r = read_word(t, "options/overwrite", false, s->overwrite, sizeof(s->overwrite));
+		r = read_word(t, "options/overwrite", false, s->overwrite,
+			      sizeof(s->overwrite));
 	if (r == 0)
-		r = read_word(t, "tracing_on", false, s->tracing_on, sizeof(s->tracing_on));
-	if (r == 0 &&
-	    read_word(t, "options/sym-offset", false, s->sym_offset, sizeof(s->sym_offset)))
+		r = read_word(t, "tracing_on", false, s->tracing_on,
+			      sizeof(s->tracing_on));
+	if (r == 0 && read_word(t, "options/sym-offset", false, s->sym_offset,
+				sizeof(s->sym_offset)))
 		strcpy(s->sym_offset, "-");
 	return r;
 }

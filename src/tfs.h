@@ -16,7 +16,8 @@
 #define INSTANCE_NAME "memdebug-ko"
 
 struct tfs {
-	char dir[PATH_MAX];  /* the tracing directory: /sys/kernel/tracing or a test tree */
+	/* the tracing directory: /sys/kernel/tracing or a test tree */
+	char dir[PATH_MAX];
 	char inst[PATH_MAX]; /* dir/instances/memdebug-ko */
 };
 
@@ -63,7 +64,8 @@ int tfs_instance_remove(const struct tfs *t);
 int tfs_event_enable(const char *buf, const char *sys, const char *event);
 
 /* Sets the filter of SYS/EVENT of @buf ("0" clears it). */
-int tfs_event_filter(const char *buf, const char *sys, const char *event, const char *filter);
+int tfs_event_filter(const char *buf, const char *sys, const char *event,
+		     const char *filter);
 
 /* Whether SYS/EVENT exists in @buf. */
 bool tfs_event_exists(const char *buf, const char *sys, const char *event);
@@ -98,11 +100,11 @@ int tfs_entries(const char *buf, uint64_t *entries);
 
 /* The settings of the top-level buffer that prepare changes when it claims it. */
 struct tfs_top {
-	char buffer_kb[24];  /* per CPU: "7" on a buffer the kernel has not expanded */
-	char clock[24];	     /* "local" */
-	char overwrite[4];   /* options/overwrite: "1" */
-	char tracing_on[4];  /* "1" */
-	char sym_offset[4];  /* options/sym-offset: "0", or "-" when unreadable */
+	char buffer_kb[24]; /* per CPU: "7" on a buffer the kernel has not expanded */
+	char clock[24];	    /* "local" */
+	char overwrite[4];  /* options/overwrite: "1" */
+	char tracing_on[4]; /* "1" */
+	char sym_offset[4]; /* options/sym-offset: "0", or "-" when unreadable */
 };
 
 /*

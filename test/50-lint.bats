@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The shell code: hooks are POSIX sh that dracut sources, the rest is bash.
+# The shell code (hooks are POSIX sh that dracut sources, the rest is bash) and the C layout.
 
 load helpers
 
@@ -69,4 +69,14 @@ bash_scripts() {
 	run grep -nE '^[[:space:]]*exit\b|set -e' "$REPO/dracut-module/memdebug-ko-prepare.sh" \
 		"$REPO/dracut-module/memdebug-ko-report.sh" "$REPO/qemu/kdump-dracut/kdump-capture.sh"
 	assert_failure 1
+}
+
+@test "lint: the C code is as clang-format lays it out with the checked-in .clang-format" {
+	command -v clang-format >/dev/null || skip "clang-format is not installed"
+	local files
+	cd "$REPO"
+	mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find src test -name '*.[ch]')
+	[[ ${#files[@]} -gt 40 ]] || fail "C files found: ${files[*]}"
+	run clang-format --dry-run --Werror "${files[@]}"
+	assert_success
 }

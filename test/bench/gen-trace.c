@@ -130,8 +130,14 @@ static struct task tasks[] = {
 
 /* Tasks that drop module references now and then, and where they do it. */
 static const char *const put_sites[] = {
-	"blkdev_put",	     "path_mount",	    "put_fs_context", "crypto_destroy_tfm",
-	"crypto_larval_destroy", "deactivate_locked_super", "fput",	      "tty_release",
+	"blkdev_put",
+	"path_mount",
+	"put_fs_context",
+	"crypto_destroy_tfm",
+	"crypto_larval_destroy",
+	"deactivate_locked_super",
+	"fput",
+	"tty_release",
 };
 
 static const char *const kernel_gfp[] = {
@@ -226,7 +232,7 @@ static void mark(uint32_t pfn, unsigned order, bool in_use)
 		if (in_use)
 			used[i / 8] |= (uint8_t)(1u << (i % 8));
 		else
-			used[i / 8] &= (uint8_t)~(1u << (i % 8));
+			used[i / 8] &= (uint8_t) ~(1u << (i % 8));
 	}
 }
 
@@ -299,43 +305,215 @@ static void emit_free(struct task *t, struct block b)
 {
 	mark(b.pfn, b.order, false);
 	line(t->comm, t->pid, t->cpu, chance(300) ? "...1." : flags(),
-	     "mm_page_free: page=(____ptrval____) pfn=0x%" PRIx32 " order=%u", b.pfn, b.order);
+	     "mm_page_free: page=(____ptrval____) pfn=0x%" PRIx32 " order=%u", b.pfn,
+	     b.order);
 }
 
 /* ---------------------------------------------------------------------------------- */
 /* module loads                                                                       */
 
 static const char *const modnames[] = {
-	"virtio_blk", "virtio_net", "virtio_pci", "virtio_pci_modern_dev",
-	"virtio_pci_legacy_dev", "virtio_ring", "virtio", "virtio_scsi", "virtio_console",
-	"virtio_balloon", "virtio_rng", "ata_piix", "ata_generic", "libata", "scsi_mod",
-	"scsi_common", "sd_mod", "sr_mod", "cdrom", "sg", "ahci", "libahci", "nvme",
-	"nvme_core", "t10_pi", "crc64_rocksoft", "crc64", "crc_t10dif", "crct10dif_generic",
-	"crct10dif_pclmul", "crct10dif_common", "ext4", "jbd2", "mbcache", "crc16",
-	"crc32c_generic", "crc32c_intel", "crc32_pclmul", "ghash_clmulni_intel", "xfs",
-	"libcrc32c", "btrfs", "xor", "raid6_pq", "zstd_compress", "blake2b_generic", "dm_mod",
-	"dm_crypt", "dm_mirror", "dm_region_hash", "dm_log", "dm_snapshot", "dm_bufio",
-	"raid1", "raid0", "md_mod", "usbcore", "usb_common", "ehci_hcd", "ehci_pci",
-	"xhci_hcd", "xhci_pci", "uhci_hcd", "ohci_hcd", "usb_storage", "uas", "usbhid", "hid",
-	"hid_generic", "hid_multitouch", "e1000", "e1000e", "igb", "ixgbe", "mdio", "r8169",
-	"realtek", "mii", "tg3", "bnx2", "bnx2x", "libphy", "i40e", "ice", "mlx5_core",
-	"mlxfw", "tls", "psample", "ptp", "pps_core", "i2c_algo_bit", "i2c_piix4",
-	"i2c_i801", "i2c_smbus", "drm", "drm_kms_helper", "drm_ttm_helper", "ttm",
-	"drm_display_helper", "cec", "rc_core", "amdgpu", "amdxcp", "gpu_sched", "drm_buddy",
-	"i915", "video", "wmi", "nouveau", "mxm_wmi", "qxl", "bochs", "virtio_gpu", "floppy",
-	"serio_raw", "psmouse", "evdev", "button", "battery", "ac", "thermal", "fan",
-	"intel_rapl_common", "snd", "snd_timer", "snd_pcm", "snd_hda_core", "snd_hda_codec",
-	"snd_hda_intel", "snd_intel_dspcfg", "soundcore", "pcspkr", "joydev", "input_leds",
-	"led_class", "aesni_intel", "crypto_simd", "cryptd", "sha256_ssse3", "sha512_ssse3",
-	"polyval_clmulni", "polyval_generic", "gf128mul", "loop", "autofs4", "fuse",
-	"configfs", "efivarfs", "efi_pstore", "nls_ascii", "nls_cp437", "vfat", "fat",
-	"isofs", "squashfs", "overlay", "ipv6", "nf_tables", "nfnetlink", "x_tables",
-	"ip_tables", "bridge", "stp", "llc", "8021q", "garp", "mrp", "sunrpc", "nfs", "lockd",
-	"grace", "nfsv4", "dns_resolver", "fscache", "netfs", "kvm", "kvm_intel", "kvm_amd",
-	"ccp", "irqbypass", "tpm", "tpm_tis", "tpm_tis_core", "tpm_crb", "rng_core", "mptspi",
-	"mptscsih", "mptbase", "scsi_transport_spi", "megaraid_sas", "mpt3sas", "raid_class",
-	"scsi_transport_sas", "hpsa", "vmw_pvscsi", "vmxnet3", "hv_vmbus", "hv_storvsc",
-	"hv_netvsc", "xen_blkfront", "xen_netfront",
+	"virtio_blk",
+	"virtio_net",
+	"virtio_pci",
+	"virtio_pci_modern_dev",
+	"virtio_pci_legacy_dev",
+	"virtio_ring",
+	"virtio",
+	"virtio_scsi",
+	"virtio_console",
+	"virtio_balloon",
+	"virtio_rng",
+	"ata_piix",
+	"ata_generic",
+	"libata",
+	"scsi_mod",
+	"scsi_common",
+	"sd_mod",
+	"sr_mod",
+	"cdrom",
+	"sg",
+	"ahci",
+	"libahci",
+	"nvme",
+	"nvme_core",
+	"t10_pi",
+	"crc64_rocksoft",
+	"crc64",
+	"crc_t10dif",
+	"crct10dif_generic",
+	"crct10dif_pclmul",
+	"crct10dif_common",
+	"ext4",
+	"jbd2",
+	"mbcache",
+	"crc16",
+	"crc32c_generic",
+	"crc32c_intel",
+	"crc32_pclmul",
+	"ghash_clmulni_intel",
+	"xfs",
+	"libcrc32c",
+	"btrfs",
+	"xor",
+	"raid6_pq",
+	"zstd_compress",
+	"blake2b_generic",
+	"dm_mod",
+	"dm_crypt",
+	"dm_mirror",
+	"dm_region_hash",
+	"dm_log",
+	"dm_snapshot",
+	"dm_bufio",
+	"raid1",
+	"raid0",
+	"md_mod",
+	"usbcore",
+	"usb_common",
+	"ehci_hcd",
+	"ehci_pci",
+	"xhci_hcd",
+	"xhci_pci",
+	"uhci_hcd",
+	"ohci_hcd",
+	"usb_storage",
+	"uas",
+	"usbhid",
+	"hid",
+	"hid_generic",
+	"hid_multitouch",
+	"e1000",
+	"e1000e",
+	"igb",
+	"ixgbe",
+	"mdio",
+	"r8169",
+	"realtek",
+	"mii",
+	"tg3",
+	"bnx2",
+	"bnx2x",
+	"libphy",
+	"i40e",
+	"ice",
+	"mlx5_core",
+	"mlxfw",
+	"tls",
+	"psample",
+	"ptp",
+	"pps_core",
+	"i2c_algo_bit",
+	"i2c_piix4",
+	"i2c_i801",
+	"i2c_smbus",
+	"drm",
+	"drm_kms_helper",
+	"drm_ttm_helper",
+	"ttm",
+	"drm_display_helper",
+	"cec",
+	"rc_core",
+	"amdgpu",
+	"amdxcp",
+	"gpu_sched",
+	"drm_buddy",
+	"i915",
+	"video",
+	"wmi",
+	"nouveau",
+	"mxm_wmi",
+	"qxl",
+	"bochs",
+	"virtio_gpu",
+	"floppy",
+	"serio_raw",
+	"psmouse",
+	"evdev",
+	"button",
+	"battery",
+	"ac",
+	"thermal",
+	"fan",
+	"intel_rapl_common",
+	"snd",
+	"snd_timer",
+	"snd_pcm",
+	"snd_hda_core",
+	"snd_hda_codec",
+	"snd_hda_intel",
+	"snd_intel_dspcfg",
+	"soundcore",
+	"pcspkr",
+	"joydev",
+	"input_leds",
+	"led_class",
+	"aesni_intel",
+	"crypto_simd",
+	"cryptd",
+	"sha256_ssse3",
+	"sha512_ssse3",
+	"polyval_clmulni",
+	"polyval_generic",
+	"gf128mul",
+	"loop",
+	"autofs4",
+	"fuse",
+	"configfs",
+	"efivarfs",
+	"efi_pstore",
+	"nls_ascii",
+	"nls_cp437",
+	"vfat",
+	"fat",
+	"isofs",
+	"squashfs",
+	"overlay",
+	"ipv6",
+	"nf_tables",
+	"nfnetlink",
+	"x_tables",
+	"ip_tables",
+	"bridge",
+	"stp",
+	"llc",
+	"8021q",
+	"garp",
+	"mrp",
+	"sunrpc",
+	"nfs",
+	"lockd",
+	"grace",
+	"nfsv4",
+	"dns_resolver",
+	"fscache",
+	"netfs",
+	"kvm",
+	"kvm_intel",
+	"kvm_amd",
+	"ccp",
+	"irqbypass",
+	"tpm",
+	"tpm_tis",
+	"tpm_tis_core",
+	"tpm_crb",
+	"rng_core",
+	"mptspi",
+	"mptscsih",
+	"mptbase",
+	"scsi_transport_spi",
+	"megaraid_sas",
+	"mpt3sas",
+	"raid_class",
+	"scsi_transport_sas",
+	"hpsa",
+	"vmw_pvscsi",
+	"vmxnet3",
+	"hv_vmbus",
+	"hv_storvsc",
+	"hv_netvsc",
+	"xen_blkfront",
+	"xen_netfront",
 };
 
 #define NMODNAMES (sizeof(modnames) / sizeof(modnames[0]))
@@ -352,9 +530,9 @@ struct job {
 	struct task *task;
 	struct load *loads;
 	unsigned nloads, cur;
-	bool started;	      /* module_load of loads[cur] printed */
-	bool free_pending;    /* module_free of loads[cur - 1] still to print */
-	struct block *held;   /* live blocks of the window: the loader frees some */
+	bool started;	    /* module_load of loads[cur] printed */
+	bool free_pending;  /* module_free of loads[cur - 1] still to print */
+	struct block *held; /* live blocks of the window: the loader frees some */
 	size_t nheld, capheld;
 };
 
@@ -407,8 +585,8 @@ static void plan_loads(uint64_t n)
 		if (i < NMODNAMES)
 			snprintf(l->name, sizeof(l->name), "%s", modnames[i]);
 		else
-			snprintf(l->name, sizeof(l->name), "%s_%zu", modnames[i % NMODNAMES],
-				 i / NMODNAMES);
+			snprintf(l->name, sizeof(l->name), "%s_%zu",
+				 modnames[i % NMODNAMES], i / NMODNAMES);
 		/* many modules allocate no page at all while they load */
 		l->allocs = rank[i] > 3 && chance(200) ? 0 : (uint32_t)size;
 		l->fails = chance(25);
@@ -437,8 +615,11 @@ static struct task *chain_task(void)
 	struct task *t = &chain_tasks[next_chain_task++ % 64];
 	unsigned r = below(100);
 
-	*t = (struct task){ .comm = "modprobe", .pid = next_pid, .cpu = (int)below(NCPU),
-			    .kind = K_USER, .cursor = 0x1000 + below(MEM_PAGES - 0x1000) };
+	*t = (struct task){ .comm = "modprobe",
+			    .pid = next_pid,
+			    .cpu = (int)below(NCPU),
+			    .kind = K_USER,
+			    .cursor = 0x1000 + below(MEM_PAGES - 0x1000) };
 	if (r < 8)
 		t->comm = "systemd-modules";
 	else if (r < 11)
@@ -501,7 +682,8 @@ static void job_step(unsigned idx)
 	struct load *l = &j->loads[j->cur];
 
 	if (j->free_pending) {
-		line(t->comm, t->pid, t->cpu, ".....", "module_free: %s", j->loads[j->cur - 1].name);
+		line(t->comm, t->pid, t->cpu, ".....", "module_free: %s",
+		     j->loads[j->cur - 1].name);
 		j->free_pending = false;
 		if (j->cur == j->nloads)
 			end_job(idx);
@@ -550,12 +732,12 @@ static void job_step(unsigned idx)
 				exit(1);
 			}
 		}
-		emit_alloc(t, module_gfp, sizeof(module_gfp) / sizeof(module_gfp[0]), true,
-			   &j->held[j->nheld++]);
+		emit_alloc(t, module_gfp, sizeof(module_gfp) / sizeof(module_gfp[0]),
+			   true, &j->held[j->nheld++]);
 		return;
 	}
-	line(t->comm, t->pid, t->cpu, "...1.", "module_put: %s call_site=do_init_module refcnt=1",
-	     l->name);
+	line(t->comm, t->pid, t->cpu, "...1.",
+	     "module_put: %s call_site=do_init_module refcnt=1", l->name);
 	release_held(j);
 	j->free_pending = l->fails;
 	j->started = false;
@@ -592,9 +774,10 @@ static void background_step(void)
 	if (chance(2))
 		t->cpu = (int)below(NCPU);
 	if (nloaded && chance(3)) {
-		line(t->comm, t->pid, t->cpu, "...1.", "module_put: %s call_site=%s refcnt=%u",
-		     loaded[below(nloaded)],
-		     put_sites[below(sizeof(put_sites) / sizeof(put_sites[0]))], 1 + below(5));
+		line(t->comm, t->pid, t->cpu, "...1.",
+		     "module_put: %s call_site=%s refcnt=%u", loaded[below(nloaded)],
+		     put_sites[below(sizeof(put_sites) / sizeof(put_sites[0]))],
+		     1 + below(5));
 		return;
 	}
 	if (npool && (npool >= POOL_MAX || chance(460))) {
@@ -605,9 +788,11 @@ static void background_step(void)
 		return;
 	}
 	if (t->kind == K_KERNEL)
-		emit_alloc(t, kernel_gfp, sizeof(kernel_gfp) / sizeof(kernel_gfp[0]), false, &b);
+		emit_alloc(t, kernel_gfp, sizeof(kernel_gfp) / sizeof(kernel_gfp[0]),
+			   false, &b);
 	else
-		emit_alloc(t, user_gfp, sizeof(user_gfp) / sizeof(user_gfp[0]), false, &b);
+		emit_alloc(t, user_gfp, sizeof(user_gfp) / sizeof(user_gfp[0]), false,
+			   &b);
 	pool_add(b);
 }
 
@@ -645,8 +830,9 @@ static void header(uint64_t n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gen-trace [-s SEED] N\n"
-			"writes a realistic ftrace text trace of N events to standard output\n");
+	fprintf(stderr,
+		"usage: gen-trace [-s SEED] N\n"
+		"writes a realistic ftrace text trace of N events to standard output\n");
 	exit(2);
 }
 

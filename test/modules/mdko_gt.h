@@ -38,7 +38,8 @@ struct module *mdko_gt_keep_owner(void);
  * field, 0 and 0.
  */
 #define GT_EXPECT_WORK(pages, net)                                                       \
-	MODULE_INFO(mdko_expect_work, "pages=" __stringify(pages) " net=" __stringify(net))
+	MODULE_INFO(mdko_expect_work,                                                    \
+		    "pages=" __stringify(pages) " net=" __stringify(net))
 
 /*
  * Allocates block i with alloc_pages(GFP_KERNEL_ACCOUNT, order[i]); all or nothing:

@@ -19,10 +19,10 @@
 #define ASYNC_ORDERS(X) X(1) X(2) X(3) X(4)
 #define ASYNC_FREED	1 /* index of the order-2 block */
 
-#define EXPECT_PAGES	   5
-#define EXPECT_NET	   5
-#define EXPECT_WORK_PAGES  30
-#define EXPECT_WORK_NET	   26
+#define EXPECT_PAGES	  5
+#define EXPECT_NET	  5
+#define EXPECT_WORK_PAGES 30
+#define EXPECT_WORK_NET	  26
 
 static_assert(EXPECT_PAGES == GT_SUM_PAGES(INIT_ORDERS));
 static_assert(EXPECT_NET == GT_SUM_PAGES(INIT_ORDERS));
@@ -31,8 +31,8 @@ static_assert(EXPECT_WORK_NET == GT_SUM_PAGES(ASYNC_ORDERS) - 4);
 GT_EXPECT(EXPECT_PAGES, EXPECT_NET, "loaded");
 GT_EXPECT_WORK(EXPECT_WORK_PAGES, EXPECT_WORK_NET);
 
-static const unsigned int init_order[] = {INIT_ORDERS(GT_ORDER)};
-static const unsigned int async_order[] = {ASYNC_ORDERS(GT_ORDER)};
+static const unsigned int init_order[] = { INIT_ORDERS(GT_ORDER) };
+static const unsigned int async_order[] = { ASYNC_ORDERS(GT_ORDER) };
 static struct page *init_page[ARRAY_SIZE(init_order)];
 static struct page *async_page[ARRAY_SIZE(async_order)];
 static int async_err;

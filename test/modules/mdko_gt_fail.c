@@ -21,7 +21,7 @@
 static_assert(EXPECT_PAGES == GT_SUM_PAGES(FAIL_ORDERS));
 GT_EXPECT(EXPECT_PAGES, EXPECT_NET, "failed");
 
-static const unsigned int fail_order[] = {FAIL_ORDERS(GT_ORDER)};
+static const unsigned int fail_order[] = { FAIL_ORDERS(GT_ORDER) };
 
 static int __init mdko_gt_fail_init(void)
 {

@@ -23,8 +23,8 @@ static_assert(EXPECT_PAGES == GT_SUM_PAGES(DROP_ORDERS) + GT_SUM_PAGES(KEEP_ORDE
 static_assert(EXPECT_NET == GT_SUM_PAGES(KEEP_ORDERS));
 GT_EXPECT(EXPECT_PAGES, EXPECT_NET, "loaded");
 
-static const unsigned int drop_order[] = {DROP_ORDERS(GT_ORDER)};
-static const unsigned int keep_order[] = {KEEP_ORDERS(GT_ORDER)};
+static const unsigned int drop_order[] = { DROP_ORDERS(GT_ORDER) };
+static const unsigned int keep_order[] = { KEEP_ORDERS(GT_ORDER) };
 static struct page *keep_page[ARRAY_SIZE(keep_order)];
 
 static int __init mdko_gt_free_init(void)

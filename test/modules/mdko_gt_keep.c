@@ -24,7 +24,7 @@ static_assert(EXPECT_PAGES == GT_SUM_PAGES(KEEP_ORDERS));
 static_assert(EXPECT_NET == GT_SUM_PAGES(KEEP_ORDERS));
 GT_EXPECT(EXPECT_PAGES, EXPECT_NET, "loaded");
 
-static const unsigned int keep_order[] = {KEEP_ORDERS(GT_ORDER)};
+static const unsigned int keep_order[] = { KEEP_ORDERS(GT_ORDER) };
 static struct page *keep_page[ARRAY_SIZE(keep_order)];
 
 /* This module, for the foreign module_get/module_put pair in mdko_gt_ref's init. */

@@ -23,11 +23,11 @@
 
 #include "mdko_gt.h"
 
-#define INIT_ORDERS(X)	 X(1)
-#define THREAD_ORDERS(X) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) \
-			 X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2)
-#define THREAD_VMALLOC	 32
-#define THREAD_GFP	 (GFP_KERNEL | __GFP_RETRY_MAYFAIL)
+#define INIT_ORDERS(X) X(1)
+#define THREAD_ORDERS(X)                                                                 \
+	X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2) X(2)
+#define THREAD_VMALLOC 32
+#define THREAD_GFP     (GFP_KERNEL | __GFP_RETRY_MAYFAIL)
 
 #define EXPECT_PAGES	  2
 #define EXPECT_NET	  2
@@ -38,8 +38,8 @@ static_assert(EXPECT_WORK_PAGES == GT_SUM_PAGES(THREAD_ORDERS) + THREAD_VMALLOC)
 GT_EXPECT(EXPECT_PAGES, EXPECT_NET, "loaded");
 GT_EXPECT_WORK(EXPECT_WORK_PAGES, EXPECT_WORK_PAGES);
 
-static const unsigned int init_order[] = {INIT_ORDERS(GT_ORDER)};
-static const unsigned int thread_order[] = {THREAD_ORDERS(GT_ORDER)};
+static const unsigned int init_order[] = { INIT_ORDERS(GT_ORDER) };
+static const unsigned int thread_order[] = { THREAD_ORDERS(GT_ORDER) };
 static struct page *init_page[ARRAY_SIZE(init_order)];
 static struct page *thread_page[ARRAY_SIZE(thread_order)];
 static void *thread_area;

@@ -25,16 +25,16 @@
 #define PROBE_ORDERS(X) X(1) X(2) X(3)
 #define PROBE_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL)
 
-#define EXPECT_PAGES	   1
-#define EXPECT_LATE_PAGES  14
+#define EXPECT_PAGES	  1
+#define EXPECT_LATE_PAGES 14
 
 static_assert(EXPECT_PAGES == GT_SUM_PAGES(INIT_ORDERS));
 static_assert(EXPECT_LATE_PAGES == GT_SUM_PAGES(PROBE_ORDERS));
 GT_EXPECT(EXPECT_PAGES, EXPECT_PAGES, "loaded");
 MODULE_INFO(mdko_expect_late, "pages=" __stringify(EXPECT_LATE_PAGES));
 
-static const unsigned int init_order[] = {INIT_ORDERS(GT_ORDER)};
-static const unsigned int probe_order[] = {PROBE_ORDERS(GT_ORDER)};
+static const unsigned int init_order[] = { INIT_ORDERS(GT_ORDER) };
+static const unsigned int probe_order[] = { PROBE_ORDERS(GT_ORDER) };
 static struct page *init_page[ARRAY_SIZE(init_order)];
 static struct page *probe_page[ARRAY_SIZE(probe_order)];
 static struct platform_device *gt_dev;

@@ -33,7 +33,7 @@ static_assert(EXPECT_PAGES == GT_SUM_PAGES(REF_ORDERS));
 static_assert(EXPECT_NET == GT_SUM_PAGES(REF_ORDERS));
 GT_EXPECT(EXPECT_PAGES, EXPECT_NET, "loaded");
 
-static const unsigned int ref_order[] = {REF_ORDERS(GT_ORDER)};
+static const unsigned int ref_order[] = { REF_ORDERS(GT_ORDER) };
 static struct page *ref_page[ARRAY_SIZE(ref_order)];
 
 /* Takes and drops a reference on @owner, then on itself; -ENODEV if @owner is going. */

@@ -23,10 +23,10 @@
 
 #include "mdko_gt.h"
 
-#define OBJ_SIZE	248
-#define OBJS_PER_SLAB	(PAGE_SIZE / (OBJ_SIZE + sizeof(void *)))
-#define SLABS		4
-#define NOBJS		(SLABS * OBJS_PER_SLAB)
+#define OBJ_SIZE      248
+#define OBJS_PER_SLAB (PAGE_SIZE / (OBJ_SIZE + sizeof(void *)))
+#define SLABS	      4
+#define NOBJS	      (SLABS * OBJS_PER_SLAB)
 
 #define EXPECT_PAGES 4
 #define EXPECT_NET   4
@@ -93,8 +93,8 @@ static int __init mdko_gt_slab_init(void)
 	}
 	slabs = count_slabs();
 	if (slabs != SLABS) {
-		pr_err("the cache took %d slabs for %u objects, not %u order-0 ones\n", slabs,
-		       NOBJS, SLABS);
+		pr_err("the cache took %d slabs for %u objects, not %u order-0 ones\n",
+		       slabs, NOBJS, SLABS);
 		free_all();
 		return -EINVAL;
 	}

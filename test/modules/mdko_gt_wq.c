@@ -21,9 +21,9 @@
 #define INIT_ORDERS(X) X(1) X(3) X(3) X(4)
 #define WORK_ORDERS(X) X(0) X(2) X(3) X(4) X(5)
 
-#define EXPECT_PAGES	   34
-#define EXPECT_NET	   34
-#define WORK_PAGES	   61
+#define EXPECT_PAGES 34
+#define EXPECT_NET   34
+#define WORK_PAGES   61
 
 static_assert(EXPECT_PAGES == GT_SUM_PAGES(INIT_ORDERS));
 static_assert(EXPECT_NET == GT_SUM_PAGES(INIT_ORDERS));
@@ -31,8 +31,8 @@ static_assert(WORK_PAGES == GT_SUM_PAGES(WORK_ORDERS));
 GT_EXPECT(EXPECT_PAGES, EXPECT_NET, "loaded");
 GT_EXPECT_WORK(WORK_PAGES, WORK_PAGES);
 
-static const unsigned int init_order[] = {INIT_ORDERS(GT_ORDER)};
-static const unsigned int work_order[] = {WORK_ORDERS(GT_ORDER)};
+static const unsigned int init_order[] = { INIT_ORDERS(GT_ORDER) };
+static const unsigned int work_order[] = { WORK_ORDERS(GT_ORDER) };
 static struct page *init_page[ARRAY_SIZE(init_order)];
 static struct page *work_page[ARRAY_SIZE(work_order)];
 static int work_err;

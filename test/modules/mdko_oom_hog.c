@@ -49,7 +49,8 @@ static void free_all(void)
 {
 	struct page *page, *next;
 
-	list_for_each_entry_safe(page, next, &kept, lru) {
+	list_for_each_entry_safe(page, next, &kept, lru)
+	{
 		list_del(&page->lru);
 		__free_page(page);
 	}
@@ -79,7 +80,8 @@ static int __init mdko_oom_hog_init(void)
 		return 0;
 	for (;;) {
 		if (fatal_signal_pending(current)) {
-			pr_info("chosen by the OOM killer with %lu pages: freeing them\n", nkept);
+			pr_info("chosen by the OOM killer with %lu pages: freeing them\n",
+				nkept);
 			free_all();
 			atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
 			return -ENOMEM;

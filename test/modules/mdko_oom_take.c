@@ -17,13 +17,15 @@ static int __init mdko_oom_take_init(void)
 	unsigned long n = 0;
 	LIST_HEAD(taken);
 
-	while (!fatal_signal_pending(current) && (page = alloc_page(GFP_KERNEL | __GFP_NOWARN))) {
+	while (!fatal_signal_pending(current) &&
+	       (page = alloc_page(GFP_KERNEL | __GFP_NOWARN))) {
 		list_add(&page->lru, &taken);
 		if (!(++n % 64))
 			cond_resched();
 	}
 	pr_info("took %lu pages before the allocator failed: freeing them\n", n);
-	list_for_each_entry_safe(page, next, &taken, lru) {
+	list_for_each_entry_safe(page, next, &taken, lru)
+	{
 		list_del(&page->lru);
 		__free_page(page);
 	}
