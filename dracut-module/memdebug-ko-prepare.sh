@@ -51,7 +51,9 @@ _mdko_check_level() {
 # the binary checks them, and with --kmsg warns about a bad one and uses its default. It
 # finds or mounts tracefs itself.
 _mdko_prepare() {
-	set -- prepare --kmsg
+	# --once: after this boot's report (an emergency round, the unit started again)
+	# nothing claims a buffer or starts a watcher
+	set -- prepare --kmsg --once
 	_mdko_arg=$(getarg rd.memdebug_ko.buffer_kb=) && set -- "$@" --buffer-kb "$_mdko_arg"
 	_mdko_arg=$(getarg rd.memdebug_ko.loaders=) && set -- "$@" --loader "$_mdko_arg"
 	getargbool 0 rd.memdebug_ko.instance && set -- "$@" --instance
@@ -68,7 +70,7 @@ _mdko_prepare() {
 	}
 
 	# The watcher streams to the console what must outlive an out-of-memory death.
-	set -- watch --kmsg --daemon
+	set -- watch --kmsg --daemon --once
 	if getargbool 0 rd.memdebug_ko.trace && mkdir -p /run/initramfs 2> /dev/null; then
 		set -- "$@" --save-trace /run/initramfs/memdebug-ko.trace
 	fi

@@ -23,7 +23,8 @@ _mdko_warn() {
 # Run "memdebug-ko report" on the trace instance that the cmdline hook prepared. Its own
 # errors come first; the warning here says the boot goes on without what failed.
 _mdko_report() {
-	set -- report --kmsg
+	# --once: an emergency round after the report (or a second run) reports nothing again
+	set -- report --kmsg --once
 
 	if [ ! -x /usr/bin/memdebug-ko ]; then
 		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "state.h"
 
 #define CLI_OPTS_MAX 24
 
@@ -157,6 +158,15 @@ int cli_bad_value(const struct cli_common *c, const char *fallback, const char *
 	}
 	fprintf(stderr, "memdebug-ko: %s\n", why);
 	return -EINVAL;
+}
+
+bool cli_once_done(const struct cli_common *c, const char *what)
+{
+	if (!c->once || !state_reported(c->run_dir))
+		return false;
+	log_info("this boot's report has run already (%s/reported): %s", c->run_dir,
+		 what);
+	return true;
 }
 
 int cli_loaders(const struct cli_common *c, struct loaders *l)

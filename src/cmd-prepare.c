@@ -57,6 +57,7 @@ static void usage(void)
 	printf("  -k, --kmsg            log to /dev/kmsg (for initramfs hooks); a bad option\n"
 	       "                        value then warns and the default is used\n"
 	       "  -q, --quiet           no informational messages\n"
+	       "  -o, --once            nothing when this boot's report has run (the hooks)\n"
 	       "  -h, --help            this help\n");
 }
 
@@ -228,6 +229,8 @@ static int prepare(const struct prepare_opts *o)
 	struct tfs t;
 	int r;
 
+	if (cli_once_done(&o->common, "nothing is traced again"))
+		return 0;
 	r = tfs_locate(&t, o->common.tracefs, !o->common.tracefs);
 	if (r < 0)
 		return r;
@@ -268,6 +271,7 @@ static const struct cli_opt prepare_opts[] = {
 	CLI_LOADERS(struct prepare_opts),
 	CLI_KMSG(struct prepare_opts),
 	CLI_QUIET(struct prepare_opts),
+	CLI_ONCE(struct prepare_opts),
 	CLI_END,
 };
 

@@ -73,6 +73,7 @@ static void usage(void)
 	       "  -k, --kmsg            report and log to /dev/kmsg (for initramfs hooks); a bad\n"
 	       "                        option value then warns and the default is used\n"
 	       "  -q, --quiet           no informational messages\n"
+	       "  -o, --once            nothing when this boot's report has run (the hooks)\n"
 	       "  -h, --help            this help\n",
 	       DEFAULT_PAGE_SIZE);
 }
@@ -219,6 +220,8 @@ static int report(const struct report_opts *o)
 	char ms[32];
 	int r;
 
+	if (!o->input && cli_once_done(&o->common, "not again"))
+		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	f = (struct acct_facts){ .loaders = &o->loaders };
 	acct_init(&a, &f);
@@ -253,6 +256,10 @@ static int report(const struct report_opts *o)
 out:
 	if (!o->input) {
 		live_close(&l, o->keep, o->proc);
+		/* whatever came of it: nothing of this boot arms or reports again (--once) */
+		if (state_mark_reported(o->common.run_dir) < 0)
+			log_warn("cannot write %s/reported: an emergency round may trace again",
+				 o->common.run_dir);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("report took %s ms",
 			 ms_str(ms, sizeof(ms),
@@ -278,6 +285,7 @@ static const struct cli_opt report_opts[] = {
 	CLI_FLAG("keep", 'K', struct report_opts, keep),
 	CLI_KMSG(struct report_opts),
 	CLI_QUIET(struct report_opts),
+	CLI_ONCE(struct report_opts),
 	CLI_END,
 };
 

@@ -75,6 +75,7 @@ static void usage(void)
 	       "                        input or output: give --kmsg for the stream\n"
 	       "  -k, --kmsg            stream and log to /dev/kmsg (for initramfs hooks)\n"
 	       "  -q, --quiet           no informational messages\n"
+	       "  -o, --once            nothing when this boot's report has run (the hooks)\n"
 	       "  -h, --help            this help\n");
 }
 
@@ -295,20 +296,33 @@ static int watch(struct watch_opts *o)
 	struct live l;
 	struct acct a;
 	char pipe_path[PATH_MAX];
-	int fd, meminfo, r;
+	int fd, meminfo, lock, r;
 
+	if (cli_once_done(&o->common, "no watcher starts"))
+		return 0;
+	/* at most one watcher: it holds the lock as long as it lives */
+	lock = state_watch_lock(o->common.run_dir);
 	r = state_watcher(o->common.run_dir);
-	if (r > 0) {
+	if (lock == -EWOULDBLOCK && r <= 0) {
+		log_info("a watcher already reads the trace (it holds %s/watch.lock): left as it is",
+			 o->common.run_dir);
+		return 0;
+	}
+	if (lock == -EWOULDBLOCK || (lock < 0 && r > 0)) {
 		log_info("a watcher already reads the trace (pid %d): left as it is", r);
 		return 0;
 	}
+	if (lock < 0)
+		log_warn("cannot lock %s/watch.lock: %s; another watcher could start beside this one",
+			 o->common.run_dir, strerror(-lock));
 	r = live_find(&l, o->common.tracefs, o->common.run_dir);
 	if (r < 0)
-		return r;
+		goto out_unlock;
 	if (l.top && !l.ours) {
 		log_info(
 			"the top-level buffer of trace_event= is not ours to consume: no watcher");
-		return 0;
+		r = 0;
+		goto out_unlock;
 	}
 	live_facts(&l, &o->loaders, &f, &info);
 	/* Not blocking in open(2): a FIFO (a test's trace_pipe) would wait for a writer. */
@@ -317,7 +331,7 @@ static int watch(struct watch_opts *o)
 	if (fd < 0) {
 		r = -errno;
 		log_err("cannot open %s: %s", pipe_path, strerror(errno));
-		return r;
+		goto out_unlock;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	acct_init(&a, &f);
@@ -339,9 +353,9 @@ static int watch(struct watch_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (o->daemon) {
-		const int keep[] = { fd, ts.tee_fd };
+		const int keep[] = { fd, ts.tee_fd, lock };
 
-		r = daemonize(o->common.run_dir, keep, 2);
+		r = daemonize(o->common.run_dir, keep, 3);
 		if (r != 0) /* the parent, or an error */
 			goto out_free;
 	} else {
@@ -376,6 +390,9 @@ out_free:
 	acct_free(&a);
 out_close:
 	close(fd);
+out_unlock:
+	if (lock >= 0)
+		close(lock);
 	return r < 0 ? r : 0;
 }
 
@@ -388,6 +405,7 @@ static const struct cli_opt watch_opts[] = {
 	CLI_FLAG("daemon", 'd', struct watch_opts, daemon),
 	CLI_KMSG(struct watch_opts),
 	CLI_QUIET(struct watch_opts),
+	CLI_ONCE(struct watch_opts),
 	CLI_END,
 };
 

@@ -32,6 +32,7 @@ struct cli_common {
 	size_t nlists;
 	bool kmsg;  /* --kmsg: bad values warn and fall back */
 	bool quiet; /* --quiet: no informational messages */
+	bool once;  /* --once: nothing after this boot's report */
 };
 
 /* One option of a command: where its value goes in the command's options struct. */
@@ -65,6 +66,7 @@ struct cli_opt {
 	}
 #define CLI_KMSG(type)	CLI_FLAG("kmsg", 'k', type, common.kmsg)
 #define CLI_QUIET(type) CLI_FLAG("quiet", 'q', type, common.quiet)
+#define CLI_ONCE(type)	CLI_FLAG("once", 'o', type, common.once)
 #define CLI_END                                                                          \
 	{                                                                                \
 		0                                                                        \
@@ -105,6 +107,12 @@ int cli_choice(const char *s, const char *const *names);
  */
 int cli_bad_value(const struct cli_common *c, const char *fallback, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * With --once, whether this boot's report has run already (state_reported()): then the
+ * command @what ("nothing is traced again") is said and does nothing.
+ */
+bool cli_once_done(const struct cli_common *c, const char *what);
 
 /* Adds the --loader lists to @l, the defaults; returns 0 or -EINVAL (explained). */
 int cli_loaders(const struct cli_common *c, struct loaders *l);

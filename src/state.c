@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +44,44 @@ static char *run_path(char *out, const char *run_dir, const char *name)
 static int make_run_dir(const char *run_dir)
 {
 	return mkdir(run_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+int state_mark_reported(const char *run_dir)
+{
+	char p[PATH_MAX];
+	int fd, r = make_run_dir(run_dir);
+
+	if (r < 0)
+		return r;
+	fd = open(run_path(p, run_dir, "reported"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	return close(fd) < 0 ? -errno : 0;
+}
+
+bool state_reported(const char *run_dir)
+{
+	char p[PATH_MAX];
+
+	return access(run_path(p, run_dir, "reported"), F_OK) == 0;
+}
+
+int state_watch_lock(const char *run_dir)
+{
+	char p[PATH_MAX];
+	int fd, r = make_run_dir(run_dir);
+
+	if (r < 0)
+		return r;
+	fd = open(run_path(p, run_dir, "watch.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 /* The pid in RUNDIR/watch.pid, or 0 when there is none. */

@@ -19,6 +19,24 @@
 
 #define DEFAULT_RUN_DIR "/run/memdebug-ko"
 
+/*
+ * Once per boot: report marks RUNDIR/reported when it has run (the buffer given back,
+ * or no buffer to report on), and with --once no later prepare, watcher or report of
+ * the same boot (an emergency round, a unit started again, a hook run twice) arms or
+ * reports again. Returns 0 or -errno.
+ */
+int state_mark_reported(const char *run_dir);
+
+/* Whether this boot's report has run (RUNDIR/reported). */
+bool state_reported(const char *run_dir);
+
+/*
+ * Takes RUNDIR/watch.lock, which a watcher holds as long as it lives, so that at most one
+ * runs. Returns the descriptor that holds it, -EWOULDBLOCK when another watcher holds
+ * it, or another -errno.
+ */
+int state_watch_lock(const char *run_dir);
+
 /* The pid of a watcher that runs for @run_dir, or 0. */
 int state_watcher(const char *run_dir);
 

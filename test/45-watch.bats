@@ -223,3 +223,42 @@ oom_trace() {
 	! kill -0 "$pid" 2>/dev/null || fail "the watcher $pid still runs 2 s after the report"
 	WATCHER=
 }
+
+@test "watch: at most one watcher: a second one, even with its pid file gone, starts none" {
+	run -0 --separate-stderr "$MDKO" watch --tracefs "$T" --run-dir "$D" --daemon
+	local pid
+	pid=$(cat "$D/watch.pid")
+	WATCHER=$pid
+	run -0 --separate-stderr "$MDKO" watch --tracefs "$T" --run-dir "$D" --daemon
+	[[ $stderr == *"a watcher already reads the trace (pid $pid): left as it is"* ]] || fail "$stderr"
+	# the lock, not the pid file, tells: a watcher whose pid file went is still the one
+	rm "$D/watch.pid"
+	run -0 --separate-stderr "$MDKO" watch --tracefs "$T" --run-dir "$D" --daemon
+	[[ $stderr == *"a watcher already reads the trace (it holds $D/watch.lock): left as it is"* ]] ||
+		fail "$stderr"
+	[[ $stderr != *"watching the trace"* ]] || fail "a second watcher: $stderr"
+	assert_equal "$(pgrep -cxf "$MDKO watch --tracefs $T --run-dir $D --daemon")" 1
+}
+
+@test "watch: --once after this boot's report starts no watcher; prepare --once arms nothing" {
+	feed "$FIXTURES/mixed.trace" &
+	start_watch
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --format json
+	WATCHER=
+	[[ -e $D/reported ]] || fail "report left no $D/reported"
+	run -0 --separate-stderr "$MDKO" watch --tracefs "$T" --run-dir "$D" --daemon --once
+	[[ $stderr == *"this boot's report has run already ($D/reported): no watcher starts"* ]] ||
+		fail "$stderr"
+	[[ ! -e $D/watch.pid ]] || fail "a watcher started after the report"
+	echo 0 >"$I/tracing_on"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --run-dir "$D" --once
+	[[ $stderr == *"this boot's report has run already ($D/reported): nothing is traced again"* ]] ||
+		fail "$stderr"
+	assert_equal "$(cat "$I/tracing_on")" 0
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --once
+	assert_output ''
+	[[ $stderr == *"this boot's report has run already ($D/reported): not again"* ]] || fail "$stderr"
+	# by hand, without --once, a new round starts
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	assert_equal "$(cat "$I/tracing_on")" 1
+}

@@ -257,13 +257,40 @@ boot() {
 	assert_json '[.modules[] | select(.name=="virtio_blk")] | length' 1
 }
 
+@test "faults: after the report, emergency rounds arm nothing and report nothing again" {
+	make_instance
+	# a switch-root that fails after the report: dracut's emergency path runs the unit's
+	# script, the cmdline hook and the report hook (its emergency hook) again and again
+	in_initrd '. /lib/dracut-lib.sh
+		. /lib/dracut/hooks/cmdline/00-memdebug-ko-prepare.sh; echo "cmdline hook: $?"
+		. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "pre-pivot hook: $?"
+		rm -f /run/initramfs/memdebug-ko.json
+		mkdir /sys/kernel/tracing/instances/memdebug-ko
+		for round in 1 2 3; do
+			DRACUT_SYSTEMD=1 /bin/sh /usr/lib/memdebug-ko/prepare.sh; echo "prepare unit: $?"
+			. /lib/dracut/hooks/cmdline/00-memdebug-ko-prepare.sh; echo "cmdline hook: $?"
+			. /lib/dracut/hooks/pre-pivot/99-memdebug-ko-report.sh; echo "emergency hook: $?"
+		done
+		echo "switching root"'
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_equal "$(grep -c 'tracing module loads in' <<<"$kmsg")" 1
+	assert_equal "$(grep -c 'watching the trace (pid' <<<"$kmsg")" 1
+	assert_equal "$(grep -c 'events: ' <<<"$kmsg")" 1
+	assert_equal "$(grep -c "this boot's report has run already (/run/memdebug-ko/reported): nothing is traced again" <<<"$kmsg")" 6
+	assert_equal "$(grep -c "this boot's report has run already (/run/memdebug-ko/reported): not again" <<<"$kmsg")" 3
+	[[ ! -e $R/run/initramfs/memdebug-ko.json ]] || fail 'a report after the first one'
+	assert_equal "$(cat "$I/tracing_on")" 0
+}
+
 # ---------------------------------------------------------------------------------------
 # 6. rd.memdebug garbage or repeated; bad rd.memdebug_ko options
 
 # Boots with kernel command line $1 and asserts whether memdebug-ko traced ($2: yes or
 # no) and the warning it gave ($3, or no warning at all when empty).
 check_cmdline() {
-	rm -rf "$I" "$R/run/initramfs/memdebug-ko.json"
+	# a new boot: a new /run, without the last boot's report
+	rm -rf "$I" "$R/run/initramfs/memdebug-ko.json" "$R/run/memdebug-ko"
 	make_instance
 	boot "$1"
 	assert_boot_goes_on

@@ -27,13 +27,14 @@ copy_with_libs() {
 	done
 }
 
-# Makes the base of root $1: a shell and the few commands hook code runs (mkdir, ln, cat)
+# Makes the base of root $1: a shell and the few commands hook code runs (mkdir, ln, cat;
+# rm for tests that undo a file)
 # and the binary under test.
 initrd_base() {
 	local r=$1 cmd
 	mkdir -p "$r"/{etc,dev,proc,run,tmp,var,sys/kernel,usr/sbin,usr/bin,sbin}
 	copy_with_libs "$(readlink -f /bin/sh)" "$r" /bin/sh || return
-	for cmd in mkdir ln cat; do
+	for cmd in mkdir ln cat rm; do
 		copy_with_libs "$(command -v "$cmd")" "$r" "/bin/$cmd" || return
 	done
 	cp "$MDKO" "$r/usr/bin/memdebug-ko"
