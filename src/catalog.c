@@ -26,12 +26,21 @@
 
 /*
  * The bulk page allocator (alloc_pages_bulk, vmalloc's), which fires no mm_page_alloc
- * but for a single page it hands to the normal allocator; renamed in 6.10.
+ * but for a single page it hands to the normal allocator: __alloc_pages_bulk(gfp, nid,
+ * nodemask, nr_pages, page_list, page_array) until 6.10 renamed it
+ * alloc_pages_bulk_noprof, and 6.14 dropped page_list (kernel commit c8b979530f27), so
+ * that the array went from the 6th argument to the 5th. By its BTF name wherever the
+ * kernel has CONFIG_PROBE_EVENTS_BTF_ARGS (6.6 and later), by position elsewhere.
  */
 static const struct cat_probe bulk_allocator = {
 	.what = "the bulk page allocator",
-	.funcs = { { "alloc_pages_bulk_noprof", "6.10" },
-		   { "__alloc_pages_bulk", NULL } },
+	.sites = {
+		{ "alloc_pages_bulk_noprof", "page_array", true, NULL, NULL },
+		{ "alloc_pages_bulk_noprof", "$arg5", false, "6.14", NULL },
+		{ "alloc_pages_bulk_noprof", "$arg6", false, "6.10", "6.14" },
+		{ "__alloc_pages_bulk", "page_array", true, NULL, NULL },
+		{ "__alloc_pages_bulk", "$arg6", false, NULL, "6.10" },
+	},
 };
 
 const struct cat_group_info catalog_groups[CAT_GROUP_COUNT] = {
@@ -80,11 +89,10 @@ const struct cat_event catalog[] = {
 	  .filter = CAT_FILTER_LOADERS, .text = text_page, .raw = RAW(raw_page) },
 	/*
 	 * Every task's: bulk calls are few, and work and threads of loads make them too.
-	 * $argN on every architecture with kprobe events: 5 the list, 6 the array, whose
-	 * first entry tells whether it came with pages already.
+	 * The page array, whose first entry tells whether it came with pages already.
 	 */
 	{ PROBE_SYSTEM, "bulk_enter", EV_BULK_ENTER, CAT_GROUP_BULK,
-	  .probe = &bulk_allocator, .fetch = "array=$arg6:x64 first=+0($arg6):x64",
+	  .probe = &bulk_allocator, .fetch = "array=%A:x64 first=+0(%A):x64",
 	  .text = text_bulk_enter, .raw = RAW(raw_bulk_enter) },
 	{ PROBE_SYSTEM, "bulk_exit", EV_BULK_EXIT, CAT_GROUP_BULK, .stacks = true,
 	  .probe = &bulk_allocator, .ret = true, .fetch = "ret=$retval:u64",
@@ -137,18 +145,29 @@ const struct cat_event *catalog_find(const char *name, size_t len)
 	return NULL;
 }
 
-int catalog_probe_def(const struct cat_event *ev, const char *func, char sep, char *out,
-		      size_t size)
+int catalog_probe_def(const struct cat_event *ev, const struct cat_site *site, char sep,
+		      char *out, size_t size)
 {
-	int n = snprintf(out, size, "%c:%s/%s%c%s%c%s", ev->ret ? 'r' : 'p', ev->system,
-			 ev->name, sep, func, sep, ev->fetch);
-	char *p;
+	const char *f;
+	size_t n;
+	int r;
 
-	if (n < 0 || (size_t)n >= size)
+	r = snprintf(out, size, "%c:%s/%s%c%s%c", ev->ret ? 'r' : 'p', ev->system,
+		     ev->name, sep, site->func, sep);
+	if (r < 0 || (size_t)r >= size)
 		return -E2BIG;
-	for (p = out; *p; p++)
-		if (*p == ' ')
-			*p = sep;
+	n = (size_t)r;
+	for (f = ev->fetch; *f; f++) {
+		if (f[0] == '%' && f[1] == 'A') {
+			r = snprintf(out + n, size - n, "%s", site->arg);
+			f++;
+		} else {
+			r = snprintf(out + n, size - n, "%c", *f == ' ' ? sep : *f);
+		}
+		if (r < 0 || (size_t)r >= size - n)
+			return -E2BIG;
+		n += (size_t)r;
+	}
 	return 0;
 }
 
@@ -165,13 +184,13 @@ static bool release_at_least(const char *r, const char *since)
 	return a > x || (a == x && b >= y);
 }
 
-const char *catalog_probe_func(const struct cat_probe *probe, const char *release)
+bool catalog_site_fits(const struct cat_site *site, const char *release)
 {
-	size_t i;
-
-	for (i = 0; i < PROBE_FUNCS_MAX && probe->funcs[i].func; i++)
-		if (!probe->funcs[i].since ||
-		    release_at_least(release, probe->funcs[i].since))
-			return probe->funcs[i].func;
-	return NULL;
+	if (site->btf)
+		return true;
+	/* a release that does not start "MAJOR.MINOR" tells nothing */
+	if (!release || release[0] < '0' || release[0] > '9' || !strchr(release, '.'))
+		return false;
+	return (!site->since || release_at_least(release, site->since)) &&
+	       (!site->before || !release_at_least(release, site->before));
 }

@@ -54,15 +54,24 @@ struct cat_group_info {
 	const char *enabled; /* kprobe groups: said with the function when they are on */
 };
 
-/* The functions a kprobe may sit on, newest name first, and the kernel that has it. */
-#define PROBE_FUNCS_MAX 4
+/*
+ * Where a kprobe may sit: the function and the argument that the entries' fetch
+ * templates name as %A, by kernel. prepare tries the variants in order: one by a BTF
+ * argument name whatever the release (the kernel refuses it without
+ * CONFIG_PROBE_EVENTS_BTF_ARGS), one by position only on the releases it fits.
+ */
+#define PROBE_VARIANTS_MAX 8
 struct cat_probe {
 	const char *what; /* "the bulk page allocator": for messages */
-	struct {
+	struct cat_site {
 		const char *func;
-		const char
-			*since; /* the first kernel release with it ("6.10"), NULL: any */
-	} funcs[PROBE_FUNCS_MAX];
+		const char *arg; /* what %A stands for: "page_array" or "$arg6" */
+		bool btf;	 /* @arg is a name, from BTF */
+		const char *
+			since; /* positional: the first release it fits ("6.10"), NULL: any */
+		const char *
+			before; /* positional: the first release it no longer fits, NULL: none */
+	} sites[PROBE_VARIANTS_MAX];
 };
 
 struct raw_source;
@@ -88,7 +97,8 @@ struct cat_event {
 	bool stacks; /* rd.memdebug=5: a stacktrace trigger, filtered as the event */
 	/*
 	 * kprobe events: the definition after "p:SYSTEM/NAME FUNC " ("r:" with @ret), on the
-	 * first function of @probe the kernel has; NULL for tracepoints.
+	 * first site of @probe the kernel takes, with %A in @fetch standing for its argument;
+	 * NULL for tracepoints.
 	 */
 	const struct cat_probe *probe;
 	bool ret;
@@ -117,12 +127,16 @@ size_t catalog_system_list(const char **out, size_t max);
 const struct cat_event *catalog_find(const char *name, size_t len);
 
 /*
- * Writes the kprobe definition of @ev on @func into @out (@size), with @sep between its
+ * Writes the kprobe definition of @ev at @site into @out (@size), with @sep between its
  * words: ' ' for kprobe_events, ',' for kprobe_event= on the kernel command line.
  * Returns 0, or -E2BIG.
  */
-int catalog_probe_def(const struct cat_event *ev, const char *func, char sep, char *out,
-		      size_t size);
+int catalog_probe_def(const struct cat_event *ev, const struct cat_site *site, char sep,
+		      char *out, size_t size);
 
-/* The function of @probe that a kernel of release @release ("6.12.48+deb13-amd64") has. */
-const char *catalog_probe_func(const struct cat_probe *probe, const char *release);
+/*
+ * Whether @site may be tried on a kernel of release @release ("6.12.48+deb13-amd64", or
+ * NULL when unknown): a BTF name always (the kernel says), a position only on the
+ * releases it fits.
+ */
+bool catalog_site_fits(const struct cat_site *site, const char *release);

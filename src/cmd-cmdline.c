@@ -33,21 +33,36 @@ static void usage(void)
 	       "  -h, --help            this help\n");
 }
 
-/* Prints the kprobe_event= option for kernel @release; false when a probe has no function. */
+/*
+ * The site of @probe for kernel @release: by position, which the kernel parses before
+ * it could look a name up (and which fits the release).
+ */
+static const struct cat_site *boot_site(const struct cat_probe *probe,
+					const char *release)
+{
+	size_t k;
+
+	for (k = 0; k < PROBE_VARIANTS_MAX && probe->sites[k].func; k++)
+		if (!probe->sites[k].btf && catalog_site_fits(&probe->sites[k], release))
+			return &probe->sites[k];
+	return NULL;
+}
+
+/* Prints the kprobe_event= option for kernel @release; false when a probe has no site. */
 static bool print_probes(const char *release)
 {
+	const struct cat_site *site;
 	char def[256];
-	const char *func;
 	size_t i, n = 0;
 
 	for (i = 0; i < catalog_len; i++) {
 		if (!catalog[i].probe)
 			continue;
-		func = catalog_probe_func(catalog[i].probe, release);
-		if (!func ||
-		    catalog_probe_def(&catalog[i], func, ',', def, sizeof(def)) < 0) {
+		site = boot_site(catalog[i].probe, release);
+		if (!site ||
+		    catalog_probe_def(&catalog[i], site, ',', def, sizeof(def)) < 0) {
 			fprintf(stderr,
-				"memdebug-ko: no function for the kprobe event %s/%s on kernel %s\n",
+				"memdebug-ko: no site for the kprobe event %s/%s on kernel %s\n",
 				catalog[i].system, catalog[i].name, release);
 			return false;
 		}

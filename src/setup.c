@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -14,8 +15,10 @@ struct filters {
 	bool have_loaders;
 	char loaders[FILTER_MAX];
 	char allocs[FILTER_MAX + 96];
-	const char *
-		set[CATALOG_MAX]; /* the filter the kernel took for each entry, or NULL */
+	/* the filter the kernel took for each entry, or NULL */
+	const char *set[CATALOG_MAX];
+	/* the running kernel's release, for the kprobe sites; NULL: unknown */
+	const char *release;
 };
 
 /* Keeps the first error of a sequence of steps that all run. */
@@ -117,21 +120,23 @@ static int remove_probes(const struct tfs *t, enum cat_group g, bool all_groups)
 }
 
 /*
- * Defines the kprobe events of group @g on the first function of their probe that the
- * kernel can probe: *@probe the probe (NULL: the group has none), *@func the function
- * (NULL when they were defined before). Returns 0 or the kernel's -errno for the last
- * function tried (-ENOENT without kprobe events).
+ * Defines the kprobe events of group @g at the first site of their probe that fits the
+ * running kernel (@release, NULL when unknown) and that the kernel takes: *@probe the
+ * probe (NULL: the group has none), *@site the site (NULL when they were defined
+ * before). Returns 0, or the kernel's -errno for the last site tried (-ENOENT without
+ * kprobe events, or when no site fits).
  */
-static int add_probes(const struct tfs *t, enum cat_group g,
-		      const struct cat_probe **probe, const char **func)
+static int add_probes(const struct tfs *t, enum cat_group g, const char *release,
+		      const struct cat_probe **probe, const struct cat_site **site)
 {
+	const struct cat_site *s;
 	char def[256];
 	bool defined = true;
 	size_t i, k;
 	int r = -ENOENT;
 
 	*probe = NULL;
-	*func = NULL;
+	*site = NULL;
 	for (i = 0; i < catalog_len; i++) {
 		if (catalog[i].group != g || !catalog[i].probe)
 			continue;
@@ -142,19 +147,21 @@ static int add_probes(const struct tfs *t, enum cat_group g,
 	if (!*probe || defined)
 		return 0;
 	remove_probes(t, g, false);
-	for (k = 0; k < PROBE_FUNCS_MAX && (*probe)->funcs[k].func; k++) {
+	for (k = 0; k < PROBE_VARIANTS_MAX && (*probe)->sites[k].func; k++) {
+		s = &(*probe)->sites[k];
+		if (!catalog_site_fits(s, release))
+			continue;
 		for (i = 0; i < catalog_len; i++) {
 			if (catalog[i].group != g || !catalog[i].probe)
 				continue;
-			r = catalog_probe_def(&catalog[i], (*probe)->funcs[k].func, ' ',
-					      def, sizeof(def));
+			r = catalog_probe_def(&catalog[i], s, ' ', def, sizeof(def));
 			if (r == 0)
 				r = tfs_kprobe_add(t, def);
 			if (r < 0)
 				break;
 		}
 		if (r == 0) {
-			*func = (*probe)->funcs[k].func;
+			*site = s;
 			return 0;
 		}
 		remove_probes(t, g, false);
@@ -173,13 +180,13 @@ static int enable_group(const struct tfs *t, const char *buf, enum cat_group g,
 	const struct cat_group_info *gi = &catalog_groups[g];
 	const struct cat_event *bad = NULL;
 	const struct cat_probe *probe;
+	const struct cat_site *site;
 	unsigned seen = 0, broken = 0;
-	const char *func;
 	char p[PATH_MAX];
 	size_t i;
 	int r, first = 0;
 
-	r = add_probes(t, g, &probe, &func);
+	r = add_probes(t, g, f->release, &probe, &site);
 	if (r < 0) {
 		log_msg(gi->level, "cannot add kprobe events on %s (%s): %s", probe->what,
 			strerror(-r), gi->without);
@@ -200,8 +207,10 @@ static int enable_group(const struct tfs *t, const char *buf, enum cat_group g,
 		}
 	}
 	if (seen & ~broken) {
-		if (probe && func)
-			log_info("%s %s", gi->enabled, func);
+		if (site)
+			log_info("%s %s%s%s%s", gi->enabled, site->func,
+				 site->btf ? " (" : "", site->btf ? site->arg : "",
+				 site->btf ? " by its BTF name)" : "");
 		else if (probe)
 			log_info("%s %s (defined before)", gi->enabled, probe->what);
 		return 0;
@@ -260,8 +269,10 @@ int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
 {
 	bool on[CAT_GROUP_COUNT];
 	struct filters f = { 0 };
+	struct utsname u;
 	int g, r;
 
+	f.release = uname(&u) == 0 ? u.release : NULL;
 	f.have_loaders = loaders_filter(l, f.loaders, sizeof(f.loaders)) == 0;
 	/* the catalog lists the groups in order: module_load first */
 	for (g = 0; g < CAT_GROUP_COUNT; g++) {

@@ -102,7 +102,10 @@ load helpers
 	run -0 --separate-stderr "$MDKO" cmdline --kernel 6.1.0-26-amd64
 	assert_line --index 0 --regexp '^trace_event=module:module_load,module:module_put,module:module_free,oom:mark_victim,kmem:mm_page_alloc,kmem:mm_page_free,workqueue:[a-z_,:]*,sched:sched_waking trace_buf_size=16M trace_clock=global kprobe_event=p:memdebug_ko/bulk_enter,__alloc_pages_bulk,array=\$arg6:x64,first=\+0\(\$arg6\):x64;r:memdebug_ko/bulk_exit,__alloc_pages_bulk,ret=\$retval:u64$'
 	run -0 "$MDKO" cmdline -K 6.10.0
-	assert_output --partial 'p:memdebug_ko/bulk_enter,alloc_pages_bulk_noprof,'
+	assert_output --partial 'p:memdebug_ko/bulk_enter,alloc_pages_bulk_noprof,array=$arg6:x64,'
+	# 6.14 dropped the page list: the array is the 5th argument
+	run -0 "$MDKO" cmdline -K 7.3.4+deb13-amd64
+	assert_output --partial 'p:memdebug_ko/bulk_enter,alloc_pages_bulk_noprof,array=$arg5:x64,first=+0($arg5):x64;'
 	run -0 "$MDKO" cmdline
 	assert_output --partial 'trace_event=module:module_load,'
 	run -2 --separate-stderr "$MDKO" cmdline --kernel amd64

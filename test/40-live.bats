@@ -519,7 +519,7 @@ claim_fixture() {
 	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
 	# a fake tree makes no event of a definition: prepare defines, fails to enable, says so
 	assert_equal "$(cat "$T/kprobe_events")" "$(printf '%s\n' \
-		'p:memdebug_ko/bulk_enter alloc_pages_bulk_noprof array=$arg6:x64 first=+0($arg6):x64' \
+		'p:memdebug_ko/bulk_enter alloc_pages_bulk_noprof array=page_array:x64 first=+0(page_array):x64' \
 		'r:memdebug_ko/bulk_exit alloc_pages_bulk_noprof ret=$retval:u64')"
 	[[ "$stderr" == *"warning: cannot enable $I/events/memdebug_ko/bulk_enter (No such file or directory): pages of vmalloc will not be counted"* ]]
 	assert_equal "$(cat "$I/events/module/module_load/enable")" 1
