@@ -284,6 +284,50 @@ fail:
 	return (int)r;
 }
 
+/*
+ * At most one watcher: it holds RUNDIR/watch.lock as long as it lives. Returns the
+ * descriptor that holds it, -EWOULDBLOCK (said) when another watcher runs, or -1 when
+ * there is no lock to take (said): this one runs all the same.
+ */
+static int take_lock(const char *run_dir)
+{
+	int lock = state_watch_lock(run_dir), pid = state_watcher(run_dir);
+
+	if (lock == -EWOULDBLOCK && pid <= 0)
+		log_info("a watcher already reads the trace (it holds %s/watch.lock): left as it is",
+			 run_dir);
+	else if (lock == -EWOULDBLOCK || (lock < 0 && pid > 0))
+		log_info("a watcher already reads the trace (pid %d): left as it is",
+			 pid);
+	else if (lock < 0)
+		log_warn("cannot lock %s/watch.lock: %s; another watcher could start beside this one",
+			 run_dir, strerror(-lock));
+	if (lock == -EWOULDBLOCK || (lock < 0 && pid > 0))
+		return -EWOULDBLOCK;
+	return lock < 0 ? -1 : lock;
+}
+
+/* The watcher's life once it has its pid file: hardened, reading until it is stopped. */
+static int run_watcher(struct text_stream *ts, int fd, const char *pipe_path,
+		       struct acct *a, struct low_point *low)
+{
+	int meminfo, r;
+
+	harden();
+	if (log_kmsg_enabled()) {
+		r = log_kmsg_reserve();
+		if (r < 0)
+			log_warn("cannot open /dev/kmsg ahead: %s", strerror(-r));
+	}
+	log_footprint();
+	/* opened once, here: the samples read it again from its start */
+	meminfo = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	r = read_loop(ts, fd, pipe_path, a, low, meminfo);
+	if (meminfo >= 0)
+		close(meminfo);
+	return r;
+}
+
 static int watch(struct watch_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART: reads end */
@@ -296,25 +340,13 @@ static int watch(struct watch_opts *o)
 	struct live l;
 	struct acct a;
 	char pipe_path[PATH_MAX];
-	int fd, meminfo, lock, r;
+	int fd, lock, r;
 
 	if (cli_once_done(&o->common, "no watcher starts"))
 		return 0;
-	/* at most one watcher: it holds the lock as long as it lives */
-	lock = state_watch_lock(o->common.run_dir);
-	r = state_watcher(o->common.run_dir);
-	if (lock == -EWOULDBLOCK && r <= 0) {
-		log_info("a watcher already reads the trace (it holds %s/watch.lock): left as it is",
-			 o->common.run_dir);
+	lock = take_lock(o->common.run_dir);
+	if (lock == -EWOULDBLOCK)
 		return 0;
-	}
-	if (lock == -EWOULDBLOCK || (lock < 0 && r > 0)) {
-		log_info("a watcher already reads the trace (pid %d): left as it is", r);
-		return 0;
-	}
-	if (lock < 0)
-		log_warn("cannot lock %s/watch.lock: %s; another watcher could start beside this one",
-			 o->common.run_dir, strerror(-lock));
 	r = live_find(&l, o->common.tracefs, o->common.run_dir);
 	if (r < 0)
 		goto out_unlock;
@@ -366,18 +398,7 @@ static int watch(struct watch_opts *o)
 			goto out_free;
 		}
 	}
-	harden();
-	if (log_kmsg_enabled()) {
-		r = log_kmsg_reserve();
-		if (r < 0)
-			log_warn("cannot open /dev/kmsg ahead: %s", strerror(-r));
-	}
-	log_footprint();
-	/* opened once, here: the samples read it again from its start */
-	meminfo = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-	r = read_loop(&ts, fd, pipe_path, &a, &low, meminfo);
-	if (meminfo >= 0)
-		close(meminfo);
+	r = run_watcher(&ts, fd, pipe_path, &a, &low);
 	if (ts.tee_err)
 		log_warn("cannot save the trace to %s: %s", o->save_trace,
 			 strerror(ts.tee_err));
