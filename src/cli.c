@@ -72,7 +72,7 @@ static int take_option(const struct cli_opt *opts, int key, char *val, void *o)
 /* Whether the arguments from @first fit @c; if not, says why. */
 static bool args_fit(const struct cli_cmd *c, int argc, char **argv, int first)
 {
-	if (argc - first == c->nargs)
+	if (c->nargs < 0 || argc - first == c->nargs)
 		return true;
 	if (c->nargs == 0)
 		fprintf(stderr, "memdebug-ko: %s takes no argument '%s'%s\n", c->name,

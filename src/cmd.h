@@ -23,6 +23,7 @@ extern const struct command cmd_watch;
 extern const struct command cmd_compare;
 extern const struct command cmd_plot;
 extern const struct command cmd_cmdline;
+extern const struct command cmd_estimate;
 
 /* The options the commands share: -t, -r, -l, -k, -q. */
 struct cli_common {
@@ -77,7 +78,7 @@ struct cli_cmd {
 	const char *name; /* "report", for messages */
 	void (*usage)(void);
 	const struct cli_opt *opts; /* ends with CLI_END */
-	int nargs;		    /* the arguments it takes */
+	int nargs;		    /* the arguments it takes, -1: any number */
 	const char *args; /* nargs > 0: what they are ("two JSON reports, OLD and NEW") */
 	const char *hint; /* nargs == 0: said after a stray argument, or "" */
 	bool common;	  /* its options begin with a struct cli_common */

@@ -10,6 +10,7 @@
  *            --input.
  *   compare, plot  two JSON reports side by side; one report's timeline as SVG
  *   cmdline  the kernel options of the boot-parameter mode, from the catalog
+ *   estimate the crashkernel= to set, from the reports beside the dumps
  * This file only dispatches: the commands come from a table, each in its own file.
  */
 #include <errno.h>
@@ -20,9 +21,9 @@
 #include "cmd.h"
 #include "mdko-config.h"
 
-static const struct command *const commands[] = {
-	&cmd_prepare, &cmd_watch, &cmd_report, &cmd_compare, &cmd_plot, &cmd_cmdline
-};
+static const struct command *const commands[] = { &cmd_prepare, &cmd_watch, &cmd_report,
+						  &cmd_compare, &cmd_plot,  &cmd_cmdline,
+						  &cmd_estimate };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

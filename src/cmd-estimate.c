@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memdebug-ko estimate [REPORT.json...]: on the primary system, after test crashes, the
+ * crashkernel= to set, from the estimates that capture kernels wrote into the reports
+ * beside their dumps (the largest wins, each one named), the commands that set it on
+ * this system, and what the running kernel's reservation could give back now.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "io.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+
+#define REPORT_NAME "memdebug-ko.json"
+#define REPORTS_MAX 256
+
+struct estimate_opts {
+	const char *crash_dir; /* --crash-dir: where the dumps are */
+	const char *root;      /* --root: the system whose files are read */
+};
+
+static void usage(void)
+{
+	printf("Usage: memdebug-ko estimate [OPTION]... [REPORT.json]...\n"
+	       "The crashkernel= this system needs, from the estimates of the capture kernels'\n"
+	       "reports saved beside their dumps (the largest counts), how to set it here,\n"
+	       "and what the running kernel's reservation can give back without a reboot.\n"
+	       "Without REPORT.json: every " REPORT_NAME
+	       " in the dump directories under\n"
+	       "--crash-dir (kdump-utils and kdump-tools save them there).\n\n"
+	       "  -c, --crash-dir DIR  where the dumps are (default /var/crash)\n"
+	       "  -R, --root DIR       the system's root: its /etc/os-release, /proc and /sys\n"
+	       "                       (default /)\n"
+	       "  -h, --help           this help\n");
+}
+
+/* The estimate of one report. */
+struct found {
+	char path[PATH_MAX];
+	double mib, needed_kib, ram_kib, low_kib, initrd_kib, bitmaps_kib, short_kib;
+	const char *low_from;
+};
+
+/* Reads the estimate of report @path into @f; false (said) when it has none. */
+static bool read_estimate(const char *path, struct found *f)
+{
+	const struct json *e;
+	struct json *j = json_read_report(path);
+	bool ok;
+
+	if (!j)
+		return false;
+	e = json_get(json_get(j, "budget"), "estimate");
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	ok = e && json_num(e, "crashkernel_mib", &f->mib) &&
+	     json_num(e, "needed_kib", &f->needed_kib) &&
+	     json_num(e, "ram_kib", &f->ram_kib);
+	if (ok) {
+		json_num(e, "low_available_kib", &f->low_kib);
+		json_num(e, "initrd_kib", &f->initrd_kib);
+		json_num(e, "dump_bitmaps_kib", &f->bitmaps_kib);
+		json_num(e, "short_kib", &f->short_kib);
+		f->low_from =
+			!strcmp(json_strv(e, "low_from") ? json_strv(e, "low_from") : "",
+				"low_point")
+				? "the watcher's low point"
+				: "the report's reading";
+	} else {
+		log_warn("%s has no crashkernel= estimate (a report of a capture kernel has one)",
+			 path);
+	}
+	json_free(j);
+	return ok;
+}
+
+/* Puts the reports of the dumps under @dir (@dir/DUMP/memdebug-ko.json) into @paths. */
+static size_t find_reports(const char *dir, char (*paths)[PATH_MAX], size_t max)
+{
+	char p[PATH_MAX];
+	struct dirent **list;
+	struct stat st;
+	size_t n = 0;
+	int i, count = scandir(dir, &list, NULL, alphasort);
+
+	if (count < 0) {
+		log_err("cannot read %s: %s", dir, strerror(errno));
+		return 0;
+	}
+	for (i = 0; i < count; i++) {
+		if (list[i]->d_name[0] != '.' && n < max &&
+		    snprintf(p, sizeof(p), "%s/%s/" REPORT_NAME, dir, list[i]->d_name) <
+			    (int)sizeof(p) &&
+		    stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			memcpy(paths[n++], p, sizeof(p));
+		free(list[i]);
+	}
+	free(list);
+	return n;
+}
+
+/* Whether word @w is in the space-separated value of @key in os-release @text. */
+static bool os_is(const char *text, const char *key, const char *w)
+{
+	char line[256], *v, *tok, *save;
+	const char *l;
+	size_t klen = strlen(key), n;
+
+	for (l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, key, klen) || l[klen] != '=')
+			continue;
+		n = strcspn(l + klen + 1, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)n, l + klen + 1);
+		for (v = line; (tok = strtok_r(v, " \"'", &save)); v = NULL)
+			if (!strcmp(tok, w))
+				return true;
+	}
+	return false;
+}
+
+/* Prints how to set crashkernel=@mib M on the system of @root. */
+static void print_how(const char *root, unsigned long mib)
+{
+	char p[PATH_MAX], *osr = NULL;
+	bool debian, redhat;
+
+	snprintf(p, sizeof(p), "%s/etc/os-release", root);
+	if (io_read_all(p, &osr) < 0) {
+		snprintf(p, sizeof(p), "%s/usr/lib/os-release", root);
+		io_read_all(p, &osr);
+	}
+	debian = osr &&
+		 (os_is(osr, "ID", "debian") || os_is(osr, "ID", "ubuntu") ||
+		  os_is(osr, "ID_LIKE", "debian") || os_is(osr, "ID_LIKE", "ubuntu"));
+	redhat =
+		osr && (os_is(osr, "ID", "fedora") || os_is(osr, "ID", "rhel") ||
+			os_is(osr, "ID_LIKE", "fedora") || os_is(osr, "ID_LIKE", "rhel"));
+	free(osr);
+	if (debian || !redhat) {
+		printf("set it on Debian and Ubuntu (kdump-tools), then reboot:\n"
+		       "  echo 'GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=%luM\"' > /etc/default/grub.d/kdump-tools.cfg\n"
+		       "  update-grub\n",
+		       mib);
+	}
+	if (redhat || !debian) {
+		printf("set it on Fedora, RHEL and CentOS Stream (kdump-utils), then reboot:\n"
+		       "  grubby --update-kernel=ALL --args=crashkernel=%luM\n"
+		       "  (kdumpctl reset-crashkernel would set the distribution's default instead)\n",
+		       mib);
+	}
+}
+
+/*
+ * What the running kernel reserved, in bytes, from @root's /sys: 0 when nothing or
+ * unknown; the file's path in @path.
+ */
+static uint64_t reserved(const char *root, char *path, size_t n)
+{
+	static const char *const files[] = { "sys/kernel/kexec/crash_size",
+					     "sys/kernel/kexec_crash_size" };
+	char v[32];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, n, "%s/%s", root, files[i]);
+		if (io_read_small(path, v, sizeof(v)) > 0)
+			return strtoull(v, NULL, 10);
+	}
+	return 0;
+}
+
+/* The estimate from reports @paths (@n), and how to apply it. */
+static int estimate(const struct estimate_opts *o, char (*paths)[PATH_MAX], size_t n)
+{
+	struct found f, best = { .mib = 0 };
+	char p[PATH_MAX], meminfo[4096];
+	uint64_t have, want;
+	long long ram;
+	size_t i, used = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!read_estimate(paths[i], &f))
+			continue;
+		used++;
+		printf("%s: crashkernel=%.0fM: its capture kernel had %.0f KiB of RAM and needed %.0f KiB (%s %.0f KiB available, compressed initramfs %.0f KiB, dump bitmaps %.0f KiB)%s\n",
+		       f.path, f.mib, f.ram_kib, f.needed_kib, f.low_from, f.low_kib,
+		       f.initrd_kib, f.bitmaps_kib,
+		       f.short_kib > 0 ? ", and fell short" : "");
+		if (f.mib > best.mib)
+			best = f;
+	}
+	if (!used) {
+		log_err("no report with a crashkernel= estimate: boot a capture kernel with rd.memdebug=4 (a test crash) and run this again");
+		return EXIT_FAILURE;
+	}
+	printf("crashkernel=%.0fM (from %s%s)\n", best.mib, best.path,
+	       used > 1 ? ", the largest" : "");
+	print_how(o->root, (unsigned long)best.mib);
+	snprintf(p, sizeof(p), "%s/proc/meminfo", o->root);
+	ram = io_read_small(p, meminfo, sizeof(meminfo)) > 0
+		      ? proc_text_kb(meminfo, "MemTotal:")
+		      : -1;
+	if (ram > 4ll * 1024 * 1024)
+		printf("this system has %lld MiB of RAM: where the boot loader finds no %.0fM below 4 GiB, crashkernel=%.0fM,high places it above, and the kernel adds a low part for DMA (crashkernel=...,low sizes it)\n",
+		       ram / 1024, best.mib, best.mib);
+	have = reserved(o->root, p, sizeof(p));
+	want = (uint64_t)best.mib << 20;
+	if (have && have < want)
+		printf("the running kernel reserved %" PRIu64
+		       " MiB (%s), less than that: set it and reboot\n",
+		       have >> 20, p);
+	else if (have > want)
+		printf("the running kernel reserved %" PRIu64
+		       " MiB (%s): with the capture kernel unloaded (kdumpctl stop, or kdump-config unload), 'echo %" PRIu64
+		       " > %s' gives %" PRIu64
+		       " MiB back without a reboot; then load it again\n",
+		       have >> 20, p, want, p, (have - want) >> 20);
+	return 0;
+}
+
+static const struct cli_opt estimate_opts[] = {
+	CLI_VALUE("crash-dir", 'c', struct estimate_opts, crash_dir),
+	CLI_VALUE("root", 'R', struct estimate_opts, root),
+	CLI_END,
+};
+
+static const struct cli_cmd estimate_cli = { "estimate", usage, estimate_opts, -1,
+					     NULL,	 NULL,	false };
+
+static int run(int argc, char **argv)
+{
+	struct estimate_opts o = { .crash_dir = "/var/crash", .root = "" };
+	static char paths[REPORTS_MAX][PATH_MAX];
+	int status, first = cli_parse(&estimate_cli, &o, argc, argv, &status), i;
+	size_t n = 0;
+
+	if (first < 0)
+		return status;
+	if (!strcmp(o.root, "/"))
+		o.root = "";
+	for (i = first; i < argc && n < REPORTS_MAX; i++)
+		snprintf(paths[n++], PATH_MAX, "%s", argv[i]);
+	if (first == argc) {
+		n = find_reports(o.crash_dir, paths, REPORTS_MAX);
+		if (!n) {
+			log_err("no %s in the dump directories under %s: give the reports, or --crash-dir",
+				REPORT_NAME, o.crash_dir);
+			return EXIT_FAILURE;
+		}
+	}
+	return estimate(&o, paths, n);
+}
+
+const struct command cmd_estimate = {
+	"estimate", run, "the crashkernel= to set, from the capture kernels' reports"
+};
