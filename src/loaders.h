@@ -29,7 +29,7 @@ void loaders_init(struct loaders *l);
  */
 int loaders_add(struct loaders *l, char *list, char *why, size_t why_size);
 
-/* True when @comm (@len bytes) is a kworker's: the filter records them, for deferred work. */
+/* True when @comm (@len bytes) is a kworker's: the filter records them, for the work column. */
 bool loaders_is_kworker(const char *comm, size_t len);
 
 /* True when @comm (@len bytes, not NUL-terminated) is one of @l. */
