@@ -162,7 +162,7 @@ int cli_bad_value(const struct cli_common *c, const char *fallback, const char *
 
 bool cli_once_done(const struct cli_common *c, const char *what)
 {
-	if (!c->once || !state_reported(c->run_dir))
+	if (!c->once || !state_marked(c->run_dir, STATE_REPORTED))
 		return false;
 	log_info("this boot's report has run already (%s/reported): %s", c->run_dir,
 		 what);

@@ -287,7 +287,13 @@ static int run(int argc, char **argv)
 		return status;
 	if (check_values(&o) < 0)
 		return cli_usage_error("prepare ");
-	return prepare(&o) < 0 ? EXIT_FAILURE : 0;
+	/* report --once then says in one line that there is nothing to report */
+	if (prepare(&o) < 0) {
+		state_mark(o.common.run_dir, STATE_PREPARE_FAILED);
+		return EXIT_FAILURE;
+	}
+	state_unmark(o.common.run_dir, STATE_PREPARE_FAILED);
+	return 0;
 }
 
 const struct command cmd_prepare = { "prepare", run,

@@ -184,7 +184,10 @@ static void apply_modules(const struct report_opts *o, struct acct *a, bool lost
 		if (r < 0)
 			log_err("out of memory reading %s", path);
 	}
-	if (r < 0)
+	if (r < 0 && r != -ENOMEM)
+		log_warn("cannot read %s (%s): no status says failed or before-tracing, and image sizes are unknown",
+			 path, strerror(-r));
+	else if (r < 0)
 		log_warn("without %s no status says failed or before-tracing, and image sizes are unknown",
 			 path);
 	free(pm);
@@ -222,6 +225,13 @@ static int report(const struct report_opts *o)
 
 	if (!o->input && cli_once_done(&o->common, "not again"))
 		return 0;
+	if (!o->input && o->common.once &&
+	    state_marked(o->common.run_dir, STATE_PREPARE_FAILED)) {
+		log_info(
+			"prepare failed at this boot (its error is above): no module memory report");
+		state_mark(o->common.run_dir, STATE_REPORTED);
+		return 0;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	f = (struct acct_facts){ .loaders = &o->loaders };
 	acct_init(&a, &f);
@@ -257,7 +267,7 @@ out:
 	if (!o->input) {
 		live_close(&l, o->keep, o->proc);
 		/* whatever came of it: nothing of this boot arms or reports again (--once) */
-		if (state_mark_reported(o->common.run_dir) < 0)
+		if (state_mark(o->common.run_dir, STATE_REPORTED) < 0)
 			log_warn("cannot write %s/reported: an emergency round may trace again",
 				 o->common.run_dir);
 		clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -110,7 +110,7 @@ int cli_bad_value(const struct cli_common *c, const char *fallback, const char *
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * With --once, whether this boot's report has run already (state_reported()): then the
+ * With --once, whether this boot's report has run already (STATE_REPORTED): then the
  * command @what ("nothing is traced again") is said and does nothing.
  */
 bool cli_once_done(const struct cli_common *c, const char *what);

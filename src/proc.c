@@ -30,10 +30,8 @@ int proc_modules_read(const char *path, struct proc_module **out, size_t *n)
 	char *buf = NULL, *line, *save = NULL;
 	int ret = io_read_all(path, &buf);
 
-	if (ret < 0) {
-		log_err("cannot read %s: %s", path, strerror(-ret));
+	if (ret < 0)
 		return ret;
-	}
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		/* "name size refcount users state address" */

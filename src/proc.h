@@ -18,7 +18,8 @@ struct proc_module {
 /*
  * Reads the modules file @path (newest module first, as the kernel lists them) into a
  * new array the caller frees; lines that are not "name size ..." are skipped.
- * Returns 0 or -errno (reported here).
+ * Returns 0 or -errno: running out of memory is reported here, a file that cannot be read
+ * is the caller's to say.
  */
 int proc_modules_read(const char *path, struct proc_module **out, size_t *n);
 

@@ -46,24 +46,31 @@ static int make_run_dir(const char *run_dir)
 	return mkdir(run_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-int state_mark_reported(const char *run_dir)
+int state_mark(const char *run_dir, const char *name)
 {
 	char p[PATH_MAX];
 	int fd, r = make_run_dir(run_dir);
 
 	if (r < 0)
 		return r;
-	fd = open(run_path(p, run_dir, "reported"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(run_path(p, run_dir, name), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	return close(fd) < 0 ? -errno : 0;
 }
 
-bool state_reported(const char *run_dir)
+bool state_marked(const char *run_dir, const char *name)
 {
 	char p[PATH_MAX];
 
-	return access(run_path(p, run_dir, "reported"), F_OK) == 0;
+	return access(run_path(p, run_dir, name), F_OK) == 0;
+}
+
+void state_unmark(const char *run_dir, const char *name)
+{
+	char p[PATH_MAX];
+
+	unlink(run_path(p, run_dir, name));
 }
 
 int state_watch_lock(const char *run_dir)

@@ -23,12 +23,20 @@
  * Once per boot: report marks RUNDIR/reported when it has run (the buffer given back,
  * or no buffer to report on), and with --once no later prepare, watcher or report of
  * the same boot (an emergency round, a unit started again, a hook run twice) arms or
- * reports again. Returns 0 or -errno.
+ * reports again. A prepare that failed marks RUNDIR/prepare-failed: report --once then
+ * says so in one line instead of failing in its turn.
  */
-int state_mark_reported(const char *run_dir);
+#define STATE_REPORTED	     "reported"
+#define STATE_PREPARE_FAILED "prepare-failed"
 
-/* Whether this boot's report has run (RUNDIR/reported). */
-bool state_reported(const char *run_dir);
+/* Marks @name in @run_dir (made if missing). Returns 0 or -errno. */
+int state_mark(const char *run_dir, const char *name);
+
+/* Whether @name is marked in @run_dir. */
+bool state_marked(const char *run_dir, const char *name);
+
+/* Takes the mark @name away. */
+void state_unmark(const char *run_dir, const char *name);
 
 /*
  * Takes RUNDIR/watch.lock, which a watcher holds as long as it lives, so that at most one
