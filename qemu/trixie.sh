@@ -15,8 +15,10 @@
 
 # Packages of the chroot: dracut-ng, systemd and udev for its systemd modules, kmod for
 # the kernel's modules, cpio and lz4 for the image, and what lib.sh's lean module list
-# (MDKO_DRACUT_MODULES, MDKO_DRACUT_SYSTEMD) installs.
-MDKO_TRIXIE_PACKAGES="dracut-core,systemd,udev,kmod,cpio,lz4,bash,util-linux,coreutils"
+# (MDKO_DRACUT_MODULES, MDKO_DRACUT_SYSTEMD) installs. From trixie on, poweroff, reboot
+# and halt are in systemd-sysv, as on any installed system: without it the initrd has
+# none, and dracut's rd.emergency=poweroff cannot power off.
+MDKO_TRIXIE_PACKAGES="dracut-core,systemd,systemd-sysv,udev,kmod,cpio,lz4,bash,util-linux,coreutils"
 MDKO_TRIXIE_PACKAGES+=",e2fsprogs,procps"
 
 # Print the Debian mirror of the host's deb822 sources: the first URIs of a stanza that

@@ -35,6 +35,7 @@ fi
 _rearm_last=$(getarg rd.rearm_test.rounds=) || _rearm_last=2
 if [ "$_rearm_round" -ge "$_rearm_last" ]; then
 	rearm_say "powering off after $_rearm_round emergency rounds, sampled $(rearm_sampled)"
-	poweroff -f
+	# an initrd without the poweroff link (no systemd-sysv) still powers off
+	poweroff -f || systemctl --force --force poweroff
 fi
 unset -v _rearm_round _rearm_os _rearm_os_ _rearm_up _rearm_last

@@ -28,7 +28,8 @@ while :; do
 		still=$((still + 1))
 		if [ "$still" -ge 180 ]; then
 			rearm_say "no emergency round after round $round in 90 s ($(rearm_sampled)): powering off"
-			poweroff -f
+			# an initrd without the poweroff link (no systemd-sysv) still powers off
+			poweroff -f || systemctl --force --force poweroff
 		fi
 	fi
 	sleep 0.5
