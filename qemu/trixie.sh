@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the MDKO_* results are used by the scripts that source this
+#
+# dracut-ng and a newer systemd, from Debian 13 (trixie): a chroot made with mmdebstrap
+# whose dracut (dracut-ng 106) and systemd (257) build the initrd for the Debian 12
+# kernel that mdko_kernel unpacks. Source it after qemu/lib.sh, which defines what this
+# uses. Nothing touches the host's apt configuration or its dracut: mmdebstrap is given
+# the mirror (the host's, read from /etc/apt/sources.list.d/debian.sources) and keeps its
+# apt state inside the chroot, and dracut runs inside the chroot, in a mount namespace of
+# its own, on an overlay that leaves the cached tree as it is.
+#
+# Environment:
+#   MDKO_TRIXIE_MIRROR   Debian mirror for the chroot (default: the host's)
+
+# Packages of the chroot: dracut-ng, systemd and udev for its systemd modules, kmod for
+# the kernel's modules, cpio and lz4 for the image, and what lib.sh's lean module list
+# (MDKO_DRACUT_MODULES, MDKO_DRACUT_SYSTEMD) installs. From trixie on, poweroff, reboot
+# and halt are in systemd-sysv, as on any installed system: without it the initrd has
+# none, and dracut's rd.emergency=poweroff cannot power off.
+MDKO_TRIXIE_PACKAGES="dracut-core,systemd,systemd-sysv,udev,kmod,cpio,lz4,bash,util-linux,coreutils"
+MDKO_TRIXIE_PACKAGES+=",e2fsprogs,procps"
+
+# Print the Debian mirror of the host's deb822 sources: the first URIs of a stanza that
+# is not the security archive.
+mdko_trixie_mirror() {
+	local _f=/etc/apt/sources.list.d/debian.sources
+
+	if [[ ${MDKO_TRIXIE_MIRROR-} ]]; then
+		printf '%s\n' "$MDKO_TRIXIE_MIRROR"
+		return 0
+	fi
+	[[ -r $_f ]] || {
+		mdko_log "no $_f to read the mirror from (set MDKO_TRIXIE_MIRROR)"
+		return 1
+	}
+	awk '/^URIs:/ && $2 !~ /-security/ { print $2; exit }' "$_f" | grep .
+}
+
+# Make the cached trixie tree $MDKO_CACHE/trixie, once (remade when this recipe changes);
+# set MDKO_TRIXIE_TREE and MDKO_TRIXIE_DRACUT (its dracut's version). Call it with the
+# cache lock held. Needs root and mmdebstrap; minutes, and about 100 MB of downloads.
+mdko_trixie_tree() {
+	local _tree="$MDKO_CACHE/trixie" _stamp _mirror
+
+	_stamp=$(printf '%s\n' "$(declare -f mdko_trixie_tree)" "$MDKO_TRIXIE_PACKAGES" |
+		sha256sum | cut -d' ' -f1)
+	MDKO_TRIXIE_TREE=$_tree
+	if ! [[ -d $_tree && $(cat "$_tree.stamp" 2> /dev/null) == "$_stamp" ]]; then
+		command -v mmdebstrap > /dev/null || {
+			mdko_log "mmdebstrap is not installed"
+			return 1
+		}
+		_mirror=$(mdko_trixie_mirror) || return 1
+		rm -rf "$_tree" "$_tree.stamp" "$_tree.tmp"
+		mdko_log "making the Debian 13 tree with dracut-ng in $_tree (mmdebstrap, $_mirror)"
+		# shellcheck disable=SC2016 # mmdebstrap's hooks expand $1 themselves
+		# no documentation, no recommends (dracut-core's pull in lvm2, mdadm ...)
+		mdko_quiet "$_tree.log" mmdebstrap --variant=minbase \
+			--include="$MDKO_TRIXIE_PACKAGES" \
+			--aptopt='APT::Install-Recommends "false"' \
+			--dpkgopt='path-exclude=/usr/share/doc/*' \
+			--dpkgopt='path-exclude=/usr/share/man/*' \
+			--dpkgopt='path-exclude=/usr/share/locale/*' \
+			--customize-hook='chroot "$1" apt-get clean' \
+			trixie "$_tree.tmp" "deb $_mirror trixie main" || return 1
+		mv "$_tree.tmp" "$_tree" && printf '%s\n' "$_stamp" > "$_tree.stamp" || return 1
+	fi
+	# shellcheck disable=SC2016 # dpkg-query's format
+	MDKO_TRIXIE_DRACUT=$(chroot "$_tree" dpkg-query -W -f '${Version}' dracut-core 2> /dev/null)
+	# shellcheck disable=SC2016 # dpkg-query's format
+	MDKO_TRIXIE_SYSTEMD=$(chroot "$_tree" dpkg-query -W -f '${Version}' systemd 2> /dev/null)
+}
+
+# Build initramfs OUT for FLAVOUR (shell or systemd) with memdebug-ko binary BINARY, for
+# the kernel found by mdko_kernel, with the trixie tree's dracut (mdko_trixie_tree), the
+# same way as mdko_initramfs: the lean module list, our dracut-module/ as
+# modules.d/55memdebug-ko. MDKO_TRIXIE_MODULES adds further modules, "NNname=DIR ...", as
+# modules.d/NNname. Further arguments go to dracut. The log goes to OUT.log.
+#
+# In a mount namespace of its own, an overlay on the tree takes the modules, the binary
+# and the kernel's modules (bound at /lib/modules/KVER), with /proc, /sys and /dev
+# mounted; dracut runs chrooted there and writes the image into the overlay, from where
+# it is copied out.
+mdko_trixie_initramfs() {
+	local _out=$1 _flavour=$2 _binary=$3 _work _args _mods _m _rc=0
+	shift 3
+
+	_args=(--force --no-hostonly --no-hostonly-cmdline --no-early-microcode
+		--compress "lz4 -l" --conf /dev/null --confdir /tmp/mdko/conf.d
+		--kver "$MDKO_KVER" --kmoddir "/lib/modules/$MDKO_KVER")
+	case $_flavour in
+	shell) _args+=(-m "$MDKO_DRACUT_MODULES" -o "$MDKO_DRACUT_SYSTEMD") ;;
+	systemd) _args+=(-m "$MDKO_DRACUT_SYSTEMD $MDKO_DRACUT_MODULES") ;;
+	*)
+		mdko_log "unknown initrd flavour: $_flavour (shell or systemd)"
+		return 1
+		;;
+	esac
+	_mods="55memdebug-ko=$MDKO_REPO/dracut-module ${MDKO_TRIXIE_MODULES-}"
+	for _m in $_mods; do
+		[[ $_m == [0-9][0-9]?*=/* && -d ${_m#*=} ]] || {
+			mdko_log "not a dracut module NNname=DIR: $_m"
+			return 1
+		}
+	done
+	_work=$(mktemp -d "$MDKO_CACHE/trixie-initramfs.XXXXXX") || return 1
+	mkdir -p "$_work"/{upper,work,root} || return 1
+	# shellcheck disable=SC2016 # the namespace's own shell expands them
+	mdko_quiet "$_out.log" unshare --mount --propagation private bash -ec '
+		tree=$1 work=$2 kver=$3 kmoddir=$4 binary=$5 mods=$6
+		shift 6
+		root=$work/root
+		mount -t overlay overlay -o "lowerdir=$tree,upperdir=$work/upper,workdir=$work/work" "$root"
+		mount -t proc proc "$root/proc"
+		mount -t sysfs sysfs "$root/sys"
+		mount --rbind /dev "$root/dev"
+		mkdir -p "$root/usr/lib/modules/$kver" "$root/tmp/mdko/conf.d"
+		mount --bind "$kmoddir" "$root/usr/lib/modules/$kver"
+		cp "$binary" "$root/tmp/mdko/memdebug-ko"
+		for m in $mods; do
+			rm -rf "$root/usr/lib/dracut/modules.d/${m%%=*}"
+			cp -rL "${m#*=}" "$root/usr/lib/dracut/modules.d/${m%%=*}"
+		done
+		chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+			MEMDEBUG_KO_BINARY=/tmp/mdko/memdebug-ko dracut "$@" /tmp/mdko/initramfs.img "$kver"
+		cp "$root/tmp/mdko/initramfs.img" "$work/initramfs.img"' \
+		bash "$MDKO_TRIXIE_TREE" "$_work" "$MDKO_KVER" "$MDKO_KMODDIR" "$_binary" "$_mods" \
+		"${_args[@]}" "$@" || _rc=1
+	if ((_rc == 0)); then
+		mv "$_work/initramfs.img" "$_out" || _rc=1
+	fi
+	rm -rf "$_work"
+	return "$_rc"
+}
