@@ -52,6 +52,9 @@ install() {
 		inst_hook cmdline 00 "$moddir/memdebug-ko-prepare.sh"
 	fi
 	inst_hook pre-pivot 99 "$moddir/memdebug-ko-report.sh"
-	# a boot that fails before pre-pivot still reports
+	# a boot that fails before pre-pivot still reports: dracut runs the emergency hooks
+	# with rd.shell, the shutdown-emergency ones without it (dracut-emergency.sh); the
+	# report runs once either way (--once)
 	inst_hook emergency 50 "$moddir/memdebug-ko-report.sh"
+	inst_hook shutdown-emergency 50 "$moddir/memdebug-ko-report.sh"
 }
