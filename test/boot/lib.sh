@@ -669,29 +669,17 @@ check_replay() {
 # ---------------------------------------------------------------------------------------
 # one boot, as boot-test and itools-test run and check it
 
-# Boot IMAGE with MEM of RAM in $WORK/NAME, kernel command line options after the first
-# three arguments, and fetch what the guest saved on its root file system.
+# Boot IMAGE with MEM of RAM in $WORK/NAME, on a fresh copy of the busybox root, kernel
+# command line options after the first three arguments, and fetch what the guest saved
+# on its root file system. mdko_boot boots once more a kernel that QEMU killed.
 run_boot() {
 	local _name=$1 _image=$2 _mem=$3 _dir=$WORK/$1 _t0 _f
 	shift 3
 
 	mkdir -p "$_dir"
-	cp --sparse=always "$MDKO_ROOTFS" "$_dir/root.img"
 	_t0=$SECONDS
-	MDKO_MEM=$_mem mdko_boot "$_image" "$_dir/root.img" "$_dir/serial.log" "$@" || :
-	# Under TCG with two vCPUs, 6.12 now and then dies of its own code patching: a vCPU
-	# runs an int3 that another one has already taken out again ("Oops: int3", seen in
-	# sched_clock_cpu before /init and in ttwu_do_activate while tracepoints were being
-	# switched on). That is QEMU's cross-modifying code, not the boot's; a kernel that
-	# died before /init is too. Boot once more, and say so.
-	if grep -q 'Oops: int3' "$_dir/serial.log" ||
-		{ ! grep -q 'Run /init as init process' "$_dir/serial.log" &&
-			grep -qE 'Oops|Kernel panic' "$_dir/serial.log"; }; then
-		note "the kernel died of QEMU ($(grep -m1 -oE 'Oops: [^[]*|Kernel panic[^\r]*' "$_dir/serial.log")): booting once more"
-		mv "$_dir/serial.log" "$_dir/serial-died.log"
-		cp --sparse=always "$MDKO_ROOTFS" "$_dir/root.img"
-		MDKO_MEM=$_mem mdko_boot "$_image" "$_dir/root.img" "$_dir/serial.log" "$@" || :
-	fi
+	MDKO_ROOT_FROM=$MDKO_ROOTFS MDKO_MEM=$_mem mdko_boot "$_image" "$_dir/root.img" \
+		"$_dir/serial.log" "$@" || :
 	note "guest ($_mem) ran for $((SECONDS - _t0)) s"
 	for _f in modules instances memdebug-ko.json memdebug-ko.trace; do
 		mdko_rootfs_get "$_dir/root.img" "/memdebug-ko/$_f" "$_dir/$_f" || :
