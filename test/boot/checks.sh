@@ -6,7 +6,7 @@
 # covers against the guest's /proc/modules, the trace buffer it gave back or kept, the
 # JSON report the guest saved against the console, and the saved trace replayed; with
 # the readers of the console and JSON reports they need. check_boot runs them all on a
-# boot of run_boot.
+# boot of bt_boot.
 
 # Modules the root file system mount needs: the report must list them.
 REQUIRED_MODULES="virtio_blk ext4"
@@ -312,17 +312,22 @@ check_replay() {
 	fi
 }
 
+# Check that the guest of serial log LOG reached its root file system.
+check_root() {
+	if grep -q "$MDKO_ROOT_MARKER" "$1"; then
+		ok "the guest reached its root file system"
+	else
+		fail "the guest reaches its root file system" "$(tail -n 5 "$1")" \
+			"$MDKO_ROOT_MARKER on the console"
+	fi
+}
+
 # Check the boot in $WORK/$BOOT. Arguments: a function that checks the modules shown as
 # before-tracing (check_coverage), if some may be; "keep" when the buffer must stay.
 check_boot() {
 	local _dir=$WORK/$BOOT _before_ok=${1-} _keep=${2-}
 
-	if grep -q "$MDKO_ROOT_MARKER" "$_dir/serial.log"; then
-		ok "the guest reached its root file system"
-	else
-		fail "the guest reaches its root file system" "$(tail -n 5 "$_dir/serial.log")" \
-			"$MDKO_ROOT_MARKER on the console"
-	fi
+	check_root "$_dir/serial.log"
 	check_console_report "$_dir" "$_dir/serial.log"
 	check_coverage "$_dir" "$_before_ok"
 	check_instance "$_dir" "${_keep:+$KEEP_BUFFER_KB}"

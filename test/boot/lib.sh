@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # BINARY and VARIANT are for the scripts that source this
+# shellcheck disable=SC2034 # BINARY, VARIANT, IMAGE and WORK are for the tests
 #
 # The harness every boot test of test/boot/ sources, on top of qemu/lib.sh: the BINARY
-# [VARIANT] arguments, the prerequisites of a boot, one boot of the busybox root
-# (run_boot) and the end of the run (bt_finish). With it come how checks are reported
-# (test/boot/report.sh), the checks of one boot's report (test/boot/checks.sh) and the
-# ground truth of the test modules (test/boot/truth.sh). Source it from bash running
-# with `set -euo pipefail`.
+# [VARIANT] arguments, the prerequisites of a boot, the work directory, the image builder
+# (bt_image), one boot of the busybox root (bt_boot) and the end of the run
+# (bt_finish); a test then lists its boots and their checks. With it come how checks are reported (test/boot/report.sh), the checks of
+# one boot's report (test/boot/checks.sh) and the ground truth of the test modules
+# (test/boot/truth.sh). Source it from bash running with `set -euo pipefail`.
 
 # shellcheck source=qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../qemu/lib.sh"
@@ -17,6 +17,12 @@
 . "$MDKO_REPO/test/boot/checks.sh"
 # shellcheck source=test/boot/truth.sh
 . "$MDKO_REPO/test/boot/truth.sh"
+
+BINARY=
+VARIANT=
+# the work directory of the run (bt_work) and the image bt_image built last
+WORK=
+IMAGE=
 
 # Check the arguments BINARY [VARIANT]; set BINARY (made absolute), VARIANT and
 # DEFAULT_BUFFER_KB (the binary's default ring buffer per CPU). Exits 2 on misuse.
@@ -61,10 +67,46 @@ bt_prerequisites() {
 	esac
 }
 
+# Make the work directory of test NAME for this variant; set WORK.
+bt_work() {
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/memdebug-ko-$1-$VARIANT.XXXXXX")
+}
+
+# Build initramfs $WORK/NAME.img, once, and set IMAGE to it: BUILDER (mdko_initramfs,
+# mdko_kdump_initramfs, mdko_mkinitramfs or a test's own function of their form) gets the
+# image, its first argument after BUILDER (flavour or mode), BINARY and the rest. A build
+# that fails is a failed check, and returns 1; with --skip ERE REASON first, one whose log
+# matches ERE is skipped for REASON instead.
+bt_image() {
+	local _skip='' _why='' _name _builder _tool=dracut _t0=$SECONDS
+
+	if [[ $1 == --skip ]]; then
+		_skip=$2 _why=$3
+		shift 3
+	fi
+	_name=$1 _builder=$2
+	shift 2
+	IMAGE=$WORK/$_name.img
+	[[ -f $IMAGE ]] && return 0
+	[[ $_builder == mdko_mkinitramfs ]] && _tool=mkinitramfs
+	if ! "$_builder" "$IMAGE" "$1" "$BINARY" "${@:2}"; then
+		if [[ $_skip ]] && grep -qE -- "$_skip" "$IMAGE.log" 2> /dev/null; then
+			echo "skip [$BOOT] $_why (see $IMAGE.log)"
+		else
+			fail "$_tool builds the $_name initramfs" "$_tool failed, see $IMAGE.log" \
+				"an initramfs with memdebug-ko"
+		fi
+		rm -f "$IMAGE"
+		return 1
+	fi
+	_t0=$((SECONDS - _t0))
+	note "initramfs $_name.img of $(du -m "$IMAGE" | cut -f1) MB built in $_t0 s"
+}
+
 # Boot IMAGE with MEM of RAM in $WORK/NAME, on a fresh copy of the busybox root, kernel
 # command line options after the first three arguments, and fetch what the guest saved
 # on its root file system. mdko_boot boots once more a kernel that QEMU killed.
-run_boot() {
+bt_boot() {
 	local _name=$1 _image=$2 _mem=$3 _dir=$WORK/$1 _t0 _f
 	shift 3
 

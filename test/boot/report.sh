@@ -4,7 +4,7 @@
 # How the boot tests report, sourced by test/boot/lib.sh: a check passes ("ok   [BOOT]
 # ...") or fails ("FAIL [BOOT] ..." with what was found and what was expected, counted in
 # FAILURES), notes and skips; the checks of the lines of a console log or report
-# (expect_line, refute_line); and the small text helpers they use.
+# (expect_line, refute_line, expect_order); and the small text helpers they use.
 
 FAILURES=0
 BOOT=
@@ -71,4 +71,20 @@ line_of() {
 # Print the lines of $1 on one line.
 words() {
 	tr '\n' ' ' <<< "$1"
+}
+
+# Check that the first line of console log or report $1 with fixed string $2 comes before
+# the first with fixed string $3: WHAT ($4) happened in that order; the failed check is
+# named $5 if given.
+expect_order() {
+	local _a _b
+
+	_a=$(line_of "$1" "$2" || :)
+	_b=$(line_of "$1" "$3" || :)
+	if [[ $_a && $_b ]] && ((_a < _b)); then
+		ok "$4 (console lines $_a, $_b)"
+	else
+		fail "${5:-$4}" "\"$2\" at line ${_a:-none}, \"$3\" at line ${_b:-none}" \
+			"\"$2\" first"
+	fi
 }

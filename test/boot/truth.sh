@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # GT_NAMES is for the tests
 #
 # The ground truth of the boot tests, sourced by test/boot/lib.sh: the test modules of
-# test/modules/ built for the kernel and added to its modules, and the check that each
-# loaded once and that the report shows what its source says it allocated and freed,
-# counted in the saved trace apart from memdebug-ko by test/boot/oracle.awk.
+# test/modules/ built for the kernel and added to its modules, the option that loads them
+# at boot, and the check that each loaded once and that the report shows what its source
+# says it allocated and freed, counted in the saved trace apart from memdebug-ko by
+# test/boot/oracle.awk.
 
 GT_NAMES=
 GT_EXPECTED=
@@ -37,6 +37,38 @@ gt_setup() {
 	fi
 	GT_EXPECTED="$_extra/expected"
 	GT_NAMES=$(cut -d' ' -f1 "$GT_EXPECTED" | paste -sd,)
+}
+
+# The ground-truth setup of a test, under BOOT "modules": gt_setup, then the names and
+# figures of the modules. If they cannot be built here, an "optional" ($1) ground truth
+# is left out and the test goes on, a "needed" one skips the test; if their build fails,
+# that is a failed check, and a "needed" one ends the test.
+gt_prepare() {
+	# shellcheck disable=SC2034 # the name that ok and fail print (report.sh)
+	BOOT=modules
+	gt_setup || case "$?,$1" in
+	77,needed) skip "the test modules cannot be built here" ;;
+	77,*) echo "skip [modules] the ground-truth test modules cannot be built here" ;;
+	*)
+		fail "the ground-truth test modules build" "see $MDKO_CACHE/test-modules" \
+			".ko files for $MDKO_KVER"
+		[[ $1 != needed ]] || exit 1
+		;;
+	esac
+	[[ $GT_NAMES ]] && echo "     test modules: $(words "$(cat "$GT_EXPECTED")")"
+	return 0
+}
+
+# Print the kernel option that loads the test modules in an initrd of FLAVOUR (shell:
+# modprobe from dracut's cmdline hook 01; systemd: systemd-modules-load); nothing
+# without test modules.
+gt_load_option() {
+	[[ $GT_NAMES ]] || return 0
+	if [[ $1 == shell ]]; then
+		echo "rd.driver.pre=$GT_NAMES"
+	else
+		echo "rd.modules_load=$GT_NAMES"
+	fi
 }
 
 # Print "windows own_pages own_net kernel_pages kernel_net work_own work_own_net work_kernel
