@@ -4,8 +4,9 @@
 #
 # The harness every boot test of test/boot/ sources, on top of qemu/lib.sh: the BINARY
 # [VARIANT] arguments, the prerequisites of a boot, the work directory, the image builder
-# (bt_image), one boot of the busybox root (bt_boot) and the end of the run
-# (bt_finish); a test then lists its boots and their checks. With it come how checks are reported (test/boot/report.sh), the checks of
+# (bt_image), one boot of the busybox root (bt_boot), one crash into a capture kernel
+# (bt_kdump_boot) and the end of the run (bt_finish); a test then lists its boots and
+# their checks. With it come how checks are reported (test/boot/report.sh), the checks of
 # one boot's report (test/boot/checks.sh) and the ground truth of the test modules
 # (test/boot/truth.sh). Source it from bash running with `set -euo pipefail`.
 
@@ -118,6 +119,29 @@ bt_boot() {
 	for _f in modules instances memdebug-ko.json memdebug-ko.trace; do
 		mdko_rootfs_get "$_dir/root.img" "/memdebug-ko/$_f" "$_dir/$_f" || :
 	done
+}
+
+# Crash into a capture kernel in $WORK/NAME: the primary kernel boots INITRD and a kdump
+# root image (mdko_kdump_rootfs) that holds capture initramfs CAPTURE and the capture
+# kernel's command line, MDKO_KDUMP_CAPTURE_CMDLINE with the options after the first
+# three arguments. The whole console goes to serial.log there, split into primary.log
+# and capture.log (empty when no capture kernel booted). A root image that cannot be
+# made is a failed check, and returns 1.
+bt_kdump_boot() {
+	local _dir=$WORK/$1 _initrd=$2 _capture=$3 _t0=$SECONDS
+	shift 3
+
+	mkdir -p "$_dir"
+	if ! mdko_kdump_rootfs "$_dir/root.img" "$_capture" \
+		"$MDKO_KDUMP_CAPTURE_CMDLINE${*:+ $*}"; then
+		fail "the kdump root image is made" "see the messages above" \
+			"a root image with kexec, the kernel and the capture initramfs"
+		return 1
+	fi
+	mdko_kdump_boot "$_initrd" "$_dir/root.img" "$_dir/serial.log" || :
+	mdko_kdump_split "$_dir/serial.log" "$_dir/primary.log" "$_dir/capture.log" ||
+		: >> "$_dir/capture.log"
+	note "the primary and the capture kernel ran for $((SECONDS - _t0)) s"
 }
 
 # After the boots in work directory WORK: print PASS with SUMMARY, or FAIL with the count
