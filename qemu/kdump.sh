@@ -126,20 +126,10 @@ mdko_kdump_rootfs() {
 
 # Boot the primary kernel with INITRD and kdump root image ROOT (mdko_kdump_rootfs),
 # serial console to LOG; it crashes into the capture kernel, which saves the dump and
-# reboots. MDKO_MEM sets the guest's RAM (default MDKO_KDUMP_MEM). A primary kernel that
-# never reached /init (under TCG it hung once in early boot, before any of this project's
-# code runs) has not touched the disk: it boots once more, and says so.
+# reboots. MDKO_MEM sets the guest's RAM (default MDKO_KDUMP_MEM). mdko_boot boots once
+# more a primary kernel that never reached /init.
 mdko_kdump_boot() {
-	local _rc=0
-
-	MDKO_CMDLINE=$MDKO_KDUMP_CMDLINE MDKO_MEM=${MDKO_MEM:-$MDKO_KDUMP_MEM} mdko_boot "$@" || _rc=$?
-	if ! grep -q 'Run /init as init process' "$3" 2> /dev/null; then
-		mdko_log "the primary kernel never reached /init (QEMU): booting once more"
-		mv "$3" "$3.died"
-		_rc=0
-		MDKO_CMDLINE=$MDKO_KDUMP_CMDLINE MDKO_MEM=${MDKO_MEM:-$MDKO_KDUMP_MEM} mdko_boot "$@" || _rc=$?
-	fi
-	return "$_rc"
+	MDKO_CMDLINE=$MDKO_KDUMP_CMDLINE MDKO_MEM=${MDKO_MEM:-$MDKO_KDUMP_MEM} mdko_boot "$@"
 }
 
 # Split serial log LOG of a kdump boot into files PRIMARY and CAPTURE, without carriage

@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# The ground truth of the boot tests, sourced by test/boot/lib.sh: the test modules of
+# test/modules/ built for the kernel and added to its modules, the option that loads them
+# at boot, and the check that each loaded once and that the report shows what its source
+# says it allocated and freed, counted in the saved trace apart from memdebug-ko by
+# test/boot/oracle.awk.
+
+GT_NAMES=
+GT_EXPECTED=
+
+# Build the test modules for the kernel (once per source change) and add them to the
+# cached kernel's modules as extra/memdebug-ko-test; set GT_NAMES and GT_EXPECTED.
+# Returns 77 when they cannot be built here (no headers), 1 on failure.
+gt_setup() {
+	local _out="$MDKO_CACHE/test-modules/$MDKO_KVER" _extra="$MDKO_KMODDIR/extra/memdebug-ko-test"
+	local _stamp _rc=0
+
+	_stamp=$(find "$MDKO_REPO/test/modules" -type f -print0 | sort -z | xargs -0 cat |
+		sha256sum | cut -d' ' -f1)
+	mdko_lock || return 1
+	if [[ $(cat "$_extra/stamp" 2> /dev/null) != "$_stamp" ]]; then
+		rm -rf "$_out" "$_extra"
+		mkdir -p "$_out"
+		"$MDKO_REPO/test/modules/build" "$MDKO_KVER" "$_out" > "$_out.log" 2>&1 || _rc=$?
+		if ((_rc == 0)); then
+			mkdir -p "$_extra" && cp "$_out"/*.ko "$_out/expected" "$_extra/" &&
+				depmod -b "${MDKO_KMODDIR%/lib/modules/*}" "$MDKO_KVER" &&
+				echo "$_stamp" > "$_extra/stamp" || _rc=1
+		fi
+	fi
+	mdko_unlock
+	if ((_rc != 0)); then
+		tail -n 20 "$_out.log" 2> /dev/null | sed 's/^/     | /'
+		return "$_rc"
+	fi
+	GT_EXPECTED="$_extra/expected"
+	GT_NAMES=$(cut -d' ' -f1 "$GT_EXPECTED" | paste -sd,)
+}
+
+# The ground-truth setup of a test, under BOOT "modules": gt_setup, then the names and
+# figures of the modules. If they cannot be built here, an "optional" ($1) ground truth
+# is left out and the test goes on, a "needed" one skips the test; if their build fails,
+# that is a failed check, and a "needed" one ends the test.
+gt_prepare() {
+	# shellcheck disable=SC2034 # the name that ok and fail print (report.sh)
+	BOOT=modules
+	gt_setup || case "$?,$1" in
+	77,needed) skip "the test modules cannot be built here" ;;
+	77,*) echo "skip [modules] the ground-truth test modules cannot be built here" ;;
+	*)
+		fail "the ground-truth test modules build" "see $MDKO_CACHE/test-modules" \
+			".ko files for $MDKO_KVER"
+		[[ $1 != needed ]] || exit 1
+		;;
+	esac
+	[[ $GT_NAMES ]] && echo "     test modules: $(words "$(cat "$GT_EXPECTED")")"
+	return 0
+}
+
+# Print the kernel option that loads the test modules in an initrd of FLAVOUR (shell:
+# modprobe from dracut's cmdline hook 01; systemd: systemd-modules-load); nothing
+# without test modules.
+gt_load_option() {
+	[[ $GT_NAMES ]] || return 0
+	if [[ $1 == shell ]]; then
+		echo "rd.driver.pre=$GT_NAMES"
+	else
+		echo "rd.modules_load=$GT_NAMES"
+	fi
+}
+
+# Print "windows own_pages own_net kernel_pages kernel_net work_own work_own_net work_kernel
+# work_kernel_net late_own late_kernel" of test module NAME ($2) in trace file $1, counted
+# apart from memdebug-ko (test/boot/oracle.awk says how).
+gt_trace_counts() {
+	awk -v m="$2" -f "$MDKO_REPO/test/boot/oracle.awk" "$1"
+}
+
+# Check the late pages of module $1 (rd.memdebug=5): those its source states ($2, "-": none
+# to check) were in the trace ($3 of its own, $4 of the kernel's with its code on top of
+# the stack), and the report (rows file $5) shows both.
+check_late() {
+	local _row
+
+	[[ $2 != - ]] || return 0
+	_row=$(awk -v m="$1" '$1 == m { print $8 }' "$5")
+	if [[ $_row == - ]]; then
+		note "ground truth: $1's late pages are not measured in this boot (no stacks)"
+	elif [[ $3 != "$2" ]]; then
+		fail "ground truth: the trace shows the late probe of $1 as its source says" \
+			"own late pages $3" "own late pages $2 (did the hook add its device?)"
+	elif [[ $_row == "$(($3 + $4))" ]]; then
+		ok "ground truth: $1's late probe took $3 pages (+ $4 of the kernel's own in it)"
+	else
+		fail "ground truth: the late pages of $1" "late pages: ${_row:-no row}" \
+			"$(($3 + $4)) ($3 of its own, $4 of the kernel's)"
+	fi
+}
+
+# Check the test modules against the ground truth: in the trace the guest saved ($1), each
+# loaded once and allocated and freed exactly what its source says; and the report (JSON
+# rows file $2) shows those figures plus the kernel's own pages inside its window.
+check_ground_truth() {
+	local _trace=$1 _rows=$2 _name _pages _net _status _row _n _own _own_net _k _k_net
+	local _wpages _wnet _wown _wown_net _wk _wk_net _late _lown _lk
+
+	while read -r _name _pages _net _status _wpages _wnet _late; do
+		read -r _n _own _own_net _k _k_net _wown _wown_net _wk _wk_net _lown _lk < \
+			<(gt_trace_counts "$_trace" "$_name")
+		if [[ $_n != 1 || $_own != "$_pages" || $_own_net != "$_net" ]]; then
+			fail "ground truth: the trace shows $_name as its source says" \
+				"windows $_n, own pages $_own, own net $_own_net" \
+				"windows 1, own pages $_pages, own net $_net"
+			continue
+		fi
+		# the work it queued, run by kworkers: in the trace when workqueue events were on
+		_row=$(awk -v m="$_name" '$1 == m { print $6, $7 }' "$_rows")
+		if [[ $_row == "- -" ]]; then
+			note "ground truth: $_name's work is not measured in this boot (no workqueue events)"
+		elif [[ $_wown != "$_wpages" || $_wown_net != "$_wnet" ]]; then
+			fail "ground truth: the trace shows the work of $_name as its source says" \
+				"own pages $_wown, own net $_wown_net" "own pages $_wpages, own net $_wnet"
+		elif [[ $_row == "$((_wpages + _wk)) $((_wnet + _wk_net))" ]]; then
+			ok "ground truth: the work and threads of $_name took $_wpages pages, $_wnet net (+ $_wk pages, $_wk_net net of the kernel's own in them)"
+		else
+			fail "ground truth: the work of $_name" "deferred pages, net: ${_row:-no row}" \
+				"$((_wpages + _wk)) $((_wnet + _wk_net)) ($_wpages $_wnet of its own, $_wk $_wk_net of the kernel's)"
+		fi
+		check_late "$_name" "$_late" "$_lown" "$_lk" "$_rows"
+		_row=$(awk -v m="$_name" '$1 == m { print $2, $4, $3 }' "$_rows")
+		if [[ $_row == "$((_pages + _k)) $((_net + _k_net)) $_status" ]]; then
+			ok "ground truth: $_name took $_pages pages, $_net net, $_status (+ $_k pages, $_k_net net of the kernel's own in its window)"
+		else
+			fail "ground truth: $_name" "pages net status: $(words "${_row:-no row}")" \
+				"$((_pages + _k)) $((_net + _k_net)) $_status ($_pages $_net of its own, $_k $_k_net of the kernel's)"
+		fi
+	done < "$GT_EXPECTED"
+}
+
+# ---------------------------------------------------------------------------------------
+# the checks of one boot
