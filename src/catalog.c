@@ -139,8 +139,9 @@ const struct cat_event *catalog_find(const char *name, size_t len)
 {
 	size_t i;
 
+	/* by length first: a line may hold a NUL byte, where strncmp() would stop */
 	for (i = 0; i < catalog_len; i++)
-		if (!strncmp(catalog[i].name, name, len) && !catalog[i].name[len])
+		if (strlen(catalog[i].name) == len && !memcmp(catalog[i].name, name, len))
 			return &catalog[i];
 	return NULL;
 }

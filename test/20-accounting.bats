@@ -887,3 +887,13 @@ waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=0
 	assert_json '.late_measured' true
 	assert_json '.total.late_pages' 8
 }
+
+@test "accounting: an event name with a NUL byte in it is no known event (fuzz finding)" {
+	# the catalog lookup compared names with strncmp(), which stops at the NUL, and then
+	# read past the end of the shorter name (AddressSanitizer in the asan variant)
+	printf 'modprobe-1 [000] .... 1.000000: mm_page_free\0xxxxxxxx: page=0x1 pfn=0x1 order=0\n' \
+		>"$BATS_TEST_TMPDIR/nul.trace"
+	run -0 "$MDKO" report --input "$BATS_TEST_TMPDIR/nul.trace" --format json
+	assert_json '.events' 1
+	assert_json '.modules | length' 0
+}
