@@ -269,28 +269,35 @@ mdko_dracut_base() {
 	printf '%s\n' "$_stamp" > "$_base.stamp"
 }
 
+# Set MDKO_DRACUT_ARGS to dracut's options for the lean FLAVOUR (shell or systemd) image
+# of the kernel found by mdko_kernel, whose modules are in KMODDIR as dracut sees them,
+# with the config directory CONFDIR. Shared by mdko_initramfs and qemu/trixie.sh.
+mdko_dracut_args() {
+	# dracut's "lz4" means lz4 -l -9, seconds slower than the default level; the kernel
+	# unpacks only the legacy format (-l). A compressed image fits into 512M of RAM.
+	MDKO_DRACUT_ARGS=(--force --no-hostonly --no-hostonly-cmdline --no-early-microcode
+		--compress "lz4 -l" --conf /dev/null --confdir "$3"
+		--kver "$MDKO_KVER" --kmoddir "$2")
+	case $1 in
+	shell) MDKO_DRACUT_ARGS+=(-m "$MDKO_DRACUT_MODULES" -o "$MDKO_DRACUT_SYSTEMD") ;;
+	systemd) MDKO_DRACUT_ARGS+=(-m "$MDKO_DRACUT_SYSTEMD $MDKO_DRACUT_MODULES") ;;
+	*)
+		mdko_log "unknown initrd flavour: $1 (shell or systemd)"
+		return 1
+		;;
+	esac
+}
+
 # Build initramfs OUT for FLAVOUR (shell or systemd) with memdebug-ko binary BINARY, for
 # the kernel found by mdko_kernel, with mdko_dracut_base's dracut; further arguments go to
 # dracut. The log goes to OUT.log.
 mdko_initramfs() {
-	local _out=$1 _flavour=$2 _binary=$3 _base=$MDKO_DRACUT_BASE _args
+	local _out=$1 _flavour=$2 _binary=$3 _base=$MDKO_DRACUT_BASE
 	shift 3
 
-	# dracut's "lz4" means lz4 -l -9, seconds slower than the default level; the kernel
-	# unpacks only the legacy format (-l). A compressed image fits into 512M of RAM.
-	_args=(--force --no-hostonly --no-hostonly-cmdline --no-early-microcode
-		--compress "lz4 -l" --conf /dev/null --confdir "$_base/conf.d"
-		--kver "$MDKO_KVER" --kmoddir "$MDKO_KMODDIR")
-	case $_flavour in
-	shell) _args+=(-m "$MDKO_DRACUT_MODULES" -o "$MDKO_DRACUT_SYSTEMD") ;;
-	systemd) _args+=(-m "$MDKO_DRACUT_SYSTEMD $MDKO_DRACUT_MODULES") ;;
-	*)
-		mdko_log "unknown initrd flavour: $_flavour (shell or systemd)"
-		return 1
-		;;
-	esac
+	mdko_dracut_args "$_flavour" "$MDKO_KMODDIR" "$_base/conf.d" || return 1
 	mdko_quiet "$_out.log" env dracutbasedir="$_base" MEMDEBUG_KO_BINARY="$_binary" \
-		dracut "${_args[@]}" "$@" "$_out" "$MDKO_KVER"
+		dracut "${MDKO_DRACUT_ARGS[@]}" "$@" "$_out" "$MDKO_KVER"
 }
 
 # Build initramfs OUT with initramfs-tools' mkinitramfs, MODULES=MODE (most or dep), for

@@ -86,17 +86,8 @@ mdko_trixie_initramfs() {
 	local _out=$1 _flavour=$2 _binary=$3 _work _args _mods _m _rc=0
 	shift 3
 
-	_args=(--force --no-hostonly --no-hostonly-cmdline --no-early-microcode
-		--compress "lz4 -l" --conf /dev/null --confdir /tmp/mdko/conf.d
-		--kver "$MDKO_KVER" --kmoddir "/lib/modules/$MDKO_KVER")
-	case $_flavour in
-	shell) _args+=(-m "$MDKO_DRACUT_MODULES" -o "$MDKO_DRACUT_SYSTEMD") ;;
-	systemd) _args+=(-m "$MDKO_DRACUT_SYSTEMD $MDKO_DRACUT_MODULES") ;;
-	*)
-		mdko_log "unknown initrd flavour: $_flavour (shell or systemd)"
-		return 1
-		;;
-	esac
+	mdko_dracut_args "$_flavour" "/lib/modules/$MDKO_KVER" /tmp/mdko/conf.d || return 1
+	_args=("${MDKO_DRACUT_ARGS[@]}")
 	_mods="55memdebug-ko=$MDKO_REPO/dracut-module ${MDKO_TRIXIE_MODULES-}"
 	for _m in $_mods; do
 		[[ $_m == [0-9][0-9]?*=/* && -d ${_m#*=} ]] || {
