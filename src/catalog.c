@@ -10,12 +10,6 @@
 #include "source-raw.h"
 #include "source-text.h"
 
-#if HAVE_LIBTRACEFS
-#define RAW(fn) fn
-#else
-#define RAW(fn) NULL
-#endif
-
 /*
  * sched_waking of every task but the busiest kernel threads, which no load starts (a
  * boot's few thousand wakeups, most of them RCU's and the workqueues').
@@ -74,36 +68,36 @@ const struct cat_group_info catalog_groups[CAT_GROUP_COUNT] = {
 /* In the order prepare enables them. */
 const struct cat_event catalog[] = {
 	{ "module", "module_load", EV_MODULE_LOAD, CAT_GROUP_LOAD, .text = text_module,
-	  .raw = RAW(raw_module) },
+	  .raw = raw_module },
 	{ "module", "module_put", EV_MODULE_PUT, CAT_GROUP_PUT, .text = text_module_put,
-	  .raw = RAW(raw_module) },
+	  .raw = raw_module_put },
 	{ "module", "module_free", EV_MODULE_FREE, CAT_GROUP_FREE, .text = text_module,
-	  .raw = RAW(raw_module) },
+	  .raw = raw_module },
 	/* the OOM killer's choices: rare, and what a report of an OOM death must show */
 	{ "oom", "mark_victim", EV_OOM_VICTIM, CAT_GROUP_OOM, .text = text_victim,
-	  .raw = RAW(raw_victim) },
+	  .raw = raw_victim },
 	{ "kmem", "mm_page_alloc", EV_PAGE_ALLOC, CAT_GROUP_ALLOC,
 	  .filter = CAT_FILTER_ALLOCS, .stacks = true, .text = text_page,
-	  .raw = RAW(raw_page) },
+	  .raw = raw_page },
 	{ "kmem", "mm_page_free", EV_PAGE_FREE, CAT_GROUP_PFREE,
-	  .filter = CAT_FILTER_LOADERS, .text = text_page, .raw = RAW(raw_page) },
+	  .filter = CAT_FILTER_LOADERS, .text = text_page, .raw = raw_page },
 	/*
 	 * Every task's: bulk calls are few, and work and threads of loads make them too.
 	 * The page array, whose first entry tells whether it came with pages already.
 	 */
 	{ PROBE_SYSTEM, "bulk_enter", EV_BULK_ENTER, CAT_GROUP_BULK,
 	  .probe = &bulk_allocator, .fetch = "array=%A:x64 first=+0(%A):x64",
-	  .text = text_bulk_enter, .raw = RAW(raw_bulk_enter) },
+	  .text = text_bulk_enter, .raw = raw_bulk_enter },
 	{ PROBE_SYSTEM, "bulk_exit", EV_BULK_EXIT, CAT_GROUP_BULK, .stacks = true,
 	  .probe = &bulk_allocator, .ret = true, .fetch = "ret=$retval:u64",
-	  .text = text_bulk_exit, .raw = RAW(raw_bulk_exit) },
+	  .text = text_bulk_exit, .raw = raw_bulk_exit },
 	/* the work a load queues (async_schedule's too) and its run in a kworker */
 	{ "workqueue", "workqueue_queue_work", EV_WORK_QUEUE, CAT_GROUP_WORK,
-	  .filter = CAT_FILTER_LOADERS, .text = text_work_queue, .raw = RAW(raw_work) },
+	  .filter = CAT_FILTER_LOADERS, .text = text_work_queue, .raw = raw_work },
 	{ "workqueue", "workqueue_execute_start", EV_WORK_START, CAT_GROUP_WORK,
-	  .filter = CAT_FILTER_LOADERS, .text = text_work_run, .raw = RAW(raw_work) },
+	  .filter = CAT_FILTER_LOADERS, .text = text_work_run, .raw = raw_work },
 	{ "workqueue", "workqueue_execute_end", EV_WORK_END, CAT_GROUP_WORK,
-	  .filter = CAT_FILTER_LOADERS, .text = text_work_run, .raw = RAW(raw_work) },
+	  .filter = CAT_FILTER_LOADERS, .text = text_work_run, .raw = raw_work },
 	/*
 	 * Kernel threads that loads start, and who started them. Up to Linux 6.1
 	 * kthread_create renames the thread kthreadd forked, from its caller. From 6.2
@@ -111,11 +105,11 @@ const struct cat_event catalog[] = {
 	 * another task (it wakes its caller, or its caller wakes it) names the caller.
 	 */
 	{ "task", "task_rename", EV_TASK_RENAME, CAT_GROUP_THREADS, 0, CAT_FILTER_FIXED,
-	  "oldcomm == \"kthreadd\"", .text = text_rename, .raw = RAW(raw_rename) },
+	  "oldcomm == \"kthreadd\"", .text = text_rename, .raw = raw_rename },
 	{ "task", "task_newtask", EV_TASK_NEW, CAT_GROUP_THREADS, 1, CAT_FILTER_FIXED,
-	  "common_pid == 2", .text = text_newtask, .raw = RAW(raw_newtask) },
+	  "common_pid == 2", .text = text_newtask, .raw = raw_newtask },
 	{ "sched", "sched_waking", EV_WAKE, CAT_GROUP_THREADS, 1, CAT_FILTER_FIXED,
-	  WAKE_FILTER, .text = text_waking, .raw = RAW(raw_waking) },
+	  WAKE_FILTER, .text = text_waking, .raw = raw_waking },
 };
 
 const size_t catalog_len = sizeof(catalog) / sizeof(catalog[0]);

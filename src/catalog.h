@@ -75,15 +75,14 @@ struct cat_probe {
 };
 
 struct raw_source;
-struct tep_event;
-struct tep_record;
+struct raw_rec;
 
 /* Parses the arguments [p, e) of a text trace line into @ev; false when malformed. */
 typedef bool (*text_parser)(const char *p, const char *e, struct event *ev);
 
 /* Decodes the fields of a raw record into @ev; false when they are unusable. */
-typedef bool (*raw_decoder)(const struct raw_source *rs, struct tep_event *e,
-			    struct tep_record *rec, struct event *ev);
+typedef bool (*raw_decoder)(struct raw_source *rs, const struct raw_rec *r,
+			    struct event *ev);
 
 struct cat_event {
 	const char *system;
@@ -104,7 +103,7 @@ struct cat_event {
 	bool ret;
 	const char *fetch;
 	text_parser text;
-	raw_decoder raw; /* NULL in builds without libtracefs */
+	raw_decoder raw;
 };
 
 /* Room for the catalog's entries where a source keeps something for each. */

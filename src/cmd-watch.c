@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "log.h"
 #include "proc.h"
 #include "sink.h"
+#include "source-raw.h"
 #include "source-text.h"
 #include "state.h"
 
@@ -41,6 +43,8 @@
  * meanwhile the buffer holds what comes (at 30,000 page events a second, some 600).
  */
 #define BATCH_MS 20
+/* The descriptors a daemon keeps: a raw buffer of each CPU, the saved trace, the lock. */
+#define KEEP_MAX 1026
 
 struct watch_opts {
 	struct cli_common common;
@@ -243,18 +247,104 @@ static void sample(struct low_point *low, const struct acct *a, int meminfo,
 }
 
 /*
- * Reads until stopped, in batches (BATCH_MS), then drains what is left without waiting;
- * samples MemAvailable on the way. Returns 0 or -errno.
+ * What the watcher reads: the raw buffers, or trace_pipe's text where the raw buffers
+ * cannot serve (rd.memdebug=5's stacks want the kernel's symbols).
  */
-static int read_loop(struct text_stream *ts, int fd, const char *path, struct acct *a,
-		     struct low_point *low, int meminfo)
+struct reader {
+	struct raw_source *raw; /* NULL: the text */
+	struct text_stream ts;	/* the text */
+	int fd;			/* the text: trace_pipe */
+	char path[PATH_MAX];
+	struct acct *a;
+	struct source_stats st;
+	/* --save-trace of the raw buffers: their events as text lines, buffered */
+	int tee_fd;
+	int tee_err;
+	char *tee_buf;
+	size_t tee_used;
+};
+
+#define TEE_BUF (16 * 1024)
+
+static void tee_flush(struct reader *rd)
 {
-	uint64_t next = 0;
-	ssize_t r;
-	int flags;
+	int r;
+
+	if (!rd->tee_used || rd->tee_err)
+		return;
+	r = io_write_all(rd->tee_fd, rd->tee_buf, rd->tee_used);
+	if (r < 0)
+		rd->tee_err = -r;
+	rd->tee_used = 0;
+}
+
+/* An event of the raw buffers: to the saved trace, then to the accounting. */
+static int raw_event(void *ctx, const struct event *ev)
+{
+	struct reader *rd = ctx;
+	int n;
+
+	if (rd->tee_buf && !rd->tee_err) {
+		char gfp[512];
+
+		if (TEE_BUF - rd->tee_used < 1024)
+			tee_flush(rd);
+		if (ev->type != EV_PAGE_ALLOC ||
+		    raw_gfp_str(rd->raw, ev->gfp, gfp, sizeof(gfp)) < 0)
+			gfp[0] = '\0';
+		n = sink_trace_line(ev, gfp[0] ? gfp : NULL, rd->tee_buf + rd->tee_used,
+				    TEE_BUF - rd->tee_used);
+		if (n > 0)
+			rd->tee_used += (size_t)n;
+	}
+	return acct_event(rd->a, ev);
+}
+
+/*
+ * Reads the raw buffers until stopped: what they hold, then a pause of BATCH_MS at
+ * least, or a wait for more (the kernel wakes the watcher when a buffer is
+ * buffer_percent full, else the next sample does); then drains what is left. Samples
+ * MemAvailable on the way. Returns 0 or -errno (reported).
+ */
+static int raw_loop(struct reader *rd, struct low_point *low, int meminfo)
+{
+	uint64_t next = 0, t;
+	long n;
 
 	while (!stop) {
-		sample(low, a, meminfo, &next);
+		sample(low, rd->a, meminfo, &next);
+		n = raw_drain(rd->raw, raw_event, rd, &rd->st);
+		tee_flush(rd);
+		if (n < 0)
+			return (int)n;
+		t = now_ns();
+		if (!n)
+			raw_wait(rd->raw, SAMPLE_MS);
+		/* a wait that ends at once (a file, an event that came) is a pause all the same */
+		t = (now_ns() - t) / 1000000u;
+		if (t < BATCH_MS)
+			io_sleep_ms(BATCH_MS - (long)t);
+	}
+	n = raw_drain(rd->raw, raw_event, rd, &rd->st);
+	tee_flush(rd);
+	next = 0;
+	sample(low, rd->a, meminfo, &next);
+	return n < 0 ? (int)n : 0;
+}
+
+/*
+ * Reads trace_pipe until stopped, in batches (BATCH_MS), then drains what is left
+ * without waiting; samples MemAvailable on the way. Returns 0 or -errno.
+ */
+static int text_loop(struct reader *rd, struct low_point *low, int meminfo)
+{
+	struct text_stream *ts = &rd->ts;
+	uint64_t next = 0;
+	int flags, fd = rd->fd;
+	ssize_t r;
+
+	while (!stop) {
+		sample(low, rd->a, meminfo, &next);
 		r = text_stream_read(ts, fd);
 		if (r == 0)
 			io_sleep_ms(EOF_RETRY_MS);
@@ -269,7 +359,7 @@ static int read_loop(struct text_stream *ts, int fd, const char *path, struct ac
 	while ((r = text_stream_read(ts, fd)) > 0 || r == -EINTR)
 		;
 	next = 0;
-	sample(low, a, meminfo, &next);
+	sample(low, rd->a, meminfo, &next);
 	if (r < 0 && r != -EAGAIN)
 		goto fail;
 	r = text_stream_end(ts);
@@ -278,9 +368,9 @@ static int read_loop(struct text_stream *ts, int fd, const char *path, struct ac
 	return 0;
 fail:
 	if (ts->fn_err < 0)
-		log_err("out of memory reading %s", path);
+		log_err("out of memory reading %s", rd->path);
 	else
-		log_err("cannot read %s: %s", path, strerror((int)-r));
+		log_err("cannot read %s: %s", rd->path, strerror((int)-r));
 	return (int)r;
 }
 
@@ -307,9 +397,25 @@ static int take_lock(const char *run_dir)
 	return lock < 0 ? -1 : lock;
 }
 
+/*
+ * Logs what reading cost the watcher: its CPU time, the kernel's part of it (formatting
+ * and copying the trace) apart, for the events it read.
+ */
+static void log_cpu(const struct source_stats *st)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return;
+	log_info("the watcher read %llu events in %ld ms of CPU (%ld ms in the kernel)",
+		 (unsigned long long)st->events,
+		 (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+			 (long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000,
+		 (long)ru.ru_stime.tv_sec * 1000 + (long)ru.ru_stime.tv_usec / 1000);
+}
+
 /* The watcher's life once it has its pid file: hardened, reading until it is stopped. */
-static int run_watcher(struct text_stream *ts, int fd, const char *pipe_path,
-		       struct acct *a, struct low_point *low)
+static int run_watcher(struct reader *rd, struct low_point *low)
 {
 	int meminfo, r;
 
@@ -322,25 +428,113 @@ static int run_watcher(struct text_stream *ts, int fd, const char *pipe_path,
 	log_footprint();
 	/* opened once, here: the samples read it again from its start */
 	meminfo = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-	r = read_loop(ts, fd, pipe_path, a, low, meminfo);
+	r = rd->raw ? raw_loop(rd, low, meminfo) : text_loop(rd, low, meminfo);
 	if (meminfo >= 0)
 		close(meminfo);
+	log_cpu(&rd->st);
 	return r;
+}
+
+/*
+ * Opens what the watcher reads in @l: the raw buffers where they serve, else
+ * trace_pipe. Returns 0 or -errno (reported).
+ */
+static int reader_open(struct reader *rd, struct live *l, struct acct *a)
+{
+	int r;
+
+	rd->a = a;
+	rd->fd = -1;
+	rd->tee_fd = -1;
+	/* Test trees have no ring buffer behind their files, unless they give raw ones. */
+	if (!live_stacks(l) && (tfs_is_kernel_fs(l->buf) || live_has_raw(l)) &&
+	    raw_open(&rd->raw, l->t.dir, l->buf) == 0)
+		return 0;
+	rd->raw = NULL;
+	/* Not blocking in open(2): a FIFO (a test's trace_pipe) would wait for a writer. */
+	rd->fd = open(tfs_path(rd->path, l->buf, "trace_pipe"),
+		      O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rd->fd < 0) {
+		r = -errno;
+		log_err("cannot open %s: %s", rd->path, strerror(errno));
+		return r;
+	}
+	fcntl(rd->fd, F_SETFL, fcntl(rd->fd, F_GETFL) & ~O_NONBLOCK);
+	r = text_stream_init(&rd->ts, READ_BUF, acct_event, a, &rd->st);
+	if (r < 0) {
+		log_err("out of memory starting the watcher");
+		close(rd->fd);
+		return r;
+	}
+	rd->ts.stop_on_eintr = true;
+	return 0;
+}
+
+/* Saves what the reader reads to @path too. */
+static void reader_tee(struct reader *rd, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		log_warn("cannot save the trace to %s: %s", path, strerror(errno));
+		return;
+	}
+	if (!rd->raw) {
+		rd->ts.tee_fd = fd;
+		rd->tee_fd = fd;
+		return;
+	}
+	rd->tee_buf = malloc(TEE_BUF);
+	if (!rd->tee_buf) {
+		log_warn("cannot save the trace to %s: %s", path, strerror(ENOMEM));
+		close(fd);
+		return;
+	}
+	rd->tee_fd = fd;
+}
+
+/* The first error of saving the trace, 0 when it went well. */
+static int reader_tee_err(const struct reader *rd)
+{
+	return rd->raw ? rd->tee_err : rd->ts.tee_err;
+}
+
+static void reader_close(struct reader *rd)
+{
+	if (rd->tee_fd >= 0)
+		close(rd->tee_fd);
+	free(rd->tee_buf);
+	if (rd->raw) {
+		raw_close(rd->raw);
+		return;
+	}
+	text_stream_free(&rd->ts);
+	close(rd->fd);
+}
+
+/* The descriptors a daemon keeps: the reader's, and @lock. */
+static size_t reader_fds(const struct reader *rd, int lock, int *fds, size_t max)
+{
+	size_t n = rd->raw ? raw_fds(rd->raw, fds, max - 2) : 0;
+
+	if (!rd->raw)
+		fds[n++] = rd->fd;
+	fds[n++] = rd->tee_fd;
+	fds[n++] = lock;
+	return n;
 }
 
 static int watch(struct watch_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART: reads end */
-	struct source_stats st = { 0 };
 	struct low_point low = { .samples = 0 };
+	struct reader rd = { .raw = NULL };
 	struct source_info info;
 	struct acct_facts f;
-	struct text_stream ts;
 	struct stream stream;
 	struct live l;
 	struct acct a;
-	char pipe_path[PATH_MAX];
-	int fd, lock, r;
+	int lock, r;
 
 	if (cli_once_done(&o->common, "no watcher starts"))
 		return 0;
@@ -357,60 +551,42 @@ static int watch(struct watch_opts *o)
 		goto out_unlock;
 	}
 	live_facts(&l, &o->loaders, &f, &info);
-	/* Not blocking in open(2): a FIFO (a test's trace_pipe) would wait for a writer. */
-	fd = open(tfs_path(pipe_path, l.buf, "trace_pipe"),
-		  O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		log_err("cannot open %s: %s", pipe_path, strerror(errno));
-		goto out_unlock;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	acct_init(&a, &f);
+	r = reader_open(&rd, &l, &a);
+	if (r < 0)
+		goto out_free;
 	stream_init(&stream, log_kmsg_enabled(), o->min_kib, info.page_size);
 	acct_observe(&a, &stream.obs);
-	r = text_stream_init(&ts, READ_BUF, acct_event, &a, &st);
-	if (r < 0) {
-		log_err("out of memory starting the watcher");
-		goto out_close;
-	}
-	ts.stop_on_eintr = true;
-	if (o->save_trace) {
-		ts.tee_fd = open(o->save_trace, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				 0644);
-		if (ts.tee_fd < 0)
-			log_warn("cannot save the trace to %s: %s", o->save_trace,
-				 strerror(errno));
-	}
+	if (o->save_trace)
+		reader_tee(&rd, o->save_trace);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (o->daemon) {
-		const int keep[] = { fd, ts.tee_fd, lock };
+		int keep[KEEP_MAX];
+		size_t n = reader_fds(&rd, lock, keep, KEEP_MAX);
 
-		r = daemonize(o->common.run_dir, keep, 3);
+		r = daemonize(o->common.run_dir, keep, n);
 		if (r != 0) /* the parent, or an error */
-			goto out_free;
+			goto out_close;
 	} else {
 		r = state_write_pid(o->common.run_dir, getpid());
 		if (r < 0) {
 			log_err("cannot write %s/watch.pid: %s", o->common.run_dir,
 				strerror(-r));
-			goto out_free;
+			goto out_close;
 		}
 	}
-	r = run_watcher(&ts, fd, pipe_path, &a, &low);
-	if (ts.tee_err)
+	r = run_watcher(&rd, &low);
+	if (reader_tee_err(&rd))
 		log_warn("cannot save the trace to %s: %s", o->save_trace,
-			 strerror(ts.tee_err));
+			 strerror(reader_tee_err(&rd)));
 	/* Whatever the reading did, what was counted goes to report. */
-	r = state_save(o->common.run_dir, &a, &low, &st, ts.tee_fd >= 0 && !ts.tee_err);
-out_free:
-	if (ts.tee_fd >= 0)
-		close(ts.tee_fd);
-	text_stream_free(&ts);
-	acct_free(&a);
+	r = state_save(o->common.run_dir, &a, &low, &rd.st,
+		       rd.tee_fd >= 0 && !reader_tee_err(&rd));
 out_close:
-	close(fd);
+	reader_close(&rd);
+out_free:
+	acct_free(&a);
 out_unlock:
 	if (lock >= 0)
 		close(lock);

@@ -78,6 +78,7 @@ struct event {
 	enum ev_type type;
 	int pid;
 	uint64_t ts_ns;
+	unsigned cpu; /* where the raw buffers say it happened; 0 in text traces */
 	/* the task's comm as the trace shows it, "<...>" when unknown */
 	const char *comm;
 	size_t comm_len;
@@ -87,6 +88,7 @@ struct event {
 	uint64_t pfn;	/* page events */
 	unsigned order; /* page events */
 	bool failed;	/* mm_page_alloc that returned no page */
+	uint64_t gfp;	/* mm_page_alloc in the raw buffers: its gfp_flags */
 	/* mm_page_alloc of migratetype 0: the kernel's own, traced for every task */
 	bool unmovable;
 	int victim;	/* EV_OOM_VICTIM: the pid the OOM killer chose */

@@ -142,25 +142,47 @@ static int read_text(struct live *l, event_fn fn, void *ctx, struct source_stats
 	return r;
 }
 
+bool live_stacks(const struct live *l)
+{
+	char p[PATH_MAX], trig[512];
+	const char *line;
+
+	if (io_read_small(tfs_path(p, l->buf, "events/kmem/mm_page_alloc/trigger"), trig,
+			  sizeof(trig)) <= 0)
+		return false;
+	/* a trigger set is a line of its own; "# Available triggers:" lists them all */
+	for (line = trig; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, "stacktrace", 10))
+			return true;
+	return false;
+}
+
+bool live_has_raw(const struct live *l)
+{
+	char p[PATH_MAX];
+
+	return access(tfs_path(p, l->buf, "per_cpu/cpu0/trace_pipe_raw"), R_OK) == 0;
+}
+
 int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, void *ctx,
 	      struct source_stats *st)
 {
 	struct raw_source *rs = NULL;
-	char p[PATH_MAX], trig[64];
-	bool stacks;
 	int r;
 
 	if (save_path)
 		save_trace(l, save_path);
-	/* rd.memdebug=5's stacks are read as the kernel prints them, with their symbols */
-	stacks = io_read_small(tfs_path(p, l->buf, "events/kmem/mm_page_alloc/trigger"),
-			       trig, sizeof(trig)) > 0 &&
-		 strstr(trig, "stacktrace");
-	/* The one choice of source. Test trees have no ring buffer behind their files. */
-	if (!keep && !l->top && !stacks && tfs_is_kernel_fs(l->buf) &&
-	    raw_open(&rs, l->t.dir, INSTANCE_NAME) == 0) {
-		r = raw_read(rs, fn, ctx, st);
+	/*
+	 * The one choice of source: the raw buffers, which reading consumes, unless the
+	 * buffer must stay as it is or its stacks want the kernel's symbols. Test trees have
+	 * no ring buffer behind their files.
+	 */
+	if (!keep && !live_stacks(l) && (tfs_is_kernel_fs(l->buf) || live_has_raw(l)) &&
+	    raw_open(&rs, l->t.dir, l->buf) == 0) {
+		long n = raw_drain(rs, fn, ctx, st);
+
 		raw_close(rs);
+		r = n < 0 ? (int)n : 0;
 	} else {
 		r = read_text(l, fn, ctx, st);
 	}

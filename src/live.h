@@ -53,6 +53,12 @@ void live_facts(struct live *l, const struct loaders *given, struct acct_facts *
 int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, void *ctx,
 	      struct source_stats *st);
 
+/* Whether rd.memdebug=5's stacks are recorded: read as the kernel prints them. */
+bool live_stacks(const struct live *l);
+
+/* Whether the buffer has raw per-CPU files (a kernel's, or a test tree's). */
+bool live_has_raw(const struct live *l);
+
 /* Lost events as the ring buffer's own per-CPU counts say, into @st (else warns). */
 void live_lost(struct live *l, struct source_stats *st);
 

@@ -41,6 +41,14 @@ struct stream {
 /* Sets up @s: lines to the kernel log with @kmsg, else to stdout. */
 void stream_init(struct stream *s, bool kmsg, uint64_t min_kib, unsigned page_size);
 
+/*
+ * @ev as a line of the ftrace text format that `report --input` reads (sink-trace.c),
+ * with its newline, into @out (@size); @gfp (or NULL) is mm_page_alloc's gfp_flags as
+ * the kernel names them. Returns its length, 0 for an event the format has no line for,
+ * or -1 when it does not fit.
+ */
+int sink_trace_line(const struct event *ev, const char *gfp, char *out, size_t size);
+
 /* @s as a JSON string on @f; bytes outside printable ASCII are escaped (valid UTF-8). */
 void sink_json_str(FILE *f, const char *s);
 

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sink-trace: events as lines of the ftrace text format, for a trace saved by a reader of
+ * the raw buffers (watch --save-trace), which `report --input` replays as it replays a
+ * trace the kernel printed. A line carries what the accounting reads of its event and no
+ * more: the fields a raw record has but memdebug-ko does not use are left out, and what
+ * an event lacks is a dash (a woken task's comm, the page's hashed pointer).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "sink.h"
+
+/* The arguments of @ev after "NAME: "; returns the length, 0 to skip, -1 when too long. */
+static int args(const struct event *ev, const char *gfp, char *out, size_t size)
+{
+	int n = (int)ev->name_len;
+
+	switch (ev->type) {
+	case EV_MODULE_LOAD:
+	case EV_MODULE_FREE:
+		return snprintf(out, size, "%.*s", n, ev->name);
+	case EV_MODULE_PUT:
+		/* any name but do_init_module's is another call site to the parser */
+		if (ev->put_site == PUT_SITE_UNKNOWN)
+			return snprintf(out, size, "%.*s", n, ev->name);
+		return snprintf(out, size, "%.*s call_site=%s", n, ev->name,
+				ev->put_site == PUT_SITE_INIT ? "do_init_module"
+							      : "other_call_site");
+	case EV_PAGE_ALLOC:
+		return snprintf(out, size, "page=%s pfn=0x%llx order=%u%s%s%s",
+				ev->failed ? "(null)" : "-", (unsigned long long)ev->pfn,
+				ev->order, ev->unmovable ? " migratetype=0" : "",
+				gfp ? " gfp_flags=" : "", gfp ? gfp : "");
+	case EV_PAGE_FREE:
+		return snprintf(out, size, "page=- pfn=0x%llx order=%u",
+				(unsigned long long)ev->pfn, ev->order);
+	case EV_OOM_VICTIM:
+		return snprintf(out, size, "pid=%d", ev->victim);
+	case EV_BULK_ENTER:
+		return snprintf(out, size, "(-) array=0x%d first=0x%d", ev->prefilled,
+				ev->prefilled);
+	case EV_BULK_EXIT:
+		return snprintf(out, size, "(-) ret=%llu", (unsigned long long)ev->ret);
+	case EV_WORK_QUEUE:
+		return snprintf(out, size, "work struct=0x%llx",
+				(unsigned long long)ev->work);
+	case EV_WORK_START:
+	case EV_WORK_END:
+		return snprintf(out, size, "work struct 0x%llx",
+				(unsigned long long)ev->work);
+	case EV_TASK_RENAME:
+		return snprintf(out, size, "pid=%d oldcomm=%s newcomm=%.*s", ev->child,
+				ev->from_kthreadd ? "kthreadd" : "-", ev->name ? n : 1,
+				ev->name ? ev->name : "-");
+	case EV_TASK_NEW:
+		return snprintf(out, size, "pid=%d comm=%.*s clone_flags=-", ev->child, n,
+				ev->name);
+	case EV_WAKE:
+		return snprintf(out, size, "comm=- pid=%d", ev->child);
+	default:
+		return 0;
+	}
+}
+
+int sink_trace_line(const struct event *ev, const char *gfp, char *out, size_t size)
+{
+	const char *name = NULL;
+	size_t i;
+	int h, a;
+
+	for (i = 0; i < catalog_len && !name; i++)
+		if (catalog[i].type == ev->type)
+			name = catalog[i].name;
+	if (!name)
+		return 0;
+	h = snprintf(out, size,
+		     "%16.*s-%-7d [%03u] ..... %llu.%09llu: %s: ", (int)ev->comm_len,
+		     ev->comm, ev->pid, ev->cpu,
+		     (unsigned long long)(ev->ts_ns / 1000000000u),
+		     (unsigned long long)(ev->ts_ns % 1000000000u), name);
+	if (h < 0 || (size_t)h >= size)
+		return -1;
+	a = args(ev, gfp, out + h, size - (size_t)h);
+	if (a <= 0)
+		return a;
+	if ((size_t)(h + a) + 1 >= size)
+		return -1;
+	out[h + a] = '\n';
+	return h + a + 1;
+}
