@@ -22,6 +22,7 @@
 #include "source-text.h"
 #include "state.h"
 #include "summary.h"
+#include "tfs.h"
 
 #define DEFAULT_PAGE_SIZE 4096
 
@@ -209,6 +210,21 @@ static int render(const struct report_opts *o, const struct summary *s)
 	return r;
 }
 
+/*
+ * Why a prepare that failed at this boot could not trace, when /proc still makes a
+ * report worth printing: kernel lockdown (confidentiality) forbids tracefs. NULL for
+ * any other failure, whose error prepare printed.
+ */
+static const char *forbidden(void)
+{
+	char mode[32];
+
+	tfs_lockdown_mode(mode, sizeof(mode));
+	return strcmp(mode, "confidentiality")
+		       ? NULL
+		       : "tracing was forbidden at this boot (see above)";
+}
+
 static int report(const struct report_opts *o)
 {
 	struct source_info info = { .page_size = o->page_size };
@@ -227,16 +243,24 @@ static int report(const struct report_opts *o)
 		return 0;
 	if (!o->input && o->common.once &&
 	    state_marked(o->common.run_dir, STATE_PREPARE_FAILED)) {
-		log_info(
-			"prepare failed at this boot (its error is above): no module memory report");
-		state_mark(o->common.run_dir, STATE_REPORTED);
-		return 0;
+		/* lockdown: no trace, but what /proc shows; else prepare said it all */
+		info.not_traced = forbidden();
+		if (!info.not_traced) {
+			log_info(
+				"prepare failed at this boot (its error is above): no module memory report");
+			state_mark(o->common.run_dir, STATE_REPORTED);
+			return 0;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	f = (struct acct_facts){ .loaders = &o->loaders };
 	acct_init(&a, &f);
 	if (o->input) {
 		r = read_input(o, &a, &st);
+	} else if (info.not_traced) {
+		info.live = true;
+		info.page_size = (unsigned)sysconf(_SC_PAGESIZE);
+		r = 0;
 	} else {
 		r = live_open(&l, o->common.tracefs, o->common.run_dir);
 		if (r < 0)

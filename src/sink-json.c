@@ -195,9 +195,13 @@ static void json_head(FILE *f, const struct summary *s)
 	fprintf(f, ",\"oom_kills\":%" PRIu64, s->oom_kills);
 	if (st->gap)
 		fputs(",\"gap\":true", f);
-	if (s->src.live)
+	if (s->src.not_traced) {
+		fputs(",\"traced\":false,\"not_traced\":", f);
+		sink_json_str(f, s->src.not_traced);
+	} else if (s->src.live) {
 		fprintf(f, ",\"buffer\":\"%s\"%s", s->src.top ? "top-level" : "instance",
 			s->src.since_boot ? ",\"since_boot\":true" : "");
+	}
 	if (s->src.buffer_kb)
 		fprintf(f, ",\"buffer_kb\":%" PRIu64, s->src.buffer_kb);
 }
@@ -216,8 +220,11 @@ int sink_json(const struct summary *s, FILE *f)
 	json_budget(f, s);
 	if (s->low)
 		json_low_point(f, s->low);
-	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64,
-		s->total.pages, s->total.net);
+	if (s->src.not_traced)
+		fputs(",\"total\":{\"pages\":null,\"net_pages\":null", f);
+	else
+		fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64,
+			s->total.pages, s->total.net);
 	json_fig(f, "deferred_pages", s->total.work_pages);
 	json_fig(f, "deferred_net_pages", s->total.work_net);
 	json_fig(f, "kthread_pages", s->total.kthread_pages);

@@ -108,14 +108,22 @@ static void fill_row(struct row *r, const struct summary_row *sr)
 		sink_loader(r->loader, sizeof(r->loader), sr->comm, sr->pid);
 }
 
-/* The total row: the sums of the measured rows, and how many loads. */
+/* The total row: the sums of the measured rows (n/a when nothing was traced), and how many loads. */
 static void fill_total(struct row *r, const struct summary *s)
 {
 	*r = (struct row){ { "total" }, "" };
-	u64s(r->cell[COL_PAGES], s->total.pages);
-	u64s(r->cell[COL_KIB], s->total.kib);
-	u64s(r->cell[COL_NET], s->total.net);
-	fig_cell(r->cell[COL_WORK], s->total.work_pages);
+	if (s->src.not_traced) {
+		strcpy(r->cell[COL_PAGES], "n/a");
+		strcpy(r->cell[COL_KIB], "n/a");
+		strcpy(r->cell[COL_NET], "n/a");
+		strcpy(r->cell[COL_WORK], "n/a");
+	} else {
+		u64s(r->cell[COL_PAGES], s->total.pages);
+		u64s(r->cell[COL_KIB], s->total.kib);
+		u64s(r->cell[COL_NET], s->total.net);
+	}
+	if (!s->src.not_traced)
+		fig_cell(r->cell[COL_WORK], s->total.work_pages);
 	fig_cell(r->cell[COL_IMG], s->total.image_kib);
 	snprintf(r->loader, sizeof(r->loader), "%zu load%s", s->loads, PLURAL(s->loads));
 }
@@ -322,6 +330,11 @@ static void emit_load_note(struct emitter *em, const struct summary *s, enum not
 			  "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
 			  s->not_seen, PLURAL(s->not_seen));
 		break;
+	case NOTE_NOT_TRACED:
+		sink_emit(em,
+			  "not-traced: %zu module%s in /proc/modules; nothing was traced at this boot, so only the image size is known (n/a: not measured)",
+			  s->not_traced, PLURAL(s->not_traced));
+		break;
 	case NOTE_NO_PUT:
 		sink_emit(em,
 			  "this kernel records no module_put: load windows close at the loader's next load");
@@ -463,6 +476,10 @@ static void emit_low_point(struct emitter *em, const struct summary *s)
 	const struct low_point *l = s->low;
 	char t[32];
 
+	if (!l && s->src.not_traced && s->budget)
+		sink_emit(em,
+			  "low point: no watcher sampled MemAvailable at this boot; the report's reading, %s KiB, stands in for it",
+			  kib_str(t, sizeof(t), s->budget->avail));
 	if (!l)
 		return;
 	sink_emit(em,
@@ -493,13 +510,19 @@ int sink_text(const struct summary *s, bool kmsg)
 	sink_emit(&em, "module memory while loading, in %u KiB pages, %s",
 		  s->src.page_size / 1024,
 		  !s->src.live	      ? "from a saved trace"
+		  : s->src.not_traced ? "not traced at this boot"
 		  : s->src.since_boot ? "traced since boot (top-level buffer)"
 				      : "traced at this boot");
-	sink_emit(&em,
-		  "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
-		  " malformed lines skipped: %s",
-		  st->events, st->lost, st->malformed,
-		  s->complete ? "complete" : "INCOMPLETE");
+	if (s->src.not_traced)
+		sink_emit(&em,
+			  "events: none: %s; what /proc shows follows, no page is measured",
+			  s->src.not_traced);
+	else
+		sink_emit(&em,
+			  "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
+			  " malformed lines skipped: %s",
+			  st->events, st->lost, st->malformed,
+			  s->complete ? "complete" : "INCOMPLETE");
 	emit_row(&em, &head, wd);
 	for (i = 0; i < s->nrows; i++) {
 		fill_row(&r, &s->rows[s->order[i]]);
