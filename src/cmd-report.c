@@ -33,6 +33,7 @@ struct report_opts {
 	const char *input; /* --input FILE, "-" for stdin; NULL: live */
 	const char *proc;  /* --proc DIR */
 	bool proc_given;
+	const char *root; /* --root DIR: with --input, the system's /sys for the budget */
 	const char *json_file;	/* --json-file PATH */
 	const char *save_trace; /* --save-trace PATH */
 	bool keep;
@@ -62,6 +63,8 @@ static void usage(void)
 	       "  -t, --tracefs DIR     tracing directory (default: find it)\n"
 	       "  -p, --proc DIR        proc root for modules (default /proc; live, or with\n"
 	       "                        --input only when given)\n"
+	       "  -R, --root DIR        with --input and --proc: the system root whose /sys\n"
+	       "                        the budget reads too (fadump)\n"
 	       "  -f, --format FMT      text (default) or json, on stdout\n"
 	       "  -j, --json-file PATH  also write the JSON report to PATH\n"
 	       "  -T, --save-trace PATH live: save the buffer's text trace to PATH\n"
@@ -278,7 +281,7 @@ static int report(const struct report_opts *o)
 		summary_low(&s, &low);
 	if (r == 0 && (!o->input || o->proc_given)) {
 		/* live, the initramfs's files too; offline, what --proc holds */
-		budget_read(&budget, o->proc, o->input ? NULL : "/");
+		budget_read(&budget, o->proc, o->input ? o->root : "/");
 		summary_budget(&s, &budget);
 	}
 	if (r == 0) {
@@ -309,6 +312,7 @@ static const struct cli_opt report_opts[] = {
 	CLI_VALUE("input", 'i', struct report_opts, input),
 	CLI_TRACEFS(struct report_opts),
 	CLI_VALUE("proc", 'p', struct report_opts, proc),
+	CLI_VALUE("root", 'R', struct report_opts, root),
 	CLI_VALUE("format", 'f', struct report_opts, format_arg),
 	CLI_VALUE("json-file", 'j', struct report_opts, json_file),
 	CLI_VALUE("save-trace", 'T', struct report_opts, save_trace),
@@ -340,6 +344,11 @@ static int run(int argc, char **argv)
 		o.proc = "/proc";
 	if (check_values(&o) < 0)
 		return cli_usage_error("report ");
+	if (o.root && (!o.input || !o.proc_given)) {
+		fprintf(stderr,
+			"memdebug-ko: --root goes with --input and --proc: live, the root is /\n");
+		return cli_usage_error("report ");
+	}
 	if (o.input && (o.common.tracefs || o.keep || o.save_trace)) {
 		fprintf(stderr,
 			"memdebug-ko: --input replays a saved trace: --tracefs, --keep and --save-trace are for live reports\n");

@@ -77,6 +77,11 @@ static void json_budget(FILE *f, const struct summary *s)
 		fputs("null", f);
 	fprintf(f, ",\"kexec_crash_size\":%llu,\"capture_kernel\":%s",
 		(unsigned long long)b->crash_size, b->capture ? "true" : "false");
+	if (b->capture) {
+		fprintf(f, ",\"dump\":\"%s\",\"capture_from\":",
+			b->kind == CAPTURE_FADUMP ? "fadump" : "kdump");
+		sink_json_str(f, b->capture_from);
+	}
 	json_kib(f, "initramfs_kib", b->initramfs_kib);
 	json_kib(f, "run_kib", b->run_kib);
 	fprintf(f, ",\"module_images_kib\":%" PRIu64, s->total.image_kib.v);
@@ -98,8 +103,20 @@ static void json_budget(FILE *f, const struct summary *s)
 			s->estimate_from_low ? "low_point" : "report");
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
 		fprintf(f,
-			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld}",
+			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld",
 			e.bitmap_kib, (unsigned long long)b->vmcore_bytes, e.short_kib);
+		if (e.fadump) {
+			fprintf(f,
+				",\"mode\":\"fadump\",\"fadump_platform\":\"%s\",\"fadump_min_mib\":%lld",
+				b->fadump_opal ? "PowerNV" : "PowerVM", e.fadump_min_mib);
+			/* MiB, not KiB: json_kib only prints null for -1 */
+			json_kib(f, "fadump_default_mib", e.fadump_default_mib);
+			json_kib(f, "fadump_max_mib", e.fadump_max_mib);
+			json_kib(f, "system_ram_kib", b->system_ram_kib);
+			fputs(",\"ram_from\":", f);
+			sink_json_str(f, b->fadump_boot_from);
+		}
+		fputc('}', f);
 	}
 	fputc('}', f);
 }

@@ -393,6 +393,43 @@ static const char *kib_str(char *buf, size_t n, long long kib)
 	return buf;
 }
 
+/*
+ * A fadump capture kernel: the boot memory it needs, as fadump=on crashkernel=, the
+ * formula, fadump's rules for this system, and whether it had enough.
+ */
+static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
+				 const char *initrd)
+{
+	const struct budget *b = s->budget;
+	const struct estimate e = s->estimate;
+	char ram[32], def[32], max[32];
+
+	sink_emit(em,
+		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s%s",
+		  e.mib, e.ram_kib, b->fadump_boot_from, e.low_avail_kib,
+		  s->estimate_from_low ? "the low point" : "at the report", initrd,
+		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20), e.needed_kib,
+		  e.mib * 1024 > e.needed_kib + 16 * 1024 ? ", raised to fadump's least"
+							  : "",
+		  e.initrd_known
+			  ? ""
+			  : "; without the initramfs, which the kernel log no longer holds: too low");
+	kib_str(ram, sizeof(ram), b->system_ram_kib < 0 ? -1 : b->system_ram_kib / 1024);
+	sink_emit(em,
+		  "estimate: fadump: boot memory of at least %lld MiB (%s); without crashkernel=, max(5 %% of the %s MiB of RAM rounded down to 256 MiB, %lld) = %s MiB; crashkernel= above 25 %%, %s MiB, is cut down to it",
+		  e.fadump_min_mib, b->fadump_opal ? "PowerNV" : "PowerVM", ram,
+		  e.fadump_min_mib, kib_str(def, sizeof(def), e.fadump_default_mib),
+		  kib_str(max, sizeof(max), e.fadump_max_mib));
+	if (e.short_kib)
+		sink_emit(em,
+			  "estimate: SHORT: this capture kernel had %lld KiB of boot memory and needed %lld: short by %lld KiB; set fadump=on crashkernel=%lldM",
+			  e.ram_kib, e.needed_kib, e.short_kib, e.mib);
+	else
+		sink_emit(em,
+			  "estimate: this capture kernel had %lld KiB of boot memory, %lld more than it needed",
+			  e.ram_kib, e.ram_kib - e.needed_kib);
+}
+
 /* A capture kernel: the crashkernel= it needs, the formula, and whether it had enough. */
 static void emit_estimate(struct emitter *em, const struct summary *s)
 {
@@ -404,6 +441,10 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 	if (!e.known)
 		return;
 	kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1);
+	if (e.fadump) {
+		emit_fadump_estimate(em, s, initrd);
+		return;
+	}
 	sink_emit(em,
 		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s",
 		  e.mib, e.ram_kib, e.low_avail_kib,
@@ -429,7 +470,7 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 static void emit_budget(struct emitter *em, const struct summary *s)
 {
 	const struct budget *b = s->budget;
-	char v[32], extra[200], crash[120] = "";
+	char v[32], extra[200], crash[120] = "", capture[160] = "";
 	int i;
 
 	if (!b)
@@ -441,9 +482,15 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 		snprintf(crash + strlen(crash), sizeof(crash) - strlen(crash),
 			 "; %llu KiB reserved for a capture kernel (kexec_crash_size)",
 			 (unsigned long long)(b->crash_size / 1024));
+	if (b->kind == CAPTURE_FADUMP)
+		snprintf(capture, sizeof(capture),
+			 "; this is a fadump capture kernel (%s): the firmware booted it after the crash",
+			 b->capture_from);
+	else if (b->capture)
+		snprintf(capture, sizeof(capture),
+			 "; this is a kdump capture kernel (%s)", b->capture_from);
 	sink_emit(em, "budget of the whole kernel at the report: %lld KiB (MemTotal)%s%s",
-		  b->total, crash,
-		  b->capture ? "; this is a kdump capture kernel (elfcorehdr=)" : "");
+		  b->total, crash, capture);
 	for (i = 0; i < BUDGET_ROWS; i++) {
 		char a[32], c[32];
 
