@@ -25,7 +25,7 @@ setup() {
 # The report of the trace in fixtures with /proc and /sys of $R, as JSON in $output.
 report_json() {
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace" --proc "$R/proc" \
-		--root "$R" --format json "$@"
+		--root "$R" --format json
 }
 
 # The estimate a capture kernel of boot memory $1 KiB makes, with MemAvailable $2 and a
@@ -34,6 +34,7 @@ report_json() {
 expected() {
 	local bitmaps=$(((2 * (16 << 30) / PAGE + 8191) / 8192)) needed mib
 	needed=$(($1 - $2 + bitmaps))
+	# shellcheck disable=SC2017 # rounding up to whole 16 MiB is the point
 	mib=$(((needed + 16383) / 16384 * 16))
 	((mib >= $3)) || mib=$3
 	echo "$needed $mib"
