@@ -92,8 +92,113 @@ static void read_cmdline(struct budget *b, const char *buf)
 		break;
 	}
 	for (p = buf; (p = strstr(p, "elfcorehdr=")); p++)
-		if (p == buf || p[-1] == ' ')
-			b->capture = true;
+		if (p == buf || p[-1] == ' ') {
+			b->kind = CAPTURE_KDUMP;
+			snprintf(b->capture_from, sizeof(b->capture_from), "elfcorehdr=");
+		}
+}
+
+/*
+ * fadump, ppc64's firmware-assisted dump (Linux arch/powerpc/kernel/fadump.c and
+ * Documentation/arch/powerpc/firmware-assisted-dump.rst). The crashed kernel registered
+ * its memory with the firmware; after the crash the firmware boots the same kernel
+ * afresh, with no elfcorehdr=, and that kernel finds the dump active:
+ * - PowerVM: the property ibm,kernel-dump in the device tree's /rtas node, the dump
+ *   structure the kernel registered (pseries/rtas-fadump.c rtas_fadump_dt_scan);
+ * - PowerNV (OPAL): the property mpipl-boot in /ibm,opal/dump (powernv/opal-fadump.c),
+ *   set on every memory-preserving reboot: with /proc/vmcore, the kernel's dump;
+ * - either: /sys/kernel/fadump/release_mem, and before Linux 5.6 /sys/kernel/
+ *   fadump_release_mem, made only while a dump is active (fadump_init_files()).
+ * fadump/enabled and fadump/registered (fadump_enabled, fadump_registered before 5.6)
+ * say only that fadump is on: a primary kernel that registered has them at 1.
+ * The capture kernel runs in the boot memory, the start of RAM; everything above it is
+ * reserved until the dump is written (fadump_reserve_crash_area()).
+ */
+#define FDT_SECTION_SIZE     40	    /* struct rtas_fadump_section */
+#define FDT_REAL_MODE_REGION 0x0011 /* RTAS_FADUMP_REAL_MODE_REGION: boot memory */
+
+static uint64_t be_at(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * The boot memory of PowerVM's dump structure in @path (big-endian: the header's
+ * section count at 4 and first section at 8, then sections whose type at 4 and length
+ * at 16 count), in KiB, or -1; as rtas_fadump_get_config() sums it.
+ */
+static long long rtas_boot_kib(const char *path)
+{
+	unsigned char buf[4096];
+	uint64_t n, off, sum = 0, i;
+	ssize_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len < 12)
+		return -1;
+	n = be_at(buf + 4, 2);
+	off = be_at(buf + 8, 4);
+	for (i = 0; i < n && off + (i + 1) * FDT_SECTION_SIZE <= (uint64_t)len; i++) {
+		const unsigned char *sec = buf + off + i * FDT_SECTION_SIZE;
+
+		if (be_at(sec + 4, 2) == FDT_REAL_MODE_REGION)
+			sum += be_at(sec + 16, 8);
+	}
+	return sum ? (long long)(sum / 1024) : -1;
+}
+
+/* Whether @dir/@name exists. */
+static bool exists(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+
+	return snprintf(p, sizeof(p), "%s/%s", dir, name) < (int)sizeof(p) &&
+	       access(p, F_OK) == 0;
+}
+
+/* A fadump capture kernel: sets b->kind and where it is read from, and its boot memory. */
+static void read_fadump(struct budget *b, const char *proc, const char *root)
+{
+	char sys[PATH_MAX], p[PATH_MAX], v[32];
+	bool vmcore = exists(proc, "vmcore");
+
+	snprintf(sys, sizeof(sys), "%s/sys/kernel",
+		 root && strcmp(root, "/") ? root : "");
+	b->fadump_opal = exists(proc, "device-tree/ibm,opal/dump");
+	if (exists(proc, "device-tree/rtas/ibm,kernel-dump"))
+		snprintf(b->capture_from, sizeof(b->capture_from),
+			 "/proc/device-tree/rtas/ibm,kernel-dump");
+	else if (vmcore && exists(proc, "device-tree/ibm,opal/dump/mpipl-boot"))
+		snprintf(b->capture_from, sizeof(b->capture_from),
+			 "/proc/device-tree/ibm,opal/dump/mpipl-boot");
+	else if (root && exists(sys, "fadump/release_mem"))
+		snprintf(b->capture_from, sizeof(b->capture_from),
+			 "/sys/kernel/fadump/release_mem");
+	else if (root && exists(sys, "fadump_release_mem"))
+		snprintf(b->capture_from, sizeof(b->capture_from),
+			 "/sys/kernel/fadump_release_mem");
+	else
+		return;
+	b->kind = CAPTURE_FADUMP;
+	snprintf(p, sizeof(p), "%s/device-tree/rtas/ibm,kernel-dump", proc);
+	b->fadump_boot_kib = rtas_boot_kib(p);
+	b->fadump_boot_from = "the firmware's dump structure, ibm,kernel-dump";
+	if (b->fadump_boot_kib > 0 || !root)
+		return;
+	if (snprintf(p, sizeof(p), "%s/fadump/mem_reserved", sys) < (int)sizeof(p) &&
+	    io_read_small(p, v, sizeof(v)) > 0 && strtoull(v, NULL, 10) >= 1024) {
+		b->fadump_boot_kib = (long long)(strtoull(v, NULL, 10) / 1024);
+		b->fadump_boot_from = "/sys/kernel/fadump/mem_reserved, the dump area";
+	}
 }
 
 /* KiB of the "System RAM" ranges of iomem text @buf (top-level lines), or -1. */
@@ -149,6 +254,35 @@ static long long initrd_freed_kib(const char *kmsg)
 	return kib;
 }
 
+/*
+ * fadump's rules for the boot memory, in MiB, for a system of @ram_kib (Linux
+ * arch/powerpc/kernel/fadump.c fadump_calculate_reserve_size()): crashkernel= sizes it
+ * when given (with fadump=on), cut down to 25 % of RAM (MAX_BOOT_MEM_RATIO 4); without
+ * it, 5 % of RAM rounded down to a multiple of 256 MB; never less than the least the
+ * platform boots in, fadump_get_bootmem_min(): PowerVM 320 MB (RTAS_FADUMP_MIN_BOOT_MEM,
+ * 256 MB and 64 MB for the network modules of a dump over the network; Linux before
+ * 5.7: MIN_BOOT_MEM, the same unless the RMA ends above 256 MB), PowerNV 768 MB
+ * (OPAL_FADUMP_MIN_BOOT_MEM: the firmware loads kernel and initrd at 512 MB).
+ * Documentation/arch/powerpc/firmware-assisted-dump.rst says "the larger of 5% of
+ * system RAM or 256MB" of the older minimum. kdump-utils (kdump-lib.sh,
+ * kdump_get_arch_recommend_crashkernel) recommends for ppc64le fadump
+ * 4G-16G:768M,16G-64G:1G,64G-128G:2G,128G-1T:4G and more above.
+ */
+static void fadump_rules(const struct budget *b, struct estimate *e)
+{
+	long long ram_mib = b->system_ram_kib > 0 ? b->system_ram_kib / 1024 : 0;
+	long long five = ram_mib / 20 / 256 * 256;
+
+	e->fadump = true;
+	e->fadump_min_mib = b->fadump_opal ? 768 : 320;
+	e->fadump_default_mib = five > e->fadump_min_mib ? five : e->fadump_min_mib;
+	e->fadump_max_mib = ram_mib / 4;
+	if (!ram_mib)
+		e->fadump_default_mib = e->fadump_max_mib = -1; /* no iomem: unknown */
+	if (e->mib < e->fadump_min_mib)
+		e->mib = e->fadump_min_mib;
+}
+
 void budget_estimate(const struct budget *b, long long low_avail_kib, struct estimate *e)
 {
 	long long pages;
@@ -171,6 +305,8 @@ void budget_estimate(const struct budget *b, long long low_avail_kib, struct est
 	e->mib = (e->needed_kib + 16 * 1024 - 1) / (16 * 1024) * 16;
 	if (e->needed_kib > e->ram_kib)
 		e->short_kib = e->needed_kib - e->ram_kib;
+	if (b->kind == CAPTURE_FADUMP)
+		fadump_rules(b, e);
 }
 
 void budget_read(struct budget *b, const char *proc, const char *root)
@@ -185,6 +321,8 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 			      .run_kib = -1,
 			      .ram_kib = -1,
 			      .initrd_kib = -1,
+			      .fadump_boot_kib = -1,
+			      .system_ram_kib = -1,
 			      .page_size = sysconf(_SC_PAGESIZE) };
 	snprintf(path, sizeof(path), "%s/meminfo", proc);
 	if (io_read_all(path, &buf) < 0)
@@ -210,16 +348,25 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 		read_cmdline(b, buf);
 		free(buf);
 	}
+	if (b->kind == CAPTURE_NONE)
+		read_fadump(b, proc, root);
+	b->capture = b->kind != CAPTURE_NONE;
 	if (b->capture) {
 		snprintf(path, sizeof(path), "%s/iomem", proc);
 		if (io_read_all(path, &buf) == 0) {
 			b->ram_kib = iomem_ram_kib(buf);
 			free(buf);
 		}
+		/* fadump: iomem has all RAM; the capture kernel had the boot memory */
+		if (b->kind == CAPTURE_FADUMP) {
+			b->system_ram_kib = b->ram_kib;
+			b->ram_kib = b->fadump_boot_kib;
+		}
 		snprintf(path, sizeof(path), "%s/vmcore", proc);
 		if (stat(path, &st) == 0)
 			b->vmcore_bytes = (uint64_t)st.st_size;
-		if (root)
+		/* the kernel log of this boot: live only */
+		if (root && !strcmp(root, "/"))
 			b->initrd_kib = initrd_freed_kib("/dev/kmsg");
 	}
 	if (!root)
@@ -228,8 +375,10 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 		 strcmp(root, "/") ? root : "");
 	if (io_read_small(path, small, sizeof(small)) >= 0)
 		b->crash_size = strtoull(small, NULL, 10);
-	snprintf(path, sizeof(path), "%s/run", strcmp(root, "/") ? root : "");
-	if (statfs(path, &sf) == 0 && sf.f_type == TMPFS_MAGIC && sf.f_blocks)
+	/* the file systems of this boot: live only */
+	if (strcmp(root, "/"))
+		return;
+	if (statfs("/run", &sf) == 0 && sf.f_type == TMPFS_MAGIC && sf.f_blocks)
 		b->run_kib = (long long)(sf.f_blocks - sf.f_bfree) *
 			     (long long)sf.f_bsize / 1024;
 	/* the unpacked initramfs: rootfs, a ramfs or tmpfs; never walk a disk */

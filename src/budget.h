@@ -9,6 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* How this kernel came to run: a capture kernel, and whose. */
+enum capture_kind {
+	CAPTURE_NONE,
+	CAPTURE_KDUMP, /* kexec'd by the crashed kernel: elfcorehdr= on the command line */
+	CAPTURE_FADUMP, /* ppc64 firmware-assisted dump: the firmware booted it, no elfcorehdr= */
+};
+
 /* A row: what, where it came from, and KiB (-1: unknown). */
 enum budget_row {
 	BUDGET_FREE,	   /* MemFree */
@@ -29,8 +36,20 @@ struct budget {
 	long long initramfs_kib; /* the files of / (the unpacked initramfs), walked; -1 */
 	long long run_kib;	 /* /run's used blocks (statfs); -1 */
 	char crashkernel[64];	 /* crashkernel= of the command line, "" when none */
-	bool capture;	     /* elfcorehdr= on the command line: a kdump capture kernel */
-	uint64_t crash_size; /* /sys/kernel/kexec_crash_size, 0 when none */
+	bool capture; /* a capture kernel: kdump's or fadump's (enum capture_kind) */
+	enum capture_kind kind;
+	char capture_from[64]; /* what told it: elfcorehdr= or the fadump file */
+	/*
+	 * fadump: the boot memory the capture kernel ran in, summed from the firmware's
+	 * dump structure (PowerVM), else /sys/kernel/fadump/mem_reserved (the dump area:
+	 * the boot memory and a little more); -1 when unknown. The rest of RAM holds the
+	 * crashed kernel's memory, reserved until the dump is written.
+	 */
+	long long fadump_boot_kib;
+	const char *fadump_boot_from;
+	bool fadump_opal; /* PowerNV's OPAL, not PowerVM: another least boot memory */
+	long long system_ram_kib; /* fadump: all "System RAM" of iomem, the crashed system's */
+	uint64_t crash_size;	  /* /sys/kernel/kexec_crash_size, 0 when none */
 	/* a capture kernel's, for the estimate; -1 (or 0 bytes) when unknown */
 	long long ram_kib; /* its RAM: "System RAM" of iomem, the crashkernel region */
 	/* the compressed initramfs it freed ("Freeing initrd memory") */
@@ -47,6 +66,14 @@ struct estimate {
 	bool initrd_known;
 	long long mib;	     /* needed_kib in MiB, rounded up to a multiple of 16 */
 	long long short_kib; /* needed_kib beyond ram_kib: how much it lacked, or 0 */
+	/*
+	 * fadump: crashkernel= with fadump=on sizes the boot memory; mib is at least the
+	 * kernel's least boot memory (min_mib), and the kernel cuts a value above max_mib
+	 * (25 % of RAM) down to it; default_mib is what it takes without crashkernel=;
+	 * both -1 when RAM is unknown.
+	 */
+	bool fadump;
+	long long fadump_min_mib, fadump_max_mib, fadump_default_mib;
 };
 
 /*
@@ -62,8 +89,10 @@ const char *budget_row_name(enum budget_row r);
 const char *budget_row_source(enum budget_row r);
 
 /*
- * Reads @proc/meminfo and @proc/cmdline; with @root (live: "/"), also walks the files of
- * @root's file system and reads /run and /sys/kernel/kexec_crash_size under @root.
- * Leaves b->known false when meminfo cannot be read.
+ * Reads @proc/meminfo and @proc/cmdline, and whether this is a capture kernel: kdump's
+ * (elfcorehdr=) or fadump's (@proc/device-tree, and with @root its /sys/kernel/fadump);
+ * with @root, also /sys/kernel/kexec_crash_size under @root; live (@root "/"), also the
+ * kernel log, /run and the files of the root file system (the initramfs). Leaves
+ * b->known false when meminfo cannot be read.
  */
 void budget_read(struct budget *b, const char *proc, const char *root);

@@ -48,6 +48,9 @@ struct found {
 	char path[PATH_MAX];
 	double mib, needed_kib, ram_kib, low_kib, initrd_kib, bitmaps_kib, short_kib;
 	const char *low_from;
+	/* fadump's capture kernel: its least, default and largest boot memory */
+	bool fadump;
+	double fadump_min, fadump_default, fadump_max;
 };
 
 /* Reads the estimate of report @path into @f; false (said) when it has none. */
@@ -74,6 +77,13 @@ static bool read_estimate(const char *path, struct found *f)
 				"low_point")
 				? "the watcher's low point"
 				: "the report's reading";
+		f->fadump =
+			json_strv(e, "mode") && !strcmp(json_strv(e, "mode"), "fadump");
+		/* the rules need the crashed system's RAM: null when it was unknown */
+		f->fadump_min = f->fadump_default = f->fadump_max = -1;
+		json_num(e, "fadump_min_mib", &f->fadump_min);
+		json_num(e, "fadump_default_mib", &f->fadump_default);
+		json_num(e, "fadump_max_mib", &f->fadump_max);
 	} else {
 		log_warn("%s has no crashkernel= estimate (a report of a capture kernel has one)",
 			 path);
@@ -126,9 +136,10 @@ static bool os_is(const char *text, const char *key, const char *w)
 	return false;
 }
 
-/* Prints how to set crashkernel=@mib M on the system of @root. */
-static void print_how(const char *root, unsigned long mib)
+/* Prints how to set @args (crashkernel=, with fadump=on for fadump) on the system of @root. */
+static void print_how(const char *root, const char *args)
 {
+	const char *q = strchr(args, ' ') ? "\"" : "";
 	char p[PATH_MAX], *osr = NULL;
 	bool debian, redhat;
 
@@ -146,16 +157,52 @@ static void print_how(const char *root, unsigned long mib)
 	free(osr);
 	if (debian || !redhat) {
 		printf("set it on Debian and Ubuntu (kdump-tools), then reboot:\n"
-		       "  echo 'GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=%luM\"' > /etc/default/grub.d/kdump-tools.cfg\n"
+		       "  echo 'GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT %s\"' > /etc/default/grub.d/kdump-tools.cfg\n"
 		       "  update-grub\n",
-		       mib);
+		       args);
 	}
 	if (redhat || !debian) {
 		printf("set it on Fedora, RHEL and CentOS Stream (kdump-utils), then reboot:\n"
-		       "  grubby --update-kernel=ALL --args=crashkernel=%luM\n"
+		       "  grubby --update-kernel=ALL --args=%s%s%s\n"
 		       "  (kdumpctl reset-crashkernel would set the distribution's default instead)\n",
-		       mib);
+		       q, args, q);
 	}
+}
+
+/*
+ * fadump: the boot memory is what crashkernel= sizes, with fadump=on (Linux
+ * arch/powerpc/kernel/fadump.c fadump_calculate_reserve_size(); budget.c has the
+ * rules); its reservation, the dump area, is in /sys/kernel/fadump/mem_reserved, as
+ * kdump-utils' get_reserved_mem_size() reads it, and cannot shrink without a reboot.
+ */
+static void print_fadump(const char *root, const struct found *best)
+{
+	char p[PATH_MAX], v[32];
+	uint64_t have;
+
+	if (best->fadump_default < 0 || best->fadump_max < 0 || best->fadump_min < 0)
+		goto reserved;
+	printf("fadump: its boot memory is at least %.0f MiB; without crashkernel= this system takes %.0f MiB (5 %% of RAM rounded down to 256 MiB, at least that); crashkernel= above %.0f MiB (25 %% of RAM) is cut down to it\n",
+	       best->fadump_min, best->fadump_default, best->fadump_max);
+	if (best->mib <= best->fadump_default)
+		printf("fadump: the default of %.0f MiB is enough: fadump=on alone would do\n",
+		       best->fadump_default);
+	if (best->mib > best->fadump_max)
+		printf("fadump: more than 25 %% of this system's RAM: the kernel gives only %.0f MiB\n",
+		       best->fadump_max);
+reserved:
+	snprintf(p, sizeof(p), "%s/sys/kernel/fadump/mem_reserved", root);
+	if (io_read_small(p, v, sizeof(v)) <= 0)
+		return;
+	have = strtoull(v, NULL, 10);
+	if (have && have < (uint64_t)best->mib * 1024 * 1024)
+		printf("the running kernel reserved %" PRIu64
+		       " MiB for fadump (%s), less than that: set it and reboot\n",
+		       have >> 20, p);
+	else if (have)
+		printf("the running kernel reserved %" PRIu64
+		       " MiB for fadump (%s): fadump gives nothing back without a reboot\n",
+		       have >> 20, p);
 }
 
 /*
@@ -181,7 +228,7 @@ static uint64_t reserved(const char *root, char *path, size_t n)
 static int estimate(const struct estimate_opts *o, char (*paths)[PATH_MAX], size_t n)
 {
 	struct found f, best = { .mib = 0 };
-	char p[PATH_MAX], meminfo[4096];
+	char p[PATH_MAX], meminfo[4096], args[64];
 	uint64_t have, want;
 	long long ram;
 	size_t i, used = 0;
@@ -190,9 +237,11 @@ static int estimate(const struct estimate_opts *o, char (*paths)[PATH_MAX], size
 		if (!read_estimate(paths[i], &f))
 			continue;
 		used++;
-		printf("%s: crashkernel=%.0fM: its capture kernel had %.0f KiB of RAM and needed %.0f KiB (%s %.0f KiB available, compressed initramfs %.0f KiB, dump bitmaps %.0f KiB)%s\n",
-		       f.path, f.mib, f.ram_kib, f.needed_kib, f.low_from, f.low_kib,
-		       f.initrd_kib, f.bitmaps_kib,
+		printf("%s: %scrashkernel=%.0fM: its %scapture kernel had %.0f KiB of %s and needed %.0f KiB (%s %.0f KiB available, compressed initramfs %.0f KiB, dump bitmaps %.0f KiB)%s\n",
+		       f.path, f.fadump ? "fadump=on " : "", f.mib,
+		       f.fadump ? "fadump " : "", f.ram_kib,
+		       f.fadump ? "boot memory" : "RAM", f.needed_kib, f.low_from,
+		       f.low_kib, f.initrd_kib, f.bitmaps_kib,
 		       f.short_kib > 0 ? ", and fell short" : "");
 		if (f.mib > best.mib)
 			best = f;
@@ -201,9 +250,14 @@ static int estimate(const struct estimate_opts *o, char (*paths)[PATH_MAX], size
 		log_err("no report with a crashkernel= estimate: boot a capture kernel with rd.memdebug=4 (a test crash) and run this again");
 		return EXIT_FAILURE;
 	}
-	printf("crashkernel=%.0fM (from %s%s)\n", best.mib, best.path,
-	       used > 1 ? ", the largest" : "");
-	print_how(o->root, (unsigned long)best.mib);
+	snprintf(args, sizeof(args), "%scrashkernel=%.0fM",
+		 best.fadump ? "fadump=on " : "", best.mib);
+	printf("%s (from %s%s)\n", args, best.path, used > 1 ? ", the largest" : "");
+	print_how(o->root, args);
+	if (best.fadump) {
+		print_fadump(o->root, &best);
+		return 0;
+	}
 	snprintf(p, sizeof(p), "%s/proc/meminfo", o->root);
 	ram = io_read_small(p, meminfo, sizeof(meminfo)) > 0
 		      ? proc_text_kb(meminfo, "MemTotal:")

@@ -22,6 +22,7 @@
 #include "source-text.h"
 #include "state.h"
 #include "summary.h"
+#include "tfs.h"
 
 #define DEFAULT_PAGE_SIZE 4096
 
@@ -32,6 +33,7 @@ struct report_opts {
 	const char *input; /* --input FILE, "-" for stdin; NULL: live */
 	const char *proc;  /* --proc DIR */
 	bool proc_given;
+	const char *root; /* --root DIR: with --input, the system's /sys for the budget */
 	const char *json_file;	/* --json-file PATH */
 	const char *save_trace; /* --save-trace PATH */
 	bool keep;
@@ -61,6 +63,8 @@ static void usage(void)
 	       "  -t, --tracefs DIR     tracing directory (default: find it)\n"
 	       "  -p, --proc DIR        proc root for modules (default /proc; live, or with\n"
 	       "                        --input only when given)\n"
+	       "  -R, --root DIR        with --input and --proc: the system root whose /sys\n"
+	       "                        the budget reads too (fadump)\n"
 	       "  -f, --format FMT      text (default) or json, on stdout\n"
 	       "  -j, --json-file PATH  also write the JSON report to PATH\n"
 	       "  -T, --save-trace PATH live: save the buffer's text trace to PATH\n"
@@ -209,6 +213,21 @@ static int render(const struct report_opts *o, const struct summary *s)
 	return r;
 }
 
+/*
+ * Why a prepare that failed at this boot could not trace, when /proc still makes a
+ * report worth printing: kernel lockdown (confidentiality) forbids tracefs. NULL for
+ * any other failure, whose error prepare printed.
+ */
+static const char *forbidden(void)
+{
+	char mode[32];
+
+	tfs_lockdown_mode(mode, sizeof(mode));
+	return strcmp(mode, "confidentiality")
+		       ? NULL
+		       : "tracing was forbidden at this boot (see above)";
+}
+
 static int report(const struct report_opts *o)
 {
 	struct source_info info = { .page_size = o->page_size };
@@ -227,16 +246,24 @@ static int report(const struct report_opts *o)
 		return 0;
 	if (!o->input && o->common.once &&
 	    state_marked(o->common.run_dir, STATE_PREPARE_FAILED)) {
-		log_info(
-			"prepare failed at this boot (its error is above): no module memory report");
-		state_mark(o->common.run_dir, STATE_REPORTED);
-		return 0;
+		/* lockdown: no trace, but what /proc shows; else prepare said it all */
+		info.not_traced = forbidden();
+		if (!info.not_traced) {
+			log_info(
+				"prepare failed at this boot (its error is above): no module memory report");
+			state_mark(o->common.run_dir, STATE_REPORTED);
+			return 0;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	f = (struct acct_facts){ .loaders = &o->loaders };
 	acct_init(&a, &f);
 	if (o->input) {
 		r = read_input(o, &a, &st);
+	} else if (info.not_traced) {
+		info.live = true;
+		info.page_size = (unsigned)sysconf(_SC_PAGESIZE);
+		r = 0;
 	} else {
 		r = live_open(&l, o->common.tracefs, o->common.run_dir);
 		if (r < 0)
@@ -254,7 +281,7 @@ static int report(const struct report_opts *o)
 		summary_low(&s, &low);
 	if (r == 0 && (!o->input || o->proc_given)) {
 		/* live, the initramfs's files too; offline, what --proc holds */
-		budget_read(&budget, o->proc, o->input ? NULL : "/");
+		budget_read(&budget, o->proc, o->input ? o->root : "/");
 		summary_budget(&s, &budget);
 	}
 	if (r == 0) {
@@ -285,6 +312,7 @@ static const struct cli_opt report_opts[] = {
 	CLI_VALUE("input", 'i', struct report_opts, input),
 	CLI_TRACEFS(struct report_opts),
 	CLI_VALUE("proc", 'p', struct report_opts, proc),
+	CLI_VALUE("root", 'R', struct report_opts, root),
 	CLI_VALUE("format", 'f', struct report_opts, format_arg),
 	CLI_VALUE("json-file", 'j', struct report_opts, json_file),
 	CLI_VALUE("save-trace", 'T', struct report_opts, save_trace),
@@ -316,6 +344,11 @@ static int run(int argc, char **argv)
 		o.proc = "/proc";
 	if (check_values(&o) < 0)
 		return cli_usage_error("report ");
+	if (o.root && (!o.input || !o.proc_given)) {
+		fprintf(stderr,
+			"memdebug-ko: --root goes with --input and --proc: live, the root is /\n");
+		return cli_usage_error("report ");
+	}
 	if (o.input && (o.common.tracefs || o.keep || o.save_trace)) {
 		fprintf(stderr,
 			"memdebug-ko: --input replays a saved trace: --tracefs, --keep and --save-trace are for live reports\n");

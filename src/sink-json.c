@@ -77,6 +77,11 @@ static void json_budget(FILE *f, const struct summary *s)
 		fputs("null", f);
 	fprintf(f, ",\"kexec_crash_size\":%llu,\"capture_kernel\":%s",
 		(unsigned long long)b->crash_size, b->capture ? "true" : "false");
+	if (b->capture) {
+		fprintf(f, ",\"dump\":\"%s\",\"capture_from\":",
+			b->kind == CAPTURE_FADUMP ? "fadump" : "kdump");
+		sink_json_str(f, b->capture_from);
+	}
 	json_kib(f, "initramfs_kib", b->initramfs_kib);
 	json_kib(f, "run_kib", b->run_kib);
 	fprintf(f, ",\"module_images_kib\":%" PRIu64, s->total.image_kib.v);
@@ -98,8 +103,20 @@ static void json_budget(FILE *f, const struct summary *s)
 			s->estimate_from_low ? "low_point" : "report");
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
 		fprintf(f,
-			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld}",
+			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld",
 			e.bitmap_kib, (unsigned long long)b->vmcore_bytes, e.short_kib);
+		if (e.fadump) {
+			fprintf(f,
+				",\"mode\":\"fadump\",\"fadump_platform\":\"%s\",\"fadump_min_mib\":%lld",
+				b->fadump_opal ? "PowerNV" : "PowerVM", e.fadump_min_mib);
+			/* MiB, not KiB: json_kib only prints null for -1 */
+			json_kib(f, "fadump_default_mib", e.fadump_default_mib);
+			json_kib(f, "fadump_max_mib", e.fadump_max_mib);
+			json_kib(f, "system_ram_kib", b->system_ram_kib);
+			fputs(",\"ram_from\":", f);
+			sink_json_str(f, b->fadump_boot_from);
+		}
+		fputc('}', f);
 	}
 	fputc('}', f);
 }
@@ -195,9 +212,13 @@ static void json_head(FILE *f, const struct summary *s)
 	fprintf(f, ",\"oom_kills\":%" PRIu64, s->oom_kills);
 	if (st->gap)
 		fputs(",\"gap\":true", f);
-	if (s->src.live)
+	if (s->src.not_traced) {
+		fputs(",\"traced\":false,\"not_traced\":", f);
+		sink_json_str(f, s->src.not_traced);
+	} else if (s->src.live) {
 		fprintf(f, ",\"buffer\":\"%s\"%s", s->src.top ? "top-level" : "instance",
 			s->src.since_boot ? ",\"since_boot\":true" : "");
+	}
 	if (s->src.buffer_kb)
 		fprintf(f, ",\"buffer_kb\":%" PRIu64, s->src.buffer_kb);
 }
@@ -216,8 +237,11 @@ int sink_json(const struct summary *s, FILE *f)
 	json_budget(f, s);
 	if (s->low)
 		json_low_point(f, s->low);
-	fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64,
-		s->total.pages, s->total.net);
+	if (s->src.not_traced)
+		fputs(",\"total\":{\"pages\":null,\"net_pages\":null", f);
+	else
+		fprintf(f, ",\"total\":{\"pages\":%" PRIu64 ",\"net_pages\":%" PRIu64,
+			s->total.pages, s->total.net);
 	json_fig(f, "deferred_pages", s->total.work_pages);
 	json_fig(f, "deferred_net_pages", s->total.work_net);
 	json_fig(f, "kthread_pages", s->total.kthread_pages);

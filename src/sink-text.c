@@ -108,14 +108,22 @@ static void fill_row(struct row *r, const struct summary_row *sr)
 		sink_loader(r->loader, sizeof(r->loader), sr->comm, sr->pid);
 }
 
-/* The total row: the sums of the measured rows, and how many loads. */
+/* The total row: the sums of the measured rows (n/a when nothing was traced), and how many loads. */
 static void fill_total(struct row *r, const struct summary *s)
 {
 	*r = (struct row){ { "total" }, "" };
-	u64s(r->cell[COL_PAGES], s->total.pages);
-	u64s(r->cell[COL_KIB], s->total.kib);
-	u64s(r->cell[COL_NET], s->total.net);
-	fig_cell(r->cell[COL_WORK], s->total.work_pages);
+	if (s->src.not_traced) {
+		strcpy(r->cell[COL_PAGES], "n/a");
+		strcpy(r->cell[COL_KIB], "n/a");
+		strcpy(r->cell[COL_NET], "n/a");
+		strcpy(r->cell[COL_WORK], "n/a");
+	} else {
+		u64s(r->cell[COL_PAGES], s->total.pages);
+		u64s(r->cell[COL_KIB], s->total.kib);
+		u64s(r->cell[COL_NET], s->total.net);
+	}
+	if (!s->src.not_traced)
+		fig_cell(r->cell[COL_WORK], s->total.work_pages);
 	fig_cell(r->cell[COL_IMG], s->total.image_kib);
 	snprintf(r->loader, sizeof(r->loader), "%zu load%s", s->loads, PLURAL(s->loads));
 }
@@ -322,6 +330,11 @@ static void emit_load_note(struct emitter *em, const struct summary *s, enum not
 			  "not-seen: %zu module%s in /proc/modules not seen loading: before tracing started, or among the lost events",
 			  s->not_seen, PLURAL(s->not_seen));
 		break;
+	case NOTE_NOT_TRACED:
+		sink_emit(em,
+			  "not-traced: %zu module%s in /proc/modules; nothing was traced at this boot, so only the image size is known (n/a: not measured)",
+			  s->not_traced, PLURAL(s->not_traced));
+		break;
 	case NOTE_NO_PUT:
 		sink_emit(em,
 			  "this kernel records no module_put: load windows close at the loader's next load");
@@ -380,6 +393,43 @@ static const char *kib_str(char *buf, size_t n, long long kib)
 	return buf;
 }
 
+/*
+ * A fadump capture kernel: the boot memory it needs, as fadump=on crashkernel=, the
+ * formula, fadump's rules for this system, and whether it had enough.
+ */
+static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
+				 const char *initrd)
+{
+	const struct budget *b = s->budget;
+	const struct estimate e = s->estimate;
+	char ram[32], def[32], max[32];
+
+	sink_emit(em,
+		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s%s",
+		  e.mib, e.ram_kib, b->fadump_boot_from, e.low_avail_kib,
+		  s->estimate_from_low ? "the low point" : "at the report", initrd,
+		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20), e.needed_kib,
+		  e.mib * 1024 > e.needed_kib + 16 * 1024 ? ", raised to fadump's least"
+							  : "",
+		  e.initrd_known
+			  ? ""
+			  : "; without the initramfs, which the kernel log no longer holds: too low");
+	kib_str(ram, sizeof(ram), b->system_ram_kib < 0 ? -1 : b->system_ram_kib / 1024);
+	sink_emit(em,
+		  "estimate: fadump: boot memory of at least %lld MiB (%s); without crashkernel=, max(5 %% of the %s MiB of RAM rounded down to 256 MiB, %lld) = %s MiB; crashkernel= above 25 %%, %s MiB, is cut down to it",
+		  e.fadump_min_mib, b->fadump_opal ? "PowerNV" : "PowerVM", ram,
+		  e.fadump_min_mib, kib_str(def, sizeof(def), e.fadump_default_mib),
+		  kib_str(max, sizeof(max), e.fadump_max_mib));
+	if (e.short_kib)
+		sink_emit(em,
+			  "estimate: SHORT: this capture kernel had %lld KiB of boot memory and needed %lld: short by %lld KiB; set fadump=on crashkernel=%lldM",
+			  e.ram_kib, e.needed_kib, e.short_kib, e.mib);
+	else
+		sink_emit(em,
+			  "estimate: this capture kernel had %lld KiB of boot memory, %lld more than it needed",
+			  e.ram_kib, e.ram_kib - e.needed_kib);
+}
+
 /* A capture kernel: the crashkernel= it needs, the formula, and whether it had enough. */
 static void emit_estimate(struct emitter *em, const struct summary *s)
 {
@@ -391,6 +441,10 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 	if (!e.known)
 		return;
 	kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1);
+	if (e.fadump) {
+		emit_fadump_estimate(em, s, initrd);
+		return;
+	}
 	sink_emit(em,
 		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s",
 		  e.mib, e.ram_kib, e.low_avail_kib,
@@ -416,7 +470,7 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 static void emit_budget(struct emitter *em, const struct summary *s)
 {
 	const struct budget *b = s->budget;
-	char v[32], extra[200], crash[120] = "";
+	char v[32], extra[200], crash[120] = "", capture[160] = "";
 	int i;
 
 	if (!b)
@@ -428,9 +482,15 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 		snprintf(crash + strlen(crash), sizeof(crash) - strlen(crash),
 			 "; %llu KiB reserved for a capture kernel (kexec_crash_size)",
 			 (unsigned long long)(b->crash_size / 1024));
+	if (b->kind == CAPTURE_FADUMP)
+		snprintf(capture, sizeof(capture),
+			 "; this is a fadump capture kernel (%s): the firmware booted it after the crash",
+			 b->capture_from);
+	else if (b->capture)
+		snprintf(capture, sizeof(capture),
+			 "; this is a kdump capture kernel (%s)", b->capture_from);
 	sink_emit(em, "budget of the whole kernel at the report: %lld KiB (MemTotal)%s%s",
-		  b->total, crash,
-		  b->capture ? "; this is a kdump capture kernel (elfcorehdr=)" : "");
+		  b->total, crash, capture);
 	for (i = 0; i < BUDGET_ROWS; i++) {
 		char a[32], c[32];
 
@@ -463,6 +523,10 @@ static void emit_low_point(struct emitter *em, const struct summary *s)
 	const struct low_point *l = s->low;
 	char t[32];
 
+	if (!l && s->src.not_traced && s->budget)
+		sink_emit(em,
+			  "low point: no watcher sampled MemAvailable at this boot; the report's reading, %s KiB, stands in for it",
+			  kib_str(t, sizeof(t), s->budget->avail));
 	if (!l)
 		return;
 	sink_emit(em,
@@ -493,13 +557,19 @@ int sink_text(const struct summary *s, bool kmsg)
 	sink_emit(&em, "module memory while loading, in %u KiB pages, %s",
 		  s->src.page_size / 1024,
 		  !s->src.live	      ? "from a saved trace"
+		  : s->src.not_traced ? "not traced at this boot"
 		  : s->src.since_boot ? "traced since boot (top-level buffer)"
 				      : "traced at this boot");
-	sink_emit(&em,
-		  "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
-		  " malformed lines skipped: %s",
-		  st->events, st->lost, st->malformed,
-		  s->complete ? "complete" : "INCOMPLETE");
+	if (s->src.not_traced)
+		sink_emit(&em,
+			  "events: none: %s; what /proc shows follows, no page is measured",
+			  s->src.not_traced);
+	else
+		sink_emit(&em,
+			  "events: %" PRIu64 " read, %" PRIu64 " lost, %" PRIu64
+			  " malformed lines skipped: %s",
+			  st->events, st->lost, st->malformed,
+			  s->complete ? "complete" : "INCOMPLETE");
 	emit_row(&em, &head, wd);
 	for (i = 0; i < s->nrows; i++) {
 		fill_row(&r, &s->rows[s->order[i]]);

@@ -28,4 +28,6 @@ struct source_info {
 	bool since_boot;    /* top: trace_event= on the kernel command line filled it */
 	uint64_t buffer_kb; /* live: the per-CPU buffer, 0 when unknown */
 	unsigned page_size;
+	/* live: why nothing was traced at this boot (only /proc is reported), or NULL */
+	const char *not_traced;
 };

@@ -71,7 +71,7 @@ static struct fig known_if(bool known, uint64_t v)
 /* A figure of row @r's pages: known when it was measured and @shown, n/a when not measured. */
 static struct fig row_fig(const struct summary_row *r, bool shown, uint64_t v)
 {
-	if (r->traced && !r->measured)
+	if ((r->traced || r->untraced) && !r->measured)
 		return (struct fig){ FIG_NA, 0 };
 	return known_if(r->measured && shown, v);
 }
@@ -107,9 +107,13 @@ static size_t top_sites(const struct acct *a, uint32_t idx, const struct site **
 	return n;
 }
 
-/* Row @r of window @w (index @idx of @a); @kib is the KiB of a page. */
+/*
+ * Row @r of window @w (index @idx of @a); @kib is the KiB of a page. With @untraced
+ * nothing was traced at this boot: the modules of /proc/modules are not-traced, not
+ * before-tracing, and their pages are not measured.
+ */
 static void make_row(struct summary_row *r, const struct acct *a, size_t idx,
-		     const struct traced *t, uint64_t kib)
+		     const struct traced *t, uint64_t kib, bool untraced)
 {
 	const struct window *w = &a->win[idx];
 	bool traced = win_traced(w);
@@ -119,13 +123,15 @@ static void make_row(struct summary_row *r, const struct acct *a, size_t idx,
 		.comm = w->comm,
 		.pid = w->pid,
 		.traced = traced,
+		.untraced = untraced && !traced,
 		/* pages are known for traced windows whose page events were recorded */
 		.measured = !a->counts.no_page_events && !w->filtered && traced,
 		.init_known = window_init_known(w),
 		.filtered = w->filtered,
 		.load_ns = w->ts_load,
 		.end_ns = w->ts_end,
-		.status = window_status_name(w->status),
+		.status = untraced && !traced ? "not-traced"
+					      : window_status_name(w->status),
 		.closed_by = window_end_name(w->end),
 	};
 	if (r->init_known)
@@ -187,6 +193,10 @@ static void add_up(struct summary *s, const struct acct *a, const struct traced 
 		if (s->rows[i].measured)
 			add_to_total(s, w, &work_net);
 		image_kib += kib_up(w->image_bytes);
+		if (s->rows[i].untraced) {
+			s->not_traced++;
+			continue;
+		}
 		s->filtered += w->filtered;
 		s->loading += w->status == WIN_LOADING;
 		s->failed += w->status == WIN_FAILED;
@@ -195,15 +205,15 @@ static void add_up(struct summary *s, const struct acct *a, const struct traced 
 		s->not_seen += w->status == WIN_NOT_SEEN;
 		s->oom_loads += w->oom_kills > 0;
 	}
-	s->loads = a->nwin - s->before - s->not_seen;
+	s->loads = a->nwin - s->before - s->not_seen - s->not_traced;
 	s->total.kib = s->total.pages * kib;
 	s->total.work_net = known_if(t->work, work_net);
 	s->total.work_pages.state = t->work ? FIG_KNOWN : FIG_NONE;
 	s->total.kthread_pages.state = t->threads ? FIG_KNOWN : FIG_NONE;
 	s->total.late_pages.state = t->stacks ? FIG_KNOWN : FIG_NONE;
 	s->total.image_kib = known_if(image_kib, image_kib);
-	s->alloc_net_kib =
-		known_if(!a->counts.no_page_events, (s->total.net + work_net) * kib);
+	s->alloc_net_kib = known_if(!a->counts.no_page_events && !s->src.not_traced,
+				    (s->total.net + work_net) * kib);
 }
 
 /* The notes under the table: what the figures leave out, and why. */
@@ -244,6 +254,7 @@ static uint64_t pick_notes(const struct summary *s, const struct acct *a)
 	NOTE(NOTE_NEXT_LOAD, s->next_load);
 	NOTE(NOTE_BEFORE, s->before);
 	NOTE(NOTE_NOT_SEEN, s->not_seen);
+	NOTE(NOTE_NOT_TRACED, s->not_traced);
 	NOTE(NOTE_NO_PUT, a->facts.no_put_events && !s->next_load);
 #undef NOTE
 	return n;
@@ -291,7 +302,8 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	size_t i;
 
 	*s = (struct summary){ .stats = *st, .src = *src, .nrows = a->nwin };
-	s->complete = !st->lost && !st->malformed && !st->gap;
+	/* a report of nothing traced is not complete, whatever it lost */
+	s->complete = !st->lost && !st->malformed && !st->gap && !src->not_traced;
 	s->order = malloc((a->nwin ? a->nwin : 1) * sizeof(*s->order));
 	s->rows = malloc((a->nwin ? a->nwin : 1) * sizeof(*s->rows));
 	if (!s->order || !s->rows) {
@@ -300,7 +312,7 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 		return -ENOMEM;
 	}
 	/* bulk pages (vmalloc) are seen through prepare's kprobe events only */
-	s->measured.pages = !a->counts.no_page_events;
+	s->measured.pages = !a->counts.no_page_events && !src->not_traced;
 	s->measured.bulk = s->measured.pages && t.bulk;
 	s->measured.work = s->measured.pages && t.work;
 	s->measured.threads = s->measured.pages && t.threads;
@@ -313,7 +325,7 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	s->bulk_prefilled = a->counts.bulk_prefilled;
 	for (i = 0; i < a->nwin; i++) {
 		s->order[i] = i;
-		make_row(&s->rows[i], a, i, &t, kib);
+		make_row(&s->rows[i], a, i, &t, kib, src->not_traced != NULL);
 	}
 	add_up(s, a, &t, kib);
 	s->notes = pick_notes(s, a);

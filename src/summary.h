@@ -38,6 +38,7 @@ struct summary_row {
 	const char *name, *comm;
 	int pid;	 /* -1 for modules never seen loading */
 	bool traced;	 /* seen loading: pid, comm and the load time mean something */
+	bool untraced;	 /* nothing was traced at this boot: pages not measured (n/a) */
 	bool measured;	 /* its pages were measured */
 	bool init_known; /* init_ns is its init time */
 	bool filtered;	 /* the kmem filter hid the loader's allocations */
@@ -91,7 +92,8 @@ enum note {
 	NOTE_NEXT_LOAD,
 	NOTE_BEFORE,
 	NOTE_NOT_SEEN,
-	NOTE_NO_PUT, /* the kernel records no module_put */
+	NOTE_NOT_TRACED, /* nothing was traced at this boot: images only */
+	NOTE_NO_PUT,	 /* the kernel records no module_put */
 	NOTE_COUNT
 };
 
@@ -112,7 +114,7 @@ struct summary {
 	uint64_t oom_kills, ts_first_oom;
 	uint64_t work_hidden, kthreads_unlinked, bulk_prefilled;
 	size_t loads; /* windows seen loading */
-	size_t filtered, loading, failed, next_load, before, not_seen;
+	size_t filtered, loading, failed, next_load, before, not_seen, not_traced;
 	size_t oom_loads;      /* loads in init while the OOM killer chose a victim */
 	size_t bulk_unmatched; /* loads with bulk pages and frees of pages not theirs */
 	struct fig alloc_net_kib;    /* loads and their work, for the budget */

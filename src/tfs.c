@@ -152,11 +152,7 @@ static bool is_tracing_dir(const char *dir)
 	return stat(tfs_path(p, dir, "instances"), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/*
- * The kernel lockdown mode, the bracketed word of /sys/kernel/security/lockdown, into
- * @mode (@n bytes); "" when unknown (no securityfs, or a kernel without lockdown).
- */
-static void lockdown_mode(char *mode, size_t n)
+void tfs_lockdown_mode(char *mode, size_t n)
 {
 	char v[128], *open, *close;
 
@@ -225,10 +221,10 @@ static int mount_tracing(void)
 	if (r == 0)
 		return 0;
 	/* why: the lockdown mode, which the initramfs may not have mounted securityfs for */
-	lockdown_mode(mode, sizeof(mode));
+	tfs_lockdown_mode(mode, sizeof(mode));
 	if (!mode[0] && mount("securityfs", "/sys/kernel/security", "securityfs",
 			      MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
-		lockdown_mode(mode, sizeof(mode));
+		tfs_lockdown_mode(mode, sizeof(mode));
 	if (!strcmp(mode, "confidentiality"))
 		log_err("kernel lockdown (confidentiality, /sys/kernel/security/lockdown) forbids tracefs: nothing can be traced at this boot");
 	else

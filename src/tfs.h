@@ -34,6 +34,13 @@ int tfs_locate(struct tfs *t, const char *dir, bool mount_it);
 /* True when @path lies on a real tracefs or debugfs (not a test tree). */
 bool tfs_is_kernel_fs(const char *path);
 
+/*
+ * The kernel lockdown mode, the bracketed word of /sys/kernel/security/lockdown, into
+ * @mode (@n bytes); "" when unknown (no securityfs, or a kernel without lockdown).
+ * "confidentiality" forbids tracefs; "integrity" (Secure Boot) allows it.
+ */
+void tfs_lockdown_mode(char *mode, size_t n);
+
 /* Files: these return 0 or -errno and leave reporting to the caller */
 
 /* Formats dir/<fmt> into @out (PATH_MAX); returns @out. */

@@ -99,7 +99,7 @@ boot() {
 	refute_kmsg 'report failed'
 }
 
-@test "faults: kernel lockdown=confidentiality: one line says lockdown forbids tracing" {
+@test "faults: kernel lockdown=confidentiality: one line says lockdown forbids tracing, the report what /proc shows" {
 	rm -rf "$T"
 	mkdir -p "$T" "$R/sys/kernel/debug" "$R/sys/kernel/security"
 	echo 'none integrity [confidentiality]' >"$R/sys/kernel/security/lockdown"
@@ -110,8 +110,25 @@ boot() {
 	refute_kmsg 'mounted debugfs'
 	refute_kmsg 'no tracing directory'
 	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
-	assert_kmsg 30 "prepare failed at this boot (its error is above): no module memory report"
+	[[ $(grep -c 'lockdown' <<<"$kmsg") == 1 ]] || fail "more than one line names lockdown: $kmsg"
+	# the report: what /proc shows, the modules not measured, never 0 pages
+	assert_kmsg 29 'module memory while loading, in 4 KiB pages, not traced at this boot'
+	assert_kmsg 29 'events: none: tracing was forbidden at this boot (see above); what /proc shows follows, no page is measured'
+	assert_kmsg 29 'ext4               n/a   n/a   n/a  n/a    996      - not-traced -'
+	assert_kmsg 29 'total              n/a   n/a   n/a  n/a   1124                   0 loads'
+	assert_kmsg 29 'not-traced: 4 modules in /proc/modules; nothing was traced at this boot'
+	assert_kmsg 29 'low point: no watcher sampled MemAvailable at this boot'
+	assert_kmsg 29 'budget of the whole kernel at the report: 262144 KiB (MemTotal)'
+	refute_kmsg 'module allocations'
 	refute_kmsg 'report failed'
+	refute_kmsg 'prepare failed at this boot'
+	output=$(cat "$R/run/initramfs/memdebug-ko.json") || fail 'no /run/initramfs/memdebug-ko.json'
+	assert_json '.traced' false
+	assert_json '.complete' false
+	assert_json '.pages_measured' false
+	assert_json '[.modules[] | select(.status == "not-traced" and .pages == null and .image_bytes > 0)] | length' 4
+	assert_json '.total.pages' null
+	assert_json '.budget.mem_total_kib' 262144
 }
 
 # ---------------------------------------------------------------------------------------
