@@ -124,6 +124,12 @@ int claim_give_back(const struct tfs *t, const char *run_dir, const struct tfs_t
 			 t->dir, strerror(-r), saved->buffer_kb);
 		return r;
 	}
-	unlink(claim_path(p, run_dir));
+	if (run_dir)
+		unlink(claim_path(p, run_dir));
 	return 0;
+}
+
+void claim_forget_at(int dirfd)
+{
+	unlinkat(dirfd, CLAIM_FILE, 0);
 }

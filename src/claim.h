@@ -24,8 +24,11 @@ int claim_read(const char *run_dir, struct tfs_top *saved);
 
 /*
  * Gives the claimed top-level buffer of @t back as @saved says it was, and removes the
- * claim. Returns 0 or the first -errno (reported, with how to free the buffer by hand);
- * the claim then stays.
+ * claim from @run_dir (NULL: the caller does, with claim_forget_at()). Returns 0 or the
+ * first -errno (reported, with how to free the buffer by hand); the claim then stays.
  */
+/* Removes the claim from the run directory @dirfd holds open. */
+void claim_forget_at(int dirfd);
+
 int claim_give_back(const struct tfs *t, const char *run_dir,
 		    const struct tfs_top *saved);

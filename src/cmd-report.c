@@ -37,6 +37,7 @@ struct report_opts {
 	const char *json_file;	/* --json-file PATH */
 	const char *save_trace; /* --save-trace PATH */
 	bool keep;
+	bool detach;
 	const char *format_arg, *sort_arg, *page_size_arg;
 	enum out_format format;
 	enum sort_key sort;
@@ -74,6 +75,8 @@ static void usage(void)
 	       "  -l, --loader NAME,..  comms the kmem filter recorded, besides the defaults\n"
 	       "  -P, --page-size N     page size of a saved trace (default %d)\n"
 	       "  -K, --keep            keep the buffer and go on tracing\n"
+	       "  -D, --detach          give the buffer back in a process of its own once the\n"
+	       "                        report is out: the root switch does not wait for it\n"
 	       "  -k, --kmsg            report and log to /dev/kmsg (for initramfs hooks); a bad\n"
 	       "                        option value then warns and the default is used\n"
 	       "  -q, --quiet           no informational messages\n"
@@ -292,7 +295,10 @@ static int report(const struct report_opts *o)
 	}
 out:
 	if (!o->input) {
-		live_close(&l, o->keep, o->proc);
+		if (o->detach && !o->keep)
+			live_close_detached(&l, o->proc);
+		else
+			live_close(&l, o->keep, o->proc);
 		/* whatever came of it: nothing of this boot arms or reports again (--once) */
 		if (state_mark(o->common.run_dir, STATE_REPORTED) < 0)
 			log_warn("cannot write %s/reported: an emergency round may trace again",
@@ -321,6 +327,7 @@ static const struct cli_opt report_opts[] = {
 	CLI_LOADERS(struct report_opts),
 	CLI_VALUE("page-size", 'P', struct report_opts, page_size_arg),
 	CLI_FLAG("keep", 'K', struct report_opts, keep),
+	CLI_FLAG("detach", 'D', struct report_opts, detach),
 	CLI_KMSG(struct report_opts),
 	CLI_QUIET(struct report_opts),
 	CLI_ONCE(struct report_opts),
@@ -349,9 +356,9 @@ static int run(int argc, char **argv)
 			"memdebug-ko: --root goes with --input and --proc: live, the root is /\n");
 		return cli_usage_error("report ");
 	}
-	if (o.input && (o.common.tracefs || o.keep || o.save_trace)) {
+	if (o.input && (o.common.tracefs || o.keep || o.save_trace || o.detach)) {
 		fprintf(stderr,
-			"memdebug-ko: --input replays a saved trace: --tracefs, --keep and --save-trace are for live reports\n");
+			"memdebug-ko: --input replays a saved trace: --tracefs, --keep, --detach and --save-trace are for live reports\n");
 		return cli_usage_error("report ");
 	}
 	return report(&o);

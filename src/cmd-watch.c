@@ -257,6 +257,7 @@ struct reader {
 	char path[PATH_MAX];
 	struct acct *a;
 	struct source_stats st;
+	unsigned long rounds; /* times it read the buffers */
 	/* --save-trace of the raw buffers: their events as text lines, buffered */
 	int tee_fd;
 	int tee_err;
@@ -301,10 +302,12 @@ static int raw_event(void *ctx, const struct event *ev)
 }
 
 /*
- * Reads the raw buffers until stopped: what they hold, then a pause of BATCH_MS at
- * least, or a wait for more (the kernel wakes the watcher when a buffer is
- * buffer_percent full, else the next sample does); then drains what is left. Samples
- * MemAvailable on the way. Returns 0 or -errno (reported).
+ * Reads the raw buffers until stopped: what they hold, then a wait for more, up to the
+ * next sample of MemAvailable. Each wakeup costs the kernel more than the events it
+ * hands over, so the watcher does not wake for each event: the kernel wakes it when a
+ * buffer is buffer_percent full, and a wait that ends sooner (a kernel that wakes on any
+ * event, a test's file) is a pause of BATCH_MS all the same. Then drains what is left.
+ * Returns 0 or -errno (reported).
  */
 static int raw_loop(struct reader *rd, struct low_point *low, int meminfo)
 {
@@ -315,14 +318,13 @@ static int raw_loop(struct reader *rd, struct low_point *low, int meminfo)
 		sample(low, rd->a, meminfo, &next);
 		n = raw_drain(rd->raw, raw_event, rd, &rd->st);
 		tee_flush(rd);
+		rd->rounds++;
 		if (n < 0)
 			return (int)n;
 		t = now_ns();
-		if (!n)
-			raw_wait(rd->raw, SAMPLE_MS);
-		/* a wait that ends at once (a file, an event that came) is a pause all the same */
+		raw_wait(rd->raw, SAMPLE_MS);
 		t = (now_ns() - t) / 1000000u;
-		if (t < BATCH_MS)
+		if (t < BATCH_MS && !stop)
 			io_sleep_ms(BATCH_MS - (long)t);
 	}
 	n = raw_drain(rd->raw, raw_event, rd, &rd->st);
@@ -346,6 +348,7 @@ static int text_loop(struct reader *rd, struct low_point *low, int meminfo)
 	while (!stop) {
 		sample(low, rd->a, meminfo, &next);
 		r = text_stream_read(ts, fd);
+		rd->rounds++;
 		if (r == 0)
 			io_sleep_ms(EOF_RETRY_MS);
 		else if (r > 0 && !readable(fd))
@@ -401,14 +404,15 @@ static int take_lock(const char *run_dir)
  * Logs what reading cost the watcher: its CPU time, the kernel's part of it (formatting
  * and copying the trace) apart, for the events it read.
  */
-static void log_cpu(const struct source_stats *st)
+static void log_cpu(const struct reader *rd)
 {
+	const struct source_stats *st = &rd->st;
 	struct rusage ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		return;
-	log_info("the watcher read %llu events in %ld ms of CPU (%ld ms in the kernel)",
-		 (unsigned long long)st->events,
+	log_info("the watcher read %llu events in %lu rounds with %ld ms of CPU (%ld ms in the kernel)",
+		 (unsigned long long)st->events, rd->rounds,
 		 (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 			 (long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000,
 		 (long)ru.ru_stime.tv_sec * 1000 + (long)ru.ru_stime.tv_usec / 1000);
@@ -431,7 +435,7 @@ static int run_watcher(struct reader *rd, struct low_point *low)
 	r = rd->raw ? raw_loop(rd, low, meminfo) : text_loop(rd, low, meminfo);
 	if (meminfo >= 0)
 		close(meminfo);
-	log_cpu(&rd->st);
+	log_cpu(rd);
 	return r;
 }
 

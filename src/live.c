@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -201,6 +203,33 @@ void live_lost(struct live *l, struct source_stats *st)
 			 l->buf);
 }
 
+/*
+ * Gives the buffer back: the top level as it was before prepare claimed it (forgetting
+ * the claim in @run_dir, when given), or the instance removed; then the kprobes. @shown
+ * names the tracing directory in messages; @what gets what was done. 0 or -errno (said).
+ */
+static int give_back(struct live *l, const char *run_dir, const char *shown, char *what,
+		     size_t n)
+{
+	int r;
+
+	if (l->ours) {
+		r = claim_give_back(&l->t, run_dir, &l->saved);
+		snprintf(what, n, "gave back the top-level buffer of %s", shown);
+	} else {
+		r = tfs_instance_remove(&l->t);
+		if (r < 0)
+			log_warn("cannot remove %s/instances/" INSTANCE_NAME
+				 ": %s; its buffer stays allocated",
+				 shown, strerror(-r));
+		snprintf(what, n, "removed %s/instances/" INSTANCE_NAME, shown);
+	}
+	if (r < 0)
+		return r;
+	setup_remove_probes(&l->t);
+	return 0;
+}
+
 int live_close(struct live *l, bool keep, const char *proc)
 {
 	struct proc_free before, after;
@@ -228,21 +257,71 @@ int live_close(struct live *l, bool keep, const char *proc)
 		return r;
 	}
 	proc_free_read(proc, &before);
-	if (l->ours) {
-		r = claim_give_back(&l->t, l->run_dir, &l->saved);
-		snprintf(what, sizeof(what), "gave back the top-level buffer of %s",
-			 l->t.dir);
-	} else {
-		r = tfs_instance_remove(&l->t);
-		if (r < 0)
-			log_warn("cannot remove %s: %s; its buffer stays allocated",
-				 l->buf, strerror(-r));
-		snprintf(what, sizeof(what), "removed %s", l->buf);
-	}
+	r = give_back(l, l->run_dir, l->t.dir, what, sizeof(what));
 	if (r < 0)
 		return r;
-	setup_remove_probes(&l->t);
 	proc_free_read(proc, &after);
 	proc_free_log(what, &before, &after);
 	return 0;
+}
+
+/* proc_free_read() of the /proc that @procfd holds open, back in @cwd after. */
+static void free_read_at(int procfd, int cwd, struct proc_free *f)
+{
+	f->mem_free = f->pcp = -1;
+	if (fchdir(procfd) == 0)
+		proc_free_read(".", f);
+	if (fchdir(cwd) < 0)
+		log_warn("cannot return to the tracing directory: %s", strerror(errno));
+}
+
+int live_close_detached(struct live *l, const char *proc)
+{
+	struct proc_free before, after;
+	char what[PATH_MAX + 64], shown[PATH_MAX];
+	int procfd, tfsfd, runfd, r;
+	pid_t pid;
+
+	if (!l->open || (l->top && !l->ours))
+		return live_close(l, false, proc);
+	procfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	tfsfd = open(l->t.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	runfd = open(l->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pid = procfd < 0 || tfsfd < 0 || (log_kmsg_enabled() && log_kmsg_reserve() < 0)
+		      ? -1
+		      : fork();
+	if (pid != 0) {
+		if (procfd >= 0)
+			close(procfd);
+		if (tfsfd >= 0)
+			close(tfsfd);
+		if (runfd >= 0)
+			close(runfd);
+		/* no child: now, and the caller waits */
+		return pid < 0 ? live_close(l, false, proc) : 0;
+	}
+	/*
+	 * The child: switch_root moves /sys, /proc and /run away from the initramfs's paths
+	 * meanwhile, so it works in the tracing directory it entered and reads /proc and
+	 * the run directory through descriptors.
+	 */
+	setsid();
+	signal(SIGHUP, SIG_IGN);
+	snprintf(shown, sizeof(shown), "%s", l->t.dir);
+	if (fchdir(tfsfd) < 0) {
+		log_warn("cannot enter %s: %s; the buffer stays allocated", shown,
+			 strerror(errno));
+		_exit(EXIT_FAILURE);
+	}
+	snprintf(l->t.dir, sizeof(l->t.dir), ".");
+	snprintf(l->t.inst, sizeof(l->t.inst), "./instances/" INSTANCE_NAME);
+	l->buf = l->top ? l->t.dir : l->t.inst;
+	free_read_at(procfd, tfsfd, &before);
+	r = give_back(l, NULL, shown, what, sizeof(what));
+	if (r == 0 && l->ours && runfd >= 0)
+		claim_forget_at(runfd);
+	free_read_at(procfd, tfsfd, &after);
+	if (r == 0)
+		proc_free_log(what, &before, &after);
+	_exit(r < 0 ? EXIT_FAILURE : 0);
 }

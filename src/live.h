@@ -70,3 +70,11 @@ void live_lost(struct live *l, struct source_stats *st);
  * Returns 0 or -errno, reported as a warning.
  */
 int live_close(struct live *l, bool keep, const char *proc);
+
+/*
+ * live_close() without @keep, in a child that nobody waits for, so that the root can be
+ * switched meanwhile: giving the buffer back waits for RCU grace periods, hundreds of ms
+ * in a slow VM. Its messages go where the caller's go. Without a child (fork failed), it
+ * is done before returning. Returns 0, or what live_close() returned.
+ */
+int live_close_detached(struct live *l, const char *proc);

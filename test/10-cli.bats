@@ -55,7 +55,7 @@ load helpers
 
 @test "cli: --input with live-only options is a usage error" {
 	run -2 --separate-stderr "$MDKO" report --input /dev/null --keep
-	[[ "$stderr" == *"--tracefs, --keep and --save-trace are for live reports"* ]]
+	[[ "$stderr" == *"--tracefs, --keep, --detach and --save-trace are for live reports"* ]]
 }
 
 @test "cli: a missing input file is a runtime error with the path" {
