@@ -330,21 +330,29 @@ int raw_gfp_str(const struct raw_source *rs, uint64_t gfp, char *out, size_t siz
 /* Opens per_cpu/cpuN/trace_pipe_raw of every CPU that has one. */
 static int open_cpus(struct raw_source *rs)
 {
+	size_t n = 0, cap = 0;
 	char p[PATH_MAX];
-	size_t n = 0;
 	int cpu, fd;
 
-	rs->cpus = calloc(CPUS_MAX, sizeof(*rs->cpus));
-	if (!rs->cpus)
-		return -ENOMEM;
 	/* possible CPUs may have holes: look a little past the last one found */
 	for (cpu = 0; cpu < CPUS_MAX && cpu < (int)n + 64; cpu++) {
 		fd = open(tfs_path(p, rs->buf, "per_cpu/cpu%d/trace_pipe_raw", cpu),
 			  O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		rs->cpus[rs->ncpus].fd = fd;
-		rs->cpus[rs->ncpus].page = malloc(rs->subbuf);
+		if (rs->ncpus == cap) {
+			struct raw_cpu *c;
+
+			cap = cap ? cap * 2 : 4;
+			c = realloc(rs->cpus, cap * sizeof(*c));
+			if (!c) {
+				close(fd);
+				return -ENOMEM;
+			}
+			rs->cpus = c;
+		}
+		rs->cpus[rs->ncpus] =
+			(struct raw_cpu){ .fd = fd, .page = malloc(rs->subbuf) };
 		if (!rs->cpus[rs->ncpus].page) {
 			close(fd);
 			return -ENOMEM;
