@@ -152,6 +152,20 @@ const struct rawfmt_field *rawfmt_field(const struct rawfmt *f, const char *name
 	return NULL;
 }
 
+const struct rawfmt_field *rawfmt_field_memo(struct rawfmt *f, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < RAWFMT_MEMO && f->memo_name[i]; i++)
+		if (f->memo_name[i] == name)
+			return f->memo[i];
+	if (i == RAWFMT_MEMO)
+		return rawfmt_field(f, name);
+	f->memo_name[i] = name;
+	f->memo[i] = rawfmt_field(f, name);
+	return f->memo[i];
+}
+
 uint64_t rawfmt_load(const void *p, size_t size)
 {
 	uint64_t v8;

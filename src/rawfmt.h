@@ -13,6 +13,7 @@
 
 #define RAWFMT_FIELDS_MAX 24
 #define RAWFMT_NAME_MAX	  32
+#define RAWFMT_MEMO	  6
 
 enum rawfmt_kind {
 	RAWFMT_PLAIN, /* a number, or a fixed array (char comm[16]) */
@@ -32,6 +33,9 @@ struct rawfmt {
 	int id; /* -1: the file had no ID line (header_page) */
 	unsigned nfields;
 	struct rawfmt_field fields[RAWFMT_FIELDS_MAX];
+	/* fields looked up by rawfmt_field_memo(), by the address of their name */
+	const char *memo_name[RAWFMT_MEMO];
+	const struct rawfmt_field *memo[RAWFMT_MEMO];
 };
 
 /*
@@ -46,6 +50,12 @@ int rawfmt_read(const char *path, struct rawfmt *f);
 
 /* The field named @name, or NULL. */
 const struct rawfmt_field *rawfmt_field(const struct rawfmt *f, const char *name);
+
+/*
+ * rawfmt_field() for a name that is a string constant, remembered by its address: a
+ * decoder asks for the same few fields of every record.
+ */
+const struct rawfmt_field *rawfmt_field_memo(struct rawfmt *f, const char *name);
 
 /*
  * The number in field @fd of the record @rec (@len bytes), sign-extended when the field

@@ -57,6 +57,7 @@ struct raw_cpu {
 struct comm_entry {
 	int pid;
 	char comm[COMM_MAX + 1];
+	size_t len;
 };
 
 struct gfp_name {
@@ -79,7 +80,8 @@ struct raw_source {
 	/* comms looked up in this drain, and saved_cmdlines once a task had gone */
 	struct comm_entry cache[COMM_CACHE];
 	size_t ncache;
-	struct gfp_name *gfp_names; /* mm_page_alloc's __print_flags table */
+	const struct comm_entry *last; /* the last one looked up */
+	struct gfp_name *gfp_names;    /* mm_page_alloc's __print_flags table */
 	size_t ngfp;
 	struct comm_entry *saved;
 	size_t nsaved;
@@ -605,25 +607,31 @@ static void read_saved(struct raw_source *rs)
  * (/proc/PID/comm, after an exec too), else the kernel's saved_cmdlines, else "<...>".
  * Names found in /proc are kept for one drain.
  */
-static const char *comm_of(struct raw_source *rs, int pid)
+static const struct comm_entry *comm_of(struct raw_source *rs, int pid)
 {
+	static const struct comm_entry idle = { 0, "<idle>", 6 };
 	struct comm_entry key = { .pid = pid }, *hit, *e;
 	char p[64];
 	size_t i;
 	int r;
 
 	if (pid == 0)
-		return "<idle>";
+		return &idle;
+	/* events come in runs of one task's */
+	if (rs->last && rs->last->pid == pid)
+		return rs->last;
 	for (i = 0; i < rs->ncache; i++)
 		if (rs->cache[i].pid == pid)
-			return rs->cache[i].comm;
+			return rs->last = &rs->cache[i];
 	e = &rs->cache[rs->ncache < COMM_CACHE ? rs->ncache++ : (size_t)pid % COMM_CACHE];
+	rs->last = e;
 	e->pid = pid;
 	snprintf(p, sizeof(p), "/proc/%d/comm", pid);
 	r = rs->proc_comms ? io_read_small(p, e->comm, sizeof(e->comm)) : -ENOENT;
 	if (r > 0) {
 		e->comm[strcspn(e->comm, "\n")] = '\0';
-		return e->comm;
+		e->len = strlen(e->comm);
+		return e;
 	}
 	/* a task that is gone keeps its name: the table is read again only for a new one */
 	hit = rs->nsaved ? bsearch(&key, rs->saved, rs->nsaved, sizeof(key), cmp_pid)
@@ -635,13 +643,15 @@ static const char *comm_of(struct raw_source *rs, int pid)
 			      : NULL;
 	}
 	snprintf(e->comm, sizeof(e->comm), "%s", hit ? hit->comm : "<...>");
-	return e->comm;
+	e->len = strlen(e->comm);
+	return e;
 }
 
 /* ---- the events ---- */
 
 static bool decode(struct raw_source *rs, const struct raw_cpu *c, struct event *ev)
 {
+	const struct comm_entry *ce;
 	uint64_t type, pid;
 	struct raw_rec r;
 	size_t i;
@@ -654,8 +664,9 @@ static bool decode(struct raw_source *rs, const struct raw_cpu *c, struct event 
 	ev->pid = (int)pid;
 	ev->ts_ns = c->rec_ts;
 	ev->cpu = (unsigned)(c - rs->cpus);
-	ev->comm = comm_of(rs, ev->pid);
-	ev->comm_len = strlen(ev->comm);
+	ce = comm_of(rs, ev->pid);
+	ev->comm = ce->comm;
+	ev->comm_len = ce->len;
 	for (i = 0; i < catalog_len; i++) {
 		if (rs->fmts[i].id < 0 || (uint64_t)rs->fmts[i].id != type)
 			continue;
@@ -676,6 +687,7 @@ long raw_drain(struct raw_source *rs, event_fn fn, void *ctx, struct source_stat
 	int err = 0, r;
 
 	rs->ncache = 0;
+	rs->last = NULL;
 	rs->saved_read = false;
 	for (i = 0; i < rs->ncpus; i++) {
 		rs->cpus[i].empty = false;
@@ -729,14 +741,14 @@ void raw_wait(struct raw_source *rs, int ms)
 
 static bool num(const struct raw_rec *r, const char *name, uint64_t *v)
 {
-	const struct rawfmt_field *f = rawfmt_field(r->fmt, name);
+	const struct rawfmt_field *f = rawfmt_field_memo(r->fmt, name);
 
 	return f && rawfmt_num(f, r->data, r->len, v);
 }
 
 static const char *str(const struct raw_rec *r, const char *name, size_t *n)
 {
-	const struct rawfmt_field *f = rawfmt_field(r->fmt, name);
+	const struct rawfmt_field *f = rawfmt_field_memo(r->fmt, name);
 
 	return f ? rawfmt_str(f, r->data, r->len, n) : NULL;
 }
@@ -838,7 +850,7 @@ bool raw_rename(struct raw_source *rs, const struct raw_rec *r, struct event *ev
 
 	(void)rs;
 	ev->child = ev->pid;
-	if (rawfmt_field(r->fmt, "pid") && !pid_num(r, "pid", &ev->child))
+	if (rawfmt_field_memo(r->fmt, "pid") && !pid_num(r, "pid", &ev->child))
 		return false;
 	old = str(r, "oldcomm", &n);
 	if (!old)

@@ -21,7 +21,7 @@ struct raw_source;
 struct raw_rec {
 	const unsigned char *data; /* common_type first */
 	size_t len;
-	const struct rawfmt *fmt;
+	struct rawfmt *fmt;
 };
 
 /*

@@ -26,6 +26,7 @@
 #define CPUS	   4
 #define PAGES_MAX  256
 #define DELTA_BITS 27
+#define PIDS	   65536
 
 struct field {
 	const char *decl; /* as the format file has it */
@@ -149,6 +150,7 @@ struct cpu {
 };
 
 static size_t subbuf = 4096;
+static char named[PIDS];
 static struct cpu cpus[CPUS];
 
 static void die(const char *msg, const char *arg)
@@ -428,10 +430,14 @@ int main(int argc, char **argv)
 		f = find(ev);
 		if (!f)
 			die("no such event: ", ev);
-		n = strlen(comm) + 16;
-		cmdlines = realloc(cmdlines, cmd_len + n + 1);
-		cmd_len +=
-			(size_t)snprintf(cmdlines + cmd_len, n + 1, "%d %s\n", pid, comm);
+		/* saved_cmdlines has a line per task: its first name here */
+		if (pid >= 0 && pid < PIDS && !named[pid]) {
+			named[pid] = 1;
+			n = strlen(comm) + 16;
+			cmdlines = realloc(cmdlines, cmd_len + n + 1);
+			cmd_len += (size_t)snprintf(cmdlines + cmd_len, n + 1, "%d %s\n",
+						    pid, comm);
+		}
 		emit(&cpus[cpu], rec, fill(f, rec, pid, line + off), ts);
 	}
 	snprintf(path, sizeof(path), "%s/saved_cmdlines", argv[1]);
