@@ -65,7 +65,7 @@ _mdko_prepare() {
 		return 0
 	fi
 	/usr/bin/memdebug-ko "$@" || {
-		_mdko_warn "prepare failed (exit status $?), no module memory report"
+		_mdko_warn "prepare failed (exit status $?): nothing is traced at this boot"
 		return 0
 	}
 

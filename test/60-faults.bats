@@ -78,7 +78,7 @@ boot() {
 	assert_kmsg 27 'error: no tracing directory: tracefs on /sys/kernel/tracing: No such file or directory; debugfs on /sys/kernel/debug: No such file or directory'
 	refute_kmsg 'mounted tracefs'
 	refute_kmsg 'mounted debugfs'
-	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
+	assert_kmsg 28 'warning: prepare failed (exit status 1): nothing is traced at this boot'
 	# one failure, said once: report does not fail in its turn
 	assert_kmsg 30 "prepare failed at this boot (its error is above): no module memory report"
 	refute_kmsg 'tracefs is not mounted'
@@ -94,7 +94,7 @@ boot() {
 	assert_boot_goes_on
 	assert_kmsg 27 'error: no tracing directory: tracefs on /sys/kernel/tracing: Operation not permitted; debugfs on /sys/kernel/debug: Operation not permitted'
 	refute_kmsg 'trying debugfs'
-	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
+	assert_kmsg 28 'warning: prepare failed (exit status 1): nothing is traced at this boot'
 	assert_kmsg 30 "prepare failed at this boot (its error is above): no module memory report"
 	refute_kmsg 'report failed'
 }
@@ -109,7 +109,7 @@ boot() {
 	refute_kmsg 'mounted tracefs'
 	refute_kmsg 'mounted debugfs'
 	refute_kmsg 'no tracing directory'
-	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
+	assert_kmsg 28 'warning: prepare failed (exit status 1): nothing is traced at this boot'
 	[[ $(grep -c 'lockdown' <<<"$kmsg") == 1 ]] || fail "more than one line names lockdown: $kmsg"
 	# the report: what /proc shows, the modules not measured, never 0 pages
 	assert_kmsg 29 'module memory while loading, in 4 KiB pages, not traced at this boot'
@@ -141,7 +141,7 @@ boot() {
 	assert_boot_goes_on
 	assert_kmsg 27 "error: cannot enable $INST/events/module/module_load (No such file or directory): no module load can be traced"
 
-	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
+	assert_kmsg 28 'warning: prepare failed (exit status 1): nothing is traced at this boot'
 	[[ ! -e $I ]] || fail "prepare left $INST behind"
 	assert_kmsg 30 "prepare failed at this boot (its error is above): no module memory report"
 	refute_kmsg 'no trace buffer of prepare'

@@ -118,7 +118,7 @@ boot() {
 	rm -rf "$T"
 	boot 'root=/dev/vda rd.memdebug=4'
 	assert_boot_goes_on
-	assert_kmsg 28 'warning: prepare failed (exit status 1), no module memory report'
+	assert_kmsg 28 'warning: prepare failed (exit status 1): nothing is traced at this boot'
 	assert_kmsg 30 'prepare failed at this boot (its error is above): no module memory report'
 	refute_kmsg 'report failed'
 	[[ ! -e $R/run/initramfs/memdebug-ko.json ]] || fail 'a JSON report without a trace'
