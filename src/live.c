@@ -321,6 +321,9 @@ int live_close_detached(struct live *l, const char *proc)
 	if (r == 0 && l->ours && runfd >= 0)
 		claim_forget_at(runfd);
 	free_read_at(procfd, tfsfd, &after);
+	/* what the root's switch freed meanwhile (the initramfs's files) counts too */
+	if (r == 0 && strlen(what) + 40 < sizeof(what))
+		strcat(what, ", while the root was switched");
 	if (r == 0)
 		proc_free_log(what, &before, &after);
 	_exit(r < 0 ? EXIT_FAILURE : 0);
