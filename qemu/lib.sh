@@ -336,6 +336,8 @@ mdko_mkinitramfs() {
 # The guest's /sbin/init: show the saved JSON report, keep it, the saved trace if any,
 # the loaded modules and the tracefs instances ("name buffer_size_kb", the top-level
 # buffer last as "(top-level)") in /memdebug-ko/ on the root file system, then power off.
+# A report that gives its buffer back with --detach runs on beside this init: the lists
+# wait for it (the boot benchmark's uptime mark does not).
 mdko_guest_init() {
 	cat << EOF
 #!/bin/busybox sh
@@ -348,6 +350,18 @@ export PATH=/bin
 read -r uptime _ < /proc/uptime
 echo "$MDKO_UPTIME_MARKER \$uptime"
 mkdir -p /memdebug-ko
+# a report started with --detach may still be giving its buffer back: wait up to 30 s
+n=0
+while [ \$n -lt 300 ]; do
+	busy=
+	for c in /proc/[0-9]*/comm; do
+		[ "\$(cat "\$c" 2> /dev/null)" = memdebug-ko ] && busy=1 && break
+	done
+	[ -z "\$busy" ] && break
+	[ \$n -eq 0 ] && echo "waiting for the detached memdebug-ko to end"
+	n=\$((n + 1))
+	sleep 0.1
+done
 cat /proc/modules > /memdebug-ko/modules
 for i in /sys/kernel/tracing/instances/*; do
 	[ -d "\$i" ] && echo "\${i##*/} \$(cat "\$i/buffer_size_kb")"
