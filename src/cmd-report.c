@@ -77,12 +77,29 @@ static void usage(void)
 	       "  -K, --keep            keep the buffer and go on tracing\n"
 	       "  -D, --detach          give the buffer back in a process of its own once the\n"
 	       "                        report is out: the root switch does not wait for it\n"
+	       "                        (not in a capture kernel: its dump step needs the memory)\n"
 	       "  -k, --kmsg            report and log to /dev/kmsg (for initramfs hooks); a bad\n"
 	       "                        option value then warns and the default is used\n"
 	       "  -q, --quiet           no informational messages\n"
 	       "  -o, --once            nothing when this boot's report has run (the hooks)\n"
 	       "  -h, --help            this help\n",
 	       DEFAULT_PAGE_SIZE);
+}
+
+/*
+ * A kdump capture kernel, whose dump step comes next and needs the memory: --detach
+ * gives the buffer back before returning there, not beside the dump.
+ */
+static bool capture_kernel(const char *proc)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/vmcore", proc) >= (int)sizeof(path) ||
+	    access(path, F_OK) < 0)
+		return false;
+	log_info("a capture kernel (%s): the buffer goes back before the dump step, not beside it",
+		 path);
+	return true;
 }
 
 /* Checks the values of the options; returns 0 or -EINVAL (explained). */
@@ -295,7 +312,7 @@ static int report(const struct report_opts *o)
 	}
 out:
 	if (!o->input) {
-		if (o->detach && !o->keep)
+		if (o->detach && !o->keep && !capture_kernel(o->proc))
 			live_close_detached(&l, o->proc);
 		else
 			live_close(&l, o->keep, o->proc);

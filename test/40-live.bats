@@ -470,6 +470,35 @@ claim_fixture() {
 	[[ ! -e $D/top-level ]] || fail "the claim is still there"
 }
 
+@test "report: --detach gives the claimed top level back in a process of its own" {
+	claim_fixture
+	run -0 "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	cp "$FIXTURES/mixed.trace" "$T/trace"
+	# run waits for the child too: it holds standard error until it is done
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" --detach
+	[[ "$stderr" == *"gave back the top-level buffer of $T, while the root was switched: free memory +0 KiB"* ]] ||
+		fail "$stderr"
+	assert_output --partial ext4
+	assert_equal "$(cat "$T/buffer_size_kb")" 7
+	assert_equal "$(cat "$T/trace_clock")" local
+	assert_equal "$(cat "$T/events/kmem/enable")" 0
+	[[ ! -e $D/top-level ]] || fail "the claim is still there"
+}
+
+@test "report: --detach in a capture kernel gives the buffer back before it returns" {
+	claim_fixture
+	run -0 "$MDKO" prepare --tracefs "$T" --run-dir "$D"
+	cp "$FIXTURES/mixed.trace" "$T/trace"
+	: >"$P/vmcore"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" --detach
+	[[ "$stderr" == *"a capture kernel ($P/vmcore): the buffer goes back before the dump step, not beside it"* ]] ||
+		fail "$stderr"
+	[[ "$stderr" == *"gave back the top-level buffer of $T: free memory"* ]] || fail "$stderr"
+	[[ "$stderr" != *"while the root was switched"* ]] || fail "$stderr"
+	assert_equal "$(cat "$T/buffer_size_kb")" 7
+	[[ ! -e $D/top-level ]] || fail "the claim is still there"
+}
+
 @test "report: a top level whose clock was global already is emptied by hand" {
 	claim_fixture
 	echo 'local [global] counter uptime perf mono mono_raw boot' >"$T/trace_clock"
