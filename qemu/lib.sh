@@ -31,6 +31,7 @@ MDKO_ROOT_MARKER=MEMDEBUG-KO-ROOT-REACHED
 MDKO_JSON_BEGIN=MEMDEBUG-KO-JSON-BEGIN
 MDKO_JSON_END=MEMDEBUG-KO-JSON-END
 MDKO_UPTIME_MARKER=MEMDEBUG-KO-UPTIME
+MDKO_PGALLOC_MARKER=MEMDEBUG-KO-PGALLOC
 
 # Kernel command line of every boot; callers append their own options.
 MDKO_CMDLINE="console=ttyS0 panic=1 oops=panic root=/dev/vda rw rd.shell=0"
@@ -349,6 +350,12 @@ export PATH=/bin
 # seconds from kernel start to the real root's init: the boot benchmark reads it
 read -r uptime _ < /proc/uptime
 echo "$MDKO_UPTIME_MARKER \$uptime"
+# pages allocated since boot (/proc/vmstat's pgalloc_*): the boot benchmark reads it too
+n=0
+while read -r k v; do
+	case \$k in pgalloc_*) n=\$((n + v)) ;; esac
+done < /proc/vmstat
+echo "$MDKO_PGALLOC_MARKER \$n"
 mkdir -p /memdebug-ko
 # a report started with --detach may still be giving its buffer back: wait up to 30 s
 n=0

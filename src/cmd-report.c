@@ -262,8 +262,11 @@ static int report(const struct report_opts *o)
 	char ms[32];
 	int r;
 
-	if (!o->input && cli_once_done(&o->common, "not again"))
+	if (!o->input && cli_once_done(&o->common, "not again")) {
+		/* the machine may power off next: not before the earlier give-back is done */
+		state_give_back_wait(o->common.run_dir);
 		return 0;
+	}
 	if (!o->input && o->common.once &&
 	    state_marked(o->common.run_dir, STATE_PREPARE_FAILED)) {
 		/* lockdown: no trace, but what /proc shows; else prepare said it all */

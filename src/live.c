@@ -279,7 +279,7 @@ int live_close_detached(struct live *l, const char *proc)
 {
 	struct proc_free before, after;
 	char what[PATH_MAX + 64], shown[PATH_MAX];
-	int procfd, tfsfd, runfd, r;
+	int procfd, tfsfd, runfd, lockfd, r;
 	pid_t pid;
 
 	if (!l->open || (l->top && !l->ours))
@@ -287,7 +287,10 @@ int live_close_detached(struct live *l, const char *proc)
 	procfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	tfsfd = open(l->t.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	runfd = open(l->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	pid = procfd < 0 || tfsfd < 0 || (log_kmsg_enabled() && log_kmsg_reserve() < 0)
+	/* the child holds it to its end: a report --once of an emergency round waits */
+	lockfd = state_give_back_lock(l->run_dir);
+	pid = procfd < 0 || tfsfd < 0 || lockfd < 0 ||
+			      (log_kmsg_enabled() && log_kmsg_reserve() < 0)
 		      ? -1
 		      : fork();
 	if (pid != 0) {
@@ -297,6 +300,8 @@ int live_close_detached(struct live *l, const char *proc)
 			close(tfsfd);
 		if (runfd >= 0)
 			close(runfd);
+		if (lockfd >= 0)
+			close(lockfd);
 		/* no child: now, and the caller waits */
 		return pid < 0 ? live_close(l, false, proc) : 0;
 	}

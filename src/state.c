@@ -22,6 +22,10 @@
 #define TAKE_POLL_MS	 20
 #define TAKE_RESIGNAL_MS 200
 
+/* How long a report --once waits for a detached give-back to end. */
+#define GIVE_BACK_TIMEOUT_MS 20000
+#define GIVE_BACK_POLL_MS    50
+
 struct state_header {
 	char magic[8];
 	char version[16]; /* the binary's version: both sides must be the same build */
@@ -71,6 +75,48 @@ void state_unmark(const char *run_dir, const char *name)
 	char p[PATH_MAX];
 
 	unlink(run_path(p, run_dir, name));
+}
+
+int state_give_back_lock(const char *run_dir)
+{
+	char p[PATH_MAX];
+	int fd, r = make_run_dir(run_dir);
+
+	if (r < 0)
+		return r;
+	fd = open(run_path(p, run_dir, STATE_GIVE_BACK), O_RDWR | O_CREAT | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void state_give_back_wait(const char *run_dir)
+{
+	char p[PATH_MAX];
+	int fd, waited;
+
+	fd = open(run_path(p, run_dir, STATE_GIVE_BACK), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	     waited += GIVE_BACK_POLL_MS) {
+		if (waited == 0)
+			log_info("waiting for the buffer's give-back that the report started (up to %d s)",
+				 GIVE_BACK_TIMEOUT_MS / 1000);
+		if (waited >= GIVE_BACK_TIMEOUT_MS) {
+			log_warn("the buffer's give-back that the report started still runs after %d s: going on",
+				 GIVE_BACK_TIMEOUT_MS / 1000);
+			break;
+		}
+		usleep(GIVE_BACK_POLL_MS * 1000);
+	}
+	close(fd);
 }
 
 int state_watch_lock(const char *run_dir)

@@ -29,6 +29,20 @@
 #define STATE_REPORTED	     "reported"
 #define STATE_PREPARE_FAILED "prepare-failed"
 
+/*
+ * report --detach gives the buffer back in a process of its own, which holds an
+ * exclusive flock(2) on RUNDIR/give-back until it ends (the kernel drops it however it
+ * ends). A later report --once of the same boot (an emergency round, a panic) waits
+ * for it, so that the machine does not power off with the give-back half done.
+ */
+#define STATE_GIVE_BACK "give-back"
+
+/* Takes the give-back lock; returns its descriptor (which fork passes on) or -errno. */
+int state_give_back_lock(const char *run_dir);
+
+/* Waits up to 20 s for a detached give-back of this boot to end; says why it waits. */
+void state_give_back_wait(const char *run_dir);
+
 /* Marks @name in @run_dir (made if missing). Returns 0 or -errno. */
 int state_mark(const char *run_dir, const char *name);
 

@@ -499,6 +499,25 @@ claim_fixture() {
 	[[ ! -e $D/top-level ]] || fail "the claim is still there"
 }
 
+@test "report --once: a later round waits for the detached give-back to end" {
+	D=$BATS_TEST_TMPDIR/run
+	mkdir -p "$D"
+	: >"$D/reported"
+	# a detached give-back holds the lock until it ends: flock(1) plays it for a second
+	flock "$D/give-back" sleep 1 &
+	until ! flock -n "$D/give-back" true; do sleep 0.05; done
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" --once
+	wait
+	[[ "$stderr" == *"this boot's report has run already ($D/reported): not again"* ]] || fail "$stderr"
+	[[ "$stderr" == *"waiting for the buffer's give-back that the report started (up to 20 s)"* ]] ||
+		fail "$stderr"
+	[[ "$stderr" != *"still runs"* ]] || fail "$stderr"
+	assert_output ''
+	# without a give-back running, no wait
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --proc "$P" --once
+	[[ "$stderr" != *"waiting"* ]] || fail "$stderr"
+}
+
 @test "report: a top level whose clock was global already is emptied by hand" {
 	claim_fixture
 	echo 'local [global] counter uptime perf mono mono_raw boot' >"$T/trace_clock"

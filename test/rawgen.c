@@ -442,11 +442,14 @@ int main(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/saved_cmdlines", argv[1]);
 	write_file(path, cmdlines ? cmdlines : "", cmd_len);
+	free(cmdlines);
 	for (i = 0; i < CPUS; i++) {
 		FILE *out;
 
-		if (!cpus[i].npages)
+		if (!cpus[i].npages) {
+			free(cpus[i].pages);
 			continue;
+		}
 		close_pages(&cpus[i], commits[i], lostc[i]);
 		snprintf(path, sizeof(path), "%s/instances/memdebug-ko/per_cpu/cpu%zu",
 			 argv[1], i);
@@ -458,6 +461,7 @@ int main(int argc, char **argv)
 			    cpus[i].npages ||
 		    fclose(out))
 			die("cannot write ", path);
+		free(cpus[i].pages);
 	}
 	return 0;
 }
