@@ -24,13 +24,9 @@ _mdko_warn() {
 # errors come first; the warning here says the boot goes on without what failed.
 _mdko_report() {
 	# --once: an emergency round after the report (or a second run) reports nothing again
+	# No --detach: a give-back beside the next hooks hung a TCG guest (README, "What
+	# tracing costs"), so the buffer goes back before the hook returns.
 	set -- report --kmsg --once
-	# At pre-pivot the buffer is given back in the background while the root is switched
-	# (dracut's source_all names the hook being sourced $f); an emergency round waits,
-	# since the machine may power off right after it.
-	case ${f-} in
-	*/pre-pivot/*) set -- "$@" --detach ;;
-	esac
 
 	if [ ! -x /usr/bin/memdebug-ko ]; then
 		_mdko_warn "/usr/bin/memdebug-ko is missing, no module memory report"
