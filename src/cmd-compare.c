@@ -335,7 +335,8 @@ static int compare(const char *po, const char *pn, bool as_json)
 		m->growth_known = !(m->then.present && m->then.kib < 0) &&
 				  !(m->now.present && m->now.kib < 0);
 	}
-	qsort(rs.r, rs.n, sizeof(rs.r[0]), by_growth);
+	if (rs.n)
+		qsort(rs.r, rs.n, sizeof(rs.r[0]), by_growth);
 	if (as_json)
 		json_out(&rs, po, pn, o, n);
 	else

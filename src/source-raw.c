@@ -599,7 +599,9 @@ static void read_saved(struct raw_source *rs)
 		rs->nsaved++;
 	}
 	free(text);
-	qsort(rs->saved, rs->nsaved, sizeof(*rs->saved), cmp_pid);
+	/* an empty table has no array, and qsort's is declared nonnull */
+	if (rs->nsaved)
+		qsort(rs->saved, rs->nsaved, sizeof(*rs->saved), cmp_pid);
 }
 
 /*

@@ -33,6 +33,15 @@ NEW=$FIXTURES/capture-6.12-shell.json
 	assert_json '[.budget[] | .change_kib // 0] | map(. == 0) | all' true
 }
 
+@test "compare: two reports without a module give a total of 0, not a crash" {
+	: >"$BATS_TEST_TMPDIR/empty.trace"
+	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/empty.trace" --format json
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/empty.json"
+	run -0 --separate-stderr "$MDKO" compare --format json "$BATS_TEST_TMPDIR/empty.json" \
+		"$BATS_TEST_TMPDIR/empty.json"
+	assert_json '.modules | length' 0
+}
+
 @test "compare: a module new in the second report grows by all it took; a replay has no budget" {
 	jq -c '.modules += [{"name":"big_nic","pid":300,"comm":"modprobe","pages":2048,"net_pages":2048,
 		"total_pages":2560,"total_net_pages":2560,"image_bytes":524288,"status":"loaded"}]' "$OLD" \
