@@ -371,10 +371,14 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	}
 	if (!root)
 		return;
-	snprintf(path, sizeof(path), "%s/sys/kernel/kexec_crash_size",
-		 strcmp(root, "/") ? root : "");
-	if (io_read_small(path, small, sizeof(small)) >= 0)
-		b->crash_size = strtoull(small, NULL, 10);
+	/* newer kernels group it in /sys/kernel/kexec/, the old name kept beside it */
+	for (i = 0; i < 2 && !b->crash_size; i++) {
+		snprintf(path, sizeof(path), "%s/sys/kernel/%s",
+			 strcmp(root, "/") ? root : "",
+			 i ? "kexec_crash_size" : "kexec/crash_size");
+		if (io_read_small(path, small, sizeof(small)) >= 0)
+			b->crash_size = strtoull(small, NULL, 10);
+	}
 	/* the file systems of this boot: live only */
 	if (strcmp(root, "/"))
 		return;

@@ -49,7 +49,7 @@ struct budget {
 	const char *fadump_boot_from;
 	bool fadump_opal; /* PowerNV's OPAL, not PowerVM: another least boot memory */
 	long long system_ram_kib; /* fadump: all "System RAM" of iomem, the crashed system's */
-	uint64_t crash_size;	  /* /sys/kernel/kexec_crash_size, 0 when none */
+	uint64_t crash_size; /* /sys/kernel/kexec/crash_size or kexec_crash_size; 0: none */
 	/* a capture kernel's, for the estimate; -1 (or 0 bytes) when unknown */
 	long long ram_kib; /* its RAM: "System RAM" of iomem, the crashkernel region */
 	/* the compressed initramfs it freed ("Freeing initrd memory") */
@@ -91,8 +91,8 @@ const char *budget_row_source(enum budget_row r);
 /*
  * Reads @proc/meminfo and @proc/cmdline, and whether this is a capture kernel: kdump's
  * (elfcorehdr=) or fadump's (@proc/device-tree, and with @root its /sys/kernel/fadump);
- * with @root, also /sys/kernel/kexec_crash_size under @root; live (@root "/"), also the
- * kernel log, /run and the files of the root file system (the initramfs). Leaves
- * b->known false when meminfo cannot be read.
+ * with @root, also /sys/kernel/kexec/crash_size (or kexec_crash_size) under @root; live
+ * (@root "/"), also the kernel log, /run and the files of the root file system (the
+ * initramfs). Leaves b->known false when meminfo cannot be read.
  */
 void budget_read(struct budget *b, const char *proc, const char *root);

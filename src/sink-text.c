@@ -480,7 +480,7 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 			 b->crashkernel);
 	if (b->crash_size)
 		snprintf(crash + strlen(crash), sizeof(crash) - strlen(crash),
-			 "; %llu KiB reserved for a capture kernel (kexec_crash_size)",
+			 "; %llu KiB reserved for a capture kernel (kexec crash_size)",
 			 (unsigned long long)(b->crash_size / 1024));
 	if (b->kind == CAPTURE_FADUMP)
 		snprintf(capture, sizeof(capture),

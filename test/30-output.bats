@@ -154,6 +154,28 @@ budget_proc() {
 	assert_json 'has("budget")' false
 }
 
+@test "output: the reserved crash size from /sys/kernel/kexec/crash_size, else kexec_crash_size" {
+	local p r=$BATS_TEST_TMPDIR/root
+	p=$(budget_proc)
+	echo 'root=/dev/sda1 crashkernel=256M' >"$p/cmdline"
+	mkdir -p "$r/sys/kernel/kexec"
+	echo $((256 << 20)) >"$r/sys/kernel/kexec_crash_size"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r" --format json
+	assert_json '.budget.kexec_crash_size' $((256 << 20))
+	# a newer kernel has both; after a shrink through either they agree, the new one is read
+	echo $((192 << 20)) >"$r/sys/kernel/kexec/crash_size"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r"
+	assert_line 'budget of the whole kernel at the report: 220224 KiB (MemTotal); crashkernel=256M on the command line; 196608 KiB reserved for a capture kernel (kexec crash_size)'
+	# nothing reserved: no word of it
+	echo 0 >"$r/sys/kernel/kexec/crash_size"
+	echo 0 >"$r/sys/kernel/kexec_crash_size"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r" --format json
+	assert_json '.budget.kexec_crash_size' 0
+}
+
 @test "output: a capture kernel's estimate: its RAM less the lowest available, plus what the dump needs" {
 	local p
 	p=$(budget_proc)
