@@ -40,12 +40,17 @@ static int filter_allocs(const char *buf, const struct cat_event *c, struct filt
 	uint64_t account;
 	int r = -EINVAL, n;
 
-	if (tfs_gfp_flag(buf, "__GFP_ACCOUNT", &account) == 0) {
+	n = tfs_gfp_flag(buf, "__GFP_ACCOUNT", &account);
+	if (n == 0) {
 		n = snprintf(f->allocs, size,
 			     "%s || (migratetype == 0 && !(gfp_flags & 0x%" PRIx64 "))",
 			     f->loaders, account);
 		if (n > 0 && (size_t)n < size)
 			r = tfs_event_filter(buf, c->system, c->name, f->allocs);
+	} else if (n == -EINVAL) {
+		/* kernels between commits 772dd0342727 and 60295b944ff6: ___GFP_ACCOUNT_BIT */
+		log_info(
+			"mm_page_alloc's format gives __GFP_ACCOUNT no value to filter on: every unmovable allocation is recorded, user space's accounted ones too, and a kernel thread's accounted pages count as its own");
 	}
 	if (r < 0 && r != -ENOENT) {
 		n = snprintf(f->allocs, size, "%s || migratetype == 0", f->loaders);

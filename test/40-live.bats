@@ -29,6 +29,21 @@ setup() {
 	[[ "$stderr" == *"tracing module loads in $I ($DEFAULT_BUFFER_KB KiB per CPU)"* ]]
 }
 
+@test "prepare: a format that names __GFP_ACCOUNT by its enum bit keeps the kernel allocations, and says so" {
+	# Linux between 772dd0342727 and 60295b944ff6 printed the bit's enum name, no number
+	sed -i 's/0x400000u)/((((1UL))) << (___GFP_ACCOUNT_BIT)))/' "$I/events/kmem/mm_page_alloc/format"
+	grep -q '___GFP_ACCOUNT_BIT' "$I/events/kmem/mm_page_alloc/format"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(default_filter) || migratetype == 0"
+	[[ "$stderr" == *"mm_page_alloc's format gives __GFP_ACCOUNT no value to filter on"* ]]
+	# a number after the shift is read as one
+	make_tracefs "$T"
+	sed -i 's/0x400000u)/((((1UL))) << (22)))/' "$I/events/kmem/mm_page_alloc/format"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/filter")" "$(alloc_filter)"
+	[[ "$stderr" != *"no value to filter on"* ]]
+}
+
 @test "prepare: --buffer-kb and --loader reach the instance" {
 	echo 0 >"$I/tracing_on"
 	run -0 "$MDKO" prepare --tracefs "$T" --buffer-kb 512 --loader my-loader,other --loader third -q
