@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "account-parts.h"
+#include "catalog.h"
 
 /* How long a new thread may take to wake its creator: far more than it does. */
 #define NEWBORN_NS 1000000000ull
@@ -90,8 +91,15 @@ int kthread_new(struct acct *a, const struct event *ev)
 int kthread_wake(struct acct *a, const struct event *ev)
 {
 	int thread = ev->child, creator = ev->pid;
-	uint64_t *born = u64map_get(&a->work.newborn, pid_key(thread)), ts;
+	uint64_t *born, ts;
 
+	/*
+	 * What the kernel's filter drops, dropped here too when the trace was recorded
+	 * without it (trace_event=): a new thread's RCU softirq may wake rcu_preempt first.
+	 */
+	if (catalog_wake_dropped(ev->name, ev->name_len))
+		return 0;
+	born = u64map_get(&a->work.newborn, pid_key(thread));
 	if (!born) {
 		thread = ev->pid;
 		creator = ev->child;

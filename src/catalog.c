@@ -18,6 +18,25 @@
 	"!(comm ~ \"rcu*\") && !(comm ~ \"kworker/*\") && !(comm ~ \"ksoftirqd/*\") && " \
 	"!(comm ~ \"swapper/*\") && !(comm ~ \"migration/*\")"
 
+bool catalog_wake_dropped(const char *comm, size_t len)
+{
+	/* WAKE_FILTER's patterns, for traces recorded without it (trace_event=) */
+	static const struct {
+		const char *prefix;
+		size_t len;
+	} drop[] = { { "rcu", 3 },
+		     { "kworker/", 8 },
+		     { "ksoftirqd/", 10 },
+		     { "swapper/", 8 },
+		     { "migration/", 10 } };
+	size_t i;
+
+	for (i = 0; comm && i < sizeof(drop) / sizeof(drop[0]); i++)
+		if (len >= drop[i].len && !memcmp(comm, drop[i].prefix, drop[i].len))
+			return true;
+	return false;
+}
+
 /*
  * The bulk page allocator (alloc_pages_bulk, vmalloc's), which fires no mm_page_alloc
  * but for a single page it hands to the normal allocator: __alloc_pages_bulk(gfp, nid,

@@ -122,6 +122,12 @@ extern const struct cat_group_info catalog_groups[CAT_GROUP_COUNT];
  */
 size_t catalog_system_list(const char **out, size_t max);
 
+/*
+ * Whether sched_waking's filter drops the wakeup of task @comm (@len bytes; NULL: no
+ * comm, kept): the accounting drops the same from a trace recorded without the filter.
+ */
+bool catalog_wake_dropped(const char *comm, size_t len);
+
 /* The entry named @name (@len bytes), or NULL: text trace lines carry only the name. */
 const struct cat_event *catalog_find(const char *name, size_t len);
 

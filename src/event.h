@@ -82,7 +82,9 @@ struct event {
 	/* the task's comm as the trace shows it, "<...>" when unknown */
 	const char *comm;
 	size_t comm_len;
-	const char *name; /* module events: the module name */
+	/* module events: the module name; EV_TASK_NEW: the new task's comm; EV_WAKE: the
+	 * woken task's (NULL when the event has none) */
+	const char *name;
 	size_t name_len;
 	enum put_site put_site;
 	uint64_t pfn;	/* page events */

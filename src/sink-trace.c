@@ -58,7 +58,8 @@ static int args(const struct event *ev, const char *gfp, char *out, size_t size)
 		return snprintf(out, size, "pid=%d comm=%.*s clone_flags=-", ev->child, n,
 				ev->name);
 	case EV_WAKE:
-		return snprintf(out, size, "comm=- pid=%d", ev->child);
+		return snprintf(out, size, "comm=%.*s pid=%d", ev->name ? n : 1,
+				ev->name ? ev->name : "-", ev->child);
 	default:
 		return 0;
 	}

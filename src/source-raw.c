@@ -874,6 +874,7 @@ bool raw_newtask(struct raw_source *rs, const struct raw_rec *r, struct event *e
 bool raw_waking(struct raw_source *rs, const struct raw_rec *r, struct event *ev)
 {
 	(void)rs;
+	ev->name = str(r, "comm", &ev->name_len);
 	return pid_num(r, "pid", &ev->child);
 }
 

@@ -381,6 +381,8 @@ bool text_waking(const char *p, const char *e, struct event *ev)
 		return false;
 	for (v = p + 5; v + 5 <= e && memcmp(v, " pid=", 5); v++)
 		;
+	ev->name = p + 5;
+	ev->name_len = (size_t)(v - ev->name);
 	return v + 5 <= e && parse_pid_at(v + 5, e, &ev->child);
 }
 

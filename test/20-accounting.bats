@@ -797,6 +797,27 @@ waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=0
 	assert_json '.modules[0].deferred_pages' 4
 }
 
+@test "accounting: a wakeup the filter drops is no creator's, in a trace recorded without it" {
+	# trace_event= records every wakeup: the new thread's RCU softirq woke rcu_preempt
+	# before the loader woke the thread (Debian's 6.12 in the boot test)
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		newtask 1.1 300 'alpha thread'
+		waking 'alpha thread' 300 1.101 rcu_preempt 18
+		waking modprobe 100 1.102 'alpha thread' 300
+		alloc 'alpha thread' 300 1.2 0x2000 2
+		newtask 1.3 301 beta
+		waking beta 301 1.301 ksoftirqd/1 21
+		waking beta 301 1.302 kworker/1:1 22
+		waking systemd-udevd 200 1.303 beta 301
+		alloc beta 301 1.31 0x3000 0
+		put modprobe 100 3.0 alpha
+		wstart kworker/0:1 20 3.1 ffff8ab001000000
+	)
+	assert_json '.modules[0].kthreads' 1
+	assert_json '.modules[0].kthread_pages' 4
+}
+
 @test "accounting: from Linux 6.2, on one CPU the loader's wakeup of its new thread links it" {
 	# the thread ran and completed before the loader waited: no wakeup of the loader;
 	# kthread_run's wake_up_process() of the thread is the first wakeup between them

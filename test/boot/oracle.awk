@@ -55,8 +55,11 @@ $0 ~ (" module_put: " m " call_site=do_init_module") && open && pid() == p { ope
 # from 6.2: kthreadd forks it under its name, and its first act wakes P
 / task_newtask: / { if (pid() == 2 && field("comm") !~ /^kworker\//) born[field("pid") + 0] = 1; next }
 # the first wakeup between the new thread and another task: the other is its
-# creator, whichever woke whom
+# creator, whichever woke whom; a wakeup in an interrupt on its stack (the irq-info
+# column's third flag: h, s, z) is not the thread's act (RCU's softirq waking
+# rcu_preempt, in a trace recorded without memdebug-ko's filter)
 / sched_waking: / {
+	if (match($0, /\] [^ ]+ +[0-9]+\.[0-9]+: /) && substr($0, RSTART + 4, 1) ~ /[hHsSzZ]/) next
 	q = pid(); c = field("pid") + 0
 	if (c in born) { t = c; c = q } else t = q
 	if (t in born) {
