@@ -309,9 +309,24 @@ void budget_estimate(const struct budget *b, long long low_avail_kib, struct est
 		fadump_rules(b, e);
 }
 
+uint64_t budget_crash_size(const char *root, char *path, size_t n)
+{
+	/* newer kernels group it in /sys/kernel/kexec/, the old name kept beside it */
+	static const char *const files[] = { "kexec/crash_size", "kexec_crash_size" };
+	char v[32];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, n, "%s/sys/kernel/%s", root, files[i]);
+		if (io_read_small(path, v, sizeof(v)) > 0)
+			return strtoull(v, NULL, 10);
+	}
+	return 0;
+}
+
 void budget_read(struct budget *b, const char *proc, const char *root)
 {
-	char path[PATH_MAX], small[64], *buf = NULL;
+	char path[PATH_MAX], *buf = NULL;
 	long long cached, buffers, sum = 0;
 	struct statfs sf;
 	struct stat st;
@@ -371,14 +386,8 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	}
 	if (!root)
 		return;
-	/* newer kernels group it in /sys/kernel/kexec/, the old name kept beside it */
-	for (i = 0; i < 2 && !b->crash_size; i++) {
-		snprintf(path, sizeof(path), "%s/sys/kernel/%s",
-			 strcmp(root, "/") ? root : "",
-			 i ? "kexec_crash_size" : "kexec/crash_size");
-		if (io_read_small(path, small, sizeof(small)) >= 0)
-			b->crash_size = strtoull(small, NULL, 10);
-	}
+	b->crash_size =
+		budget_crash_size(strcmp(root, "/") ? root : "", path, sizeof(path));
 	/* the file systems of this boot: live only */
 	if (strcmp(root, "/"))
 		return;

@@ -96,3 +96,10 @@ const char *budget_row_source(enum budget_row r);
  * initramfs). Leaves b->known false when meminfo cannot be read.
  */
 void budget_read(struct budget *b, const char *proc, const char *root);
+
+/*
+ * What the running kernel reserved for a capture kernel, in bytes, from @root's /sys
+ * ("" for /): /sys/kernel/kexec/crash_size, else kexec_crash_size; 0 when nothing or
+ * unknown. The path of the file last tried goes to @path (@n bytes).
+ */
+uint64_t budget_crash_size(const char *root, char *path, size_t n);

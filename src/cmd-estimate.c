@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "budget.h"
 #include "cmd.h"
 #include "io.h"
 #include "json.h"
@@ -205,25 +206,6 @@ reserved:
 		       have >> 20, p);
 }
 
-/*
- * What the running kernel reserved, in bytes, from @root's /sys: 0 when nothing or
- * unknown; the file's path in @path.
- */
-static uint64_t reserved(const char *root, char *path, size_t n)
-{
-	static const char *const files[] = { "sys/kernel/kexec/crash_size",
-					     "sys/kernel/kexec_crash_size" };
-	char v[32];
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(path, n, "%s/%s", root, files[i]);
-		if (io_read_small(path, v, sizeof(v)) > 0)
-			return strtoull(v, NULL, 10);
-	}
-	return 0;
-}
-
 /* The estimate from reports @paths (@n), and how to apply it. */
 static int estimate(const struct estimate_opts *o, char (*paths)[PATH_MAX], size_t n)
 {
@@ -265,7 +247,7 @@ static int estimate(const struct estimate_opts *o, char (*paths)[PATH_MAX], size
 	if (ram > 4ll * 1024 * 1024)
 		printf("this system has %lld MiB of RAM: where the boot loader finds no %.0fM below 4 GiB, crashkernel=%.0fM,high places it above, and the kernel adds a low part for DMA (crashkernel=...,low sizes it)\n",
 		       ram / 1024, best.mib, best.mib);
-	have = reserved(o->root, p, sizeof(p));
+	have = budget_crash_size(o->root, p, sizeof(p));
 	want = (uint64_t)best.mib << 20;
 	if (have && have < want)
 		printf("the running kernel reserved %" PRIu64
