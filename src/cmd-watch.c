@@ -258,45 +258,23 @@ struct reader {
 	struct acct *a;
 	struct source_stats st;
 	unsigned long rounds; /* times it read the buffers */
-	/* --save-trace of the raw buffers: their events as text lines, buffered */
+	/* --save-trace: the file; of the raw buffers, their events as text lines */
 	int tee_fd;
-	int tee_err;
-	char *tee_buf;
-	size_t tee_used;
+	struct trace_tee tee;
 };
-
-#define TEE_BUF (16 * 1024)
-
-static void tee_flush(struct reader *rd)
-{
-	int r;
-
-	if (!rd->tee_used || rd->tee_err)
-		return;
-	r = io_write_all(rd->tee_fd, rd->tee_buf, rd->tee_used);
-	if (r < 0)
-		rd->tee_err = -r;
-	rd->tee_used = 0;
-}
 
 /* An event of the raw buffers: to the saved trace, then to the accounting. */
 static int raw_event(void *ctx, const struct event *ev)
 {
 	struct reader *rd = ctx;
-	int n;
 
-	if (rd->tee_buf && !rd->tee_err) {
+	if (rd->tee.buf) {
 		char gfp[512];
 
-		if (TEE_BUF - rd->tee_used < 1024)
-			tee_flush(rd);
 		if (ev->type != EV_PAGE_ALLOC ||
 		    raw_gfp_str(rd->raw, ev->gfp, gfp, sizeof(gfp)) < 0)
 			gfp[0] = '\0';
-		n = sink_trace_line(ev, gfp[0] ? gfp : NULL, rd->tee_buf + rd->tee_used,
-				    TEE_BUF - rd->tee_used);
-		if (n > 0)
-			rd->tee_used += (size_t)n;
+		trace_tee_event(&rd->tee, ev, gfp[0] ? gfp : NULL);
 	}
 	return acct_event(rd->a, ev);
 }
@@ -317,7 +295,7 @@ static int raw_loop(struct reader *rd, struct low_point *low, int meminfo)
 	while (!stop) {
 		sample(low, rd->a, meminfo, &next);
 		n = raw_drain(rd->raw, raw_event, rd, &rd->st);
-		tee_flush(rd);
+		trace_tee_flush(&rd->tee);
 		rd->rounds++;
 		if (n < 0)
 			return (int)n;
@@ -328,7 +306,7 @@ static int raw_loop(struct reader *rd, struct low_point *low, int meminfo)
 			io_sleep_ms(BATCH_MS - (long)t);
 	}
 	n = raw_drain(rd->raw, raw_event, rd, &rd->st);
-	tee_flush(rd);
+	trace_tee_flush(&rd->tee);
 	next = 0;
 	sample(low, rd->a, meminfo, &next);
 	return n < 0 ? (int)n : 0;
@@ -488,8 +466,7 @@ static void reader_tee(struct reader *rd, const char *path)
 		rd->tee_fd = fd;
 		return;
 	}
-	rd->tee_buf = malloc(TEE_BUF);
-	if (!rd->tee_buf) {
+	if (trace_tee_init(&rd->tee, fd) < 0) {
 		log_warn("cannot save the trace to %s: %s", path, strerror(ENOMEM));
 		close(fd);
 		return;
@@ -500,14 +477,14 @@ static void reader_tee(struct reader *rd, const char *path)
 /* The first error of saving the trace, 0 when it went well. */
 static int reader_tee_err(const struct reader *rd)
 {
-	return rd->raw ? rd->tee_err : rd->ts.tee_err;
+	return rd->raw ? rd->tee.err : rd->ts.tee_err;
 }
 
 static void reader_close(struct reader *rd)
 {
 	if (rd->tee_fd >= 0)
 		close(rd->tee_fd);
-	free(rd->tee_buf);
+	trace_tee_free(&rd->tee);
 	if (rd->raw) {
 		raw_close(rd->raw);
 		return;

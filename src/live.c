@@ -14,6 +14,7 @@
 #include "log.h"
 #include "proc.h"
 #include "setup.h"
+#include "sink.h"
 #include "source-raw.h"
 #include "source-text.h"
 #include "state.h"
@@ -166,14 +167,69 @@ bool live_has_raw(const struct live *l)
 	return access(tfs_path(p, l->buf, "per_cpu/cpu0/trace_pipe_raw"), R_OK) == 0;
 }
 
+/* The raw buffers' events, on their way to the accounting, saved as trace lines too. */
+struct raw_tee {
+	struct raw_source *rs;
+	struct trace_tee tee;
+	event_fn fn;
+	void *ctx;
+};
+
+static int raw_tee_event(void *ctx, const struct event *ev)
+{
+	struct raw_tee *rt = ctx;
+	char gfp[512];
+
+	if (ev->type != EV_PAGE_ALLOC ||
+	    raw_gfp_str(rt->rs, ev->gfp, gfp, sizeof(gfp)) < 0)
+		gfp[0] = '\0';
+	trace_tee_event(&rt->tee, ev, gfp[0] ? gfp : NULL);
+	return rt->fn(rt->ctx, ev);
+}
+
+/*
+ * Drains the raw buffers of @rs into @fn, and with @save_path saves their events as
+ * trace lines there (through a temporary file): unlike the kernel's text, they keep the
+ * work addresses that a kernel without a ready random pool prints as (____ptrval____).
+ */
+static int read_raw(struct raw_source *rs, const char *save_path, event_fn fn, void *ctx,
+		    struct source_stats *st)
+{
+	struct raw_tee rt = { .rs = rs, .fn = fn, .ctx = ctx };
+	char tmp[PATH_MAX];
+	int out = -1, r;
+	long n;
+
+	if (save_path) {
+		out = io_tmp_open(save_path, tmp, 0644);
+		if (out < 0)
+			log_warn("cannot save the trace: %s.tmp: %s", save_path,
+				 strerror(-out));
+		else if (trace_tee_init(&rt.tee, out) < 0) {
+			log_warn("cannot save the trace to %s: %s", save_path,
+				 strerror(ENOMEM));
+			io_tmp_commit(out, tmp, save_path, -ENOMEM);
+			out = -1;
+		}
+	}
+	n = out < 0 ? raw_drain(rs, fn, ctx, st) : raw_drain(rs, raw_tee_event, &rt, st);
+	if (out >= 0) {
+		trace_tee_flush(&rt.tee);
+		trace_tee_free(&rt.tee);
+		r = io_tmp_commit(out, tmp, save_path, -rt.tee.err);
+		if (r)
+			log_warn("cannot save the trace to %s: %s", save_path,
+				 strerror(-r));
+	}
+	return n < 0 ? (int)n : 0;
+}
+
 int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, void *ctx,
 	      struct source_stats *st)
 {
 	struct raw_source *rs = NULL;
 	int r;
 
-	if (save_path)
-		save_trace(l, save_path);
 	/*
 	 * The one choice of source: the raw buffers, which reading consumes, unless the
 	 * buffer must stay as it is or its stacks want the kernel's symbols. Test trees have
@@ -181,11 +237,11 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 	 */
 	if (!keep && !live_stacks(l) && (tfs_is_kernel_fs(l->buf) || live_has_raw(l)) &&
 	    raw_open(&rs, l->t.dir, l->buf) == 0) {
-		long n = raw_drain(rs, fn, ctx, st);
-
+		r = read_raw(rs, save_path, fn, ctx, st);
 		raw_close(rs);
-		r = n < 0 ? (int)n : 0;
 	} else {
+		if (save_path)
+			save_trace(l, save_path);
 		r = read_text(l, fn, ctx, st);
 	}
 	return r;

@@ -6,11 +6,18 @@
  * more: the fields a raw record has but memdebug-ko does not use are left out, and what
  * an event lacks is a dash (a woken task's comm, the page's hashed pointer).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
+#include "io.h"
 #include "sink.h"
+
+/* What trace_tee buffers before it writes: room for a line is kept free. */
+#define TEE_BUF	 (16 * 1024)
+#define TEE_LINE 1024
 
 /* The arguments of @ev after "NAME: "; returns the length, 0 to skip, -1 when too long. */
 static int args(const struct event *ev, const char *gfp, char *out, size_t size)
@@ -90,4 +97,42 @@ int sink_trace_line(const struct event *ev, const char *gfp, char *out, size_t s
 		return -1;
 	out[h + a] = '\n';
 	return h + a + 1;
+}
+
+int trace_tee_init(struct trace_tee *t, int fd)
+{
+	*t = (struct trace_tee){ .fd = fd };
+	t->buf = malloc(TEE_BUF);
+	return t->buf ? 0 : -ENOMEM;
+}
+
+void trace_tee_flush(struct trace_tee *t)
+{
+	int r;
+
+	if (!t->used || t->err)
+		return;
+	r = io_write_all(t->fd, t->buf, t->used);
+	if (r < 0)
+		t->err = -r;
+	t->used = 0;
+}
+
+void trace_tee_event(struct trace_tee *t, const struct event *ev, const char *gfp)
+{
+	int n;
+
+	if (t->err)
+		return;
+	if (TEE_BUF - t->used < TEE_LINE)
+		trace_tee_flush(t);
+	n = sink_trace_line(ev, gfp, t->buf + t->used, TEE_BUF - t->used);
+	if (n > 0)
+		t->used += (size_t)n;
+}
+
+void trace_tee_free(struct trace_tee *t)
+{
+	free(t->buf);
+	t->buf = NULL;
 }

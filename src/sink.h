@@ -49,6 +49,30 @@ void stream_init(struct stream *s, bool kmsg, uint64_t min_kib, unsigned page_si
  */
 int sink_trace_line(const struct event *ev, const char *gfp, char *out, size_t size);
 
+/*
+ * A trace saved from the raw buffers (sink-trace.c): events as sink_trace_line()s to a
+ * file, buffered. The lines carry the work addresses the raw records hold, not the
+ * "(____ptrval____)" a kernel whose random pool was not ready prints into its text.
+ */
+struct trace_tee {
+	int fd;	     /* where the lines go */
+	int err;     /* the first errno of writing, 0 while it goes well */
+	size_t used; /* bytes of @buf not written yet */
+	char *buf;
+};
+
+/* Sets up @t to write to @fd (which stays the caller's). Returns 0 or -ENOMEM. */
+int trace_tee_init(struct trace_tee *t, int fd);
+
+/* Adds @ev's line, with @gfp as sink_trace_line() takes it. */
+void trace_tee_event(struct trace_tee *t, const struct event *ev, const char *gfp);
+
+/* Writes what @t buffers. */
+void trace_tee_flush(struct trace_tee *t);
+
+/* Frees the buffer of @t, after a last trace_tee_flush(). */
+void trace_tee_free(struct trace_tee *t);
+
 /* @s as a JSON string on @f; bytes outside printable ASCII are escaped (valid UTF-8). */
 void sink_json_str(FILE *f, const char *s);
 

@@ -135,6 +135,25 @@ two_cpus() {
 	assert_output 2
 }
 
+@test "raw: report --save-trace saves the raw events, with the work addresses the text hides" {
+	two_cpus | "$RAWGEN" "$T"
+	# what a kernel whose random pool is not ready prints: every work as (____ptrval____)
+	printf '%s\n' '     modprobe-100     [000] .....     1.000002: workqueue_queue_work: work struct=(____ptrval____) function=f workqueue=events req_cpu=8192 cpu=0' >"$I/trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
+		--save-trace "$BATS_TEST_TMPDIR/saved" --format json
+	assert_json '.modules[0].deferred_pages' 2
+	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/saved" --format json
+	assert_json '.events' 11
+	assert_json '.modules[0].pages' 5
+	assert_json '.modules[0].net_pages' 4
+	assert_json '.modules[0].deferred_pages' 2
+	assert_json '.deferred_measured' true
+	run grep -c 'work struct 0xffff888001234560' "$BATS_TEST_TMPDIR/saved"
+	assert_output 2
+	run grep -c ptrval "$BATS_TEST_TMPDIR/saved"
+	assert_output 0
+}
+
 @test "raw: a malformed sub-buffer is counted, never read past" {
 	two_cpus | "$RAWGEN" "$T"
 	# a commit word that claims more data than a sub-buffer holds
