@@ -185,8 +185,7 @@ int catalog_probe_def(const struct cat_event *ev, const struct cat_site *site, c
 	return 0;
 }
 
-/* Whether release @r ("6.12.48+deb13-amd64") is @since ("6.10") or later. */
-static bool release_at_least(const char *r, const char *since)
+bool catalog_release_at_least(const char *r, const char *since)
 {
 	unsigned long a, b, x, y;
 	char *end;
@@ -205,6 +204,6 @@ bool catalog_site_fits(const struct cat_site *site, const char *release)
 	/* a release that does not start "MAJOR.MINOR" tells nothing */
 	if (!release || release[0] < '0' || release[0] > '9' || !strchr(release, '.'))
 		return false;
-	return (!site->since || release_at_least(release, site->since)) &&
-	       (!site->before || !release_at_least(release, site->before));
+	return (!site->since || catalog_release_at_least(release, site->since)) &&
+	       (!site->before || !catalog_release_at_least(release, site->before));
 }

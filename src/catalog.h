@@ -139,6 +139,9 @@ const struct cat_event *catalog_find(const char *name, size_t len);
 int catalog_probe_def(const struct cat_event *ev, const struct cat_site *site, char sep,
 		      char *out, size_t size);
 
+/* Whether release @r ("6.12.48+deb13-amd64") is @since ("6.10") or later. */
+bool catalog_release_at_least(const char *r, const char *since);
+
 /*
  * Whether @site may be tried on a kernel of release @release ("6.12.48+deb13-amd64", or
  * NULL when unknown): a BTF name always (the kernel says), a position only on the

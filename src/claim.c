@@ -28,8 +28,9 @@ static int write_claim(const char *run_dir, const struct tfs_top *s)
 	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	n = snprintf(v, sizeof(v),
-		     "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\nsym_offset=%s\n",
-		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on, s->sym_offset);
+		     "buffer_size_kb=%s\ntrace_clock=%s\noverwrite=%s\ntracing_on=%s\nsym_offset=%s\nhash_ptr=%s\n",
+		     s->buffer_kb, s->clock, s->overwrite, s->tracing_on, s->sym_offset,
+		     s->hash_ptr);
 	fd = io_tmp_open(claim_path(p, run_dir), tmp, 0644);
 	if (fd < 0)
 		return fd;
@@ -77,6 +78,8 @@ int claim_read(const char *run_dir, struct tfs_top *s)
 	}
 	if (claim_value(v, "sym_offset", s->sym_offset, sizeof(s->sym_offset)) < 0)
 		strcpy(s->sym_offset, "-");
+	if (claim_value(v, "hash_ptr", s->hash_ptr, sizeof(s->hash_ptr)) < 0)
+		strcpy(s->hash_ptr, "-");
 	return 1;
 }
 

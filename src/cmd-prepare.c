@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "claim.h"
 #include "cmd.h"
 #include "log.h"
@@ -26,6 +28,9 @@
 #include "tfs.h"
 
 #define DEFAULT_CMDLINES 4096
+
+/* The first release whose text trace is right with options/hash-ptr off (6.1's is not). */
+#define HASH_PTR_SINCE "6.12"
 
 struct prepare_opts {
 	struct cli_common common;
@@ -124,7 +129,8 @@ static void set_optional(const char *buf, const char *file, const char *val,
  */
 static int start(const struct prepare_opts *o, const struct tfs *t, const char *buf)
 {
-	char v[32];
+	char v[32], p[PATH_MAX];
+	struct utsname u;
 	int r;
 
 	/* A new instance starts with tracing on: nothing is recorded before the events are set. */
@@ -135,6 +141,17 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 	/* When full, drop new events (counted) rather than overwrite the first loads. */
 	set_optional(buf, "options/overwrite", "0",
 		     "a full buffer overwrites the oldest events");
+	/*
+	 * The text trace prints the work addresses (%p) as they are (the raw buffers have
+	 * them anyway): hashed, a kernel whose random pool is not ready yet (a capture
+	 * kernel on a CPU without RDRAND) prints them all as (____ptrval____), and work
+	 * could not be matched to the load that queued it. Not before 6.12: on 6.1 the
+	 * option off garbles every %s field (a module_load line printed the next line).
+	 */
+	if (uname(&u) == 0 && catalog_release_at_least(u.release, HASH_PTR_SINCE) &&
+	    access(tfs_path(p, buf, "options/hash-ptr"), F_OK) == 0)
+		set_optional(buf, "options/hash-ptr", "0",
+			     "the text trace may hide work addresses (____ptrval____)");
 	raise_cmdlines(t);
 	r = setup_events(t, buf, &o->loaders, o->stacks);
 	if (r < 0)

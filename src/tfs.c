@@ -473,6 +473,9 @@ int tfs_top_save(const struct tfs *t, struct tfs_top *s)
 	if (r == 0 && read_word(t, "options/sym-offset", false, s->sym_offset,
 				sizeof(s->sym_offset)))
 		strcpy(s->sym_offset, "-");
+	if (r == 0 &&
+	    read_word(t, "options/hash-ptr", false, s->hash_ptr, sizeof(s->hash_ptr)))
+		strcpy(s->hash_ptr, "-");
 	return r;
 }
 
@@ -496,6 +499,8 @@ int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 	step(&first, tfs_set(t->dir, "options/overwrite", s->overwrite));
 	if (strcmp(s->sym_offset, "-"))
 		step(&first, tfs_set(t->dir, "options/sym-offset", s->sym_offset));
+	if (strcmp(s->hash_ptr, "-"))
+		step(&first, tfs_set(t->dir, "options/hash-ptr", s->hash_ptr));
 	step(&first, tfs_set(t->dir, "tracing_on", s->tracing_on));
 	return first;
 }

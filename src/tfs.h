@@ -112,6 +112,7 @@ struct tfs_top {
 	char overwrite[4];  /* options/overwrite: "1" */
 	char tracing_on[4]; /* "1" */
 	char sym_offset[4]; /* options/sym-offset: "0", or "-" when unreadable */
+	char hash_ptr[4];   /* options/hash-ptr (5.12+): "1", or "-" when unreadable */
 };
 
 /*
@@ -128,7 +129,7 @@ int tfs_top_save(const struct tfs *t, struct tfs_top *s);
 /*
  * Gives the settings of the top-level buffer back as @s says they were: its size (which
  * frees its pages), the buffer emptied (setting the clock back does that), its clock,
- * overwrite and sym-offset modes and tracing_on. Its events are the caller's to turn
+ * overwrite, sym-offset and hash-ptr modes and tracing_on. Its events are the caller's to turn
  * off first. Does every step; returns 0 or the first -errno.
  */
 int tfs_top_restore(const struct tfs *t, const struct tfs_top *s);

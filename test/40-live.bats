@@ -18,6 +18,7 @@ setup() {
 	assert_equal "$(cat "$I/buffer_size_kb")" "$DEFAULT_BUFFER_KB"
 	assert_equal "$(cat "$I/trace_clock")" global
 	assert_equal "$(cat "$I/options/overwrite")" 0
+	assert_equal "$(cat "$I/options/hash-ptr")" "$(hash_ptr_after_prepare)"
 	assert_equal "$(cat "$T/saved_cmdlines_size")" 4096
 	for ev in module/module_load module/module_put module/module_free kmem/mm_page_alloc kmem/mm_page_free; do
 		assert_equal "$(cat "$I/events/$ev/enable")" 1
@@ -397,7 +398,8 @@ claim_fixture() {
 	done
 	assert_equal "$(cat "$T/events/kmem/mm_page_alloc/filter")" "$(alloc_filter)"
 	assert_equal "$(cat "$T/events/workqueue/workqueue_execute_start/filter")" "$(default_filter)"
-	assert_equal "$(cat "$D/top-level")" "$(printf '%s\n' buffer_size_kb=7 trace_clock=local overwrite=1 tracing_on=1 sym_offset=0)"
+	assert_equal "$(cat "$D/top-level")" "$(printf '%s\n' buffer_size_kb=7 trace_clock=local overwrite=1 tracing_on=1 sym_offset=0 hash_ptr=1)"
+	assert_equal "$(cat "$T/options/hash-ptr")" "$(hash_ptr_after_prepare)"
 }
 
 @test "prepare: a top level in use is left alone and an instance traces" {
@@ -473,6 +475,7 @@ claim_fixture() {
 	assert_equal "$(cat "$T/buffer_size_kb")" 7
 	assert_equal "$(cat "$T/trace_clock")" local
 	assert_equal "$(cat "$T/options/overwrite")" 1
+	assert_equal "$(cat "$T/options/hash-ptr")" 1
 	assert_equal "$(cat "$T/tracing_on")" 1
 	for sys in module kmem oom workqueue memdebug_ko; do
 		assert_equal "$(cat "$T/events/$sys/enable")" 0

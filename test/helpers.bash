@@ -42,6 +42,7 @@ make_tracefs() {
 	echo '[local] global counter uptime perf mono mono_raw boot' >"$i/trace_clock"
 	echo 1 >"$i/options/overwrite"
 	echo 0 >"$i/options/sym-offset"
+	echo 1 >"$i/options/hash-ptr"
 	# the kprobe events on the bulk allocator as prepare defines them: the fake tree has
 	# them from the start, so tfs_bulk_add finds them and writes nothing
 	: >"$t/kprobe_events"
@@ -85,6 +86,7 @@ make_idle_top() {
 	mkdir -p "$t/options"
 	echo 1 >"$t/options/overwrite"
 	echo 0 >"$t/options/sym-offset"
+	echo 1 >"$t/options/hash-ptr"
 	echo 1 >"$t/tracing_on"
 	for sys in module kmem oom workqueue task sched memdebug_ko; do
 		echo 0 >"$t/events/$sys/enable"
@@ -115,4 +117,17 @@ default_filter() {
 # without the fake format's __GFP_ACCOUNT).
 alloc_filter() {
 	echo "$(default_filter "$@") || (migratetype == 0 && !(gfp_flags & 0x400000))"
+}
+
+# What prepare leaves in options/hash-ptr (1 in the fake trees) on the machine running the
+# tests: 0, work addresses printed as they are, from Linux 6.12 on; on older kernels the
+# option off garbles the text trace, and prepare leaves it alone.
+hash_ptr_after_prepare() {
+	local r
+	r=$(uname -r)
+	if [[ $(printf '%s\n' 6.12 "${r%%[!0-9.]*}" | sort -V | head -n 1) == 6.12 ]]; then
+		echo 0
+	else
+		echo 1
+	fi
 }
