@@ -23,12 +23,19 @@ function pid() { match($0, /-[0-9]+ +\[[0-9]+\]/); return substr($0, RSTART + 1)
 function field(k) { return match($0, " " k "=[^ ]+") ? substr($0, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
 function work() { match($0, /work struct[= ][0-9a-fx]+/); return substr($0, RSTART + 12, RLENGTH - 12) }
 # the test modules mark theirs: GFP_KERNEL_ACCOUNT, or __GFP_RETRY_MAYFAIL for the
-# slab pages of mdko_gt_slab (a slab page inherits it from the object allocation)
-function own_gfp() { return field("gfp_flags") ~ /^GFP_KERNEL_ACCOUNT(\||$)|__GFP_RETRY_MAYFAIL/ }
-# outside the window the modules allocate whole blocks with exactly these flags;
+# slab pages of mdko_gt_slab (a slab page inherits it from the object allocation); from
+# 7.x vmalloc tries high orders first without direct reclaim, which the trace names
+# GFP_NOWAIT|...|__GFP_ACCOUNT
+function own_gfp() { return field("gfp_flags") ~ /(^|\|)(GFP_KERNEL_ACCOUNT|__GFP_ACCOUNT)(\||$)|__GFP_RETRY_MAYFAIL/ }
+# outside the window the modules allocate whole blocks with exactly these flags, and
+# vmalloc's pages of their vmallocs (__GFP_HIGHMEM) with those flags among others;
 # the kernel passes __GFP_RETRY_MAYFAIL on to the slab pages of its own kmallocs
 # (vmalloc's page array) with more flags
-function own_block() { return field("gfp_flags") ~ /^(GFP_KERNEL_ACCOUNT|GFP_KERNEL\|__GFP_RETRY_MAYFAIL)$/ }
+function own_block(  g) {
+	g = field("gfp_flags")
+	return g ~ /^(GFP_KERNEL_ACCOUNT|GFP_KERNEL\|__GFP_RETRY_MAYFAIL)$/ ||
+		(g ~ /__GFP_HIGHMEM/ && g ~ /__GFP_RETRY_MAYFAIL|(^|\|)(GFP_KERNEL_ACCOUNT|__GFP_ACCOUNT)(\||$)/)
+}
 function ok_pfn() { return field("pfn") !~ /^(0x)?f+$|^-1$/ }
 function deferred(q) { return (q in running) || (q in kthread) }
 # the stack of a task's latest allocation outside every load: whose code on top
