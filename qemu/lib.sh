@@ -16,15 +16,22 @@
 #   MEMDEBUG_KO_TIMEOUT  seconds a guest may run before it is killed (default 300)
 #   MDKO_KERNEL_SERIES   Debian kernel series to boot: 6.1 (default, linux-image-6.1.0-N-
 #                        amd64-unsigned) or another of Debian 12's, such as 6.12
-#                        (linux-image-6.12.N+deb12-amd64-unsigned); a -rt suffix picks
-#                        the PREEMPT_RT flavour (6.12-rt: linux-image-6.12.N+deb12-rt-
-#                        amd64-unsigned)
+#                        (linux-image-6.12.N+deb12-amd64-unsigned); a series the host's
+#                        apt does not know comes from the newer suites (qemu/archive.sh:
+#                        7.3 is linux-image-7.3.N+deb13-amd64 of trixie-backports, 7.2
+#                        sid's); a -rt suffix picks the PREEMPT_RT flavour (6.12-rt:
+#                        linux-image-6.12.N+deb12-rt-amd64-unsigned)
+#   MDKO_QEMU_CPU        QEMU's -cpu (default qemu64,+rdrand; qemu64 has no RDRAND)
+#   MDKO_DRACUT          the dracut of the images: host (default: the host's, 059 on
+#                        Debian 12) or ng (dracut-ng 106 and systemd 257 of a cached
+#                        Debian 13 tree, qemu/trixie.sh)
 #   V=1                  keep the work directory with the logs
 
 MDKO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MDKO_CACHE=${MEMDEBUG_KO_CACHE:-$MDKO_REPO/.cache}
 MDKO_TIMEOUT=${MEMDEBUG_KO_TIMEOUT:-300}
 MDKO_KERNEL_SERIES=${MDKO_KERNEL_SERIES:-6.1}
+MDKO_DRACUT=${MDKO_DRACUT:-host}
 
 # Markers the guest's /sbin/init prints on the serial console.
 MDKO_ROOT_MARKER=MEMDEBUG-KO-ROOT-REACHED
@@ -140,12 +147,13 @@ mdko_unlock() {
 # kernel
 
 # Unpack a Debian kernel into the cache and set MDKO_KVER, MDKO_VMLINUZ and MDKO_KMODDIR.
-# Uses the newest package of series MDKO_KERNEL_SERIES that apt knows (for 6.1:
-# linux-image-6.1.0-N-amd64-unsigned), downloading it when it is not cached yet; falls
-# back to the newest cached one of the series. MDKO_ALLOW_UPDATE=1 lets it refresh the
-# apt lists when apt knows no such package. Returns 1 if there is no kernel.
+# Uses the newest package of series MDKO_KERNEL_SERIES that the host's apt knows (for
+# 6.1: linux-image-6.1.0-N-amd64-unsigned), else the newest of the newer suites
+# (qemu/archive.sh), downloading it when it is not cached yet; falls back to the newest
+# cached one of the series. MDKO_ALLOW_UPDATE=1 lets it refresh the host's apt lists when
+# apt knows no such package. Returns 1 if there is no kernel.
 mdko_kernel() {
-	local _kdir="$MDKO_CACHE/kernel" _pkg _deb _root _kver
+	local _kdir="$MDKO_CACHE/kernel" _pkg _debs _root _kver _from=host _d
 
 	mkdir -p "$_kdir/debs" || return 1
 	_pkg=$(mdko_kernel_package)
@@ -153,33 +161,45 @@ mdko_kernel() {
 		mdko_apt_update
 		_pkg=$(mdko_kernel_package)
 	fi
+	if [[ -z $_pkg ]] && mdko_archive_apt; then
+		_pkg=$(mdko_archive_kernel_package "$(mdko_kernel_pattern archive)") && [[ $_pkg ]] &&
+			_from=archive
+	fi
 	if [[ $_pkg && ! -d $_kdir/$_pkg ]]; then
-		_deb=$(mdko_kernel_deb "$_kdir/debs" "$_pkg")
-		if [[ -z $_deb ]]; then
-			# stale apt lists name a .deb that the mirror no longer has
-			mdko_kernel_download "$_kdir/debs" "$_pkg" ||
-				{ [[ ${MDKO_ALLOW_UPDATE-} == 1 ]] && mdko_apt_update &&
-					mdko_kernel_download "$_kdir/debs" "$_pkg"; } ||
-				mdko_log "apt-get download $_pkg failed"
-			_deb=$(mdko_kernel_deb "$_kdir/debs" "$_pkg")
+		_debs="$_kdir/debs/$_pkg"
+		mkdir -p "$_debs" || return 1
+		if [[ -z $(mdko_kernel_debs "$_debs") ]]; then
+			if [[ $_from == archive ]]; then
+				mdko_archive_kernel_download "$_debs" "$_pkg" ||
+					mdko_log "downloading $_pkg from the archive failed"
+			else
+				# stale apt lists name a .deb that the mirror no longer has
+				mdko_kernel_download "$_debs" "$_pkg" ||
+					{ [[ ${MDKO_ALLOW_UPDATE-} == 1 ]] && mdko_apt_update &&
+						mdko_kernel_download "$_debs" "$_pkg"; } ||
+					mdko_log "apt-get download $_pkg failed"
+			fi
 		fi
-		if [[ $_deb ]]; then
-			mdko_log "unpacking $(basename "$_deb")"
+		if [[ $(mdko_kernel_debs "$_debs") ]]; then
+			mdko_log "unpacking $(mdko_kernel_debs "$_debs" | xargs -n1 basename | paste -sd' ')"
 			rm -rf "$_kdir/$_pkg.tmp"
-			dpkg -x "$_deb" "$_kdir/$_pkg.tmp" || return 1
+			while read -r _d; do
+				dpkg -x "$_d" "$_kdir/$_pkg.tmp" || return 1
+			done < <(mdko_kernel_debs "$_debs")
+			mdko_kernel_merge_usr "$_kdir/$_pkg.tmp" || return 1
 			_kver=$(mdko_kernel_version "$_kdir/$_pkg.tmp") || {
-				mdko_log "no kernel in $_deb"
+				mdko_log "no kernel in $_debs"
 				return 1
 			}
 			# the package ships no modules.dep: depmod makes it at install time
 			depmod -b "$_kdir/$_pkg.tmp" "$_kver" || return 1
 			mv "$_kdir/$_pkg.tmp" "$_kdir/$_pkg" || return 1
-			rm -f "$_deb"
+			rm -rf "$_debs"
 		fi
 	fi
 	if [[ -z $_pkg || ! -d $_kdir/$_pkg ]]; then
 		_pkg=$(find "$_kdir" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' ! -name '*.tmp' \
-			-printf '%f\n' | grep -E "$(mdko_kernel_pattern)" | sort -V | tail -n 1)
+			-printf '%f\n' | grep -E "$(mdko_kernel_pattern archive)" | sort -V | tail -n 1)
 		[[ $_pkg ]] || return 1
 		mdko_log "using the cached $_pkg"
 	fi
@@ -192,16 +212,19 @@ mdko_kernel() {
 
 # Print the extended regular expression of the package names of series
 # MDKO_KERNEL_SERIES: linux-image-6.1.0-N-amd64-unsigned for 6.1, for a newer series
-# X.Y linux-image-X.Y.N+debV-amd64-unsigned, and for X.Y-rt the -rt-amd64 flavour.
+# X.Y linux-image-X.Y.N+debV-amd64-unsigned, and for X.Y-rt the -rt-amd64 flavour. With
+# "archive", the signed name without -unsigned too: the only one of the split 7.x
+# kernels.
 mdko_kernel_pattern() {
-	local _series=${MDKO_KERNEL_SERIES%-rt} _flavour=amd64
+	local _series=${MDKO_KERNEL_SERIES%-rt} _flavour=amd64 _unsigned=-unsigned
 
 	[[ $MDKO_KERNEL_SERIES != *-rt ]] || _flavour=rt-amd64
-	printf '^linux-image-%s(\\.0-[0-9]+|\\.[0-9]+\\+deb[0-9]+)-%s-unsigned$\n' \
-		"${_series//./\\.}" "$_flavour"
+	[[ ${1-} != archive ]] || _unsigned='(-unsigned)?'
+	printf '^linux-image-%s(\\.0-[0-9]+|\\.[0-9]+\\+deb[0-9]+)-%s%s$\n' \
+		"${_series//./\\.}" "$_flavour" "$_unsigned"
 }
 
-# Print the newest package of series MDKO_KERNEL_SERIES that apt knows.
+# Print the newest package of series MDKO_KERNEL_SERIES that the host's apt knows.
 mdko_kernel_package() {
 	if [[ ! $MDKO_KERNEL_SERIES =~ ^[0-9]+\.[0-9]+(-rt)?$ ]]; then
 		mdko_log "MDKO_KERNEL_SERIES=$MDKO_KERNEL_SERIES is not a kernel series such as 6.1 or 6.12-rt"
@@ -211,16 +234,16 @@ mdko_kernel_package() {
 		grep -E "$(mdko_kernel_pattern)" | sort -V | tail -n 1
 }
 
-# Download the .deb of package PKG into DIR.
+# Download the .deb of package PKG into DIR with the host's apt.
 mdko_kernel_download() {
 	mdko_log "downloading $2"
 	# as root, apt's _apt user could not write into DIR: download as root
 	(cd "$1" && apt-get -qq -o APT::Sandbox::User=root download "$2")
 }
 
-# Print the .deb of package PKG in DIR, if there is one.
-mdko_kernel_deb() {
-	find "$1" -maxdepth 1 -name "${2}_*_amd64.deb" | sort -V | tail -n 1
+# Print the .deb files in DIR, one a line.
+mdko_kernel_debs() {
+	find "$1" -maxdepth 1 -name '*.deb' | sort
 }
 
 # Print the version of the kernel unpacked in ROOT.
@@ -290,10 +313,16 @@ mdko_dracut_args() {
 }
 
 # Build initramfs OUT for FLAVOUR (shell or systemd) with memdebug-ko binary BINARY, for
-# the kernel found by mdko_kernel, with mdko_dracut_base's dracut; further arguments go to
-# dracut. The log goes to OUT.log.
+# the kernel found by mdko_kernel, with mdko_dracut_base's dracut, or with MDKO_DRACUT=ng
+# the trixie tree's dracut-ng (mdko_trixie_initramfs); further arguments go to dracut.
+# The log goes to OUT.log.
 mdko_initramfs() {
 	local _out=$1 _flavour=$2 _binary=$3 _base=$MDKO_DRACUT_BASE
+
+	[[ $MDKO_DRACUT != ng ]] || {
+		mdko_trixie_initramfs "$@"
+		return
+	}
 	shift 3
 
 	mdko_dracut_args "$_flavour" "$MDKO_KMODDIR" "$_base/conf.d" || return 1
@@ -432,7 +461,8 @@ mdko_rootfs() {
 }
 
 # Prepare the cached kernel (mdko_kernel), root image (mdko_rootfs) and dracut base dir
-# (mdko_dracut_base) under the cache lock. Returns 2 if there is no kernel.
+# (mdko_dracut_base), with MDKO_DRACUT=ng the trixie tree (mdko_trixie_tree), under the
+# cache lock. Returns 2 if there is no kernel.
 mdko_prepare() {
 	local _rc=0
 
@@ -440,6 +470,12 @@ mdko_prepare() {
 	if ! mdko_kernel; then
 		_rc=2
 	elif ! mdko_rootfs || ! mdko_dracut_base; then
+		_rc=1
+	elif [[ $MDKO_DRACUT == ng ]] && ! mdko_trixie_tree; then
+		mdko_log "mmdebstrap could not make the Debian 13 tree, see $MDKO_CACHE/trixie.log"
+		_rc=1
+	elif [[ $MDKO_DRACUT != host && $MDKO_DRACUT != ng ]]; then
+		mdko_log "MDKO_DRACUT=$MDKO_DRACUT is neither host nor ng"
 		_rc=1
 	fi
 	mdko_unlock
@@ -506,7 +542,7 @@ mdko_qemu() {
 		-accel tcg -smp "${MDKO_SMP:-2}" -m "${MDKO_MEM:-512M}"
 		# RDRAND, as every x86 server has: the random pool is ready at once, so that
 		# the trace prints work addresses (%p, hashed) and not "(____ptrval____)"
-		-cpu "qemu64,+rdrand"
+		-cpu "${MDKO_QEMU_CPU:-qemu64,+rdrand}"
 		-serial "file:$_log"
 		-drive "file=$_root,if=virtio,format=raw"
 		-kernel "$MDKO_VMLINUZ" -initrd "$_initrd"
@@ -539,3 +575,15 @@ mdko_console_report() {
 
 # shellcheck source=qemu/kdump-tools.sh
 . "$MDKO_REPO/qemu/kdump-tools.sh"
+
+# ---------------------------------------------------------------------------------------
+# the newer suites of Debian's archive: 7.x kernels and the chroot that builds for them
+
+# shellcheck source=qemu/archive.sh
+. "$MDKO_REPO/qemu/archive.sh"
+
+# ---------------------------------------------------------------------------------------
+# dracut-ng and systemd 257 of Debian 13: a cached trixie tree (MDKO_DRACUT=ng)
+
+# shellcheck source=qemu/trixie.sh
+. "$MDKO_REPO/qemu/trixie.sh"

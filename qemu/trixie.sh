@@ -11,7 +11,7 @@
 # its own, on an overlay that leaves the cached tree as it is.
 #
 # Environment:
-#   MDKO_TRIXIE_MIRROR   Debian mirror for the chroot (default: the host's)
+#   MDKO_DEBIAN_MIRROR   Debian mirror for the chroot (default: the host's; qemu/archive.sh)
 
 # Packages of the chroot: dracut-ng, systemd and udev for its systemd modules, kmod for
 # the kernel's modules, cpio and lz4 for the image, and what lib.sh's lean module list
@@ -20,22 +20,8 @@
 # none, and dracut's rd.emergency=poweroff cannot power off.
 MDKO_TRIXIE_PACKAGES="dracut-core,systemd,systemd-sysv,udev,kmod,cpio,lz4,bash,util-linux,coreutils"
 MDKO_TRIXIE_PACKAGES+=",e2fsprogs,procps"
-
-# Print the Debian mirror of the host's deb822 sources: the first URIs of a stanza that
-# is not the security archive.
-mdko_trixie_mirror() {
-	local _f=/etc/apt/sources.list.d/debian.sources
-
-	if [[ ${MDKO_TRIXIE_MIRROR-} ]]; then
-		printf '%s\n' "$MDKO_TRIXIE_MIRROR"
-		return 0
-	fi
-	[[ -r $_f ]] || {
-		mdko_log "no $_f to read the mirror from (set MDKO_TRIXIE_MIRROR)"
-		return 1
-	}
-	awk '/^URIs:/ && $2 !~ /-security/ { print $2; exit }' "$_f" | grep .
-}
+# makedumpfile, for the dump step of qemu/kdump.sh's capture initramfs
+MDKO_TRIXIE_PACKAGES+=",makedumpfile"
 
 # Make the cached trixie tree $MDKO_CACHE/trixie, once (remade when this recipe changes);
 # set MDKO_TRIXIE_TREE and MDKO_TRIXIE_DRACUT (its dracut's version). Call it with the
@@ -51,7 +37,7 @@ mdko_trixie_tree() {
 			mdko_log "mmdebstrap is not installed"
 			return 1
 		}
-		_mirror=$(mdko_trixie_mirror) || return 1
+		_mirror=$(mdko_debian_mirror) || return 1
 		rm -rf "$_tree" "$_tree.stamp" "$_tree.tmp"
 		mdko_log "making the Debian 13 tree with dracut-ng in $_tree (mmdebstrap, $_mirror)"
 		# shellcheck disable=SC2016 # mmdebstrap's hooks expand $1 themselves
@@ -76,19 +62,21 @@ mdko_trixie_tree() {
 # the kernel found by mdko_kernel, with the trixie tree's dracut (mdko_trixie_tree), the
 # same way as mdko_initramfs: the lean module list, our dracut-module/ as
 # modules.d/55memdebug-ko. MDKO_TRIXIE_MODULES adds further modules, "NNname=DIR ...", as
-# modules.d/NNname. Further arguments go to dracut. The log goes to OUT.log.
+# modules.d/NNname. Further arguments go to dracut; the files of the host that --include
+# names are copied in. The log goes to OUT.log.
 #
 # In a mount namespace of its own, an overlay on the tree takes the modules, the binary
 # and the kernel's modules (bound at /lib/modules/KVER), with /proc, /sys and /dev
 # mounted; dracut runs chrooted there and writes the image into the overlay, from where
 # it is copied out.
 mdko_trixie_initramfs() {
-	local _out=$1 _flavour=$2 _binary=$3 _work _args _mods _m _rc=0
+	local _out=$1 _flavour=$2 _binary=$3 _work _args _mods _m _i _rc=0
 	shift 3
 
 	mdko_dracut_args "$_flavour" "/lib/modules/$MDKO_KVER" /tmp/mdko/conf.d || return 1
-	_args=("${MDKO_DRACUT_ARGS[@]}")
-	_mods="55memdebug-ko=$MDKO_REPO/dracut-module ${MDKO_TRIXIE_MODULES-}"
+	_args=("${MDKO_DRACUT_ARGS[@]}" "$@")
+	_mods="55memdebug-ko=$MDKO_REPO/dracut-module"
+	_mods+=" 99memdebug-ko-kdump=$MDKO_REPO/qemu/kdump-dracut ${MDKO_TRIXIE_MODULES-}"
 	for _m in $_mods; do
 		[[ $_m == [0-9][0-9]?*=/* && -d ${_m#*=} ]] || {
 			mdko_log "not a dracut module NNname=DIR: $_m"
@@ -96,7 +84,13 @@ mdko_trixie_initramfs() {
 		}
 	done
 	_work=$(mktemp -d "$MDKO_CACHE/trixie-initramfs.XXXXXX") || return 1
-	mkdir -p "$_work"/{upper,work,root} || return 1
+	mkdir -p "$_work"/{upper,work,root} "$_work/upper/tmp/mdko/include" || return 1
+	# a file of the host that --include puts into the image: a copy in the overlay
+	for ((_i = 0; _i < ${#_args[@]}; _i++)); do
+		[[ ${_args[_i]} == --include && -e ${_args[_i + 1]-} ]] || continue
+		cp -rL "${_args[_i + 1]}" "$_work/upper/tmp/mdko/include/$_i" || _rc=1
+		_args[_i + 1]=/tmp/mdko/include/$_i
+	done
 	# shellcheck disable=SC2016 # the namespace's own shell expands them
 	mdko_quiet "$_out.log" unshare --mount --propagation private bash -ec '
 		tree=$1 work=$2 kver=$3 kmoddir=$4 binary=$5 mods=$6
@@ -117,7 +111,7 @@ mdko_trixie_initramfs() {
 			MEMDEBUG_KO_BINARY=/tmp/mdko/memdebug-ko dracut "$@" /tmp/mdko/initramfs.img "$kver"
 		cp "$root/tmp/mdko/initramfs.img" "$work/initramfs.img"' \
 		bash "$MDKO_TRIXIE_TREE" "$_work" "$MDKO_KVER" "$MDKO_KMODDIR" "$_binary" "$_mods" \
-		"${_args[@]}" "$@" || _rc=1
+		"${_args[@]}" || _rc=1
 	if ((_rc == 0)); then
 		mv "$_work/initramfs.img" "$_out" || _rc=1
 	fi

@@ -60,12 +60,15 @@ bt_prerequisites() {
 	file -L /bin/busybox 2> /dev/null | grep -q 'statically linked' ||
 		skip "no static /bin/busybox for the root file system (busybox-static)"
 	mdko_prepare || case $? in
-	2) skip "no kernel of series $MDKO_KERNEL_SERIES (linux-image-$MDKO_KERNEL_SERIES...-amd64-unsigned) is in $MDKO_CACHE/kernel and apt-get download failed" ;;
+	2) skip "no kernel of series $MDKO_KERNEL_SERIES (linux-image-$MDKO_KERNEL_SERIES...-amd64) is in $MDKO_CACHE/kernel and apt-get download failed" ;;
 	*)
 		echo "FAIL: could not prepare the root image or dracut in $MDKO_CACHE"
 		exit 1
 		;;
 	esac
+	if [[ $MDKO_DRACUT == ng ]]; then
+		echo "     dracut-ng $MDKO_TRIXIE_DRACUT and systemd $MDKO_TRIXIE_SYSTEMD (Debian 13 tree)"
+	fi
 }
 
 # Make the work directory of test NAME for this variant; set WORK.
