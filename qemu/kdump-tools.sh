@@ -3,7 +3,8 @@
 # shellcheck disable=SC2034 # the MDKO_* results are used by the scripts that source this
 #
 # kdump on Debian, end to end with the real kdump-tools, sourced by qemu/lib.sh (which
-# defines what this uses). A Debian 12 root file system made with mmdebstrap holds the
+# defines what this uses). A Debian root file system (12, or the suite MDKO_KT_SUITE
+# names: trixie, Debian 13, with kdump-tools 1.10) made with mmdebstrap holds the
 # cached kernel's package, initramfs-tools, kdump-tools and a test unit that crashes the
 # system once kdump-tools has loaded the capture kernel. The tree is cached outside the
 # clone (MEMDEBUG_KO_IMAGE_CACHE, default /var/cache/memdebug-ko), so that a clean clone
@@ -18,6 +19,10 @@
 # /var/crash/STAMP/ and reboots, which ends QEMU (-no-reboot).
 
 MDKO_IMAGE_CACHE=${MEMDEBUG_KO_IMAGE_CACHE:-/var/cache/memdebug-ko}
+
+# The Debian suite of the root: bookworm (12) or trixie (13), whose archive must hold the
+# kernel mdko_kernel found (MDKO_KERNEL_SERIES=6.12+deb13 for trixie).
+MDKO_KT_SUITE=${MDKO_KT_SUITE:-bookworm}
 
 # Markers the test unit prints on the serial console.
 MDKO_KT_READY_MARKER=MEMDEBUG-KO-KDUMP-TOOLS-READY
@@ -48,11 +53,11 @@ WantedBy=multi-user.target
 EOF
 }
 
-# Make the cached Debian 12 tree for the kernel found by mdko_kernel, once (remade when
-# this code changes); set MDKO_KT_TREE. Needs root and mmdebstrap; minutes, and about
-# 150 MB of downloads.
+# Make the cached Debian tree of suite MDKO_KT_SUITE for the kernel found by mdko_kernel,
+# once (remade when this code changes); set MDKO_KT_TREE. Needs root and mmdebstrap;
+# minutes, and about 150 MB of downloads.
 mdko_kt_tree() {
-	local _tree="$MDKO_IMAGE_CACHE/debian12-kdump-tools-$MDKO_KVER" _stamp _pkgs
+	local _tree="$MDKO_IMAGE_CACHE/$MDKO_KT_SUITE-kdump-tools-$MDKO_KVER" _stamp _pkgs _mirror
 
 	_stamp=$(declare -f mdko_kt_tree mdko_kt_crash_unit | sha256sum | cut -d' ' -f1)
 	MDKO_KT_TREE=$_tree
@@ -61,7 +66,8 @@ mdko_kt_tree() {
 	mkdir -p "$MDKO_IMAGE_CACHE" || return 1
 	_pkgs="systemd-sysv,udev,kmod,initramfs-tools,busybox,e2fsprogs,procps"
 	_pkgs+=",makedumpfile,kexec-tools,linux-image-$MDKO_KVER-unsigned"
-	mdko_log "making the Debian 12 root with kdump-tools in $_tree (mmdebstrap)"
+	_mirror=$(mdko_debian_mirror) || return 1
+	mdko_log "making the Debian $MDKO_KT_SUITE root with kdump-tools in $_tree (mmdebstrap)"
 	# kdump-tools comes last: its kernel hook would make the capture initrd, MODULES=dep,
 	# in the chroot, where no root device can be found; kdump-config load makes it at
 	# boot. The test configuration: the root on /dev/vda, kdump on with memdebug-ko on
@@ -74,7 +80,7 @@ mdko_kt_tree() {
 		--customize-hook='echo memdebug-ko-test > "$1/etc/hostname"' \
 		--customize-hook="sed -i -e 's/^USE_KDUMP=.*/USE_KDUMP=1/' -e '/KDUMP_CMDLINE_APPEND=/d' \"\$1/etc/default/kdump-tools\" && echo 'KDUMP_CMDLINE_APPEND=\"$MDKO_KT_APPEND\"' >> \"\$1/etc/default/kdump-tools\"" \
 		--customize-hook='chroot "$1" apt-get clean' \
-		bookworm "$_tree.tmp" || return 1
+		"$MDKO_KT_SUITE" "$_tree.tmp" "deb $_mirror $MDKO_KT_SUITE main" || return 1
 	mdko_kt_crash_unit > "$_tree.tmp/etc/systemd/system/memdebug-ko-test-crash.service" &&
 		ln -s ../memdebug-ko-test-crash.service \
 			"$_tree.tmp/etc/systemd/system/multi-user.target.wants/memdebug-ko-test-crash.service" &&
@@ -91,7 +97,7 @@ mdko_kt_image() {
 	mkdir -p "$_work"/{upper,work,merged} || return 1
 	mdko_quiet "$_out.install.log" meson install -C "$_build" --no-rebuild \
 		--destdir "$_work/upper" || return 1
-	# Debian 12's /lib, /bin and /sbin are links into /usr: a directory of the same name
+	# Debian's /lib, /bin and /sbin are links into /usr: a directory of the same name
 	# in the overlay's upper layer would hide them
 	for _d in bin sbin lib lib64; do
 		[[ -d $_work/upper/$_d && ! -L $_work/upper/$_d ]] || continue

@@ -19,8 +19,10 @@
 #                        (linux-image-6.12.N+deb12-amd64-unsigned); a series the host's
 #                        apt does not know comes from the newer suites (qemu/archive.sh:
 #                        7.3 is linux-image-7.3.N+deb13-amd64 of trixie-backports, 7.2
-#                        sid's); a -rt suffix picks the PREEMPT_RT flavour (6.12-rt:
-#                        linux-image-6.12.N+deb12-rt-amd64-unsigned)
+#                        sid's); a +debN suffix picks a Debian release's build (6.12+deb13:
+#                        trixie's linux-image-6.12.N+deb13-amd64-unsigned); a -rt suffix
+#                        picks the PREEMPT_RT flavour (6.12-rt: linux-image-6.12.N+deb12-
+#                        rt-amd64-unsigned)
 #   MDKO_QEMU_CPU        QEMU's -cpu (default qemu64,+rdrand; qemu64 has no RDRAND)
 #   MDKO_DRACUT          the dracut of the images: host (default: the host's, 059 on
 #                        Debian 12) or ng (dracut-ng 106 and systemd 257 of a cached
@@ -216,21 +218,25 @@ mdko_kernel() {
 # "archive", the signed name without -unsigned too: the only one of the split 7.x
 # kernels.
 mdko_kernel_pattern() {
-	local _series=${MDKO_KERNEL_SERIES%-rt} _flavour=amd64 _unsigned=-unsigned
+	local _series=${MDKO_KERNEL_SERIES%-rt} _flavour=amd64 _unsigned=-unsigned _deb='[0-9]+'
 
 	[[ $MDKO_KERNEL_SERIES != *-rt ]] || _flavour=rt-amd64
 	[[ ${1-} != archive ]] || _unsigned='(-unsigned)?'
-	printf '^linux-image-%s(\\.0-[0-9]+|\\.[0-9]+\\+deb[0-9]+)-%s%s$\n' \
-		"${_series//./\\.}" "$_flavour" "$_unsigned"
+	if [[ $_series == *+deb* ]]; then
+		_deb=${_series#*+deb}
+		_series=${_series%+deb*}
+	fi
+	printf '^linux-image-%s(\\.0-[0-9]+|\\.[0-9]+\\+deb%s)-%s%s$\n' \
+		"${_series//./\\.}" "$_deb" "$_flavour" "$_unsigned"
 }
 
 # Print the newest package of series MDKO_KERNEL_SERIES that the host's apt knows.
 mdko_kernel_package() {
-	if [[ ! $MDKO_KERNEL_SERIES =~ ^[0-9]+\.[0-9]+(-rt)?$ ]]; then
-		mdko_log "MDKO_KERNEL_SERIES=$MDKO_KERNEL_SERIES is not a kernel series such as 6.1 or 6.12-rt"
+	if [[ ! $MDKO_KERNEL_SERIES =~ ^[0-9]+\.[0-9]+(\+deb[0-9]+)?(-rt)?$ ]]; then
+		mdko_log "MDKO_KERNEL_SERIES=$MDKO_KERNEL_SERIES is not a kernel series such as 6.1, 6.12-rt or 6.12+deb13"
 		return 1
 	fi
-	apt-cache pkgnames "linux-image-${MDKO_KERNEL_SERIES%-rt}." 2> /dev/null |
+	apt-cache pkgnames "linux-image-${MDKO_KERNEL_SERIES%%[-+]*}." 2> /dev/null |
 		grep -E "$(mdko_kernel_pattern)" | sort -V | tail -n 1
 }
 
