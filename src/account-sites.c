@@ -4,8 +4,17 @@
  * "<stack trace>" and its frames. The pages of the allocation go to the first frame in
  * a module, else to the first outside the allocators, of the window that took them; a
  * stack of no load whose first module frame names a module gives that module late pages.
+ *
+ * The kernel names the frames when the trace is read, not when it was recorded. By then
+ * a module whose init failed is gone, and the init text of every loaded module is freed:
+ * an address there reads as a bare 0x... or, through ftrace's map of freed init
+ * functions, as the init of an earlier module that had the same address. The frame
+ * right above do_one_initcall in a load is the loading module's init, whatever it reads:
+ * a site that reads as another module's, or as no symbol, down to there is flagged as
+ * the loading module's freed init.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +129,7 @@ int stack_end(struct acct *a)
 	if (!a->stacks.open)
 		return 0;
 	a->stacks.open = false;
+	a->stacks.held = false;
 	if (!a->stacks.has_pick || a->stacks.win == STACK_LATE)
 		return 0;
 	return add_site(&a->stacks, a->stacks.win, a->stacks.pick, strlen(a->stacks.pick),
@@ -140,6 +150,7 @@ int stack_begin(struct acct *a, const struct event *ev)
 		return r;
 	a->stacks.open = true;
 	a->stacks.has_pick = false;
+	a->stacks.held = false;
 	a->stacks.win = w ? (uint32_t)(w - a->win) : STACK_LATE;
 	a->stacks.pages = *last;
 	*last = 0;
@@ -179,9 +190,62 @@ static bool late_frame(struct acct *a, const struct event *ev)
 	return true;
 }
 
+/* The frame names no symbol: "0xffffffffc0a1b040". */
+static bool bare_frame(const struct event *ev)
+{
+	return ev->name_len > 2 && ev->name[0] == '0' && ev->name[1] == 'x';
+}
+
+/* The frame names a module other than that of the stack's window. */
+static bool foreign_frame(const struct acct *a, const struct event *ev)
+{
+	const char *open = memchr(ev->name, '[', ev->name_len),
+		   *e = ev->name + ev->name_len, *mod = a->win[a->stacks.win].name;
+	const char *close;
+
+	if (!open)
+		return false;
+	close = memchr(open, ']', (size_t)(e - open));
+	if (!close)
+		return false;
+	open++;
+	return (size_t)(close - open) != strlen(mod) || memcmp(open, mod, strlen(mod));
+}
+
+/* The held pick was the window's module's freed init: say so, the kernel's name beside. */
+static int freed_init_site(struct acct *a)
+{
+	const char *mod = a->win[a->stacks.win].name;
+	char site[SITE_MAX];
+	size_t n = strcspn(a->stacks.pick, " ");
+	/* "freed init (kernel: " ") [" mod "]" */
+	size_t room = SITE_MAX - 1 - 20 - 3 - strlen(mod) - 1;
+
+	if (n > room)
+		n = room;
+	snprintf(site, sizeof(site), "freed init (kernel: %.*s) [%s]", (int)n, a->stacks.pick,
+		 mod);
+	a->stacks.has_pick = false;
+	a->stacks.held = false;
+	a->stacks.open = false;
+	return add_site(&a->stacks, a->stacks.win, site, strlen(site), a->stacks.pages);
+}
+
+/* Picks @ev as the stack's call site, to be added when the stack ends. */
+static void pick(struct acct *a, const struct event *ev, bool held)
+{
+	size_t n = ev->name_len < SITE_MAX - 1 ? ev->name_len : SITE_MAX - 1;
+
+	memcpy(a->stacks.pick, ev->name, n);
+	a->stacks.pick[n] = '\0';
+	a->stacks.has_pick = true;
+	a->stacks.held = held;
+}
+
 /*
  * A frame: the first in a module ("[module]") is the call site; without one, the first
- * outside the allocators (the kernel code that allocated on the module's behalf).
+ * outside the allocators (the kernel code that allocated on the module's behalf). A
+ * site that may be freed init text is held until the frames below it tell.
  */
 int stack_frame(struct acct *a, const struct event *ev)
 {
@@ -198,18 +262,28 @@ int stack_frame(struct acct *a, const struct event *ev)
 	while (flen < ev->name_len && ev->name[flen] != '+' && ev->name[flen] != ' ')
 		flen++;
 	in_module = memchr(ev->name, '[', ev->name_len) != NULL;
+	if (a->stacks.held) {
+		if (flen == 15 && !memcmp(ev->name, "do_one_initcall", 15))
+			return freed_init_site(a);
+		if (bare_frame(ev) || foreign_frame(a, ev))
+			return 0;
+		a->stacks.held = false;
+		/* another module's code the loading module called */
+		if (strchr(a->stacks.pick, '['))
+			return stack_end(a);
+		/* below a bare address, a frame in the module still wins */
+	}
 	if (in_module) {
+		if (foreign_frame(a, ev)) {
+			pick(a, ev, true);
+			return 0;
+		}
 		a->stacks.has_pick = false;
 		a->stacks.open = false;
 		return add_site(&a->stacks, a->stacks.win, ev->name, ev->name_len,
 				a->stacks.pages);
 	}
-	if (!a->stacks.has_pick && !allocator_frame(ev->name, flen)) {
-		size_t n = ev->name_len < SITE_MAX - 1 ? ev->name_len : SITE_MAX - 1;
-
-		memcpy(a->stacks.pick, ev->name, n);
-		a->stacks.pick[n] = '\0';
-		a->stacks.has_pick = true;
-	}
+	if (!a->stacks.has_pick && !allocator_frame(ev->name, flen))
+		pick(a, ev, bare_frame(ev));
 	return 0;
 }

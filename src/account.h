@@ -152,6 +152,11 @@ struct acct_stacks {
 	size_t nsites, capsites;
 	struct u64map last; /* pid -> pages of its latest allocation, for its stack */
 	bool open, has_pick;
+	/*
+	 * The pick names another module than the window's, or no symbol: it may be the
+	 * loading module's freed init text, which only do_one_initcall below it tells.
+	 */
+	bool held;
 	uint32_t win; /* STACK_LATE: the module frame on top names the window */
 	uint64_t pages;
 	char pick[SITE_MAX];

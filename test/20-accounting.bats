@@ -678,6 +678,36 @@ stack() { ev "$1" "$2" "$3" "<stack trace>"; shift 3; printf ' => %s\n' "$@"; }
 		'alpha_setup_ring+0x2c/0x90 [alpha] 8,alpha_init+0x40/0x1000 [alpha] 8,kobject_uevent_env+0x1a2/0x5d0 1'
 }
 
+@test "accounting: a frame the kernel names after the module's init text was freed is flagged" {
+	# The trace is read after beta failed and was freed: the kernel names its init at
+	# 0xffffffffc0a1b000 after alpha's freed init that had the same address, or not at all.
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.05 alpha
+		load_ modprobe 101 1.1 beta
+		alloc modprobe 101 1.2 0x1000 2
+		stack modprobe 101 1.2 '__alloc_pages+0x18c/0x330' 'alloc_pages+0x90/0x1a0' \
+			'alpha_init+0x40/0xff0 [alpha]' 'do_one_initcall+0x57/0x310' \
+			'do_init_module+0x60/0x250'
+		alloc modprobe 101 1.3 0x2000 1
+		stack modprobe 101 1.3 '__alloc_pages+0x18c/0x330' '0xffffffffc0a1b1c0' \
+			'0xffffffffc0a1b040' 'do_one_initcall+0x57/0x310'
+		# beta calling a function alpha exports: alpha's, as it reads
+		alloc modprobe 101 1.4 0x3000 0
+		stack modprobe 101 1.4 '__alloc_pages+0x18c/0x330' 'alpha_get+0x10/0x80 [alpha]' \
+			'beta_init+0x20/0x100 [beta]' 'do_one_initcall+0x57/0x310'
+		# below a bare address, a frame in the module still wins
+		alloc modprobe 101 1.5 0x4000 0
+		stack modprobe 101 1.5 '__alloc_pages+0x18c/0x330' '0xffffffffc0a1b1c0' \
+			'kthread_run_on_cpu+0x10/0x80' 'beta_setup+0x20/0x100 [beta]' \
+			'do_one_initcall+0x57/0x310'
+		put modprobe 101 1.6 beta
+	)
+	assert_success
+	assert_json '[.modules[] | select(.name == "beta") | .sites[] | "\(.site) \(.pages)"] | join(",")' \
+		'freed init (kernel: alpha_init+0x40/0xff0) [beta] 4,freed init (kernel: 0xffffffffc0a1b1c0) [beta] 2,alpha_get+0x10/0x80 [alpha] 1,beta_setup+0x20/0x100 [beta] 1'
+}
+
 @test "accounting: stacks interleaved with other CPUs' events go to their own task's allocation" {
 	report_stdin_json < <(
 		load_ modprobe 100 1.0 alpha
