@@ -20,6 +20,48 @@
  */
 #define BOOT_BUFFER "trace_buf_size=16M trace_clock=global"
 
+/*
+ * Any trace_event= hangs Debian's PREEMPT_RT kernels 7.2.13+deb14-rt (before its first
+ * console line) and 7.3.4+deb13-rt (at its early initcalls) under QEMU, with one CPU or
+ * two; 6.12-rt boots. Releases in between are unmeasured and refused with them.
+ */
+#define RT_HANGS_SINCE "6.13"
+
+/*
+ * Whether kernel @release is PREEMPT_RT: its config, else for the running kernel
+ * /sys/kernel/realtime. 1 yes, 0 no, -1 unknown.
+ */
+static int preempt_rt(const char *release, bool running)
+{
+	static const char *const at[][2] = { { "/boot/config-", "" },
+					     { "/lib/modules/", "/config" },
+					     { "/usr/lib/modules/", "/config" } };
+	char path[512], line[256];
+	size_t i;
+	FILE *f;
+	int rt;
+
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s%s", at[i][0], release, at[i][1]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		rt = 0;
+		while (!rt && fgets(line, sizeof(line), f))
+			rt = !strcmp(line, "CONFIG_PREEMPT_RT=y\n");
+		fclose(f);
+		return rt;
+	}
+	if (running) {
+		f = fopen("/sys/kernel/realtime", "re");
+		rt = f && fgets(line, sizeof(line), f) && line[0] == '1';
+		if (f)
+			fclose(f);
+		return rt;
+	}
+	return -1;
+}
+
 static void usage(void)
 {
 	printf("Usage: memdebug-ko cmdline [OPTION]...\n"
@@ -30,7 +72,10 @@ static void usage(void)
 	       "to rd.memdebug=4.\n\n"
 	       "  -K, --kernel RELEASE  the kernel that boots with them, as uname -r prints it\n"
 	       "                        (default: the running one); kprobes need its names\n"
-	       "  -h, --help            this help\n");
+	       "  -h, --help            this help\n\n"
+	       "A PREEMPT_RT kernel newer than 6.12 hangs before init with any trace_event=\n"
+	       "(measured on 7.2, 7.3): cmdline refuses it, and a release whose config it cannot\n"
+	       "read that is named -rt; rd.memdebug=4 alone traces from the initramfs.\n");
 }
 
 /*
@@ -88,8 +133,9 @@ static int run(int argc, char **argv)
 {
 	struct cmdline_opts o = { NULL };
 	struct utsname u;
+	bool running;
 	size_t i;
-	int status;
+	int status, rt;
 
 	if (cli_parse(&cmdline_cli, &o, argc, argv, &status) < 0)
 		return status;
@@ -99,12 +145,26 @@ static int run(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 		o.release = u.release;
+		running = true;
+	} else {
+		running = uname(&u) == 0 && !strcmp(o.release, u.release);
 	}
 	if (o.release[0] < '0' || o.release[0] > '9') {
 		fprintf(stderr,
 			"memdebug-ko: --kernel takes a release such as 6.12.48+deb13-amd64, not '%s'\n",
 			o.release);
 		return cli_usage_error("cmdline ");
+	}
+	if (catalog_release_at_least(o.release, RT_HANGS_SINCE)) {
+		rt = preempt_rt(o.release, running);
+		if (rt < 0)
+			rt = strstr(o.release, "-rt") != NULL;
+		if (rt) {
+			fprintf(stderr,
+				"memdebug-ko: %s is a PREEMPT_RT kernel newer than 6.12: trace_event= on its command line hangs it before init (measured on 7.2 and 7.3); use rd.memdebug=4 alone, which traces from the initramfs\n",
+				o.release);
+			return EXIT_FAILURE;
+		}
 	}
 	for (i = 0; i < catalog_len; i++)
 		if (!catalog[i].probe)

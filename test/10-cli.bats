@@ -108,6 +108,12 @@ load helpers
 	assert_output --partial 'p:memdebug_ko/bulk_enter,alloc_pages_bulk_noprof,array=$arg5:x64,first=+0($arg5):x64;'
 	run -0 "$MDKO" cmdline
 	assert_output --partial 'trace_event=module:module_load,'
+	# trace_event= hangs 7.3-rt before init; 6.12-rt boots with it (no config here: the name)
+	run -1 --separate-stderr "$MDKO" cmdline -K 7.3.4+deb13-rt-amd64
+	assert_output ''
+	[[ "$stderr" == *"7.3.4+deb13-rt-amd64 is a PREEMPT_RT kernel newer than 6.12: trace_event= on its command line hangs it before init (measured"* ]]
+	run -0 "$MDKO" cmdline -K 6.12.118+deb12-rt-amd64
+	assert_output --partial 'trace_event=module:module_load,'
 	run -2 --separate-stderr "$MDKO" cmdline --kernel amd64
 	[[ "$stderr" == *"--kernel takes a release such as"*"not 'amd64'"* ]]
 	run -2 --separate-stderr "$MDKO" cmdline extra
