@@ -35,14 +35,17 @@ mdko_debian_mirror() {
 }
 
 # Set MDKO_ARCHIVE_APT to the options that make apt-get and apt-cache read the suites of
-# MDKO_ARCHIVE_SUITES from $MDKO_CACHE/apt, whose lists are refreshed once per run.
+# MDKO_ARCHIVE_SUITES from $MDKO_CACHE/apt, whose lists are refreshed once per run. The
+# signatures are checked, not the Release files' dates: a mirror that is a snapshot
+# serves a sid whose Release file has expired.
 # Call it with the cache lock held.
 mdko_archive_apt() {
 	local _dir="$MDKO_CACHE/apt" _mirror _suite _list=
 
 	MDKO_ARCHIVE_APT=(-o "Dir::Etc::sourcelist=$_dir/sources.list"
 		-o Dir::Etc::sourceparts=/nonexistent -o "Dir::State::Lists=$_dir/lists"
-		-o "Dir::Cache=$_dir/cache" -o APT::Sandbox::User=root)
+		-o "Dir::Cache=$_dir/cache" -o APT::Sandbox::User=root
+		-o Acquire::Check-Valid-Until=false)
 	[[ ${MDKO_ARCHIVE_UPDATED-} ]] && return 0
 	_mirror=$(mdko_debian_mirror) || return 1
 	for _suite in $MDKO_ARCHIVE_SUITES; do
@@ -132,6 +135,7 @@ mdko_kbuild_tree() {
 	mdko_quiet "$_tree.log" mmdebstrap --variant=minbase \
 		--include="$_include" \
 		--aptopt='APT::Install-Recommends "false"' \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
 		--dpkgopt='path-exclude=/usr/share/man/*' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' \

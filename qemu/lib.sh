@@ -25,8 +25,9 @@
 #                        rt-amd64-unsigned)
 #   MDKO_QEMU_CPU        QEMU's -cpu (default qemu64,+rdrand; qemu64 has no RDRAND)
 #   MDKO_DRACUT          the dracut of the images: host (default: the host's, 059 on
-#                        Debian 12) or ng (dracut-ng 106 and systemd 257 of a cached
-#                        Debian 13 tree, qemu/trixie.sh)
+#                        Debian 12), ng (dracut-ng 106 and systemd 257 of a cached
+#                        Debian 13 tree, qemu/trixie.sh) or sid (dracut 112 and systemd
+#                        262 of a cached Debian unstable tree)
 #   V=1                  keep the work directory with the logs
 
 MDKO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -299,6 +300,19 @@ mdko_dracut_base() {
 	printf '%s\n' "$_stamp" > "$_base.stamp"
 }
 
+# Print the directory of the initrd's dracut hooks for the dracut of MDKO_DRACUT:
+# /lib/dracut/hooks up to dracut-ng 106, /var/lib/dracut/hooks in dracut 112.
+mdko_dracut_hookdir() {
+	local _root=
+
+	case $MDKO_DRACUT in
+	ng) _root=$MDKO_CACHE/trixie ;;
+	sid) _root=$MDKO_CACHE/sid ;;
+	esac
+	sed -n 's/^hookdir=//p' "$_root"/usr/lib/dracut/modules.d/*base/dracut-lib.sh 2> /dev/null |
+		head -n 1 | grep . || echo /lib/dracut/hooks
+}
+
 # Set MDKO_DRACUT_ARGS to dracut's options for the lean FLAVOUR (shell or systemd) image
 # of the kernel found by mdko_kernel, whose modules are in KMODDIR as dracut sees them,
 # with the config directory CONFDIR. Shared by mdko_initramfs and qemu/trixie.sh.
@@ -325,7 +339,7 @@ mdko_dracut_args() {
 mdko_initramfs() {
 	local _out=$1 _flavour=$2 _binary=$3 _base=$MDKO_DRACUT_BASE
 
-	[[ $MDKO_DRACUT != ng ]] || {
+	[[ $MDKO_DRACUT == host ]] || {
 		mdko_trixie_initramfs "$@"
 		return
 	}
@@ -467,7 +481,7 @@ mdko_rootfs() {
 }
 
 # Prepare the cached kernel (mdko_kernel), root image (mdko_rootfs) and dracut base dir
-# (mdko_dracut_base), with MDKO_DRACUT=ng the trixie tree (mdko_trixie_tree), under the
+# (mdko_dracut_base), with MDKO_DRACUT=ng or sid its tree (mdko_trixie_tree), under the
 # cache lock. Returns 2 if there is no kernel.
 mdko_prepare() {
 	local _rc=0
@@ -477,11 +491,11 @@ mdko_prepare() {
 		_rc=2
 	elif ! mdko_rootfs || ! mdko_dracut_base; then
 		_rc=1
-	elif [[ $MDKO_DRACUT == ng ]] && ! mdko_trixie_tree; then
-		mdko_log "mmdebstrap could not make the Debian 13 tree, see $MDKO_CACHE/trixie.log"
+	elif [[ $MDKO_DRACUT != host && $MDKO_DRACUT != ng && $MDKO_DRACUT != sid ]]; then
+		mdko_log "MDKO_DRACUT=$MDKO_DRACUT is not host, ng or sid"
 		_rc=1
-	elif [[ $MDKO_DRACUT != host && $MDKO_DRACUT != ng ]]; then
-		mdko_log "MDKO_DRACUT=$MDKO_DRACUT is neither host nor ng"
+	elif [[ $MDKO_DRACUT != host ]] && ! mdko_trixie_tree; then
+		mdko_log "mmdebstrap could not make the $MDKO_DRACUT tree, see $MDKO_TRIXIE_TREE.log"
 		_rc=1
 	fi
 	mdko_unlock

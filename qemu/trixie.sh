@@ -3,8 +3,9 @@
 # shellcheck disable=SC2034 # the MDKO_* results are used by the scripts that source this
 #
 # dracut-ng and a newer systemd, from Debian 13 (trixie): a chroot made with mmdebstrap
-# whose dracut (dracut-ng 106) and systemd (257) build the initrd for the Debian 12
-# kernel that mdko_kernel unpacks. Source it after qemu/lib.sh, which defines what this
+# whose dracut (dracut-ng 106) and systemd (257) build the initrd for the kernel that
+# mdko_kernel unpacks; with MDKO_DRACUT=sid, a chroot of Debian unstable (dracut 112,
+# systemd 262) instead. Source it after qemu/lib.sh, which defines what this
 # uses. Nothing touches the host's apt configuration or its dracut: mmdebstrap is given
 # the mirror (the host's, read from /etc/apt/sources.list.d/debian.sources) and keeps its
 # apt state inside the chroot, and dracut runs inside the chroot, in a mount namespace of
@@ -22,14 +23,20 @@ MDKO_TRIXIE_PACKAGES="dracut-core,systemd,systemd-sysv,udev,kmod,cpio,lz4,bash,u
 MDKO_TRIXIE_PACKAGES+=",e2fsprogs,procps"
 # makedumpfile, for the dump step of qemu/kdump.sh's capture initramfs
 MDKO_TRIXIE_PACKAGES+=",makedumpfile"
+# sid moved switch_root, which a shell initrd needs, from util-linux to util-linux-extra
+MDKO_SID_PACKAGES="$MDKO_TRIXIE_PACKAGES,util-linux-extra"
 
-# Make the cached trixie tree $MDKO_CACHE/trixie, once (remade when this recipe changes);
-# set MDKO_TRIXIE_TREE and MDKO_TRIXIE_DRACUT (its dracut's version). Call it with the
-# cache lock held. Needs root and mmdebstrap; minutes, and about 100 MB of downloads.
+# Make the cached tree $MDKO_CACHE/SUITE of trixie (sid with MDKO_DRACUT=sid), once
+# (remade when this recipe changes); set MDKO_TRIXIE_TREE, MDKO_TRIXIE_DRACUT and
+# MDKO_TRIXIE_SYSTEMD (its dracut's and systemd's versions). Call it with the cache lock
+# held. Needs root and mmdebstrap; minutes, and about 100 MB of downloads.
 mdko_trixie_tree() {
-	local _tree="$MDKO_CACHE/trixie" _stamp _mirror
+	local _suite=trixie _packages=$MDKO_TRIXIE_PACKAGES _tree _stamp _mirror
 
-	_stamp=$(printf '%s\n' "$(declare -f mdko_trixie_tree)" "$MDKO_TRIXIE_PACKAGES" |
+	[[ $MDKO_DRACUT != sid ]] || _suite=sid _packages=$MDKO_SID_PACKAGES
+	_tree="$MDKO_CACHE/$_suite"
+
+	_stamp=$(printf '%s\n' "$(declare -f mdko_trixie_tree)" "$_packages" |
 		sha256sum | cut -d' ' -f1)
 	MDKO_TRIXIE_TREE=$_tree
 	if ! [[ -d $_tree && $(cat "$_tree.stamp" 2> /dev/null) == "$_stamp" ]]; then
@@ -39,17 +46,19 @@ mdko_trixie_tree() {
 		}
 		_mirror=$(mdko_debian_mirror) || return 1
 		rm -rf "$_tree" "$_tree.stamp" "$_tree.tmp"
-		mdko_log "making the Debian 13 tree with dracut-ng in $_tree (mmdebstrap, $_mirror)"
+		mdko_log "making the Debian $_suite tree with dracut-ng in $_tree (mmdebstrap, $_mirror)"
 		# shellcheck disable=SC2016 # mmdebstrap's hooks expand $1 themselves
-		# no documentation, no recommends (dracut-core's pull in lvm2, mdadm ...)
+		# no documentation, no recommends (dracut-core's pull in lvm2, mdadm ...); a
+		# mirror that is a snapshot serves a sid whose Release file has expired
 		mdko_quiet "$_tree.log" mmdebstrap --variant=minbase \
-			--include="$MDKO_TRIXIE_PACKAGES" \
+			--include="$_packages" \
 			--aptopt='APT::Install-Recommends "false"' \
+			--aptopt='Acquire::Check-Valid-Until "false"' \
 			--dpkgopt='path-exclude=/usr/share/doc/*' \
 			--dpkgopt='path-exclude=/usr/share/man/*' \
 			--dpkgopt='path-exclude=/usr/share/locale/*' \
 			--customize-hook='chroot "$1" apt-get clean' \
-			trixie "$_tree.tmp" "deb $_mirror trixie main" || return 1
+			"$_suite" "$_tree.tmp" "deb $_mirror $_suite main" || return 1
 		mv "$_tree.tmp" "$_tree" && printf '%s\n' "$_stamp" > "$_tree.stamp" || return 1
 	fi
 	# shellcheck disable=SC2016 # dpkg-query's format

@@ -66,8 +66,8 @@ bt_prerequisites() {
 		exit 1
 		;;
 	esac
-	if [[ $MDKO_DRACUT == ng ]]; then
-		echo "     dracut-ng $MDKO_TRIXIE_DRACUT and systemd $MDKO_TRIXIE_SYSTEMD (Debian 13 tree)"
+	if [[ $MDKO_DRACUT != host ]]; then
+		echo "     dracut $MDKO_TRIXIE_DRACUT and systemd $MDKO_TRIXIE_SYSTEMD ($MDKO_TRIXIE_TREE)"
 	fi
 }
 
@@ -93,7 +93,10 @@ bt_image() {
 	IMAGE=$WORK/$_name.img
 	[[ -f $IMAGE ]] && return 0
 	[[ $_builder == mdko_mkinitramfs ]] && _tool=mkinitramfs
-	if ! "$_builder" "$IMAGE" "$1" "$BINARY" "${@:2}"; then
+	# dracut 112 goes on after a module's fatal error ("dracut[F]: Failed to install
+	# switch_root"): the image would not boot
+	if ! "$_builder" "$IMAGE" "$1" "$BINARY" "${@:2}" ||
+		grep -q '^dracut\[F\]' "$IMAGE.log" 2> /dev/null; then
 		if [[ $_skip ]] && grep -qE -- "$_skip" "$IMAGE.log" 2> /dev/null; then
 			echo "skip [$BOOT] $_why (see $IMAGE.log)"
 		else
