@@ -11,7 +11,8 @@
  * functions, as the init of an earlier module that had the same address. The frame
  * right above do_one_initcall in a load is the loading module's init, whatever it reads:
  * a site that reads as another module's, or as no symbol, down to there is flagged as
- * the loading module's freed init.
+ * the loading module's freed init, unless the frames down to there name two modules
+ * (the init called into another module: the site reads as it is).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -196,20 +197,50 @@ static bool bare_frame(const struct event *ev)
 	return ev->name_len > 2 && ev->name[0] == '0' && ev->name[1] == 'x';
 }
 
-/* The frame names a module other than that of the stack's window. */
-static bool foreign_frame(const struct acct *a, const struct event *ev)
+/* The module a frame names ("[module]"), @len bytes, or NULL. */
+static const char *frame_module(const struct event *ev, size_t *len)
 {
 	const char *open = memchr(ev->name, '[', ev->name_len),
-		   *e = ev->name + ev->name_len, *mod = a->win[a->stacks.win].name;
+		   *e = ev->name + ev->name_len;
 	const char *close;
 
 	if (!open)
-		return false;
+		return NULL;
 	close = memchr(open, ']', (size_t)(e - open));
 	if (!close)
-		return false;
-	open++;
-	return (size_t)(close - open) != strlen(mod) || memcmp(open, mod, strlen(mod));
+		return NULL;
+	*len = (size_t)(close - open - 1);
+	return open + 1;
+}
+
+/* The frame names a module other than that of the stack's window. */
+static bool foreign_frame(const struct acct *a, const struct event *ev)
+{
+	const char *mod = a->win[a->stacks.win].name, *m;
+	size_t len;
+
+	m = frame_module(ev, &len);
+	return m && (len != strlen(mod) || memcmp(m, mod, len));
+}
+
+/*
+ * A held frame: one more that may be freed init text. Frames of two modules are a call
+ * from one into the other, which reads as it is.
+ */
+static void hold(struct acct *a, const struct event *ev)
+{
+	size_t len = 0;
+	const char *m = frame_module(ev, &len);
+
+	if (!m || len > MODNAME_MAX)
+		return;
+	if (!a->stacks.held_mod[0]) {
+		memcpy(a->stacks.held_mod, m, len);
+		a->stacks.held_mod[len] = '\0';
+	} else if (strlen(a->stacks.held_mod) != len ||
+		   memcmp(a->stacks.held_mod, m, len)) {
+		a->stacks.mixed = true;
+	}
 }
 
 /* The held pick was the window's module's freed init: say so, the kernel's name beside. */
@@ -223,8 +254,8 @@ static int freed_init_site(struct acct *a)
 
 	if (n > room)
 		n = room;
-	snprintf(site, sizeof(site), "freed init (kernel: %.*s) [%s]", (int)n, a->stacks.pick,
-		 mod);
+	snprintf(site, sizeof(site), "freed init (kernel: %.*s) [%s]", (int)n,
+		 a->stacks.pick, mod);
 	a->stacks.has_pick = false;
 	a->stacks.held = false;
 	a->stacks.open = false;
@@ -240,6 +271,10 @@ static void pick(struct acct *a, const struct event *ev, bool held)
 	a->stacks.pick[n] = '\0';
 	a->stacks.has_pick = true;
 	a->stacks.held = held;
+	a->stacks.mixed = false;
+	a->stacks.held_mod[0] = '\0';
+	if (held)
+		hold(a, ev);
 }
 
 /*
@@ -264,9 +299,11 @@ int stack_frame(struct acct *a, const struct event *ev)
 	in_module = memchr(ev->name, '[', ev->name_len) != NULL;
 	if (a->stacks.held) {
 		if (flen == 15 && !memcmp(ev->name, "do_one_initcall", 15))
-			return freed_init_site(a);
-		if (bare_frame(ev) || foreign_frame(a, ev))
+			return a->stacks.mixed ? stack_end(a) : freed_init_site(a);
+		if (bare_frame(ev) || foreign_frame(a, ev)) {
+			hold(a, ev);
 			return 0;
+		}
 		a->stacks.held = false;
 		/* another module's code the loading module called */
 		if (strchr(a->stacks.pick, '['))

@@ -157,6 +157,8 @@ struct acct_stacks {
 	 * loading module's freed init text, which only do_one_initcall below it tells.
 	 */
 	bool held;
+	bool mixed; /* the held frames name two modules: a call from one to the other */
+	char held_mod[MODNAME_MAX + 1]; /* the module they name, "" for bare addresses */
 	uint32_t win; /* STACK_LATE: the module frame on top names the window */
 	uint64_t pages;
 	char pick[SITE_MAX];

@@ -701,11 +701,15 @@ stack() { ev "$1" "$2" "$3" "<stack trace>"; shift 3; printf ' => %s\n' "$@"; }
 		stack modprobe 101 1.5 '__alloc_pages+0x18c/0x330' '0xffffffffc0a1b1c0' \
 			'kthread_run_on_cpu+0x10/0x80' 'beta_setup+0x20/0x100 [beta]' \
 			'do_one_initcall+0x57/0x310'
+		# beta's freed init, read as alpha's, calling into gamma: gamma's, as it reads
+		alloc modprobe 101 1.55 0x5000 0
+		stack modprobe 101 1.55 '__alloc_pages+0x18c/0x330' 'gamma_get+0x10/0x80 [gamma]' \
+			'alpha_init+0x60/0xff0 [alpha]' 'do_one_initcall+0x57/0x310'
 		put modprobe 101 1.6 beta
 	)
 	assert_success
 	assert_json '[.modules[] | select(.name == "beta") | .sites[] | "\(.site) \(.pages)"] | join(",")' \
-		'freed init (kernel: alpha_init+0x40/0xff0) [beta] 4,freed init (kernel: 0xffffffffc0a1b1c0) [beta] 2,alpha_get+0x10/0x80 [alpha] 1,beta_setup+0x20/0x100 [beta] 1'
+		'freed init (kernel: alpha_init+0x40/0xff0) [beta] 4,freed init (kernel: 0xffffffffc0a1b1c0) [beta] 2,alpha_get+0x10/0x80 [alpha] 1,beta_setup+0x20/0x100 [beta] 1,gamma_get+0x10/0x80 [gamma] 1'
 }
 
 @test "accounting: stacks interleaved with other CPUs' events go to their own task's allocation" {
