@@ -111,14 +111,10 @@ mdko_kbuild_tree() {
 
 	# binutils: the headers pull in the compiler, not the assembler it runs
 	_include="$_pkg,make,kmod,libc6-dev,binutils"
-	_stamp=$(printf '%s\n' "$(declare -f mdko_kbuild_tree)" | sha256sum | cut -d' ' -f1)
+	_stamp=$(declare -f mdko_kbuild_tree mdko_mmdebstrap | sha256sum | cut -d' ' -f1)
 	MDKO_KBUILD_TREE=$_tree
 	[[ -d $_tree/usr/src/$_pkg && $(cat "$_tree.stamp" 2> /dev/null) == "$_stamp" ]] &&
 		return 0
-	command -v mmdebstrap > /dev/null || {
-		mdko_log "mmdebstrap is not installed"
-		return 1
-	}
 	# the suite whose Packages file names the headers: "500 http://... trixie-backports/main ..."
 	_suite=$(apt-cache "${MDKO_ARCHIVE_APT[@]}" policy "$_pkg" 2> /dev/null |
 		awk '$1 ~ /^[0-9]+$/ && $2 ~ /:\/\// { split($3, s, "/"); print s[1]; exit }')
@@ -131,15 +127,29 @@ mdko_kbuild_tree() {
 	[[ $_suite != *-backports ]] || _lists+=("deb $_mirror $_suite main")
 	rm -rf "$_tree" "$_tree.tmp" "$_tree.stamp"
 	mdko_log "making the build chroot of $_pkg ($_suite) in $_tree (mmdebstrap, $_mirror)"
+	mdko_mmdebstrap "$_tree.log" "$_include" "${_suite%-backports}" "$_tree.tmp" \
+		"${_lists[@]}" || return 1
+	mv "$_tree.tmp" "$_tree" && printf '%s\n' "$_stamp" > "$_tree.stamp"
+}
+
+# Make a lean Debian tree with mmdebstrap, its output in LOG: packages PACKAGES (comma-
+# separated) of suite SUITE in DIR from the sources that follow; no recommends, no
+# documentation, no apt cache left. A mirror that is a snapshot serves a sid whose
+# Release file has expired: apt checks the signatures, not the dates.
+mdko_mmdebstrap() {
+	local _log=$1 _packages=$2
+
+	shift 2
+	command -v mmdebstrap > /dev/null || {
+		mdko_log "mmdebstrap is not installed"
+		return 1
+	}
 	# shellcheck disable=SC2016 # mmdebstrap's hooks expand $1 themselves
-	mdko_quiet "$_tree.log" mmdebstrap --variant=minbase \
-		--include="$_include" \
+	mdko_quiet "$_log" mmdebstrap --variant=minbase --include="$_packages" \
 		--aptopt='APT::Install-Recommends "false"' \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
 		--dpkgopt='path-exclude=/usr/share/man/*' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' \
-		--customize-hook='chroot "$1" apt-get clean' \
-		"${_suite%-backports}" "$_tree.tmp" "${_lists[@]}" || return 1
-	mv "$_tree.tmp" "$_tree" && printf '%s\n' "$_stamp" > "$_tree.stamp"
+		--customize-hook='chroot "$1" apt-get clean' "$@"
 }

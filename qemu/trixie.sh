@@ -36,29 +36,16 @@ mdko_trixie_tree() {
 	[[ $MDKO_DRACUT != sid ]] || _suite=sid _packages=$MDKO_SID_PACKAGES
 	_tree="$MDKO_CACHE/$_suite"
 
-	_stamp=$(printf '%s\n' "$(declare -f mdko_trixie_tree)" "$_packages" |
+	_stamp=$(printf '%s\n' "$(declare -f mdko_trixie_tree mdko_mmdebstrap)" "$_packages" |
 		sha256sum | cut -d' ' -f1)
 	MDKO_TRIXIE_TREE=$_tree
 	if ! [[ -d $_tree && $(cat "$_tree.stamp" 2> /dev/null) == "$_stamp" ]]; then
-		command -v mmdebstrap > /dev/null || {
-			mdko_log "mmdebstrap is not installed"
-			return 1
-		}
 		_mirror=$(mdko_debian_mirror) || return 1
 		rm -rf "$_tree" "$_tree.stamp" "$_tree.tmp"
 		mdko_log "making the Debian $_suite tree with dracut-ng in $_tree (mmdebstrap, $_mirror)"
-		# shellcheck disable=SC2016 # mmdebstrap's hooks expand $1 themselves
-		# no documentation, no recommends (dracut-core's pull in lvm2, mdadm ...); a
-		# mirror that is a snapshot serves a sid whose Release file has expired
-		mdko_quiet "$_tree.log" mmdebstrap --variant=minbase \
-			--include="$_packages" \
-			--aptopt='APT::Install-Recommends "false"' \
-			--aptopt='Acquire::Check-Valid-Until "false"' \
-			--dpkgopt='path-exclude=/usr/share/doc/*' \
-			--dpkgopt='path-exclude=/usr/share/man/*' \
-			--dpkgopt='path-exclude=/usr/share/locale/*' \
-			--customize-hook='chroot "$1" apt-get clean' \
-			"$_suite" "$_tree.tmp" "deb $_mirror $_suite main" || return 1
+		# no recommends: dracut-core's pull in lvm2, mdadm ...
+		mdko_mmdebstrap "$_tree.log" "$_packages" "$_suite" "$_tree.tmp" \
+			"deb $_mirror $_suite main" || return 1
 		mv "$_tree.tmp" "$_tree" && printf '%s\n' "$_stamp" > "$_tree.stamp" || return 1
 	fi
 	# shellcheck disable=SC2016 # dpkg-query's format
