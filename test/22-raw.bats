@@ -116,6 +116,15 @@ two_cpus() {
 	assert_json '.modules[0].comm' '<...>'
 }
 
+# Replays trace file $1 saved from the buffers of two_cpus: its figures, in $output.
+replay_two_cpus() {
+	run -0 --separate-stderr "$MDKO" report --input "$1" --format json
+	assert_json '.events' 11
+	assert_json '.modules[0].pages' 5
+	assert_json '.modules[0].net_pages' 4
+	assert_json '.modules[0].deferred_pages' 2
+}
+
 @test "raw: the watcher reads the raw buffers and saves them as a trace report replays" {
 	two_cpus | "$RAWGEN" "$T"
 	"$MDKO" watch --tracefs "$T" --run-dir "$R" --save-trace "$BATS_TEST_TMPDIR/saved" -q &
@@ -125,11 +134,7 @@ two_cpus() {
 	assert_json '.modules[0].pages' 5
 	assert_json '.modules[0].deferred_pages' 2
 	# the saved lines give the same figures offline
-	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/saved" --format json
-	assert_json '.events' 11
-	assert_json '.modules[0].pages' 5
-	assert_json '.modules[0].net_pages' 4
-	assert_json '.modules[0].deferred_pages' 2
+	replay_two_cpus "$BATS_TEST_TMPDIR/saved"
 	assert_json '.modules[0].end_s' 1.000006
 	run grep -c 'work struct 0xffff888001234560' "$BATS_TEST_TMPDIR/saved"
 	assert_output 2
@@ -142,11 +147,7 @@ two_cpus() {
 	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
 		--save-trace "$BATS_TEST_TMPDIR/saved" --format json
 	assert_json '.modules[0].deferred_pages' 2
-	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/saved" --format json
-	assert_json '.events' 11
-	assert_json '.modules[0].pages' 5
-	assert_json '.modules[0].net_pages' 4
-	assert_json '.modules[0].deferred_pages' 2
+	replay_two_cpus "$BATS_TEST_TMPDIR/saved"
 	assert_json '.deferred_measured' true
 	run grep -c 'work struct 0xffff888001234560' "$BATS_TEST_TMPDIR/saved"
 	assert_output 2
