@@ -65,16 +65,19 @@ mdko_kt_tree() {
 	rm -rf "$_tree" "$_tree.stamp" "$_tree.tmp"
 	mkdir -p "$MDKO_IMAGE_CACHE" || return 1
 	_pkgs="systemd-sysv,udev,kmod,initramfs-tools,busybox,e2fsprogs,procps"
-	_pkgs+=",makedumpfile,kexec-tools,linux-image-$MDKO_KVER-unsigned"
+	# the package mdko_kernel took: -unsigned up to 6.12, the signed name of a split 7.x
+	_pkgs+=",makedumpfile,kexec-tools,$MDKO_KERNEL_PKG"
 	_mirror=$(mdko_debian_mirror) || return 1
 	mdko_log "making the Debian $MDKO_KT_SUITE root with kdump-tools in $_tree (mmdebstrap)"
-	# kdump-tools comes last: its kernel hook would make the capture initrd, MODULES=dep,
-	# in the chroot, where no root device can be found; kdump-config load makes it at
-	# boot. The test configuration: the root on /dev/vda, kdump on with memdebug-ko on
+	# A mirror that is a snapshot serves a sid whose Release file has expired: apt checks
+	# the signatures, not the dates. kdump-tools comes last: its kernel hook would make
+	# the capture initrd, MODULES=dep, in the chroot, where no root device can be found;
+	# kdump-config load makes it at boot. The test configuration: the root on /dev/vda, kdump on with memdebug-ko on
 	# the capture kernel's command line, the crash unit.
 	# shellcheck disable=SC2016 # mmdebstrap's hooks expand $1 themselves
 	mdko_quiet "$MDKO_IMAGE_CACHE/mmdebstrap.log" mmdebstrap --variant=minbase \
 		--include="$_pkgs" \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
 		--customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kdump-tools' \
 		--customize-hook='echo "/dev/vda / ext4 rw 0 1" > "$1/etc/fstab"' \
 		--customize-hook='echo memdebug-ko-test > "$1/etc/hostname"' \

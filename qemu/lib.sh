@@ -149,7 +149,8 @@ mdko_unlock() {
 # ---------------------------------------------------------------------------------------
 # kernel
 
-# Unpack a Debian kernel into the cache and set MDKO_KVER, MDKO_VMLINUZ and MDKO_KMODDIR.
+# Unpack a Debian kernel into the cache and set MDKO_KERNEL_PKG (its package), MDKO_KVER,
+# MDKO_VMLINUZ and MDKO_KMODDIR.
 # Uses the newest package of series MDKO_KERNEL_SERIES that the host's apt knows (for
 # 6.1: linux-image-6.1.0-N-amd64-unsigned), else the newest of the newer suites
 # (qemu/archive.sh), downloading it when it is not cached yet; falls back to the newest
@@ -207,6 +208,7 @@ mdko_kernel() {
 		mdko_log "using the cached $_pkg"
 	fi
 	_root="$_kdir/$_pkg"
+	MDKO_KERNEL_PKG=$_pkg
 	MDKO_KVER=$(mdko_kernel_version "$_root") || return 1
 	MDKO_VMLINUZ="$_root/boot/vmlinuz-$MDKO_KVER"
 	MDKO_KMODDIR="$_root/lib/modules/$MDKO_KVER"
