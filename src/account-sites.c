@@ -169,34 +169,6 @@ static struct window *window_named(struct acct *a, const char *mod, size_t len)
 	return NULL;
 }
 
-/*
- * A stack of no load: the first frame in a module ("func+off/size [mod]") says whose
- * code allocated; its pages are that module's late pages. Returns whether it found one.
- */
-static bool late_frame(struct acct *a, const struct event *ev)
-{
-	const char *open = memchr(ev->name, '[', ev->name_len),
-		   *e = ev->name + ev->name_len;
-	const char *close;
-	struct window *w;
-
-	if (!open)
-		return false;
-	close = memchr(open, ']', (size_t)(e - open));
-	if (!close)
-		return false;
-	w = window_named(a, open + 1, (size_t)(close - open - 1));
-	if (w)
-		w->late_pages += a->stacks.pages;
-	return true;
-}
-
-/* The frame names no symbol: "0xffffffffc0a1b040". */
-static bool bare_frame(const struct event *ev)
-{
-	return ev->name_len > 2 && ev->name[0] == '0' && ev->name[1] == 'x';
-}
-
 /* The module a frame names ("[module]"), @len bytes, or NULL. */
 static const char *frame_module(const struct event *ev, size_t *len)
 {
@@ -211,6 +183,30 @@ static const char *frame_module(const struct event *ev, size_t *len)
 		return NULL;
 	*len = (size_t)(close - open - 1);
 	return open + 1;
+}
+
+/*
+ * A stack of no load: the first frame in a module ("func+off/size [mod]") says whose
+ * code allocated; its pages are that module's late pages. Returns whether it found one.
+ */
+static bool late_frame(struct acct *a, const struct event *ev)
+{
+	size_t len;
+	const char *m = frame_module(ev, &len);
+	struct window *w;
+
+	if (!m)
+		return false;
+	w = window_named(a, m, len);
+	if (w)
+		w->late_pages += a->stacks.pages;
+	return true;
+}
+
+/* The frame names no symbol: "0xffffffffc0a1b040". */
+static bool bare_frame(const struct event *ev)
+{
+	return ev->name_len > 2 && ev->name[0] == '0' && ev->name[1] == 'x';
 }
 
 /* The frame names a module other than that of the stack's window. */
