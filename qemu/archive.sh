@@ -34,6 +34,22 @@ mdko_debian_mirror() {
 	awk '/^URIs:/ && $2 !~ /-security/ { print $2; exit }' "$_f" | grep .
 }
 
+# Print the sources of Debian suite SUITE for mmdebstrap, one a line: its main, and but
+# for sid its updates and security suites, which hold the newest kernels of a release
+# (bookworm's 6.1.0-N comes from bookworm-security). The security mirror is the host's.
+mdko_debian_sources() {
+	local _suite=$1 _mirror _security
+
+	_mirror=$(mdko_debian_mirror) || return 1
+	printf 'deb %s %s main\n' "$_mirror" "$_suite"
+	[[ $_suite != sid && $_suite != unstable ]] || return 0
+	printf 'deb %s %s-updates main\n' "$_mirror" "$_suite"
+	_security=$(awk '/^URIs:/ && $2 ~ /-security/ { print $2; exit }' \
+		/etc/apt/sources.list.d/debian.sources 2> /dev/null)
+	printf 'deb %s %s-security main\n' "${_security:-${_mirror%/debian}/debian-security}" \
+		"$_suite"
+}
+
 # Set MDKO_ARCHIVE_APT to the options that make apt-get and apt-cache read the suites of
 # MDKO_ARCHIVE_SUITES from $MDKO_CACHE/apt, whose lists are refreshed once per run. The
 # signatures are checked, not the Release files' dates: a mirror that is a snapshot

@@ -57,9 +57,11 @@ EOF
 # once (remade when this code changes); set MDKO_KT_TREE. Needs root and mmdebstrap;
 # minutes, and about 150 MB of downloads.
 mdko_kt_tree() {
-	local _tree="$MDKO_IMAGE_CACHE/$MDKO_KT_SUITE-kdump-tools-$MDKO_KVER" _stamp _pkgs _mirror
+	local _tree="$MDKO_IMAGE_CACHE/$MDKO_KT_SUITE-kdump-tools-$MDKO_KVER" _stamp _pkgs
+	local _sources=()
 
-	_stamp=$(declare -f mdko_kt_tree mdko_kt_crash_unit | sha256sum | cut -d' ' -f1)
+	_stamp=$(declare -f mdko_kt_tree mdko_kt_crash_unit mdko_debian_sources |
+		sha256sum | cut -d' ' -f1)
 	MDKO_KT_TREE=$_tree
 	[[ -d $_tree && $(cat "$_tree.stamp" 2> /dev/null) == "$_stamp" ]] && return 0
 	rm -rf "$_tree" "$_tree.stamp" "$_tree.tmp"
@@ -67,7 +69,8 @@ mdko_kt_tree() {
 	_pkgs="systemd-sysv,udev,kmod,initramfs-tools,busybox,e2fsprogs,procps"
 	# the package mdko_kernel took: -unsigned up to 6.12, the signed name of a split 7.x
 	_pkgs+=",makedumpfile,kexec-tools,$MDKO_KERNEL_PKG"
-	_mirror=$(mdko_debian_mirror) || return 1
+	mapfile -t _sources < <(mdko_debian_sources "$MDKO_KT_SUITE") && ((${#_sources[@]})) ||
+		return 1
 	mdko_log "making the Debian $MDKO_KT_SUITE root with kdump-tools in $_tree (mmdebstrap)"
 	# A mirror that is a snapshot serves a sid whose Release file has expired: apt checks
 	# the signatures, not the dates. kdump-tools comes last: its kernel hook would make
@@ -83,7 +86,7 @@ mdko_kt_tree() {
 		--customize-hook='echo memdebug-ko-test > "$1/etc/hostname"' \
 		--customize-hook="sed -i -e 's/^USE_KDUMP=.*/USE_KDUMP=1/' -e '/KDUMP_CMDLINE_APPEND=/d' \"\$1/etc/default/kdump-tools\" && echo 'KDUMP_CMDLINE_APPEND=\"$MDKO_KT_APPEND\"' >> \"\$1/etc/default/kdump-tools\"" \
 		--customize-hook='chroot "$1" apt-get clean' \
-		"$MDKO_KT_SUITE" "$_tree.tmp" "deb $_mirror $MDKO_KT_SUITE main" || return 1
+		"$MDKO_KT_SUITE" "$_tree.tmp" "${_sources[@]}" || return 1
 	mdko_kt_crash_unit > "$_tree.tmp/etc/systemd/system/memdebug-ko-test-crash.service" &&
 		ln -s ../memdebug-ko-test-crash.service \
 			"$_tree.tmp/etc/systemd/system/multi-user.target.wants/memdebug-ko-test-crash.service" &&
