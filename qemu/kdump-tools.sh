@@ -75,8 +75,8 @@ mdko_kt_tree() {
 	# A mirror that is a snapshot serves a sid whose Release file has expired: apt checks
 	# the signatures, not the dates. kdump-tools comes last: its kernel hook would make
 	# the capture initrd, MODULES=dep, in the chroot, where no root device can be found;
-	# kdump-config load makes it at boot. The test configuration: the root on /dev/vda, kdump on with memdebug-ko on
-	# the capture kernel's command line, the crash unit.
+	# kdump-config load makes it at boot. The test configuration: the root on /dev/vda,
+	# kdump on with memdebug-ko on the capture kernel's command line, the crash unit.
 	# shellcheck disable=SC2016 # mmdebstrap's hooks expand $1 themselves
 	mdko_quiet "$MDKO_IMAGE_CACHE/mmdebstrap.log" mmdebstrap --variant=minbase \
 		--include="$_pkgs" \

@@ -302,15 +302,13 @@ mdko_dracut_base() {
 	printf '%s\n' "$_stamp" > "$_base.stamp"
 }
 
-# Print the directory of the initrd's dracut hooks for the dracut of MDKO_DRACUT:
-# /lib/dracut/hooks up to dracut-ng 106, /var/lib/dracut/hooks in dracut 112.
+# Print the directory of the initrd's dracut hooks for the dracut of MDKO_DRACUT (the
+# host's, or that of the tree mdko_prepare made): /lib/dracut/hooks up to dracut-ng 106,
+# /var/lib/dracut/hooks in dracut 112.
 mdko_dracut_hookdir() {
 	local _root=
 
-	case $MDKO_DRACUT in
-	ng) _root=$MDKO_CACHE/trixie ;;
-	sid) _root=$MDKO_CACHE/sid ;;
-	esac
+	[[ $MDKO_DRACUT == host ]] || _root=${MDKO_TRIXIE_TREE-}
 	sed -n 's/^hookdir=//p' "$_root"/usr/lib/dracut/modules.d/*base/dracut-lib.sh 2> /dev/null |
 		head -n 1 | grep . || echo /lib/dracut/hooks
 }
