@@ -39,8 +39,12 @@ int bulk_exit(struct acct *a, const struct event *ev)
 	struct window *w;
 	bool by_work = false;
 
-	if (!v)
+	if (!v) {
+		/* its call is not in the trace: how many pages it took is unknown */
+		a->counts.bulk_no_call +=
+			acct_open_window(a, ev->pid) || work_window(a, ev->pid);
 		return 0;
+	}
 	state = *v;
 	u64map_del(&a->bulk, pid_key(ev->pid));
 	w = acct_open_window(a, ev->pid);

@@ -288,6 +288,7 @@ int acct_event(void *acct, const struct event *ev)
 		return page_free(a, ev);
 	case EV_BULK_ENTER:
 		a->counts.bulk_events++;
+		a->counts.bulk_enters++;
 		return bulk_enter(a, ev);
 	case EV_BULK_EXIT:
 		a->counts.bulk_events++;

@@ -116,6 +116,9 @@ struct acct_counts {
 	uint64_t page_events; /* mm_page_alloc and mm_page_free events read */
 	/* bulk_enter and bulk_exit events read: the bulk path was traced */
 	uint64_t bulk_events;
+	uint64_t bulk_enters; /* bulk_enter events read: the calls were traced too */
+	/* bulk returns in a load or its work without their call: pages unknown */
+	uint64_t bulk_no_call;
 	/* bulk calls in windows left uncounted: their array had pages */
 	uint64_t bulk_prefilled;
 	uint64_t work_events; /* workqueue events read: the loads' work was traced */

@@ -209,6 +209,8 @@ static void json_head(FILE *f, const struct summary *s)
 	fprintf(f, ",\"late_measured\":%s", s->measured.late ? "true" : "false");
 	if (s->bulk_prefilled)
 		fprintf(f, ",\"bulk_calls_not_counted\":%" PRIu64, s->bulk_prefilled);
+	if (s->bulk_no_call)
+		fprintf(f, ",\"bulk_returns_without_call\":%" PRIu64, s->bulk_no_call);
 	fprintf(f, ",\"oom_kills\":%" PRIu64, s->oom_kills);
 	if (st->gap)
 		fputs(",\"gap\":true", f);

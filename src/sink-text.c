@@ -237,6 +237,12 @@ static void emit_trace_note(struct emitter *em, const struct summary *s, enum no
 		sink_emit(em,
 			  "not seen: pages of vmalloc (the bulk allocator, which fires no mm_page_alloc): the trace has no memdebug_ko:bulk_enter event (no kprobe events?); the figures leave them out");
 		break;
+	case NOTE_BULK_NO_CALL:
+		sink_emit(em,
+			  "not measured: pages of vmalloc (the bulk allocator): %" PRIu64
+			  " of its returns in loads or their work came without their call (no memdebug_ko:bulk_enter event), so how many pages they took is unknown; the figures leave them out",
+			  s->bulk_no_call);
+		break;
 	case NOTE_NO_WORK:
 		sink_emit(em,
 			  "work: not seen: the trace has no workqueue events; pages of the work that loads queue (kworkers, async_schedule) are left out");

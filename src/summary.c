@@ -233,7 +233,8 @@ static uint64_t pick_notes(const struct summary *s, const struct acct *a)
 	NOTE(NOTE_OOM, a->counts.oom_kills);
 	NOTE(NOTE_OOM_LOADS, a->counts.oom_kills && s->oom_loads);
 	NOTE(NOTE_NO_PAGES, !pages && loads);
-	NOTE(NOTE_NO_BULK, pages && loads && !a->counts.bulk_events);
+	NOTE(NOTE_NO_BULK, pages && loads && !a->counts.bulk_enters);
+	NOTE(NOTE_BULK_NO_CALL, pages && a->counts.bulk_enters && a->counts.bulk_no_call);
 	NOTE(NOTE_NO_WORK, loads && pages && !a->counts.work_events);
 	NOTE(NOTE_WORK_HIDDEN,
 	     !(loads && pages && !a->counts.work_events) && a->counts.work_hidden);
@@ -294,7 +295,8 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	struct sort_ctx c = { s, a, key };
 	uint64_t kib = src->page_size / 1024;
 	struct traced t = {
-		.bulk = a->counts.bulk_events,
+		/* every call's return without its call (bulk_enter) is no measure */
+		.bulk = a->counts.bulk_enters && !a->counts.bulk_no_call,
 		.work = a->counts.work_events && !a->counts.work_hidden,
 		.threads = threads_measured(a),
 		.stacks = a->counts.stack_events,
@@ -323,6 +325,7 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	s->work_hidden = a->counts.work_hidden;
 	s->kthreads_unlinked = a->counts.kthreads_unlinked;
 	s->bulk_prefilled = a->counts.bulk_prefilled;
+	s->bulk_no_call = a->counts.bulk_no_call;
 	for (i = 0; i < a->nwin; i++) {
 		s->order[i] = i;
 		make_row(&s->rows[i], a, i, &t, kib, src->not_traced != NULL);

@@ -76,6 +76,7 @@ enum note {
 	NOTE_OOM_LOADS,	       /* and these loads were in init then */
 	NOTE_NO_PAGES,	       /* no page event: nothing measured */
 	NOTE_NO_BULK,	       /* no bulk allocator events */
+	NOTE_BULK_NO_CALL,     /* bulk returns of loads without their calls */
 	NOTE_NO_WORK,	       /* no workqueue events */
 	NOTE_WORK_HIDDEN,      /* work addresses hidden */
 	NOTE_WORK,	       /* what the work column means */
@@ -112,7 +113,7 @@ struct summary {
 	bool sites;	/* rd.memdebug=5: the stacks were recorded, rows carry sites */
 	uint64_t notes; /* 1 << enum note of the notes shown */
 	uint64_t oom_kills, ts_first_oom;
-	uint64_t work_hidden, kthreads_unlinked, bulk_prefilled;
+	uint64_t work_hidden, kthreads_unlinked, bulk_prefilled, bulk_no_call;
 	size_t loads; /* windows seen loading */
 	size_t filtered, loading, failed, next_load, before, not_seen, not_traced;
 	size_t oom_loads;      /* loads in init while the OOM killer chose a victim */

@@ -515,6 +515,49 @@ bexit() { ev "$1" "$2" "$3" "bulk_exit: (__vmalloc_node_range+0x264/0x880 <- __a
 	assert_json '.modules[0].bulk_pages' null
 }
 
+@test "accounting: bulk returns in a load without their calls leave vmalloc's pages not measured" {
+	# a boot whose bulk_enter never fired: 32 pages taken, how many unknown
+	run "$MDKO" report --input - < <(
+		benter systemd-udevd 200 0.5; bexit systemd-udevd 200 0.51 4
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		bexit modprobe 100 1.2 32
+		put modprobe 100 1.5 alpha
+	)
+	assert_success
+	assert_output --partial 'not measured: pages of vmalloc (the bulk allocator): 1 of its returns in loads or their work came without their call'
+	refute_output --partial 'not seen: pages of vmalloc'
+	report_stdin_json < <(
+		benter systemd-udevd 200 0.5; bexit systemd-udevd 200 0.51 4
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		bexit modprobe 100 1.2 32
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.bulk_pages_measured' false
+	assert_json '.bulk_returns_without_call' 1
+	assert_json '.modules[0].bulk_pages' null
+	# only returns, no call anywhere: the trace has no bulk_enter
+	run "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		bexit modprobe 100 1.2 32
+		put modprobe 100 1.5 alpha
+	)
+	assert_output --partial 'not seen: pages of vmalloc'
+	# a return outside every load (its call before the trace began) changes nothing
+	report_stdin_json < <(
+		bexit systemd-udevd 200 0.4 4
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.05 0x1000 0
+		benter modprobe 100 1.1; bexit modprobe 100 1.11 8
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.bulk_pages_measured' true
+	assert_json '.modules[0].bulk_pages' 8
+	assert_json 'has("bulk_returns_without_call")' false
+}
+
 @test "accounting: a load with bulk pages that frees pages it did not allocate gets a bound on net" {
 	run "$MDKO" report --input - < <(
 		load_ modprobe 100 1.0 alpha
