@@ -77,20 +77,34 @@ static long long walk_kib(int dirfd, dev_t dev, int depth)
 	return sum;
 }
 
-/* crashkernel= and elfcorehdr= of the command line @buf. */
+/*
+ * Appends the value of every @key (with its '=') of the command line @buf to @out (@n
+ * bytes), space-separated: crashkernel= comes more than once (",low" or ",cma" beside
+ * the main part).
+ */
+static void cmdline_values(const char *buf, const char *key, char *out, size_t n)
+{
+	size_t k = strlen(key), len, used;
+	const char *p;
+
+	for (p = buf; (p = strstr(p, key)); p++) {
+		if (p != buf && p[-1] != ' ')
+			continue;
+		len = strcspn(p + k, " \n");
+		used = strlen(out);
+		snprintf(out + used, n - used, "%s%.*s", used ? " " : "", (int)len,
+			 p + k);
+	}
+}
+
+/* crashkernel=, initramfs_options= and elfcorehdr= of the command line @buf. */
 static void read_cmdline(struct budget *b, const char *buf)
 {
 	const char *p;
-	size_t n;
 
-	for (p = buf; (p = strstr(p, "crashkernel=")); p++) {
-		if (p != buf && p[-1] != ' ')
-			continue;
-		p += 12;
-		n = strcspn(p, " \n");
-		snprintf(b->crashkernel, sizeof(b->crashkernel), "%.*s", (int)n, p);
-		break;
-	}
+	cmdline_values(buf, "crashkernel=", b->crashkernel, sizeof(b->crashkernel));
+	cmdline_values(buf, "initramfs_options=", b->initramfs_options,
+		       sizeof(b->initramfs_options));
 	for (p = buf; (p = strstr(p, "elfcorehdr=")); p++)
 		if (p == buf || p[-1] == ' ') {
 			b->kind = CAPTURE_KDUMP;
@@ -324,6 +338,32 @@ uint64_t budget_crash_size(const char *root, char *path, size_t n)
 	return 0;
 }
 
+uint64_t budget_crash_cma(const char *root, char *path, size_t n)
+{
+	/* "%08llx-%08llx\n" a range, the end included; 6.17 added them (",cma") */
+	static const char *const files[] = { "kexec/crash_cma_ranges",
+					     "kexec_crash_cma_ranges" };
+	unsigned long long start, end;
+	uint64_t sum = 0;
+	char v[256], *p;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, n, "%s/sys/kernel/%s", root, files[i]);
+		if (io_read_small(path, v, sizeof(v)) < 0)
+			continue;
+		for (p = v; sscanf(p, "%llx-%llx", &start, &end) == 2; p++) {
+			if (end >= start)
+				sum += end - start + 1;
+			p = strchr(p, '\n');
+			if (!p)
+				break;
+		}
+		return sum;
+	}
+	return 0;
+}
+
 void budget_read(struct budget *b, const char *proc, const char *root)
 {
 	char path[PATH_MAX], *buf = NULL;
@@ -334,6 +374,7 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 
 	*b = (struct budget){ .initramfs_kib = -1,
 			      .run_kib = -1,
+			      .rootfs_size_kib = -1,
 			      .ram_kib = -1,
 			      .initrd_kib = -1,
 			      .fadump_boot_kib = -1,
@@ -388,6 +429,8 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 		return;
 	b->crash_size =
 		budget_crash_size(strcmp(root, "/") ? root : "", path, sizeof(path));
+	b->crash_cma =
+		budget_crash_cma(strcmp(root, "/") ? root : "", path, sizeof(path));
 	/* the file systems of this boot: live only */
 	if (strcmp(root, "/"))
 		return;
@@ -398,6 +441,10 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	if (statfs(root, &sf) < 0 ||
 	    (sf.f_type != RAMFS_MAGIC && sf.f_type != TMPFS_MAGIC))
 		return;
+	/* a tmpfs rootfs has a size: half the RAM, or initramfs_options=size= */
+	if (sf.f_type == TMPFS_MAGIC && sf.f_blocks)
+		b->rootfs_size_kib =
+			(long long)sf.f_blocks * (long long)sf.f_bsize / 1024;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0 && fstat(fd, &st) == 0)
 		b->initramfs_kib = walk_kib(fd, st.st_dev, 0);

@@ -35,7 +35,10 @@ struct budget {
 	long long row[BUDGET_ROWS];
 	long long initramfs_kib; /* the files of / (the unpacked initramfs), walked; -1 */
 	long long run_kib;	 /* /run's used blocks (statfs); -1 */
-	char crashkernel[64];	 /* crashkernel= of the command line, "" when none */
+	long long rootfs_size_kib; /* the size of a tmpfs rootfs (statfs); -1 */
+	/* the values of crashkernel= of the command line, space-separated; "" when none */
+	char crashkernel[128];
+	char initramfs_options[64]; /* initramfs_options= (Linux 6.18: rootfs's mount) */
 	bool capture; /* a capture kernel: kdump's or fadump's (enum capture_kind) */
 	enum capture_kind kind;
 	char capture_from[64]; /* what told it: elfcorehdr= or the fadump file */
@@ -50,6 +53,7 @@ struct budget {
 	bool fadump_opal; /* PowerNV's OPAL, not PowerVM: another least boot memory */
 	long long system_ram_kib; /* fadump: all "System RAM" of iomem, the crashed system's */
 	uint64_t crash_size; /* /sys/kernel/kexec/crash_size or kexec_crash_size; 0: none */
+	uint64_t crash_cma; /* crashkernel=...,cma: sum of kexec/crash_cma_ranges; 0 */
 	/* a capture kernel's, for the estimate; -1 (or 0 bytes) when unknown */
 	long long ram_kib; /* its RAM: "System RAM" of iomem, the crashkernel region */
 	/* the compressed initramfs it freed ("Freeing initrd memory") */
@@ -91,9 +95,9 @@ const char *budget_row_source(enum budget_row r);
 /*
  * Reads @proc/meminfo and @proc/cmdline, and whether this is a capture kernel: kdump's
  * (elfcorehdr=) or fadump's (@proc/device-tree, and with @root its /sys/kernel/fadump);
- * with @root, also /sys/kernel/kexec/crash_size (or kexec_crash_size) under @root; live
- * (@root "/"), also the kernel log, /run and the files of the root file system (the
- * initramfs). Leaves b->known false when meminfo cannot be read.
+ * with @root, also /sys/kernel/kexec/crash_size (or kexec_crash_size) and the CMA ranges
+ * under @root; live (@root "/"), also the kernel log, /run and the files and size of the
+ * root file system (the initramfs). Leaves b->known false when meminfo cannot be read.
  */
 void budget_read(struct budget *b, const char *proc, const char *root);
 
@@ -103,3 +107,11 @@ void budget_read(struct budget *b, const char *proc, const char *root);
  * unknown. The path of the file last tried goes to @path (@n bytes).
  */
 uint64_t budget_crash_size(const char *root, char *path, size_t n);
+
+/*
+ * The CMA that the running kernel reserved for a capture kernel besides crash_size
+ * (crashkernel=...,cma, Linux 6.17), in bytes, summed from @root's
+ * /sys/kernel/kexec/crash_cma_ranges (else kexec_crash_cma_ranges); 0 when none or
+ * unknown. The path of the file last tried goes to @path (@n bytes).
+ */
+uint64_t budget_crash_cma(const char *root, char *path, size_t n);

@@ -210,8 +210,8 @@ reserved:
 static int estimate(const struct estimate_opts *o, char (*paths)[PATH_MAX], size_t n)
 {
 	struct found f, best = { .mib = 0 };
-	char p[PATH_MAX], meminfo[4096], args[64];
-	uint64_t have, want;
+	char p[PATH_MAX], c[PATH_MAX], meminfo[4096], args[64];
+	uint64_t have, want, cma, rest;
 	long long ram;
 	size_t i, used = 0;
 
@@ -248,7 +248,24 @@ static int estimate(const struct estimate_opts *o, char (*paths)[PATH_MAX], size
 		printf("this system has %lld MiB of RAM: where the boot loader finds no %.0fM below 4 GiB, crashkernel=%.0fM,high places it above, and the kernel adds a low part for DMA (crashkernel=...,low sizes it)\n",
 		       ram / 1024, best.mib, best.mib);
 	have = budget_crash_size(o->root, p, sizeof(p));
+	cma = budget_crash_cma(o->root, c, sizeof(c));
 	want = (uint64_t)best.mib << 20;
+	if (cma) {
+		/* the capture kernel gets both; CMA pages in use are not in the dump */
+		rest = want > cma ? ((want - cma + (16 << 20) - 1) >> 24) << 4 : 0;
+		printf("the running kernel reserved %" PRIu64 " MiB (%s) and %" PRIu64
+		       " MiB of CMA (%s, crashkernel=...,cma), which the capture kernel gets besides: ",
+		       have >> 20, p, cma >> 20, c);
+		if (have + cma < want)
+			printf("less than that: set it and reboot\n");
+		else if (rest && rest < have >> 20)
+			printf("enough; with the ,cma part kept, crashkernel=%" PRIu64
+			       "M would do, if it still holds the kernel and initramfs\n",
+			       rest);
+		else
+			printf("enough\n");
+		return 0;
+	}
 	if (have && have < want)
 		printf("the running kernel reserved %" PRIu64
 		       " MiB (%s), less than that: set it and reboot\n",

@@ -75,14 +75,22 @@ static void json_budget(FILE *f, const struct summary *s)
 		sink_json_str(f, b->crashkernel);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"kexec_crash_size\":%llu,\"capture_kernel\":%s",
-		(unsigned long long)b->crash_size, b->capture ? "true" : "false");
+	fputs(",\"initramfs_options\":", f);
+	if (b->initramfs_options[0])
+		sink_json_str(f, b->initramfs_options);
+	else
+		fputs("null", f);
+	fprintf(f,
+		",\"kexec_crash_size\":%llu,\"kexec_crash_cma\":%llu,\"capture_kernel\":%s",
+		(unsigned long long)b->crash_size, (unsigned long long)b->crash_cma,
+		b->capture ? "true" : "false");
 	if (b->capture) {
 		fprintf(f, ",\"dump\":\"%s\",\"capture_from\":",
 			b->kind == CAPTURE_FADUMP ? "fadump" : "kdump");
 		sink_json_str(f, b->capture_from);
 	}
 	json_kib(f, "initramfs_kib", b->initramfs_kib);
+	json_kib(f, "rootfs_size_kib", b->rootfs_size_kib);
 	json_kib(f, "run_kib", b->run_kib);
 	fprintf(f, ",\"module_images_kib\":%" PRIu64, s->total.image_kib.v);
 	json_fig(f, "module_allocations_net_kib", s->alloc_net_kib);

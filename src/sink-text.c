@@ -476,7 +476,7 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 static void emit_budget(struct emitter *em, const struct summary *s)
 {
 	const struct budget *b = s->budget;
-	char v[32], extra[200], crash[120] = "", capture[160] = "";
+	char v[32], extra[400], crash[400] = "", capture[160] = "", cap[160] = "";
 	int i;
 
 	if (!b)
@@ -488,6 +488,15 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 		snprintf(crash + strlen(crash), sizeof(crash) - strlen(crash),
 			 "; %llu KiB reserved for a capture kernel (kexec crash_size)",
 			 (unsigned long long)(b->crash_size / 1024));
+	if (b->crash_cma)
+		snprintf(crash + strlen(crash), sizeof(crash) - strlen(crash),
+			 "; %llu KiB of CMA for it besides (crashkernel=...,cma)",
+			 (unsigned long long)(b->crash_cma / 1024));
+	if (b->rootfs_size_kib >= 0)
+		snprintf(cap, sizeof(cap), " in a tmpfs of %lld (%s%s)",
+			 b->rootfs_size_kib,
+			 b->initramfs_options[0] ? "initramfs_options=" : "half the RAM",
+			 b->initramfs_options);
 	if (b->kind == CAPTURE_FADUMP)
 		snprintf(capture, sizeof(capture),
 			 "; this is a fadump capture kernel (%s): the firmware booted it after the crash",
@@ -503,8 +512,8 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 		extra[0] = '\0';
 		if (i == BUDGET_FILES && (b->initramfs_kib >= 0 || b->run_kib >= 0))
 			snprintf(extra, sizeof(extra),
-				 "; of them the initramfs %s (its files), /run %s",
-				 kib_str(a, sizeof(a), b->initramfs_kib),
+				 "; of them the initramfs %s (its files%s), /run %s",
+				 kib_str(a, sizeof(a), b->initramfs_kib), cap,
 				 kib_str(c, sizeof(c), b->run_kib));
 		if (i == BUDGET_OTHER)
 			snprintf(extra, sizeof(extra),

@@ -176,6 +176,36 @@ budget_proc() {
 	assert_json '.budget.kexec_crash_size' 0
 }
 
+@test "output: crashkernel=...,cma (6.17) beside the main part, and initramfs_options= (6.18)" {
+	local p r=$BATS_TEST_TMPDIR/root
+	p=$(budget_proc)
+	echo 'root=/dev/sda1 crashkernel=256M crashkernel=1G,cma initramfs_options=size=90% quiet' >"$p/cmdline"
+	mkdir -p "$r/sys/kernel/kexec"
+	echo $((256 << 20)) >"$r/sys/kernel/kexec/crash_size"
+	# the kernel's format: "%08llx-%08llx\n" a range, the end included
+	printf '%s\n' 140000000-17fffffff 180000000-187ffffff >"$r/sys/kernel/kexec/crash_cma_ranges"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r" --format json
+	assert_json '.budget.crashkernel' '256M 1G,cma'
+	assert_json '.budget.initramfs_options' 'size=90%'
+	assert_json '.budget.kexec_crash_size' $((256 << 20))
+	assert_json '.budget.kexec_crash_cma' $((1152 << 20))
+	assert_json '.budget.rootfs_size_kib' null
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r"
+	assert_line 'budget of the whole kernel at the report: 220224 KiB (MemTotal); crashkernel=256M 1G,cma on the command line; 262144 KiB reserved for a capture kernel (kexec crash_size); 1179648 KiB of CMA for it besides (crashkernel=...,cma)'
+	# the older place of the file; none, or an empty one, is no CMA
+	mv "$r/sys/kernel/kexec/crash_cma_ranges" "$r/sys/kernel/kexec_crash_cma_ranges"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r" --format json
+	assert_json '.budget.kexec_crash_cma' $((1152 << 20))
+	: >"$r/sys/kernel/kexec_crash_cma_ranges"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r" --format json
+	assert_json '.budget.kexec_crash_cma' 0
+	assert_json '.budget.crashkernel' '256M 1G,cma'
+}
+
 @test "output: a capture kernel's estimate: its RAM less the lowest available, plus what the dump needs" {
 	local p
 	p=$(budget_proc)

@@ -49,6 +49,22 @@ setup() {
 	assert_output --partial 'less than that: set it and reboot'
 }
 
+@test "estimate: CMA for the capture kernel (crashkernel=...,cma) counts beside crash_size" {
+	echo $((64 << 20)) >"$R/sys/kernel/kexec/crash_size"
+	printf '%s\n' 100000000-103ffffff >"$R/sys/kernel/kexec/crash_cma_ranges"
+	run -0 --separate-stderr "$MDKO" estimate --root "$R" "$C/127.0.0.1-2026-12-01-10:00/memdebug-ko.json"
+	assert_line "the running kernel reserved 64 MiB ($R/sys/kernel/kexec/crash_size) and 64 MiB of CMA ($R/sys/kernel/kexec/crash_cma_ranges, crashkernel=...,cma), which the capture kernel gets besides: less than that: set it and reboot"
+	echo $((256 << 20)) >"$R/sys/kernel/kexec/crash_size"
+	run -0 --separate-stderr "$MDKO" estimate --root "$R" "$C/127.0.0.1-2026-12-01-10:00/memdebug-ko.json"
+	# 144M less 64M of CMA: 80M; no shrinking of crash_size through sysfs with CMA
+	assert_line "the running kernel reserved 256 MiB ($R/sys/kernel/kexec/crash_size) and 64 MiB of CMA ($R/sys/kernel/kexec/crash_cma_ranges, crashkernel=...,cma), which the capture kernel gets besides: enough; with the ,cma part kept, crashkernel=80M would do, if it still holds the kernel and initramfs"
+	refute_output --partial "gives"
+	printf '%s\n' 100000000-10fffffff >"$R/sys/kernel/kexec/crash_cma_ranges"
+	run -0 --separate-stderr "$MDKO" estimate --root "$R" "$C/127.0.0.1-2026-12-01-10:00/memdebug-ko.json"
+	assert_line --partial "256 MiB of CMA"
+	assert_line --regexp 'besides: enough$'
+}
+
 @test "estimate: foreign or estimate-less JSON and no reports are clear errors" {
 	run -1 --separate-stderr "$MDKO" estimate --root "$R" "$FIXTURES/mixed.trace"
 	[[ $stderr == *"$FIXTURES/mixed.trace is not JSON"* ]] || fail "$stderr"
