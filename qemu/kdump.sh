@@ -49,7 +49,9 @@ mdko_kdump_initramfs() {
 }
 
 # The primary's /sbin/init: load the capture kernel /boot/vmlinuz with /boot/capture.img
-# and the command line in /etc/kdump-cmdline, then crash. Powers off if it cannot.
+# and the command line in /etc/kdump-cmdline (kexec options MDKO_KDUMP_KEXEC_OPTIONS: -s
+# for kexec_file_load), then crash. Powers off if it cannot. Prints the reservation, and
+# the CMA of crashkernel=...,cma (Linux 6.17) when there is one.
 mdko_kdump_guest_init() {
 	cat << EOF
 #!/bin/busybox sh
@@ -60,7 +62,10 @@ export PATH=/bin:/sbin
 [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
 echo "$MDKO_ROOT_MARKER (primary kernel)"
 echo "crashkernel: \$(cat /sys/kernel/kexec_crash_size) bytes reserved"
-if kexec -p /boot/vmlinuz --initrd=/boot/capture.img --append="\$(cat /etc/kdump-cmdline)" &&
+cma=\$(cat /sys/kernel/kexec/crash_cma_ranges 2> /dev/null ||
+	cat /sys/kernel/kexec_crash_cma_ranges 2> /dev/null)
+[ -z "\$cma" ] || echo "crash CMA:" \$cma
+if kexec -p ${MDKO_KDUMP_KEXEC_OPTIONS:+$MDKO_KDUMP_KEXEC_OPTIONS }/boot/vmlinuz --initrd=/boot/capture.img --append="\$(cat /etc/kdump-cmdline)" &&
 	[ "\$(cat /sys/kernel/kexec_crash_loaded)" = 1 ]; then
 	echo "$MDKO_KDUMP_LOADED_MARKER"
 	# the capture kernel finds a clean file system to write the dump to
