@@ -67,6 +67,9 @@ $0 ~ (" module_put: " m " call_site=do_init_module") && open && pid() == p { ope
 # rcu_preempt, in a trace recorded without memdebug-ko's filter)
 / sched_waking: / {
 	if (match($0, /\] [^ ]+ +[0-9]+\.[0-9]+: /) && substr($0, RSTART + 4, 1) ~ /[hHsSzZ]/) next
+	# nor is waking the kernel's own housekeeping threads, which a PREEMPT_RT thread
+	# does in task context (rcuc/0, ksoftirqd/0) before it wakes its creator
+	if (field("comm") ~ /^(rcu|kworker\/|ksoftirqd\/|swapper\/|migration\/)/) next
 	q = pid(); c = field("pid") + 0
 	if (c in born) { t = c; c = q } else t = q
 	if (t in born) {
