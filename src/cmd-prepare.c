@@ -264,6 +264,7 @@ static int prepare(const struct prepare_opts *o)
 		raise_cmdlines(&t);
 		log_info("the kernel command line traces module loads into the top-level buffer of %s since boot: report reads it, nothing is set up",
 			 t.dir);
+		setup_check_since_boot(&t);
 		return 0;
 	}
 	proc_free_read("/proc", &before);

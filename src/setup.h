@@ -37,3 +37,10 @@ int setup_remove_probes(const struct tfs *t);
  * instance is needed.
  */
 bool setup_traced_since_boot(const struct tfs *t);
+
+/*
+ * After setup_traced_since_boot: warns, with what the report loses, of every event the
+ * kernel command line left off in the top-level buffer while others of its group are on
+ * (a boot-time event can lose a race with tracefs: a kprobe event without its return).
+ */
+void setup_check_since_boot(const struct tfs *t);

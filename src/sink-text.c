@@ -243,6 +243,10 @@ static void emit_trace_note(struct emitter *em, const struct summary *s, enum no
 			  " of its returns in loads or their work came without their call (no memdebug_ko:bulk_enter event), so how many pages they took is unknown; the figures leave them out",
 			  s->bulk_no_call);
 		break;
+	case NOTE_BULK_NO_RETURN:
+		sink_emit(em,
+			  "not measured: pages of vmalloc (the bulk allocator): the trace has its calls and not one return (no memdebug_ko:bulk_exit event), so how many pages they took is unknown; the figures leave them out");
+		break;
 	case NOTE_NO_WORK:
 		sink_emit(em,
 			  "work: not seen: the trace has no workqueue events; pages of the work that loads queue (kworkers, async_schedule) are left out");

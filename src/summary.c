@@ -235,6 +235,8 @@ static uint64_t pick_notes(const struct summary *s, const struct acct *a)
 	NOTE(NOTE_NO_PAGES, !pages && loads);
 	NOTE(NOTE_NO_BULK, pages && loads && !a->counts.bulk_enters);
 	NOTE(NOTE_BULK_NO_CALL, pages && a->counts.bulk_enters && a->counts.bulk_no_call);
+	NOTE(NOTE_BULK_NO_RETURN, pages && loads && a->counts.bulk_enters &&
+					  a->counts.bulk_events == a->counts.bulk_enters);
 	NOTE(NOTE_NO_WORK, loads && pages && !a->counts.work_events);
 	NOTE(NOTE_WORK_HIDDEN,
 	     !(loads && pages && !a->counts.work_events) && a->counts.work_hidden);
@@ -295,8 +297,9 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	struct sort_ctx c = { s, a, key };
 	uint64_t kib = src->page_size / 1024;
 	struct traced t = {
-		/* every call's return without its call (bulk_enter) is no measure */
-		.bulk = a->counts.bulk_enters && !a->counts.bulk_no_call,
+		/* returns without their calls, or calls and no return: no measure */
+		.bulk = a->counts.bulk_enters && !a->counts.bulk_no_call &&
+			a->counts.bulk_events > a->counts.bulk_enters,
 		.work = a->counts.work_events && !a->counts.work_hidden,
 		.threads = threads_measured(a),
 		.stacks = a->counts.stack_events,

@@ -77,6 +77,7 @@ enum note {
 	NOTE_NO_PAGES,	       /* no page event: nothing measured */
 	NOTE_NO_BULK,	       /* no bulk allocator events */
 	NOTE_BULK_NO_CALL,     /* bulk returns of loads without their calls */
+	NOTE_BULK_NO_RETURN,   /* bulk calls and not one return */
 	NOTE_NO_WORK,	       /* no workqueue events */
 	NOTE_WORK_HIDDEN,      /* work addresses hidden */
 	NOTE_WORK,	       /* what the work column means */

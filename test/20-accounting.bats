@@ -515,7 +515,7 @@ bexit() { ev "$1" "$2" "$3" "bulk_exit: (__vmalloc_node_range+0x264/0x880 <- __a
 	assert_json '.modules[0].bulk_pages' null
 }
 
-@test "accounting: bulk returns in a load without their calls leave vmalloc's pages not measured" {
+@test "accounting: bulk returns without their calls, or calls without returns, leave vmalloc's pages not measured" {
 	# a boot whose bulk_enter never fired: 32 pages taken, how many unknown
 	run "$MDKO" report --input - < <(
 		benter systemd-udevd 200 0.5; bexit systemd-udevd 200 0.51 4
@@ -545,6 +545,21 @@ bexit() { ev "$1" "$2" "$3" "bulk_exit: (__vmalloc_node_range+0x264/0x880 <- __a
 		put modprobe 100 1.5 alpha
 	)
 	assert_output --partial 'not seen: pages of vmalloc'
+	# the other half: calls and not one return (bulk_exit missing)
+	run "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		benter modprobe 100 1.2
+		put modprobe 100 1.5 alpha
+	)
+	assert_output --partial 'not measured: pages of vmalloc (the bulk allocator): the trace has its calls and not one return'
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 0
+		benter modprobe 100 1.2
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.bulk_pages_measured' false
 	# a return outside every load (its call before the trace began) changes nothing
 	report_stdin_json < <(
 		bexit systemd-udevd 200 0.4 4

@@ -56,8 +56,14 @@ check_console_report() {
 	local _dir=$1 _log=$2 _value
 
 	console_report "$_log" > "$_dir/report.txt"
-	_value=$(grep -E '^(warning|error): |failed \(exit status|is missing|cannot create' \
+	# Linux 6.1 can lose one boot-time kprobe event of kprobe_event= to a race with
+	# tracefs (a boot-parameter boot): prepare's warning is right then, not a failure,
+	# and the ground truth of vmalloc's pages cannot be had from that trace
+	GT_BULK_LOST=$(grep -E '^warning: the kernel command line turned on the events beside memdebug_ko:bulk_(enter|exit), but not it ' \
 		"$_dir/report.txt" || :)
+	[[ -z $GT_BULK_LOST ]] || note "the kernel lost a boot-time probe event: ${GT_BULK_LOST#warning: }"
+	_value=$(grep -E '^(warning|error): |failed \(exit status|is missing|cannot create' \
+		"$_dir/report.txt" | grep -vxF -- "${GT_BULK_LOST:-/}" || :)
 	if [[ -z $_value ]]; then
 		ok "no warning or error from the hooks and the binary"
 	else

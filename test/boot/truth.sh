@@ -9,6 +9,9 @@
 
 GT_NAMES=
 GT_EXPECTED=
+# the warning of a boot whose kernel lost one of the bulk allocator's kprobe events
+# (check_console_report): the source's figures of vmalloc's pages cannot be checked then
+GT_BULK_LOST=
 
 # Build the test modules for the kernel (once per source change) and add them to the
 # cached kernel's modules as extra/memdebug-ko-test; set GT_NAMES and GT_EXPECTED.
@@ -106,9 +109,25 @@ check_ground_truth() {
 	local _trace=$1 _rows=$2 _name _pages _net _status _row _n _own _own_net _k _k_net
 	local _wpages _wnet _wown _wown_net _wk _wk_net _late _lown _lk
 
+	if [[ $GT_BULK_LOST ]]; then
+		if jq -e '.bulk_pages_measured == false' "${_rows%/*}/memdebug-ko.json" > /dev/null 2>&1; then
+			ok "the report says vmalloc's pages are not measured, as the trace lacks a bulk event"
+		else
+			fail "the report says vmalloc's pages are not measured" \
+				"$(jq -c '{bulk_pages_measured}' "${_rows%/*}/memdebug-ko.json" 2> /dev/null)" \
+				"bulk_pages_measured: false"
+		fi
+	fi
 	while read -r _name _pages _net _status _wpages _wnet _late; do
 		read -r _n _own _own_net _k _k_net _wown _wown_net _wk _wk_net _lown _lk < \
 			<(gt_trace_counts "$_trace" "$_name")
+		# without the kernel's bulk calls or returns only the trace is the truth
+		if [[ $GT_BULK_LOST ]]; then
+			[[ $_own == "$_pages" && $_own_net == "$_net" && $_wown == "$_wpages" &&
+				$_wown_net == "$_wnet" ]] ||
+				note "ground truth: $_name's source figures (pages $_pages $_net, work $_wpages $_wnet) cannot be had from this trace (pages $_own $_own_net, work $_wown $_wown_net): the report is checked against the trace"
+			_pages=$_own _net=$_own_net _wpages=$_wown _wnet=$_wown_net
+		fi
 		if [[ $_n != 1 || $_own != "$_pages" || $_own_net != "$_net" ]]; then
 			fail "ground truth: the trace shows $_name as its source says" \
 				"windows $_n, own pages $_own, own net $_own_net" \
