@@ -323,50 +323,60 @@ void budget_estimate(const struct budget *b, long long low_avail_kib, struct est
 		fadump_rules(b, e);
 }
 
-uint64_t budget_crash_size(const char *root, char *path, size_t n)
+/*
+ * Reads /sys/kernel/kexec/@name under @root into @v (@size bytes), else the older
+ * kexec_@name beside it, the first with at least @least bytes; its path goes to @path
+ * (@n bytes). Returns the length, or -1 when neither has.
+ */
+static int read_kexec(const char *root, const char *name, size_t least, char *path,
+		      size_t n, char *v, size_t size)
 {
-	/* newer kernels group it in /sys/kernel/kexec/, the old name kept beside it */
-	static const char *const files[] = { "kexec/crash_size", "kexec_crash_size" };
-	char v[32];
+	/* newer kernels group them in /sys/kernel/kexec/, the old names kept beside */
+	static const char *const dirs[] = { "kexec/", "kexec_" };
 	size_t i;
+	int r;
 
 	for (i = 0; i < 2; i++) {
-		snprintf(path, n, "%s/sys/kernel/%s", root, files[i]);
-		if (io_read_small(path, v, sizeof(v)) > 0)
-			return strtoull(v, NULL, 10);
+		snprintf(path, n, "%s/sys/kernel/%s%s", root, dirs[i], name);
+		r = io_read_small(path, v, size);
+		if (r >= 0 && (size_t)r >= least)
+			return r;
 	}
-	return 0;
+	return -1;
+}
+
+uint64_t budget_crash_size(const char *root, char *path, size_t n)
+{
+	char v[32];
+
+	return read_kexec(root, "crash_size", 1, path, n, v, sizeof(v)) > 0
+		       ? strtoull(v, NULL, 10)
+		       : 0;
 }
 
 uint64_t budget_crash_cma(const char *root, char *path, size_t n)
 {
 	/* "%08llx-%08llx\n" a range, the end included; 6.17 added them (",cma") */
-	static const char *const files[] = { "kexec/crash_cma_ranges",
-					     "kexec_crash_cma_ranges" };
 	unsigned long long start, end;
 	uint64_t sum = 0;
 	char v[256], *p;
-	size_t i;
 
-	for (i = 0; i < 2; i++) {
-		snprintf(path, n, "%s/sys/kernel/%s", root, files[i]);
-		if (io_read_small(path, v, sizeof(v)) < 0)
-			continue;
-		for (p = v; sscanf(p, "%llx-%llx", &start, &end) == 2; p++) {
-			if (end >= start)
-				sum += end - start + 1;
-			p = strchr(p, '\n');
-			if (!p)
-				break;
-		}
-		return sum;
+	if (read_kexec(root, "crash_cma_ranges", 0, path, n, v, sizeof(v)) < 0)
+		return 0;
+	for (p = v; sscanf(p, "%llx-%llx", &start, &end) == 2; p++) {
+		if (end >= start)
+			sum += end - start + 1;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
 	}
-	return 0;
+	return sum;
 }
 
 void budget_read(struct budget *b, const char *proc, const char *root)
 {
 	char path[PATH_MAX], *buf = NULL;
+	const char *sys_root;
 	long long cached, buffers, sum = 0;
 	struct statfs sf;
 	struct stat st;
@@ -427,10 +437,9 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	}
 	if (!root)
 		return;
-	b->crash_size =
-		budget_crash_size(strcmp(root, "/") ? root : "", path, sizeof(path));
-	b->crash_cma =
-		budget_crash_cma(strcmp(root, "/") ? root : "", path, sizeof(path));
+	sys_root = strcmp(root, "/") ? root : "";
+	b->crash_size = budget_crash_size(sys_root, path, sizeof(path));
+	b->crash_cma = budget_crash_cma(sys_root, path, sizeof(path));
 	/* the file systems of this boot: live only */
 	if (strcmp(root, "/"))
 		return;

@@ -334,34 +334,29 @@ int setup_remove_probes(const struct tfs *t)
 void setup_check_since_boot(const struct tfs *t)
 {
 	char file[PATH_MAX], off[160];
-	unsigned on[CAT_GROUP_COUNT] = { 0 };
 	size_t i, g, len;
+	unsigned on;
 
-	for (i = 0; i < catalog_len; i++) {
-		snprintf(file, sizeof(file), "events/%s/%s/enable", catalog[i].system,
-			 catalog[i].name);
-		on[catalog[i].group] += tfs_is_on(t->dir, file);
-	}
 	for (g = 0; g < CAT_GROUP_COUNT; g++) {
-		if (!on[g])
-			continue;
 		off[0] = '\0';
-		for (i = 0, len = 0; i < catalog_len; i++) {
+		for (i = 0, len = 0, on = 0; i < catalog_len; i++) {
 			if (catalog[i].group != g)
 				continue;
 			snprintf(file, sizeof(file), "events/%s/%s/enable",
 				 catalog[i].system, catalog[i].name);
+			if (tfs_is_on(t->dir, file))
+				on++;
 			/* a tracepoint without its directory: this kernel has none */
-			if (!tfs_is_on(t->dir, file) && len < sizeof(off) &&
-			    (catalog[i].probe ||
-			     tfs_event_exists(t->dir, catalog[i].system,
-					      catalog[i].name)))
+			else if (len < sizeof(off) &&
+				 (catalog[i].probe ||
+				  tfs_event_exists(t->dir, catalog[i].system,
+						   catalog[i].name)))
 				len += (size_t)snprintf(off + len, sizeof(off) - len,
 							"%s%s:%s", len ? ", " : "",
 							catalog[i].system,
 							catalog[i].name);
 		}
-		if (off[0] && catalog_groups[g].without)
+		if (on && off[0] && catalog_groups[g].without)
 			log_warn("the kernel command line turned on the events beside %s, but not %s in the top-level buffer (Linux 6.1 can lose a boot-time event to a race with tracefs): %s",
 				 off, strchr(off, ',') ? "them" : "it",
 				 catalog_groups[g].without);
