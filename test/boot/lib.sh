@@ -112,7 +112,7 @@ bt_image() {
 
 # Boot IMAGE with MEM of RAM in $WORK/NAME, on a fresh copy of the busybox root, kernel
 # command line options after the first three arguments, and fetch what the guest saved
-# on its root file system. mdko_boot boots once more a kernel that QEMU killed.
+# on its root file system. mdko_boot boots again a kernel that QEMU killed.
 bt_boot() {
 	local _name=$1 _image=$2 _mem=$3 _dir=$WORK/$1 _t0 _f
 	shift 3
