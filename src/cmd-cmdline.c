@@ -5,11 +5,13 @@
  * top-level buffer from the first userspace instruction on, so that loads before the
  * initramfs's first hook are traced too; prepare then sets nothing up.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "btf.h"
 #include "catalog.h"
 #include "cmd.h"
 
@@ -72,6 +74,10 @@ static void usage(void)
 	       "to rd.memdebug=4.\n\n"
 	       "  -K, --kernel RELEASE  the kernel that boots with them, as uname -r prints it\n"
 	       "                        (default: the running one); kprobes need its names\n"
+	       "  -B, --btf FILE        that kernel's BTF, where the kprobes' arguments are\n"
+	       "                        looked up (default: " BTF_VMLINUX "\n"
+	       "                        for the running kernel; none, positions by the\n"
+	       "                        release, for another)\n"
 	       "  -h, --help            this help\n\n"
 	       "A PREEMPT_RT kernel newer than 6.12 hangs before init with any trace_event=\n"
 	       "(measured on 7.2, 7.3): cmdline refuses it, and a release whose config it cannot\n"
@@ -80,30 +86,79 @@ static void usage(void)
 
 /*
  * The site of @probe for kernel @release: by position, which the kernel parses before
- * it could look a name up (and which fits the release).
+ * it could look a name up. A site that names its argument by BTF gets its position
+ * from BTF file @btf (into @by_pos, its text into @arg), else a position that fits the
+ * release. *@err: -errno when @btf was given and could not be read.
  */
 static const struct cat_site *boot_site(const struct cat_probe *probe,
-					const char *release)
+					const char *release, const char *btf,
+					struct cat_site *by_pos, char *arg, size_t size,
+					int *err)
 {
+	const struct cat_site *s;
 	size_t k;
+	int n;
 
+	for (k = 0; btf && k < PROBE_VARIANTS_MAX && probe->sites[k].func; k++) {
+		s = &probe->sites[k];
+		if (!s->btf)
+			continue;
+		n = btf_arg_position(btf, s->func, s->arg);
+		if (n < 0) {
+			*err = n;
+			break;
+		}
+		if (n > 0) {
+			*by_pos = *s;
+			snprintf(arg, size, "$arg%d", n);
+			by_pos->arg = arg;
+			by_pos->btf = false;
+			return by_pos;
+		}
+	}
 	for (k = 0; k < PROBE_VARIANTS_MAX && probe->sites[k].func; k++)
 		if (!probe->sites[k].btf && catalog_site_fits(&probe->sites[k], release))
 			return &probe->sites[k];
 	return NULL;
 }
 
-/* Prints the kprobe_event= option for kernel @release; false when a probe has no site. */
-static bool print_probes(const char *release)
+/*
+ * The kprobe_event= option for kernel @release into @out (@size bytes), with BTF file
+ * @btf (NULL: none; @btf_given: the user named it, and it must be read); false when a
+ * probe has no site (said).
+ */
+static bool probes_option(const char *release, const char *btf, bool btf_given, char *out,
+			  size_t size)
 {
-	const struct cat_site *site;
-	char def[256];
-	size_t i, n = 0;
+	const struct cat_probe *probe = NULL;
+	const struct cat_site *site = NULL;
+	struct cat_site by_pos;
+	char def[256], arg[16];
+	size_t i, n = 0, len = 0;
+	int err = 0, r;
 
 	for (i = 0; i < catalog_len; i++) {
 		if (!catalog[i].probe)
 			continue;
-		site = boot_site(catalog[i].probe, release);
+		/* the events of one probe share its site: one look into the BTF */
+		if (catalog[i].probe != probe) {
+			probe = catalog[i].probe;
+			err = 0;
+			site = boot_site(probe, release, btf, &by_pos, arg, sizeof(arg),
+					 &err);
+		}
+		if (err && btf_given) {
+			fprintf(stderr,
+				"memdebug-ko: cannot read the position of %s's argument in %s: %s\n",
+				catalog[i].probe->what, btf, btf_strerror(err));
+			return false;
+		}
+		if (err && err != -ENOENT) {
+			fprintf(stderr,
+				"memdebug-ko: warning: cannot read the position of %s's argument in %s (%s): the position that kernel %s should have\n",
+				catalog[i].probe->what, btf, btf_strerror(err), release);
+			err = 0; /* said once for the probe */
+		}
 		if (!site ||
 		    catalog_probe_def(&catalog[i], site, ',', def, sizeof(def)) < 0) {
 			fprintf(stderr,
@@ -111,18 +166,24 @@ static bool print_probes(const char *release)
 				catalog[i].system, catalog[i].name, release);
 			return false;
 		}
-		printf("%s%s", n++ ? ";" : " kprobe_event=", def);
+		r = snprintf(out + len, size - len, "%s%s",
+			     n++ ? ";" : " kprobe_event=", def);
+		if (r < 0 || (size_t)r >= size - len)
+			return false;
+		len += (size_t)r;
 	}
 	return true;
 }
 
-/* The options of cmdline: --kernel. */
+/* The options of cmdline: --kernel, --btf. */
 struct cmdline_opts {
 	const char *release;
+	const char *btf;
 };
 
 static const struct cli_opt cmdline_opts[] = {
 	CLI_VALUE("kernel", 'K', struct cmdline_opts, release),
+	CLI_VALUE("btf", 'B', struct cmdline_opts, btf),
 	CLI_END,
 };
 
@@ -131,7 +192,8 @@ static const struct cli_cmd cmdline_cli = { "cmdline", usage, cmdline_opts, 0,
 
 static int run(int argc, char **argv)
 {
-	struct cmdline_opts o = { NULL };
+	struct cmdline_opts o = { NULL, NULL };
+	char probes[1024];
 	struct utsname u;
 	bool running;
 	size_t i;
@@ -166,14 +228,17 @@ static int run(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
+	if (!probes_option(o.release,
+			   o.btf     ? o.btf
+			   : running ? BTF_VMLINUX
+				     : NULL,
+			   o.btf != NULL, probes, sizeof(probes)))
+		return EXIT_FAILURE;
 	for (i = 0; i < catalog_len; i++)
 		if (!catalog[i].probe)
 			printf("%s%s:%s", i ? "," : "trace_event=", catalog[i].system,
 			       catalog[i].name);
-	printf(" " BOOT_BUFFER);
-	if (!print_probes(o.release))
-		return EXIT_FAILURE;
-	printf("\n");
+	printf(" " BOOT_BUFFER "%s\n", probes);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "btf.h"
 #include "catalog.h"
 #include "claim.h"
 #include "cmd.h"
@@ -38,6 +39,7 @@ struct prepare_opts {
 	uint64_t buffer_kb;
 	bool instance;
 	bool stacks;
+	const char *btf;
 	struct loaders loaders;
 };
 
@@ -54,6 +56,8 @@ static void usage(void)
 	       "  -i, --instance        trace in an instance even when the top level is idle\n"
 	       "  -s, --stacks          record the kernel stack of each recorded page\n"
 	       "                        allocation, for the call sites of rd.memdebug=5\n"
+	       "  -B, --btf FILE        the kernel's BTF, where kprobe arguments are looked up\n"
+	       "                        (default " BTF_VMLINUX ")\n"
 	       "  -r, --run-dir DIR     where the claim of the top-level buffer is kept for\n"
 	       "                        report (default " DEFAULT_RUN_DIR ")\n"
 	       "  -l, --loader NAME,..  also record page events of these comms (repeatable);\n",
@@ -153,7 +157,7 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 		set_optional(buf, "options/hash-ptr", "0",
 			     "the text trace may hide work addresses (____ptrval____)");
 	raise_cmdlines(t);
-	r = setup_events(t, buf, &o->loaders, o->stacks);
+	r = setup_events(t, buf, &o->loaders, o->stacks, o->btf ? o->btf : BTF_VMLINUX);
 	if (r < 0)
 		return r;
 	r = tfs_set(buf, "tracing_on", "1");
@@ -285,6 +289,7 @@ static const struct cli_opt prepare_opts[] = {
 	CLI_VALUE("buffer-kb", 'b', struct prepare_opts, buffer_kb_arg),
 	CLI_FLAG("instance", 'i', struct prepare_opts, instance),
 	CLI_FLAG("stacks", 's', struct prepare_opts, stacks),
+	CLI_VALUE("btf", 'B', struct prepare_opts, btf),
 	CLI_RUN_DIR(struct prepare_opts),
 	CLI_LOADERS(struct prepare_opts),
 	CLI_KMSG(struct prepare_opts),

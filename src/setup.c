@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "btf.h"
 #include "catalog.h"
 #include "log.h"
 #include "setup.h"
@@ -17,8 +18,19 @@ struct filters {
 	char allocs[FILTER_MAX + 96];
 	/* the filter the kernel took for each entry, or NULL */
 	const char *set[CATALOG_MAX];
-	/* the running kernel's release, for the kprobe sites; NULL: unknown */
-	const char *release;
+	/* the running kernel's release and BTF file, for the kprobe sites; NULL: unknown */
+	const char *release, *btf;
+};
+
+/*
+ * The site where a group's kprobe events went: one of the catalog's, or a copy of one
+ * that names its argument by BTF with @arg the position read from the BTF file.
+ */
+struct placed {
+	const struct cat_site *site; /* NULL when they were defined before */
+	struct cat_site by_pos;
+	char arg[16];
+	const char *name; /* the BTF name @by_pos.arg stands for */
 };
 
 /* Keeps the first error of a sequence of steps that all run. */
@@ -125,23 +137,57 @@ static int remove_probes(const struct tfs *t, enum cat_group g, bool all_groups)
 }
 
 /*
- * Defines the kprobe events of group @g at the first site of their probe that fits the
- * running kernel (@release, NULL when unknown) and that the kernel takes: *@probe the
- * probe (NULL: the group has none), *@site the site (NULL when they were defined
- * before). Returns 0, or the kernel's -errno for the last site tried (-ENOENT without
- * kprobe events, or when no site fits).
+ * The site of @s to try in pass @pass, for BTF file @btf; *@n keeps what the BTF said
+ * of it (see btf_arg_position) from pass 0 to pass 1. Pass 0 tries the sites that name
+ * their argument by BTF, with the position read from the file in user space
+ * (@pl->by_pos), which holds on kernels that take no argument names too; pass 1 the
+ * others in order, a BTF name too when the file could not be read (the kernel looks it
+ * up). NULL: not now.
  */
-static int add_probes(const struct tfs *t, enum cat_group g, const char *release,
-		      const struct cat_probe **probe, const struct cat_site **site)
+static const struct cat_site *site_to_try(const struct cat_site *s, int pass,
+					  const char *btf, int *n, struct placed *pl)
+{
+	if (!s->btf)
+		return pass == 1 ? s : NULL;
+	if (pass == 0) {
+		*n = btf_arg_position(btf, s->func, s->arg);
+		if (*n <= 0)
+			return NULL;
+		pl->by_pos = *s;
+		snprintf(pl->arg, sizeof(pl->arg), "$arg%d", *n);
+		pl->by_pos.arg = pl->arg;
+		pl->by_pos.btf = false;
+		pl->name = s->arg;
+		return &pl->by_pos;
+	}
+	/* tried by position, or the readable BTF has no such function or argument */
+	if (*n >= 0)
+		return NULL;
+	if (*n != -ENOENT)
+		log_info("cannot read the position of %s's argument %s in %s (%s): the kernel looks it up",
+			 s->func, s->arg, btf, btf_strerror(*n));
+	return s;
+}
+
+/*
+ * Defines the kprobe events of group @g at the first site of their probe that fits the
+ * running kernel (@f->release, @f->btf) and that the kernel takes, positions read from
+ * BTF first: *@probe the probe (NULL: the group has none), @pl the site. Returns 0, or
+ * the kernel's -errno for the last site tried (-ENOENT without kprobe events, or when
+ * no site fits).
+ */
+static int add_probes(const struct tfs *t, enum cat_group g, const struct filters *f,
+		      const struct cat_probe **probe, struct placed *pl)
 {
 	const struct cat_site *s;
+	int said[PROBE_VARIANTS_MAX];
 	char def[256];
 	bool defined = true;
 	size_t i, k;
-	int r = -ENOENT;
+	int pass, r = -ENOENT;
 
 	*probe = NULL;
-	*site = NULL;
+	pl->site = NULL;
 	for (i = 0; i < catalog_len; i++) {
 		if (catalog[i].group != g || !catalog[i].probe)
 			continue;
@@ -152,24 +198,29 @@ static int add_probes(const struct tfs *t, enum cat_group g, const char *release
 	if (!*probe || defined)
 		return 0;
 	remove_probes(t, g, false);
-	for (k = 0; k < PROBE_VARIANTS_MAX && (*probe)->sites[k].func; k++) {
-		s = &(*probe)->sites[k];
-		if (!catalog_site_fits(s, release))
-			continue;
-		for (i = 0; i < catalog_len; i++) {
-			if (catalog[i].group != g || !catalog[i].probe)
+	for (pass = 0; pass < 2; pass++) {
+		for (k = 0; k < PROBE_VARIANTS_MAX && (*probe)->sites[k].func; k++) {
+			if (!catalog_site_fits(&(*probe)->sites[k], f->release))
 				continue;
-			r = catalog_probe_def(&catalog[i], s, ' ', def, sizeof(def));
-			if (r == 0)
-				r = tfs_kprobe_add(t, def);
-			if (r < 0)
-				break;
+			s = site_to_try(&(*probe)->sites[k], pass, f->btf, &said[k], pl);
+			if (!s)
+				continue;
+			for (i = 0; i < catalog_len; i++) {
+				if (catalog[i].group != g || !catalog[i].probe)
+					continue;
+				r = catalog_probe_def(&catalog[i], s, ' ', def,
+						      sizeof(def));
+				if (r == 0)
+					r = tfs_kprobe_add(t, def);
+				if (r < 0)
+					break;
+			}
+			if (r == 0) {
+				pl->site = s;
+				return 0;
+			}
+			remove_probes(t, g, false);
 		}
-		if (r == 0) {
-			*site = s;
-			return 0;
-		}
-		remove_probes(t, g, false);
 	}
 	return r;
 }
@@ -186,12 +237,14 @@ static int enable_group(const struct tfs *t, const char *buf, enum cat_group g,
 	const struct cat_event *bad = NULL;
 	const struct cat_probe *probe;
 	const struct cat_site *site;
+	struct placed pl;
 	unsigned seen = 0, broken = 0;
 	char p[PATH_MAX];
 	size_t i;
 	int r, first = 0;
 
-	r = add_probes(t, g, f->release, &probe, &site);
+	r = add_probes(t, g, f, &probe, &pl);
+	site = pl.site;
 	if (r < 0) {
 		log_msg(gi->level, "cannot add kprobe events on %s (%s): %s", probe->what,
 			strerror(-r), gi->without);
@@ -212,7 +265,10 @@ static int enable_group(const struct tfs *t, const char *buf, enum cat_group g,
 		}
 	}
 	if (seen & ~broken) {
-		if (site)
+		if (site == &pl.by_pos)
+			log_info("%s %s (%s: %s in %s)", gi->enabled, site->func,
+				 site->arg, pl.name, f->btf);
+		else if (site)
 			log_info("%s %s%s%s%s", gi->enabled, site->func,
 				 site->btf ? " (" : "", site->btf ? site->arg : "",
 				 site->btf ? " by its BTF name)" : "");
@@ -270,7 +326,7 @@ static void set_triggers(const char *buf, const struct filters *f, const bool *o
 }
 
 int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
-		 bool stacks)
+		 bool stacks, const char *btf)
 {
 	bool on[CAT_GROUP_COUNT];
 	struct filters f = { 0 };
@@ -278,6 +334,7 @@ int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
 	int g, r;
 
 	f.release = uname(&u) == 0 ? u.release : NULL;
+	f.btf = btf;
 	f.have_loaders = loaders_filter(l, f.loaders, sizeof(f.loaders)) == 0;
 	/* the catalog lists the groups in order: module_load first */
 	for (g = 0; g < CAT_GROUP_COUNT; g++) {

@@ -14,11 +14,13 @@
 /*
  * Enables the catalog's events in @buf (the top level or the instance of @t), the page
  * events and work filtered to the loaders @l, with stacktrace triggers when @stacks.
- * A group the kernel lacks is explained in one line and left off. Returns 0, or -errno
- * when module loads cannot be traced at all (reported).
+ * Kprobe arguments named by BTF are read by position from BTF file @btf
+ * (/sys/kernel/btf/vmlinux) where it can be read. A group the kernel lacks is explained
+ * in one line and left off. Returns 0, or -errno when module loads cannot be traced at
+ * all (reported).
  */
 int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
-		 bool stacks);
+		 bool stacks, const char *btf);
 
 /*
  * Turns the catalog's events of @buf off, with their filters and triggers (the kprobe

@@ -108,6 +108,18 @@ load helpers
 	assert_output --partial 'p:memdebug_ko/bulk_enter,alloc_pages_bulk_noprof,array=$arg5:x64,first=+0($arg5):x64;'
 	run -0 "$MDKO" cmdline
 	assert_output --partial 'trace_event=module:module_load,'
+	# the position from the kernel's BTF, whatever the release says
+	make_btf "$BATS_TEST_TMPDIR/btf" alloc_pages_bulk_noprof 6
+	run -0 "$MDKO" cmdline -K 7.3.4+deb13-amd64 --btf "$BATS_TEST_TMPDIR/btf"
+	assert_output --partial 'p:memdebug_ko/bulk_enter,alloc_pages_bulk_noprof,array=$arg6:x64,first=+0($arg6):x64;'
+	make_btf "$BATS_TEST_TMPDIR/btf" alloc_pages_bulk_noprof 5 twice
+	run -1 --separate-stderr "$MDKO" cmdline -K 7.3.4+deb13-amd64 -B "$BATS_TEST_TMPDIR/btf"
+	assert_output ''
+	[[ "$stderr" == *"cannot read the position of the bulk page allocator's argument in $BATS_TEST_TMPDIR/btf: functions of that name disagree"* ]] ||
+		fail "$stderr"
+	run -1 --separate-stderr "$MDKO" cmdline -B "$BATS_TEST_TMPDIR/none"
+	assert_output ''
+	[[ "$stderr" == *"in $BATS_TEST_TMPDIR/none: No such file or directory"* ]] || fail "$stderr"
 	# trace_event= hangs 7.3-rt before init; 6.12-rt boots with it (no config here: the name)
 	run -1 --separate-stderr "$MDKO" cmdline -K 7.3.4+deb13-rt-amd64
 	assert_output ''

@@ -604,11 +604,73 @@ claim_fixture() {
 
 @test "prepare: defines the kprobe events of the catalog where the kernel has none" {
 	rm -rf "$T/events/memdebug_ko" "$I/events/memdebug_ko"
-	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T"
+	# no BTF file: the kernel is asked for the argument by its BTF name
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --btf "$BATS_TEST_TMPDIR/none"
 	# a fake tree makes no event of a definition: prepare defines, fails to enable, says so
 	assert_equal "$(cat "$T/kprobe_events")" "$(printf '%s\n' \
 		'p:memdebug_ko/bulk_enter alloc_pages_bulk_noprof array=page_array:x64 first=+0(page_array):x64' \
 		'r:memdebug_ko/bulk_exit alloc_pages_bulk_noprof ret=$retval:u64')"
 	[[ "$stderr" == *"warning: cannot enable $I/events/memdebug_ko/bulk_enter (No such file or directory): pages of vmalloc will not be counted"* ]]
 	assert_equal "$(cat "$I/events/module/module_load/enable")" 1
+}
+
+# The kprobe definitions prepare wrote into the fake tree's kprobe_events for BTF file
+# $1 (the kernel would fail to enable events a fake tree cannot make: said, not tested).
+bulk_defs_with_btf() {
+	rm -rf "$T"
+	make_tracefs "$T"
+	rm -rf "$T/events/memdebug_ko" "$I/events/memdebug_ko"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --btf "$1"
+}
+
+@test "prepare: reads the page array's position from BTF, whatever the release says" {
+	make_btf "$BATS_TEST_TMPDIR/btf" alloc_pages_bulk_noprof 5
+	bulk_defs_with_btf "$BATS_TEST_TMPDIR/btf"
+	assert_equal "$(cat "$T/kprobe_events")" "$(printf '%s\n' \
+		'p:memdebug_ko/bulk_enter alloc_pages_bulk_noprof array=$arg5:x64 first=+0($arg5):x64' \
+		'r:memdebug_ko/bulk_exit alloc_pages_bulk_noprof ret=$retval:u64')"
+	# the position is the BTF's, not the release's: 6th, prototype after or before
+	make_btf "$BATS_TEST_TMPDIR/btf" alloc_pages_bulk_noprof 6 func-first
+	bulk_defs_with_btf "$BATS_TEST_TMPDIR/btf"
+	assert_equal "$(head -n1 "$T/kprobe_events")" \
+		'p:memdebug_ko/bulk_enter alloc_pages_bulk_noprof array=$arg6:x64 first=+0($arg6):x64'
+	# before 6.10 the function had another name
+	make_btf "$BATS_TEST_TMPDIR/btf" __alloc_pages_bulk 6
+	bulk_defs_with_btf "$BATS_TEST_TMPDIR/btf"
+	assert_equal "$(head -n1 "$T/kprobe_events")" \
+		'p:memdebug_ko/bulk_enter __alloc_pages_bulk array=$arg6:x64 first=+0($arg6):x64'
+}
+
+@test "prepare: a BTF without the function or its argument is not asked by name" {
+	local how
+	for how in "alloc_pages_bulk_noprof 0" "other_function 5"; do
+		# shellcheck disable=SC2086 # the function and the position
+		make_btf "$BATS_TEST_TMPDIR/btf" $how
+		bulk_defs_with_btf "$BATS_TEST_TMPDIR/btf"
+		# by the release's position, if one fits the machine's: never by the name
+		! grep -q page_array "$T/kprobe_events" || fail "$how: $(cat "$T/kprobe_events")"
+		[[ "$stderr" != *"cannot read the position"* ]] || fail "$stderr"
+	done
+}
+
+@test "prepare: BTF it cannot be sure of is said, and the kernel asked by name" {
+	local f=$BATS_TEST_TMPDIR/btf
+	make_btf "$f" alloc_pages_bulk_noprof 5 twice
+	bulk_defs_with_btf "$f"
+	assert_equal "$(head -n1 "$T/kprobe_events")" \
+		'p:memdebug_ko/bulk_enter alloc_pages_bulk_noprof array=page_array:x64 first=+0(page_array):x64'
+	[[ "$stderr" == *"cannot read the position of alloc_pages_bulk_noprof's argument page_array in $f (functions of that name disagree on where the argument is): the kernel looks it up"* ]] ||
+		fail "$stderr"
+	# cut short, the other byte order, not BTF: no crash, the same way out
+	make_btf "$f" alloc_pages_bulk_noprof 5
+	head -c 200 "$f" >"$f.cut"
+	bulk_defs_with_btf "$f.cut"
+	[[ "$stderr" == *"in $f.cut (not BTF of this machine's byte order"* ]] || fail "$stderr"
+	grep -q 'array=page_array' "$T/kprobe_events"
+	printf '\353\237' >"$f.swapped"
+	tail -c +3 "$f" >>"$f.swapped"
+	bulk_defs_with_btf "$f.swapped"
+	[[ "$stderr" == *"in $f.swapped (not BTF of this machine's byte order"* ]] || fail "$stderr"
+	bulk_defs_with_btf /etc/passwd
+	[[ "$stderr" == *"in /etc/passwd (not BTF"* ]] || fail "$stderr"
 }

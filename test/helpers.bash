@@ -131,3 +131,71 @@ hash_ptr_after_prepare() {
 		echo 1
 	fi
 }
+
+# Appends 32-bit words $2... to file $1 in this machine's byte order, as BTF has them.
+word32() {
+	local f=$1 v le
+	shift
+	le=$(printf '\1\0' | od -An -tu2 | tr -d ' ')
+	for v; do
+		if [[ $le == 1 ]]; then
+			printf "$(printf '\\%03o' $((v & 255)) $((v >> 8 & 255)) $((v >> 16 & 255)) $((v >> 24 & 255)))"
+		else
+			printf "$(printf '\\%03o' $((v >> 24 & 255)) $((v >> 16 & 255)) $((v >> 8 & 255)) $((v & 255)))"
+		fi
+	done >>"$f"
+}
+
+# Writes to $1 a kernel BTF (Documentation/bpf/btf.rst) in which function $2 has its
+# argument page_array at position $3 (0: no such argument) of max($3, 5), beside an
+# int, a pointer, an enum, a struct and other_fn(a, page_array). $4: "func-first" puts
+# the function before its prototype; "twice" adds a second function of the name with
+# page_array third.
+make_btf() {
+	local out=$1 func=$2 pos=$3 how=${4:-} types strs n k id=0 name_of
+	local -A off
+	types=$(mktemp) strs=$(mktemp)
+	printf '\0' >"$strs"
+	str() { # the offset of string $1 in the string section, added when new
+		if [[ -z ${off[$1]-} ]]; then
+			off[$1]=$(stat -c %s "$strs")
+			printf '%s\0' "$1" >>"$strs"
+		fi
+		name_of=${off[$1]}
+	}
+	proto() { # a prototype of $1 parameters with page_array at $2; its id
+		local k
+		word32 "$types" 0 $(((13 << 24) | $1)) 1
+		for ((k = 1; k <= $1; k++)); do
+			if ((k == $2)); then str page_array; word32 "$types" "$name_of" 2
+			else str a; word32 "$types" "$name_of" 1; fi
+		done
+		id=$((id + 1))
+	}
+	str int; word32 "$types" "$name_of" $((1 << 24)) 4 32; id=$((id + 1))
+	word32 "$types" 0 $((2 << 24)) 1; id=$((id + 1))
+	str E; word32 "$types" "$name_of" $(((6 << 24) | 2)) 4
+	str a; word32 "$types" "$name_of" 0 "$name_of" 1; id=$((id + 1))
+	str S; word32 "$types" "$name_of" $(((4 << 24) | 1)) 8
+	str a; word32 "$types" "$name_of" 1 0; id=$((id + 1))
+	n=$((pos > 5 ? pos : 5))
+	str "$func"
+	if [[ $how == func-first ]]; then
+		word32 "$types" "$name_of" $((12 << 24)) $((id + 2)); id=$((id + 1))
+		proto "$n" "$pos"
+	else
+		proto "$n" "$pos"
+		str "$func"; word32 "$types" "$name_of" $((12 << 24)) "$id"; id=$((id + 1))
+	fi
+	proto 2 2
+	str other_fn; word32 "$types" "$name_of" $((12 << 24)) "$id"; id=$((id + 1))
+	if [[ $how == twice ]]; then
+		proto 5 3
+		str "$func"; word32 "$types" "$name_of" $((12 << 24)) "$id"; id=$((id + 1))
+	fi
+	: >"$out"
+	word32 "$out" $((0xeB9F | 1 << 16)) 24 0 "$(stat -c %s "$types")" \
+		"$(stat -c %s "$types")" "$(stat -c %s "$strs")"
+	cat "$types" "$strs" >>"$out"
+	rm -f "$types" "$strs"
+}
