@@ -254,10 +254,30 @@ static void oom_victim(struct acct *a, const struct event *ev)
 		a->obs->oom(a->obs->ctx, a, ev);
 }
 
+/*
+ * The task an interrupt's event counts for. What an interrupt does (a timer's work, a
+ * receive refill in a softirq, an RCU callback's allocation) is not the doing of the task
+ * it interrupted: its allocations, bulk calls, queued work and their stacks count for a
+ * task of their own, which no load, work or thread is. They stay out of every window, and
+ * a stack of theirs that shows a module's code first gives that module late pages. Frees
+ * stay the task's: a window's pages that an interrupt frees (an RCU callback) are gone
+ * all the same, and pages no window allocated match none.
+ */
+#define PID_IRQ INT32_MIN
+
 int acct_event(void *acct, const struct event *ev)
 {
 	struct acct *a = acct;
+	struct event in_irq;
 	int r;
+
+	if (ev->irq && (ev->type == EV_PAGE_ALLOC || ev->type == EV_BULK_ENTER ||
+			ev->type == EV_BULK_EXIT || ev->type == EV_WORK_QUEUE ||
+			ev->type == EV_STACK)) {
+		in_irq = *ev;
+		in_irq.pid = PID_IRQ;
+		ev = &in_irq;
+	}
 
 	if (ev->type == EV_STACK_FRAME)
 		return stack_frame(a, ev);

@@ -79,6 +79,11 @@ struct event {
 	int pid;
 	uint64_t ts_ns;
 	unsigned cpu; /* where the raw buffers say it happened; 0 in text traces */
+	/*
+	 * Recorded in interrupt context (a hard or soft interrupt, an NMI): what the
+	 * interrupt did on the CPU, not the task it interrupted (pid, comm).
+	 */
+	bool irq;
 	/* the task's comm as the trace shows it, "<...>" when unknown */
 	const char *comm;
 	size_t comm_len;

@@ -83,9 +83,10 @@ int sink_trace_line(const struct event *ev, const char *gfp, char *out, size_t s
 			name = catalog[i].name;
 	if (!name)
 		return 0;
+	/* the flags column says interrupt context alone, as a softirq's "..s.." */
 	h = snprintf(out, size,
-		     "%16.*s-%-7d [%03u] ..... %llu.%09llu: %s: ", (int)ev->comm_len,
-		     ev->comm, ev->pid, ev->cpu,
+		     "%16.*s-%-7d [%03u] %s %llu.%09llu: %s: ", (int)ev->comm_len,
+		     ev->comm, ev->pid, ev->cpu, ev->irq ? "..s.." : ".....",
 		     (unsigned long long)(ev->ts_ns / 1000000000u),
 		     (unsigned long long)(ev->ts_ns % 1000000000u), name);
 	if (h < 0 || (size_t)h >= size)

@@ -73,7 +73,7 @@ struct raw_source {
 	struct raw_cpu *cpus;
 	size_t ncpus;
 	struct rawfmt *fmts; /* of each catalog entry; id -1: the kernel has none */
-	const struct rawfmt_field *type, *pid;
+	const struct rawfmt_field *type, *pid, *flags; /* flags: NULL when not named */
 	uint64_t no_page; /* the pfn that means no page: -1 in the field's size */
 	/* where do_init_module drops the initial reference (its success and failure paths) */
 	uint64_t init_ips[INIT_IPS];
@@ -133,6 +133,7 @@ static int read_formats(struct raw_source *rs, const char *dir)
 		if (!rs->type) {
 			rs->type = rawfmt_field(&rs->fmts[i], "common_type");
 			rs->pid = rawfmt_field(&rs->fmts[i], "common_pid");
+			rs->flags = rawfmt_field(&rs->fmts[i], "common_flags");
 		}
 	}
 	if (!rs->type || !rs->pid) {
@@ -654,7 +655,7 @@ static const struct comm_entry *comm_of(struct raw_source *rs, int pid)
 static bool decode(struct raw_source *rs, const struct raw_cpu *c, struct event *ev)
 {
 	const struct comm_entry *ce;
-	uint64_t type, pid;
+	uint64_t type, pid, flags;
 	struct raw_rec r;
 	size_t i;
 
@@ -666,6 +667,9 @@ static bool decode(struct raw_source *rs, const struct raw_cpu *c, struct event 
 	ev->pid = (int)pid;
 	ev->ts_ns = c->rec_ts;
 	ev->cpu = (unsigned)(c - rs->cpus);
+	/* kernel/trace/trace.h: TRACE_FLAG_HARDIRQ 0x08, _SOFTIRQ 0x10, _NMI 0x40 */
+	ev->irq = rs->flags && rawfmt_num(rs->flags, c->rec, c->rec_len, &flags) &&
+		  (flags & (0x08 | 0x10 | 0x40));
 	ce = comm_of(rs, ev->pid);
 	ev->comm = ce->comm;
 	ev->comm_len = ce->len;

@@ -413,7 +413,9 @@ static bool parse_event(const char *p, const char *e, struct event *ev)
 /*
  * Checks that the '[' at @br opens the CPU field of a line starting at @s: before it,
  * "COMM-PID" and an optional "(TGID)"; after it, "CPU]", optional irq flags and the
- * timestamp. On success fills comm, pid and ts and returns where the event name starts.
+ * timestamp. On success fills comm, pid, ts and irq and returns where the event name
+ * starts. The flags' third character says the context: h, H (hard in soft), s, z, Z
+ * (NMI) an interrupt; '.' or 'b' (bottom halves off) the task.
  */
 static const char *parse_prefix(const char *s, const char *br, const char *e,
 				struct event *ev)
@@ -466,6 +468,7 @@ static const char *parse_prefix(const char *s, const char *br, const char *e,
 		}
 		if (p - tok > 8)
 			return NULL;
+		ev->irq = p - tok >= 3 && strchr("hHszZ", tok[2]);
 	}
 	if (tokens == 2 || p >= e || !is_space(*p))
 		return NULL;

@@ -5,8 +5,9 @@
 load helpers
 
 # One trace line as the kernel's trace file prints it (irq-info column, no tgid).
+# FLAGS: the irq-info column ("..s.." a softirq, "d.h1." a hard interrupt)
 ev() {
-	printf '%16s-%-7d [%03d] ..... %12s: %s\n' "$1" "$2" "${CPU:-0}" "$3" "$4"
+	printf '%16s-%-7d [%03d] %s %12s: %s\n' "$1" "$2" "${CPU:-0}" "${FLAGS:-.....}" "$3" "$4"
 }
 load_() { ev "$1" "$2" "$3" "module_load: $4"; }
 put() { ev "$1" "$2" "$3" "module_put: $4 call_site=${5:-do_init_module} refcnt=1"; }
@@ -651,6 +652,42 @@ wend() { ev "$1" "$2" "$3" "workqueue_execute_end: work struct $4: function gt_w
 		put modprobe 100 1.5 alpha
 	)
 	assert_json '.modules[0].deferred_pages' 0
+}
+
+@test "accounting: what an interrupt allocates or queues in a window is not the load's" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.1 0x1000 1
+		# a softirq's receive refill and a timer's work, on the loader's CPU
+		FLAGS=..s.. alloc modprobe 100 1.15 0x2000 3
+		FLAGS=d.h1. wq modprobe 100 1.16 ffff8ab001000000
+		# a bottom half turned off is still the task
+		FLAGS=..b.. alloc modprobe 100 1.17 0x5000 0
+		wstart kworker/0:1 20 1.2 ffff8ab001000000
+		alloc kworker/0:1 20 1.21 0x3000 2
+		wend kworker/0:1 20 1.22 ffff8ab001000000
+		# an RCU callback frees a page of the load: gone all the same
+		FLAGS=..s.. pfree modprobe 100 1.3 0x1000 1
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.modules[0].pages' 3
+	assert_json '.modules[0].net_pages' 1
+	assert_json '.modules[0].deferred_pages' 0
+}
+
+@test "accounting: a bulk call in an interrupt does not end the interrupted task's" {
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		alloc modprobe 100 1.05 0x1000 0
+		benter modprobe 100 1.1
+		# a page pool refilled in a softirq on the loader's CPU, inside its bulk call
+		FLAGS=..s.. benter modprobe 100 1.11 0x0 0xffff8ab002000000
+		FLAGS=..s.. bexit modprobe 100 1.12 64
+		bexit modprobe 100 1.2 16
+		put modprobe 100 1.5 alpha
+	)
+	assert_json '.modules[0].pages' 17
+	assert_json '.modules[0].bulk_pages' 16
 }
 
 @test "accounting: hidden work addresses make the deferred pages unmeasured, and say why" {

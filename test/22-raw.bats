@@ -155,6 +155,29 @@ replay_two_cpus() {
 	assert_output 0
 }
 
+@test "raw: what an interrupt allocates or queues is not the load's, saved trace too" {
+	# the kernel's trace flags: 0x10 softirq, 0x08 hardirq, 0x01 irqs off (no interrupt)
+	cat <<-'EOF' | "$RAWGEN" "$T"
+		0 1000000000 100 modprobe module_load name=alpha
+		0 1000001000 100 modprobe mm_page_alloc pfn=0x1000 order=0 migratetype=0 common_flags=0x01
+		0 1000001500 100 modprobe mm_page_alloc pfn=0x9000 order=3 migratetype=0 common_flags=0x10
+		0 1000002000 100 modprobe workqueue_queue_work work=0xffff888001234560 common_flags=0x09
+		1 1000003000 50 kworker/1:1 workqueue_execute_start work=0xffff888001234560
+		1 1000003100 50 kworker/1:1 mm_page_alloc pfn=0x2000 order=1 migratetype=0
+		1 1000003200 50 kworker/1:1 workqueue_execute_end work=0xffff888001234560
+		0 1000006000 100 modprobe module_put name=alpha ip=0xffffffff81123456 refcnt=1
+	EOF
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
+		--save-trace "$BATS_TEST_TMPDIR/saved" --format json
+	assert_json '.modules[0].pages' 1
+	assert_json '.modules[0].deferred_pages' 0
+	run -0 grep -c ' \.\.s\.\. ' "$BATS_TEST_TMPDIR/saved"
+	assert_output 2
+	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/saved" --format json
+	assert_json '.modules[0].pages' 1
+	assert_json '.modules[0].deferred_pages' 0
+}
+
 @test "raw: a malformed sub-buffer is counted, never read past" {
 	two_cpus | "$RAWGEN" "$T"
 	# a commit word that claims more data than a sub-buffer holds

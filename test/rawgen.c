@@ -14,7 +14,8 @@
  *   flush CPU       the next event of CPU starts a new sub-buffer
  *   long CPU        the next record of CPU has type_len 0 (a length word)
  *   discard CPU N   a discarded record of N bytes (padding with a delta) on CPU
- * EVENT is one of the events below; a missing KEY is 0. Names are COMM of saved_cmdlines.
+ * EVENT is one of the events below; a missing KEY is 0 (common_flags too: the
+ * kernel's trace flags, 0x10 softirq). Names are COMM of saved_cmdlines.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -362,6 +363,11 @@ static size_t fill(const struct fmt *f, unsigned char *rec, int pid, char *args)
 		if (!v)
 			die("not KEY=VALUE: ", w);
 		*v++ = '\0';
+		if (!strcmp(w,
+			    "common_flags")) { /* 0x08 hardirq, 0x10 softirq, 0x40 NMI */
+			put(rec + 2, strtoull(v, NULL, 0), 1);
+			continue;
+		}
 		for (j = 0; f->fields[j].decl && strcmp(f->fields[j].name, w); j++)
 			;
 		if (!f->fields[j].decl)

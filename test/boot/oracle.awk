@@ -19,7 +19,14 @@
 # window and no load's work or thread whose stack shows the module's code as the first
 # module frame (mdko_gt_late's probe).
 
-function pid() { match($0, /-[0-9]+ +\[[0-9]+\]/); return substr($0, RSTART + 1) + 0 }
+# the task of an event: what an interrupt (the irq-info column's third flag h, H, s, z,
+# Z) allocates, bulk-allocates, queues or records a stack for is not the interrupted
+# task's doing, but that of a task of its own, -1, in no window (a timer's work)
+function pid() {
+	if (/ (mm_page_alloc|bulk_enter|bulk_exit|workqueue_queue_work): | <stack trace>/ && irq()) return -1
+	match($0, /-[0-9]+ +\[[0-9]+\]/); return substr($0, RSTART + 1) + 0
+}
+function irq() { return match($0, /\] [^ ]+ +[0-9]+\.[0-9]+: /) && substr($0, RSTART + 4, 1) ~ /[hHszZ]/ }
 function field(k) { return match($0, " " k "=[^ ]+") ? substr($0, RSTART + length(k) + 2, RLENGTH - length(k) - 2) : "" }
 function work() { match($0, /work struct[= ][0-9a-fx]+/); return substr($0, RSTART + 12, RLENGTH - 12) }
 # the test modules mark theirs: GFP_KERNEL_ACCOUNT, or __GFP_RETRY_MAYFAIL for the
@@ -66,7 +73,7 @@ $0 ~ (" module_put: " m " call_site=do_init_module") && open && pid() == p { ope
 # column's third flag: h, s, z) is not the thread's act (RCU's softirq waking
 # rcu_preempt, in a trace recorded without memdebug-ko's filter)
 / sched_waking: / {
-	if (match($0, /\] [^ ]+ +[0-9]+\.[0-9]+: /) && substr($0, RSTART + 4, 1) ~ /[hHsSzZ]/) next
+	if (irq()) next
 	# nor is waking the kernel's own housekeeping threads, which a PREEMPT_RT thread
 	# does in task context (rcuc/0, ksoftirqd/0) before it wakes its creator
 	if (field("comm") ~ /^(rcu|kworker\/|ksoftirqd\/|swapper\/|migration\/)/) next
