@@ -23,6 +23,8 @@ MDKO_TRIXIE_PACKAGES="dracut-core,systemd,systemd-sysv,udev,kmod,cpio,lz4,bash,u
 MDKO_TRIXIE_PACKAGES+=",e2fsprogs,procps"
 # makedumpfile, for the dump step of qemu/kdump.sh's capture initramfs
 MDKO_TRIXIE_PACKAGES+=",makedumpfile"
+# ip, with which the boot test's pre-pivot hook brings mdko_gt_open's interface up
+MDKO_TRIXIE_PACKAGES+=",iproute2"
 # sid moved switch_root, which a shell initrd needs, from util-linux to util-linux-extra
 MDKO_SID_PACKAGES="$MDKO_TRIXIE_PACKAGES,util-linux-extra"
 

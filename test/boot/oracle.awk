@@ -17,7 +17,7 @@
 # "kthreadd" by P, or from 6.2 a thread kthreadd forked whose first wakeup is between it
 # and P: mdko_gt_kthread). The late_ figures (rd.memdebug=5) count allocations in no load
 # window and no load's work or thread whose stack shows the module's code as the first
-# module frame (mdko_gt_late's probe).
+# module frame (mdko_gt_late's probe, mdko_gt_open's ndo_open in the task of `ip`).
 
 # the task of an event: what an interrupt (the irq-info column's third flag h, H, s, z,
 # Z) allocates, bulk-allocates, queues or records a stack for is not the interrupted

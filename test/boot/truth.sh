@@ -92,10 +92,10 @@ check_late() {
 	if [[ $_row == - ]]; then
 		note "ground truth: $1's late pages are not measured in this boot (no stacks)"
 	elif [[ $3 != "$2" ]]; then
-		fail "ground truth: the trace shows the late probe of $1 as its source says" \
-			"own late pages $3" "own late pages $2 (did the hook add its device?)"
+		fail "ground truth: the trace shows the late pages of $1 as its source says" \
+			"own late pages $3" "own late pages $2 (did the pre-pivot hook run?)"
 	elif [[ $_row == "$(($3 + $4))" ]]; then
-		ok "ground truth: $1's late probe took $3 pages (+ $4 of the kernel's own in it)"
+		ok "ground truth: $1's code took $3 pages after its load (+ $4 of the kernel's own for it)"
 	else
 		fail "ground truth: the late pages of $1" "late pages: ${_row:-no row}" \
 			"$(($3 + $4)) ($3 of its own, $4 of the kernel's)"
