@@ -42,18 +42,17 @@ struct module *mdko_gt_keep_owner(void);
 		    "pages=" __stringify(pages) " net=" __stringify(net))
 
 /*
- * Allocates block i with alloc_pages(GFP_KERNEL_ACCOUNT, order[i]); all or nothing:
- * -ENOMEM. The trace prints these flags as gfp_flags=GFP_KERNEL_ACCOUNT, which the
- * kernel's own page allocations inside a load window (a slab refill for do_init_module's
- * kmalloc, the uevent buffer) do not use: the boot test tells the two apart by them.
+ * Allocates block i with alloc_pages(@gfp, order[i]); all or nothing: -ENOMEM. Outside
+ * a load window the modules mark their own blocks with GFP_KERNEL | __GFP_RETRY_MAYFAIL,
+ * which the boot test's oracle looks for (test/boot/oracle.awk).
  */
-static inline int gt_alloc_blocks(struct page **page, const unsigned int *order,
-				  unsigned int n)
+static inline int gt_alloc_blocks_gfp(struct page **page, const unsigned int *order,
+				      unsigned int n, gfp_t gfp)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		page[i] = alloc_pages(GFP_KERNEL_ACCOUNT, order[i]);
+		page[i] = alloc_pages(gfp, order[i]);
 		if (!page[i])
 			goto out_free;
 	}
@@ -65,6 +64,18 @@ out_free:
 		page[i] = NULL;
 	}
 	return -ENOMEM;
+}
+
+/*
+ * gt_alloc_blocks_gfp() with GFP_KERNEL_ACCOUNT. The trace prints these flags as
+ * gfp_flags=GFP_KERNEL_ACCOUNT, which the kernel's own page allocations inside a load
+ * window (a slab refill for do_init_module's kmalloc, the uevent buffer) do not use: the
+ * boot test tells the two apart by them.
+ */
+static inline int gt_alloc_blocks(struct page **page, const unsigned int *order,
+				  unsigned int n)
+{
+	return gt_alloc_blocks_gfp(page, order, n, GFP_KERNEL_ACCOUNT);
 }
 
 /* Frees the blocks gt_alloc_blocks() gave; blocks already freed (NULL) are skipped. */

@@ -42,15 +42,11 @@ static DEFINE_MUTEX(gt_lock);
 
 static int gt_probe(struct platform_device *pdev)
 {
-	unsigned int i;
+	int err = gt_alloc_blocks_gfp(probe_page, probe_order, ARRAY_SIZE(probe_order),
+				      PROBE_GFP);
 
-	for (i = 0; i < ARRAY_SIZE(probe_order); i++) {
-		probe_page[i] = alloc_pages(PROBE_GFP, probe_order[i]);
-		if (!probe_page[i]) {
-			gt_free_blocks(probe_page, probe_order, ARRAY_SIZE(probe_order));
-			return -ENOMEM;
-		}
-	}
+	if (err)
+		return err;
 	dev_info(&pdev->dev, "probed late: kept %u pages\n", EXPECT_LATE_PAGES);
 	return 0;
 }

@@ -109,11 +109,8 @@ static int gt_open(struct net_device *dev)
 	};
 #endif
 
-	for (i = 0; i < ARRAY_SIZE(rx_order); i++) {
-		o->rx[i] = alloc_pages(OPEN_GFP, rx_order[i]);
-		if (!o->rx[i])
-			goto fail;
-	}
+	if (gt_alloc_blocks_gfp(o->rx, rx_order, ARRAY_SIZE(rx_order), OPEN_GFP))
+		goto fail;
 	/* vzalloc's flags, and the mark */
 	o->table = __vmalloc(TABLE_PAGES * PAGE_SIZE, OPEN_GFP | __GFP_ZERO);
 	if (!o->table)

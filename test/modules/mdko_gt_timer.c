@@ -40,15 +40,8 @@ static struct page *work_page[ARRAY_SIZE(work_order)];
 
 static void gt_work_fn(struct work_struct *work)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(work_order); i++) {
-		work_page[i] = alloc_pages(WORK_GFP, work_order[i]);
-		if (!work_page[i]) {
-			gt_free_blocks(work_page, work_order, ARRAY_SIZE(work_order));
-			return;
-		}
-	}
+	if (gt_alloc_blocks_gfp(work_page, work_order, ARRAY_SIZE(work_order), WORK_GFP))
+		return;
 	pr_info("work queued by a timer kept %u pages\n", EXPECT_LATE_PAGES);
 }
 
