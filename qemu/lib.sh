@@ -524,7 +524,7 @@ mdko_boot() {
 
 	while :; do
 		mdko_qemu "$_initrd" "$_root" "$_log" "$@" && _rc=0 || _rc=$?
-		_why=$(mdko_died_of_qemu "$_log") || return "$_rc"
+		_why=$(mdko_died_of_qemu "$_log" "$_rc") || return "$_rc"
 		if ((_try >= ${MDKO_BOOT_TRIES:-3})); then
 			mdko_log "the kernel died of QEMU ($_why) in each of $_try boots"
 			return "$_rc"
@@ -535,23 +535,35 @@ mdko_boot() {
 	done
 }
 
-# Whether the boot with serial log LOG died of QEMU and not of anything it ran; print
-# why. Under TCG with two vCPUs, 6.12 and 7.2 now and then die of their own code
-# patching: a vCPU runs an int3 that another one has already taken out again ("Oops:
-# int3", seen in sched_clock_cpu as "sched_clock: Marking stable" flips its static key
-# before /init, and in ttwu_do_activate while tracepoints were being switched on). That
-# is QEMU's cross-modifying code, not the boot's. With the events on from the kernel
-# command line, 7.2.13 died so in 1 of 8 boots on an idle host, and twice in a row
-# beside a test/run. A kernel that never reached /init (it died, or hung in early boot,
-# before any of this project's code runs) is too; it has not touched the disk. After
-# /init only a root that MDKO_ROOT_FROM makes afresh can boot again.
+# Whether the boot with serial log LOG and QEMU's exit status RC died of QEMU and not of
+# anything it ran; print why. Under TCG with two vCPUs, 6.1, 6.12 and 7.2 now and then die
+# of their own code patching: a vCPU runs an int3 that another one has already taken out
+# again. Either the int3 is an Oops ("Oops: int3", seen in sched_clock_cpu as
+# "sched_clock: Marking stable" flips its static key before /init, and in
+# ttwu_do_activate while tracepoints were being switched on), or that vCPU spins in the
+# int3 handler while the other one waits in text_poke_bp for it to answer an IPI: an RCU
+# stall or soft lockup with a vCPU's RIP in exc_int3, and the guest hangs until the
+# timeout (seen once on 6.1, as memdebug-ko switched its events off). That is QEMU's
+# cross-modifying code, not the boot's. With the events on from the kernel command line,
+# 7.2.13 died so in 1 of 8 boots on an idle host, and twice in a row beside a test/run. A
+# kernel that never reached /init (it died, or hung in early boot, before any of this
+# project's code runs) is too; it has not touched the disk. After /init only a root that
+# MDKO_ROOT_FROM makes afresh can boot again.
 mdko_died_of_qemu() {
+	local _rc=${2:-0}
+
 	[[ -f $1 ]] || return 1
 	if ! grep -q 'Run /init as init process' "$1"; then
 		grep -m1 -oE 'Oops: [^[]*|Kernel panic[^\r]*' "$1" ||
 			echo "it never reached /init"
-	elif [[ ${MDKO_ROOT_FROM-} ]] && grep -q 'Oops: int3' "$1"; then
+	elif [[ -z ${MDKO_ROOT_FROM-} ]]; then
+		return 1
+	elif grep -q 'Oops: int3' "$1"; then
 		grep -m1 -oE 'Oops: int3[^[]*' "$1"
+	elif ((_rc == 124 || _rc == 137)) &&
+		grep -qE 'self-detected stall|detected stalls on CPUs|soft lockup' "$1" &&
+		grep -qE 'RIP: 0010:(exc_int3|poke_int3_handler)\+' "$1"; then
+		echo "a hang: a vCPU spins in the int3 handler ($(grep -m1 -oE 'self-detected stall|detected stalls on CPUs|soft lockup' "$1"))"
 	else
 		return 1
 	fi
