@@ -101,12 +101,12 @@ static int __init mdko_gt_slab_init(void)
 	}
 	slabs = count_slabs();
 	if (slabs != SLABS) {
-		pr_err("the cache took %d slabs for %u objects, not %u order-0 ones\n",
+		pr_err("the cache took %d slabs for %lu objects, not %d order-0 ones\n",
 		       slabs, NOBJS, SLABS);
 		free_all();
 		return -EINVAL;
 	}
-	pr_info("kept %u objects in %d new slab pages\n", NOBJS, slabs);
+	pr_info("kept %lu objects in %d new slab pages\n", NOBJS, slabs);
 	return 0;
 }
 
