@@ -4,6 +4,9 @@
  * "<stack trace>" and its frames. The pages of the allocation go to the first frame in
  * a module, else to the first outside the allocators, of the window that took them; a
  * stack of no load whose first module frame names a module gives that module late pages.
+ * rd.memdebug=4 records the stacks of the allocations that no loader makes (and the
+ * kworkers'), from the raw buffers, whose frames are addresses that the source placed in
+ * the modules ("0xADDR [module]"): late pages only.
  *
  * The kernel names the frames when the trace is read, not when it was recorded. By then
  * a module whose init failed is gone, and the init text of every loaded module is freed:
@@ -150,10 +153,14 @@ int stack_begin(struct acct *a, const struct event *ev)
 	if (r < 0 || !last || !*last)
 		return r;
 	a->stacks.open = true;
+	a->stacks.first = true;
 	a->stacks.has_pick = false;
 	a->stacks.held = false;
 	a->stacks.win = w ? (uint32_t)(w - a->win) : STACK_LATE;
 	a->stacks.pages = *last;
+	a->stacks.pid = ev->pid;
+	snprintf(a->stacks.comm, sizeof(a->stacks.comm), "%.*s",
+		 (int)(ev->comm_len < COMM_MAX ? ev->comm_len : COMM_MAX), ev->comm);
 	*last = 0;
 	return 0;
 }
@@ -198,8 +205,23 @@ static bool late_frame(struct acct *a, const struct event *ev)
 	if (!m)
 		return false;
 	w = window_named(a, m, len);
-	if (w)
+	/* a module loaded before tracing: its window, which /proc/modules completes */
+	if (!w && len && len <= MODNAME_MAX && !memchr(m, '/', len)) {
+		w = acct_new_window(a);
+		if (w) {
+			memcpy(w->name, m, len);
+			w->name[len] = '\0';
+			w->pid = -1;
+			w->status = WIN_BEFORE_TRACING;
+			w->end = END_OPEN;
+		}
+	}
+	if (w) {
 		w->late_pages += a->stacks.pages;
+		if (a->obs && a->obs->late)
+			a->obs->late(a->obs->ctx, w, a->stacks.pages, a->stacks.comm,
+				     a->stacks.pid);
+	}
 	return true;
 }
 
@@ -289,6 +311,19 @@ int stack_frame(struct acct *a, const struct event *ev)
 		if (late_frame(a, ev))
 			a->stacks.open = false;
 		return 0;
+	}
+	/*
+	 * A stack in a window starts in tracing code, which has symbols: one that starts at
+	 * a bare address is rd.memdebug=4's (PID 1, a kworker), whose window has the pages
+	 * already and whose frames name no site.
+	 */
+	if (a->stacks.first) {
+		a->stacks.first = false;
+		if (bare_frame(ev)) {
+			a->stacks.open = false;
+			return 0;
+		}
+		a->counts.load_stacks++;
 	}
 	while (flen < ev->name_len && ev->name[flen] != '+' && ev->name[flen] != ' ')
 		flen++;

@@ -372,7 +372,8 @@ void acct_finish(struct acct *a)
 
 		pageset_free(&w->live);
 		pageset_free(&w->work_live);
-		if (w->end == END_OPEN)
+		/* not a module loaded before tracing, which a late stack named */
+		if (w->end == END_OPEN && win_traced(w))
 			w->status = WIN_LOADING;
 		/*
 		 * The filter hid its frees, whatever allocations came through, unless events

@@ -105,6 +105,9 @@ struct acct_observer {
 		     unsigned order);			   /* an allocation */
 	void (*closed)(void *ctx, const struct window *w); /* init returned */
 	void (*oom)(void *ctx, const struct acct *a, const struct event *ev);
+	/* @pages more late pages of @w, which the task @comm, @pid took (account-sites.c) */
+	void (*late)(void *ctx, const struct window *w, uint64_t pages, const char *comm,
+		     int pid);
 	void *ctx;
 };
 
@@ -129,7 +132,9 @@ struct acct_counts {
 	uint64_t newtask_events;
 	/* threads that named themselves: their creator is unknown */
 	uint64_t kthreads_unlinked;
-	uint64_t stack_events;	/* rd.memdebug=5: stacks read */
+	uint64_t stack_events; /* kernel stacks read */
+	/* of them, symbolized stacks in a load or its work: rd.memdebug=5's sites */
+	uint64_t load_stacks;
 	uint64_t unclosed_puts; /* module_put by a loader that did not close its window */
 	uint64_t oom_kills;	/* oom:mark_victim events */
 	uint64_t ts_first_oom;	/* the first one's timestamp */
@@ -155,6 +160,7 @@ struct acct_stacks {
 	size_t nsites, capsites;
 	struct u64map last; /* pid -> pages of its latest allocation, for its stack */
 	bool open, has_pick;
+	bool first; /* no frame of the open stack read yet */
 	/*
 	 * The pick names another module than the window's, or no symbol: it may be the
 	 * loading module's freed init text, which only do_one_initcall below it tells.
@@ -164,6 +170,8 @@ struct acct_stacks {
 	char held_mod[MODNAME_MAX + 1]; /* the module they name, "" for bare addresses */
 	uint32_t win; /* STACK_LATE: the module frame on top names the window */
 	uint64_t pages;
+	int pid; /* the task whose stack it is (INT32_MIN: an interrupt) */
+	char comm[COMM_MAX + 1];
 	char pick[SITE_MAX];
 };
 

@@ -33,7 +33,7 @@ struct report_opts {
 	const char *input; /* --input FILE, "-" for stdin; NULL: live */
 	const char *proc;  /* --proc DIR */
 	bool proc_given;
-	const char *root; /* --root DIR: with --input, the system's /sys for the budget */
+	const char *root; /* --root DIR: the system's /sys for the budget and the stacks */
 	const char *json_file;	/* --json-file PATH */
 	const char *save_trace; /* --save-trace PATH */
 	bool keep;
@@ -64,8 +64,9 @@ static void usage(void)
 	       "  -t, --tracefs DIR     tracing directory (default: find it)\n"
 	       "  -p, --proc DIR        proc root for modules (default /proc; live, or with\n"
 	       "                        --input only when given)\n"
-	       "  -R, --root DIR        with --input and --proc: the system root whose /sys\n"
-	       "                        the budget reads too (fadump)\n"
+	       "  -R, --root DIR        with --input and --proc, or live with --tracefs: the\n"
+	       "                        system root whose /sys the budget reads too (fadump),\n"
+	       "                        and whose /sys/module places the stacks' frames\n"
 	       "  -f, --format FMT      text (default) or json, on stdout\n"
 	       "  -j, --json-file PATH  also write the JSON report to PATH\n"
 	       "  -T, --save-trace PATH live: save the buffer's text trace to PATH\n"
@@ -259,7 +260,7 @@ static int report(const struct report_opts *o)
 	struct budget budget;
 	struct acct a;
 	struct acct_facts f;
-	char ms[32];
+	char ms[32], sys_module[PATH_MAX];
 	int r;
 
 	if (!o->input && cli_once_done(&o->common, "not again")) {
@@ -291,6 +292,11 @@ static int report(const struct report_opts *o)
 		r = live_open(&l, o->common.tracefs, o->common.run_dir);
 		if (r < 0)
 			goto out;
+		if (o->root) {
+			snprintf(sys_module, sizeof(sys_module), "%s/sys/module",
+				 o->root);
+			l.sys_module = sys_module;
+		}
 		live_facts(&l, &o->loaders, &f, &info);
 		acct_init(&a, &f);
 		r = read_live(o, &l, &a, &low, &st);
@@ -304,7 +310,7 @@ static int report(const struct report_opts *o)
 		summary_low(&s, &low);
 	if (r == 0 && (!o->input || o->proc_given)) {
 		/* live, the initramfs's files too; offline, what --proc holds */
-		budget_read(&budget, o->proc, o->input ? o->root : "/");
+		budget_read(&budget, o->proc, o->input || o->root ? o->root : "/");
 		summary_budget(&s, &budget);
 	}
 	if (r == 0) {
@@ -371,9 +377,9 @@ static int run(int argc, char **argv)
 		o.proc = "/proc";
 	if (check_values(&o) < 0)
 		return cli_usage_error("report ");
-	if (o.root && (!o.input || !o.proc_given)) {
+	if (o.root && (o.input ? !o.proc_given : !o.common.tracefs)) {
 		fprintf(stderr,
-			"memdebug-ko: --root goes with --input and --proc: live, the root is /\n");
+			"memdebug-ko: --root goes with --input and --proc, or live with --tracefs: live, the root is /\n");
 		return cli_usage_error("report ");
 	}
 	if (o.input && (o.common.tracefs || o.keep || o.save_trace || o.detach)) {

@@ -430,7 +430,7 @@ static int reader_open(struct reader *rd, struct live *l, struct acct *a)
 	rd->tee_fd = -1;
 	/* Test trees have no ring buffer behind their files, unless they give raw ones. */
 	if (!live_stacks(l) && (tfs_is_kernel_fs(l->buf) || live_has_raw(l)) &&
-	    raw_open(&rd->raw, l->t.dir, l->buf) == 0)
+	    raw_open(&rd->raw, l->t.dir, l->buf, l->sys_module) == 0)
 		return 0;
 	rd->raw = NULL;
 	/* Not blocking in open(2): a FIFO (a test's trace_pipe) would wait for a writer. */

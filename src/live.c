@@ -150,6 +150,10 @@ bool live_stacks(const struct live *l)
 	char p[PATH_MAX], trig[512];
 	const char *line;
 
+	if (io_read_small(tfs_path(p, l->buf, "options/sym-offset"), trig,
+			  sizeof(trig)) <= 0 ||
+	    trig[0] != '1')
+		return false;
 	if (io_read_small(tfs_path(p, l->buf, "events/kmem/mm_page_alloc/trigger"), trig,
 			  sizeof(trig)) <= 0)
 		return false;
@@ -236,7 +240,7 @@ int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, voi
 	 * no ring buffer behind their files.
 	 */
 	if (!keep && !live_stacks(l) && (tfs_is_kernel_fs(l->buf) || live_has_raw(l)) &&
-	    raw_open(&rs, l->t.dir, l->buf) == 0) {
+	    raw_open(&rs, l->t.dir, l->buf, l->sys_module) == 0) {
 		r = read_raw(rs, save_path, fn, ctx, st);
 		raw_close(rs);
 	} else {

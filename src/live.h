@@ -25,6 +25,8 @@ struct live {
 	bool was_on;		/* top, not ours: tracing_on before report stopped it */
 	struct tfs_top saved;	/* ours: the settings to give back */
 	struct loaders loaders; /* the given ones and those the kmem filter names */
+	/* where the raw stacks' modules are (source-raw.h); NULL: the kernel's */
+	const char *sys_module;
 };
 
 /*
@@ -53,7 +55,11 @@ void live_facts(struct live *l, const struct loaders *given, struct acct_facts *
 int live_read(struct live *l, bool keep, const char *save_path, event_fn fn, void *ctx,
 	      struct source_stats *st);
 
-/* Whether rd.memdebug=5's stacks are recorded: read as the kernel prints them. */
+/*
+ * Whether rd.memdebug=5's stacks are recorded: read as the kernel prints them, with
+ * symbols. Those of rd.memdebug=4 (the late pages; prepare leaves options/sym-offset
+ * off) are read from the raw buffers, their frames placed by address.
+ */
 bool live_stacks(const struct live *l);
 
 /* Whether the buffer has raw per-CPU files (a kernel's, or a test tree's). */

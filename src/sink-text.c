@@ -59,6 +59,7 @@ enum {
 	COL_KIB,
 	COL_NET,
 	COL_WORK,
+	COL_LATE, /* only where the trace has the stacks for it */
 	COL_IMG,
 	COL_MS,
 	COL_STATUS,
@@ -96,6 +97,7 @@ static void fill_row(struct row *r, const struct summary_row *sr)
 	fig_cell(r->cell[COL_KIB], sr->kib);
 	fig_cell(r->cell[COL_NET], sr->net);
 	fig_cell(r->cell[COL_WORK], sr->work_pages);
+	fig_cell(r->cell[COL_LATE], sr->late_pages);
 	fig_cell(r->cell[COL_IMG], sr->image_kib);
 	if (!sr->init_known)
 		strcpy(r->cell[COL_MS], "-");
@@ -122,19 +124,28 @@ static void fill_total(struct row *r, const struct summary *s)
 		u64s(r->cell[COL_KIB], s->total.kib);
 		u64s(r->cell[COL_NET], s->total.net);
 	}
-	if (!s->src.not_traced)
+	if (!s->src.not_traced) {
 		fig_cell(r->cell[COL_WORK], s->total.work_pages);
+		fig_cell(r->cell[COL_LATE], s->total.late_pages);
+	}
 	fig_cell(r->cell[COL_IMG], s->total.image_kib);
 	snprintf(r->loader, sizeof(r->loader), "%zu load%s", s->loads, PLURAL(s->loads));
 }
 
-/* Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned. */
+/*
+ * Prints @r with the column widths @wd: the name left-aligned, numbers right-aligned.
+ * A column of width 0 is left out.
+ */
 static void emit_row(struct emitter *em, const struct row *r, const int *wd)
 {
-	sink_emit(em, "%-*s %*s %*s %*s %*s %*s %*s %-*s %s", wd[COL_NAME],
+	char late[MODNAME_MAX + 2] = "";
+
+	if (wd[COL_LATE])
+		snprintf(late, sizeof(late), " %*s", wd[COL_LATE], r->cell[COL_LATE]);
+	sink_emit(em, "%-*s %*s %*s %*s %*s%s %*s %*s %-*s %s", wd[COL_NAME],
 		  r->cell[COL_NAME], wd[COL_PAGES], r->cell[COL_PAGES], wd[COL_KIB],
 		  r->cell[COL_KIB], wd[COL_NET], r->cell[COL_NET], wd[COL_WORK],
-		  r->cell[COL_WORK], wd[COL_IMG], r->cell[COL_IMG], wd[COL_MS],
+		  r->cell[COL_WORK], late, wd[COL_IMG], r->cell[COL_IMG], wd[COL_MS],
 		  r->cell[COL_MS], wd[COL_STATUS], r->cell[COL_STATUS], r->loader);
 }
 
@@ -281,13 +292,17 @@ static void emit_trace_note(struct emitter *em, const struct summary *s, enum no
 		break;
 	case NOTE_NO_STACKS:
 		sink_emit(em,
-			  "late: pages a module's code allocates outside its load, its work and its threads (a later probe) are seen with rd.memdebug=5, from the stacks");
+			  "late: not seen: the trace has no kernel stacks; pages a module's code takes outside its load, its work and its threads (an interface's open, a later probe, its timers' work) are left out");
+		break;
+	case NOTE_LATE_UNPLACED:
+		sink_emit(em,
+			  "late: not measured: %" PRIu64
+			  " kernel stack%s came without the modules' addresses (/sys/module/*/sections unreadable, or kptr_restrict=2), so no frame could be placed in a module",
+			  s->stats.stacks_unplaced, PLURAL(s->stats.stacks_unplaced));
 		break;
 	case NOTE_LATE:
-		LIST(s, late_pages, false, names);
 		sink_emit(em,
-			  "late: pages the module's code allocated outside its load, work and threads (from the stacks; not in the table): %s",
-			  names);
+			  "late: pages the module's code took outside its load, its work and its threads (an interface's open, a later probe, its timers' work), from the stacks of the allocations no loader made; not in pages and net");
 		break;
 	default:
 		break;
@@ -558,11 +573,11 @@ static void emit_low_point(struct emitter *em, const struct summary *s)
 int sink_text(const struct summary *s, bool kmsg)
 {
 	static const struct row head = { { "module", "pages", "KiB", "net", "work",
-					   "imgKiB", "initms", "status" },
+					   "late", "imgKiB", "initms", "status" },
 					 "loader" };
 	const struct source_stats *st = &s->stats;
 	struct emitter em = { .kmsg = kmsg };
-	int wd[NCOLS] = { 16, 5, 5, 5, 4, 6, 6, 6 };
+	int wd[NCOLS] = { 16, 5, 5, 5, 4, 4, 6, 6, 6 };
 	struct row r, total;
 	size_t i;
 
@@ -572,6 +587,9 @@ int sink_text(const struct summary *s, bool kmsg)
 	}
 	fill_total(&total, s);
 	widen(wd, &total);
+	/* late pages: a column where the trace has the stacks, a note where it has not */
+	if (!s->measured.late)
+		wd[COL_LATE] = 0;
 
 	sink_emit(&em, "module memory while loading, in %u KiB pages, %s",
 		  s->src.page_size / 1024,

@@ -78,19 +78,33 @@ int sink_trace_line(const struct event *ev, const char *gfp, char *out, size_t s
 	size_t i;
 	int h, a;
 
+	/* a frame of the stack above, as the kernel prints one */
+	if (ev->type == EV_STACK_FRAME) {
+		h = snprintf(out, size, " => %.*s\n", (int)ev->name_len, ev->name);
+		return h < 0 || (size_t)h >= size ? -1 : h;
+	}
 	for (i = 0; i < catalog_len && !name; i++)
 		if (catalog[i].type == ev->type)
 			name = catalog[i].name;
+	if (ev->type == EV_STACK)
+		name = "<stack trace>";
 	if (!name)
 		return 0;
 	/* the flags column says interrupt context alone, as a softirq's "..s.." */
-	h = snprintf(out, size,
-		     "%16.*s-%-7d [%03u] %s %llu.%09llu: %s: ", (int)ev->comm_len,
-		     ev->comm, ev->pid, ev->cpu, ev->irq ? "..s.." : ".....",
+	h = snprintf(out, size, "%16.*s-%-7d [%03u] %s %llu.%09llu: %s%s",
+		     (int)ev->comm_len, ev->comm, ev->pid, ev->cpu,
+		     ev->irq ? "..s.." : ".....",
 		     (unsigned long long)(ev->ts_ns / 1000000000u),
-		     (unsigned long long)(ev->ts_ns % 1000000000u), name);
+		     (unsigned long long)(ev->ts_ns % 1000000000u), name,
+		     ev->type == EV_STACK ? "" : ": ");
 	if (h < 0 || (size_t)h >= size)
 		return -1;
+	if (ev->type == EV_STACK) {
+		if ((size_t)h + 1 >= size)
+			return -1;
+		out[h] = '\n';
+		return h + 1;
+	}
 	a = args(ev, gfp, out + h, size - (size_t)h);
 	if (a <= 0)
 		return a;

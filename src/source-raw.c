@@ -26,6 +26,7 @@
 #include "catalog.h"
 #include "io.h"
 #include "log.h"
+#include "modmap.h"
 #include "source-raw.h"
 #include "tfs.h"
 
@@ -39,6 +40,7 @@
 #define CPUS_MAX       1024
 #define COMM_CACHE     64 /* pids whose comm one drain remembers */
 #define INIT_IPS       4
+#define PENDING_MAX    32 /* modules loaded since the map was last read */
 
 struct raw_cpu {
 	int fd;
@@ -87,6 +89,16 @@ struct raw_source {
 	size_t nsaved;
 	bool saved_read;
 	bool proc_comms; /* the tasks are this system's (a kernel's tracefs, not a test's) */
+	/* ftrace:kernel_stack, which stacktrace triggers record; id -1: none */
+	struct rawfmt stack_fmt;
+	const struct rawfmt_field *stack_size, *stack_caller;
+	size_t stack_elem; /* bytes of an address */
+	/* the modules' text, read at the first stack, then as modules load and go */
+	struct modmap map;
+	bool map_read;
+	char pending[PENDING_MAX][MODNAME_MAX + 1];
+	size_t npending; /* PENDING_MAX + 1: too many, read them all again */
+	char frame[80];	 /* the name of the frame being handed out */
 };
 
 /* ---- the formats ---- */
@@ -154,6 +166,29 @@ static int read_formats(struct raw_source *rs, const char *dir)
 		rs->no_page = pfn->size == 4 ? 0xffffffffull : ~0ull;
 	}
 	return 0;
+}
+
+/*
+ * ftrace:kernel_stack, where a stacktrace trigger puts the stack of the event it fired
+ * on: "int size" (addresses in it) and "unsigned long caller[8]", which the record
+ * extends to size addresses. None: stacks are counted as other events.
+ */
+static void read_stack_format(struct raw_source *rs, const char *dir)
+{
+	char p[PATH_MAX];
+	int r;
+
+	r = rawfmt_read(tfs_path(p, dir, "events/ftrace/kernel_stack/format"),
+			&rs->stack_fmt);
+	rs->stack_size = r < 0 ? NULL : rawfmt_field(&rs->stack_fmt, "size");
+	rs->stack_caller = r < 0 ? NULL : rawfmt_field(&rs->stack_fmt, "caller");
+	if (!rs->stack_size || !rs->stack_caller ||
+	    rs->stack_caller->kind != RAWFMT_PLAIN ||
+	    (rs->stack_caller->size != 64 && rs->stack_caller->size != 32)) {
+		rs->stack_fmt.id = -1;
+		return;
+	}
+	rs->stack_elem = rs->stack_caller->size / 8;
 }
 
 /*
@@ -371,7 +406,8 @@ static int open_cpus(struct raw_source *rs)
 	return 0;
 }
 
-int raw_open(struct raw_source **out, const char *dir, const char *buf)
+int raw_open(struct raw_source **out, const char *dir, const char *buf,
+	     const char *sys_module)
 {
 	struct raw_source *rs = calloc(1, sizeof(*rs));
 	int r = -ENOMEM;
@@ -393,8 +429,13 @@ int raw_open(struct raw_source **out, const char *dir, const char *buf)
 	r = read_formats(rs, dir);
 	if (r == 0)
 		r = open_cpus(rs);
-	if (r == 0)
+	if (r == 0) {
 		read_gfp_names(rs, dir);
+		read_stack_format(rs, dir);
+		modmap_init(&rs->map, sys_module       ? sys_module
+				      : rs->proc_comms ? "/sys/module"
+						       : NULL);
+	}
 	if (r < 0)
 		goto out_free;
 	*out = rs;
@@ -418,6 +459,7 @@ void raw_close(struct raw_source *rs)
 	free(rs->fmts);
 	free(rs->saved);
 	free(rs->gfp_names);
+	modmap_free(&rs->map);
 	free(rs);
 }
 
@@ -673,6 +715,10 @@ static bool decode(struct raw_source *rs, const struct raw_cpu *c, struct event 
 	ce = comm_of(rs, ev->pid);
 	ev->comm = ce->comm;
 	ev->comm_len = ce->len;
+	if (rs->stack_fmt.id >= 0 && type == (uint64_t)rs->stack_fmt.id) {
+		ev->type = EV_STACK;
+		return true;
+	}
 	for (i = 0; i < catalog_len; i++) {
 		if (rs->fmts[i].id < 0 || (uint64_t)rs->fmts[i].id != type)
 			continue;
@@ -683,6 +729,93 @@ static bool decode(struct raw_source *rs, const struct raw_cpu *c, struct event 
 		return catalog[i].raw(rs, &r, ev);
 	}
 	return true;
+}
+
+/* ---- kernel stacks ---- */
+
+/* Keeps the module map in step with the loads and frees that the events show. */
+static void map_note(struct raw_source *rs, const struct event *ev)
+{
+	if (!rs->map_read)
+		return;
+	if (ev->type == EV_MODULE_FREE) {
+		modmap_drop(&rs->map, ev->name, ev->name_len);
+	} else if (ev->type == EV_MODULE_LOAD && rs->npending <= PENDING_MAX) {
+		if (rs->npending == PENDING_MAX || ev->name_len > MODNAME_MAX) {
+			rs->npending = PENDING_MAX + 1;
+			return;
+		}
+		memcpy(rs->pending[rs->npending], ev->name, ev->name_len);
+		rs->pending[rs->npending++][ev->name_len] = '\0';
+	}
+}
+
+/*
+ * Brings the map up to date before a stack is placed: all modules the first time, then
+ * those loaded since. The map is of the modules as they are when the stack is read, not
+ * when it was recorded: a module whose load failed is gone, and its stacks were in its
+ * load, where the windows count the pages.
+ */
+static void map_update(struct raw_source *rs)
+{
+	size_t i;
+
+	if (!rs->map_read || rs->npending > PENDING_MAX) {
+		rs->map_read = true;
+		modmap_scan(&rs->map);
+	} else {
+		for (i = 0; i < rs->npending; i++)
+			modmap_add(&rs->map, rs->pending[i], strlen(rs->pending[i]));
+	}
+	rs->npending = 0;
+}
+
+/*
+ * Hands on the stack record @c as the text trace has it: EV_STACK (in @ev), then a frame
+ * for each address, "0xADDR [module]" in a module's text, else "0xADDR". The frames
+ * before the first in no module are left out: a stack starts in tracing and the
+ * allocator, the kernel's own code, and what reads as a module's there is a trampoline
+ * that ftrace or a kprobe put among the modules. Returns 0, -EINVAL for a malformed
+ * record, or what @fn returned.
+ */
+static int emit_stack(struct raw_source *rs, const struct raw_cpu *c, struct event *ev,
+		      event_fn fn, void *ctx, struct source_stats *st)
+{
+	uint64_t n, addr, end = rs->stack_elem == 8 ? ~0ull : 0xffffffffull;
+	size_t i, off = rs->stack_caller->offset;
+	const char *mod;
+	bool lead = true;
+	int r;
+
+	if (!rawfmt_num(rs->stack_size, c->rec, c->rec_len, &n) || c->rec_len < off)
+		return -EINVAL;
+	if (n > (c->rec_len - off) / rs->stack_elem)
+		n = (c->rec_len - off) / rs->stack_elem;
+	map_update(rs);
+	if (!modmap_usable(&rs->map))
+		st->stacks_unplaced++;
+	r = fn(ctx, ev);
+	for (i = 0; r >= 0 && i < n; i++) {
+		struct event f = { .type = EV_STACK_FRAME,
+				   .cpu = ev->cpu,
+				   .ts_ns = ev->ts_ns };
+
+		addr = rawfmt_load(c->rec + off + i * rs->stack_elem, rs->stack_elem);
+		/* old kernels end the stack with ULONG_MAX */
+		if (!addr || addr == end)
+			continue;
+		mod = modmap_find(&rs->map, addr);
+		if (lead && mod)
+			continue;
+		lead = false;
+		f.name = rs->frame;
+		f.name_len =
+			(size_t)snprintf(rs->frame, sizeof(rs->frame), "0x%llx%s%s%s",
+					 (unsigned long long)addr, mod ? " [" : "",
+					 mod ? mod : "", mod ? "]" : "");
+		r = fn(ctx, &f);
+	}
+	return r < 0 ? r : 0;
 }
 
 long raw_drain(struct raw_source *rs, event_fn fn, void *ctx, struct source_stats *st)
@@ -718,7 +851,17 @@ long raw_drain(struct raw_source *rs, event_fn fn, void *ctx, struct source_stat
 				st->malformed++;
 			} else {
 				st->events++;
-				r = fn(ctx, &ev);
+				if (ev.type == EV_STACK) {
+					r = emit_stack(rs, c, &ev, fn, ctx, st);
+					if (r == -EINVAL) {
+						st->events--;
+						st->malformed++;
+						r = 0;
+					}
+				} else {
+					map_note(rs, &ev);
+					r = fn(ctx, &ev);
+				}
 				if (r < 0) {
 					log_err("out of memory while accounting the events of %s",
 						rs->buf);

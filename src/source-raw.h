@@ -26,10 +26,13 @@ struct raw_rec {
 
 /*
  * Prepares to read the buffers of @buf (the tracing directory @dir, or an instance of
- * it), with the event formats of @dir. Returns 0, or -EOPNOTSUPP when the text trace
- * must be read instead (said why, as information), or -ENOMEM.
+ * it), with the event formats of @dir. The frames of its kernel stacks are placed in
+ * the modules of sysfs directory @sys_module (NULL: /sys/module for a kernel's tracefs,
+ * none for a test's). Returns 0, or -EOPNOTSUPP when the text trace must be read instead
+ * (said why, as information), or -ENOMEM.
  */
-int raw_open(struct raw_source **rs, const char *dir, const char *buf);
+int raw_open(struct raw_source **rs, const char *dir, const char *buf,
+	     const char *sys_module);
 
 /*
  * Hands every event the buffers hold now to @fn, in time order, counting into @st.

@@ -19,6 +19,8 @@ struct source_stats {
 	/* lines or records that looked like events but could not be parsed */
 	uint64_t malformed;
 	bool gap; /* a reader that consumed events is gone without handing them over */
+	/* kernel stacks of the raw buffers read where no module's addresses could be */
+	uint64_t stacks_unplaced;
 };
 
 /* What the report says about where its events came from. */

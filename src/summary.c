@@ -17,7 +17,12 @@ struct traced {
 	bool bulk;    /* bulk allocator events: vmalloc's pages */
 	bool work;    /* workqueue events with their work addresses */
 	bool threads; /* kernel threads, linked to their creators */
-	bool stacks;  /* rd.memdebug=5: the stacks of the allocations */
+	bool sites;   /* rd.memdebug=5: the stacks of the loaders' allocations */
+	/*
+	 * the stacks of allocations outside the loads, placed in the modules: late pages
+	 * (rd.memdebug=4 and 5)
+	 */
+	bool late;
 };
 
 static const char *window_status_name(enum win_status status)
@@ -147,7 +152,13 @@ static void make_row(struct summary_row *r, const struct acct *a, size_t idx,
 	r->work_bulk = row_fig(r, t->work && t->bulk, w->work_bulk);
 	r->kthreads = known_if(traced && t->threads, w->kthreads);
 	r->kthread_pages = row_fig(r, t->threads, w->kthread_pages);
-	r->late_pages = row_fig(r, t->stacks, w->late_pages);
+	/*
+	 * Late pages come from stacks after the load: a module loaded before tracing, or by
+	 * a task the filter did not record, has them too.
+	 */
+	r->late_pages = r->untraced || a->counts.no_page_events
+				? row_fig(r, t->late, w->late_pages)
+				: known_if(t->late, w->late_pages);
 	r->total_pages = row_fig(r, t->work, w->pages + w->work_pages);
 	r->total_net = row_fig(r, t->work, window_net(w) + w->work_pages - w->work_freed);
 	r->allocs = known_if(traced, w->allocs);
@@ -163,7 +174,7 @@ static void make_row(struct summary_row *r, const struct acct *a, size_t idx,
 	r->net_over = row_fig(r, true,
 			      min_u64(w->bulk_pages, w->unmatched_free_pages) +
 				      min_u64(w->work_bulk, w->work_unmatched));
-	if (t->stacks)
+	if (t->sites)
 		r->nsites = top_sites(a, (uint32_t)idx, r->sites, SUMMARY_SITES);
 }
 
@@ -177,7 +188,6 @@ static void add_to_total(struct summary *s, const struct window *w, uint64_t *wo
 	s->total.work_pages.v += w->work_pages;
 	*work_net += w->work_pages - w->work_freed;
 	s->total.kthread_pages.v += w->kthread_pages;
-	s->total.late_pages.v += w->late_pages;
 }
 
 /* Counts the windows of @a by status and sums the measured ones. */
@@ -192,6 +202,8 @@ static void add_up(struct summary *s, const struct acct *a, const struct traced 
 
 		if (s->rows[i].measured)
 			add_to_total(s, w, &work_net);
+		if (s->rows[i].late_pages.state == FIG_KNOWN)
+			s->total.late_pages.v += w->late_pages;
 		image_kib += kib_up(w->image_bytes);
 		if (s->rows[i].untraced) {
 			s->not_traced++;
@@ -210,7 +222,7 @@ static void add_up(struct summary *s, const struct acct *a, const struct traced 
 	s->total.work_net = known_if(t->work, work_net);
 	s->total.work_pages.state = t->work ? FIG_KNOWN : FIG_NONE;
 	s->total.kthread_pages.state = t->threads ? FIG_KNOWN : FIG_NONE;
-	s->total.late_pages.state = t->stacks ? FIG_KNOWN : FIG_NONE;
+	s->total.late_pages.state = t->late ? FIG_KNOWN : FIG_NONE;
 	s->total.image_kib = known_if(image_kib, image_kib);
 	s->alloc_net_kib = known_if(!a->counts.no_page_events && !s->src.not_traced,
 				    (s->total.net + work_net) * kib);
@@ -247,7 +259,9 @@ static uint64_t pick_notes(const struct summary *s, const struct acct *a)
 		NOTE(NOTE_THREADS_UNLINKED, threads_traced(a) && !threads_measured(a));
 		NOTE(NOTE_THREADS, threads_measured(a) && s->total.kthread_pages.v);
 		NOTE(NOTE_NO_STACKS, !a->counts.stack_events);
-		NOTE(NOTE_LATE, a->counts.stack_events && s->total.late_pages.v);
+		NOTE(NOTE_LATE_UNPLACED, a->counts.stack_events && st->stacks_unplaced);
+		NOTE(NOTE_LATE, a->counts.stack_events && !st->stacks_unplaced &&
+					s->total.late_pages.v);
 	}
 	NOTE(NOTE_BULK_PREFILLED, a->counts.bulk_prefilled);
 	NOTE(NOTE_NET_BOUND, s->bulk_unmatched);
@@ -302,7 +316,8 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 			a->counts.bulk_events > a->counts.bulk_enters,
 		.work = a->counts.work_events && !a->counts.work_hidden,
 		.threads = threads_measured(a),
-		.stacks = a->counts.stack_events,
+		.sites = a->counts.load_stacks,
+		.late = a->counts.stack_events && !st->stacks_unplaced,
 	};
 	size_t i;
 
@@ -321,8 +336,8 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	s->measured.bulk = s->measured.pages && t.bulk;
 	s->measured.work = s->measured.pages && t.work;
 	s->measured.threads = s->measured.pages && t.threads;
-	s->measured.late = s->measured.pages && t.stacks;
-	s->sites = t.stacks;
+	s->measured.late = s->measured.pages && t.late;
+	s->sites = t.sites;
 	s->oom_kills = a->counts.oom_kills;
 	s->ts_first_oom = a->counts.ts_first_oom;
 	s->work_hidden = a->counts.work_hidden;

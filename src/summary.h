@@ -84,7 +84,8 @@ enum note {
 	NOTE_NO_THREADS,       /* no task_rename or task_newtask event */
 	NOTE_THREADS_UNLINKED, /* threads that named themselves */
 	NOTE_THREADS,	       /* the loads whose threads took pages */
-	NOTE_NO_STACKS,	       /* late pages need rd.memdebug=5 */
+	NOTE_NO_STACKS,	       /* late pages need the stacks */
+	NOTE_LATE_UNPLACED,    /* stacks whose addresses no module map placed */
 	NOTE_LATE,	       /* the loads whose code took late pages */
 	NOTE_BULK_PREFILLED,   /* bulk calls not counted */
 	NOTE_NET_BOUND,	       /* the loads whose net may be too high */

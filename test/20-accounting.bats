@@ -1008,7 +1008,8 @@ waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=0
 		put modprobe 100 1.5 alpha
 	)
 	assert_output --partial 'threads: not seen: the trace has no task:task_rename or task_newtask event'
-	assert_output --partial 'late: pages a module'"'"'s code allocates outside its load'
+	assert_output --partial 'late: not seen: the trace has no kernel stacks'
+	refute_output --partial ' late '
 }
 
 @test "accounting: rd.memdebug=5: the module on top of a stack of no load gets late pages" {
@@ -1025,7 +1026,11 @@ waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=0
 		stack sh 300 2.1 '__alloc_pages+0x18c/0x330' 'pipe_write+0x1/0x2'
 	)
 	assert_success
-	assert_output --partial 'late: pages the module'"'"'s code allocated outside its load, work and threads (from the stacks; not in the table): alpha 8'
+	assert_line --regexp '^module +pages +KiB +net +work +late +imgKiB '
+	assert_line --regexp '^alpha +1 +4 +1 +- +8 +- '
+	assert_line --regexp '^total +1 +4 +1 +- +8 +- '
+	assert_output --partial 'late: pages the module'"'"'s code took outside its load, its work and its threads'
+	assert_output --partial 'call sites (rd.memdebug=5)'
 	report_stdin_json < <(
 		load_ modprobe 100 1.0 alpha
 		put modprobe 100 1.5 alpha

@@ -186,3 +186,104 @@ replay_two_cpus() {
 	assert_json '.modules[0].pages' 5
 	assert_json '.malformed_lines' 1
 }
+
+# A system root whose /sys/module places the raw stacks' frames: alpha's text from
+# 0xffffffffc0100000 (coresize 16 KiB; its init text is freed, its data is no code),
+# beta's from 0xffffffffc0200000 (8 KiB), and a built-in module without sections.
+fake_sys_module() {
+	local m=$BATS_TEST_TMPDIR/root/sys/module
+
+	mkdir -p "$m/alpha/sections" "$m/beta/sections" "$m/builtin/parameters"
+	echo 0xffffffffc0100000 >"$m/alpha/sections/.text"
+	echo 0xffffffffc0103000 >"$m/alpha/sections/.text.unlikely"
+	echo 0xffffffffc0300000 >"$m/alpha/sections/.init.text"
+	echo 0xffffffffc0105000 >"$m/alpha/sections/.data"
+	echo 16384 >"$m/alpha/coresize"
+	echo 0xffffffffc0200000 >"$m/beta/sections/.text"
+	echo 8192 >"$m/beta/coresize"
+}
+
+# alpha loads; then pages outside every load, each with its stack, innermost frame first:
+# ip opens alpha's interface (4 pages); a stack that starts in a trampoline above beta's
+# text, then beta's code calling alpha's (1 page: beta's); the kernel's own, an address
+# past alpha's text among its frames (2); a softirq that interrupts modprobe in a second
+# load of alpha, in beta's code (8: not the load's); a kworker running alpha's timer's
+# work (1).
+late_stacks() {
+	cat <<-'EOF'
+		0 1000000000 100 modprobe module_load name=alpha
+		0 1000001000 100 modprobe mm_page_alloc pfn=0x1000 order=0 migratetype=0
+		0 1000006000 100 modprobe module_put name=alpha ip=0xffffffff81123456 refcnt=1
+		1 2000000000 300 ip mm_page_alloc pfn=0x9000 order=2 migratetype=0
+		1 2000000001 300 ip kernel_stack caller=0xffffffff81200000,0xffffffff81200100,0xffffffffc0103010,0xffffffff81300000
+		1 2000001000 300 ip mm_page_alloc pfn=0xa000 order=0 migratetype=0
+		1 2000001001 300 ip kernel_stack caller=0xffffffffc0201f00,0xffffffff81200000,0xffffffffc0200040,0xffffffffc0100010
+		1 2000002000 300 ip mm_page_alloc pfn=0xb000 order=1 migratetype=0
+		1 2000002001 300 ip kernel_stack caller=0xffffffff81200000,0xffffffffc0104800,0xffffffff81300000
+		0 3000000000 100 modprobe module_load name=gamma
+		0 3000001000 100 modprobe mm_page_alloc pfn=0xc000 order=3 migratetype=0 common_flags=0x10
+		0 3000001001 100 modprobe kernel_stack caller=0xffffffff81200000,0xffffffffc0200080,0xffffffff81400000 common_flags=0x10
+		0 3000002000 100 modprobe module_put name=gamma ip=0xffffffff81123456 refcnt=1
+		1 4000000000 50 kworker/1:1 mm_page_alloc pfn=0xd000 order=0 migratetype=0
+		1 4000000001 50 kworker/1:1 kernel_stack caller=0xffffffff81200000,0xffffffffc0100400,0xffffffff81500000
+	EOF
+}
+
+@test "raw: stacks of allocations outside the loads give each module its late pages" {
+	fake_sys_module
+	late_stacks | "$RAWGEN" "$T"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
+		--root "$BATS_TEST_TMPDIR/root" --save-trace "$BATS_TEST_TMPDIR/saved" --format json
+	assert_json '.late_measured' true
+	assert_json '[.modules[] | {name, pages, late_pages}]' \
+		'[{"name":"alpha","pages":1,"late_pages":5},{"name":"beta","pages":null,"late_pages":9},{"name":"gamma","pages":0,"late_pages":0}]' -c
+	# beta was loaded before tracing: its late pages all the same
+	assert_json '.modules[1].status' before-tracing
+	assert_json '.total.late_pages' 14
+	# the saved trace names the modules of the frames, and replays to the same figures
+	run -0 grep -c '=> 0xffffffffc0103010 \[alpha\]' "$BATS_TEST_TMPDIR/saved"
+	# the trampoline above beta's text, where the stack starts, is left out
+	run -1 grep -c '0xffffffffc0201f00' "$BATS_TEST_TMPDIR/saved"
+	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/saved" --format json
+	assert_json '[.modules[] | .late_pages]' '[5,9,0]' -c
+	# the table has the column, the load's own pages stay apart
+	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/saved"
+	assert_line --regexp '^alpha +1 +4 +1 +[-0-9]+ +5 '
+	assert_line --regexp '^beta +- +- +- +- +9 '
+	assert_line --regexp '^total +1 +4 +1 +[-0-9]+ +14 '
+}
+
+@test "raw: stacks without the modules' addresses leave late pages not measured, said why" {
+	late_stacks | "$RAWGEN" "$T"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" --format json
+	assert_json '.late_measured' false
+	assert_json '.modules[0].late_pages' null
+	# kptr_restrict=2: every address reads as 0
+	fake_sys_module
+	find "$BATS_TEST_TMPDIR/root" -path '*/sections/*' -type f \
+		-exec sed -i 's/0x.*/0x0000000000000000/' {} +
+	late_stacks | "$RAWGEN" "$T"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
+		--root "$BATS_TEST_TMPDIR/root"
+	assert_output --partial 'late: not measured: 5 kernel stacks came without the modules'"'"' addresses'
+	refute_line --regexp '^module .* late '
+}
+
+@test "raw: a stack inside a window (PID 1, a kworker's work) names no call site" {
+	fake_sys_module
+	cat <<-'EOF' | "$RAWGEN" "$T"
+		0 1000000000 1 systemd module_load name=alpha
+		0 1000001000 1 systemd mm_page_alloc pfn=0x1000 order=1 migratetype=0
+		0 1000001001 1 systemd kernel_stack caller=0xffffffff81200000,0xffffffffc0100010,0xffffffff81300000
+		0 1000006000 1 systemd module_put name=alpha ip=0xffffffff81123456 refcnt=1
+		0 2000000000 1 systemd mm_page_alloc pfn=0x2000 order=0 migratetype=0
+		0 2000000001 1 systemd kernel_stack caller=0xffffffff81200000,0xffffffffc0100020,0xffffffff81300000
+	EOF
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
+		--root "$BATS_TEST_TMPDIR/root" --format json
+	# the load's 2 pages are its own; PID 1's later page went to alpha's code: late
+	assert_json '.modules[0] | [.pages, .late_pages, (.sites | length)]' '[2,1,0]' -c
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
+		--root "$BATS_TEST_TMPDIR/root"
+	refute_output --partial 'call sites'
+}

@@ -15,7 +15,8 @@
  *   long CPU        the next record of CPU has type_len 0 (a length word)
  *   discard CPU N   a discarded record of N bytes (padding with a delta) on CPU
  * EVENT is one of the events below; a missing KEY is 0 (common_flags too: the
- * kernel's trace flags, 0x10 softirq). Names are COMM of saved_cmdlines.
+ * kernel's trace flags, 0x10 softirq). Names are COMM of saved_cmdlines. A kernel_stack
+ * takes its addresses as caller=A,B,... (up to 48), innermost first.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -130,6 +131,13 @@ static const struct fmt fmts[] = {
 	    { "char comm[16]", "comm", 12, 16, 0, 0 },
 	    { "unsigned long clone_flags", "clone_flags", 32, 8, 0, 0 },
 	    { "short oom_score_adj", "oom_score_adj", 40, 2, 1, 0 } } },
+	/* a stacktrace trigger's record: size addresses from caller on ("caller=A,B,...") */
+	{ "ftrace",
+	  "kernel_stack",
+	  4,
+	  16,
+	  { { "int size", "size", 8, 4, 1, 0 },
+	    { "unsigned long caller[8]", "caller", 16, 64, 0, 0 } } },
 	{ "sched",
 	  "sched_waking",
 	  550,
@@ -366,6 +374,15 @@ static size_t fill(const struct fmt *f, unsigned char *rec, int pid, char *args)
 		if (!strcmp(w,
 			    "common_flags")) { /* 0x08 hardirq, 0x10 softirq, 0x40 NMI */
 			put(rec + 2, strtoull(v, NULL, 0), 1);
+			continue;
+		}
+		if (!strcmp(w, "caller")) {
+			size_t k = 0;
+
+			for (v = strtok(v, ","); v && k < 48; v = strtok(NULL, ","))
+				put(rec + 16 + 8 * k++, strtoull(v, NULL, 0), 8);
+			put(rec + 8, k, 4);
+			len = 16 + 8 * k;
 			continue;
 		}
 		for (j = 0; f->fields[j].decl && strcmp(f->fields[j].name, w); j++)
