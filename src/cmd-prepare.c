@@ -39,6 +39,7 @@ struct prepare_opts {
 	uint64_t buffer_kb;
 	bool instance;
 	bool stacks;
+	bool no_late;
 	const char *btf;
 	struct loaders loaders;
 };
@@ -56,6 +57,9 @@ static void usage(void)
 	       "  -i, --instance        trace in an instance even when the top level is idle\n"
 	       "  -s, --stacks          record the kernel stack of each recorded page\n"
 	       "                        allocation, for the call sites of rd.memdebug=5\n"
+	       "  -n, --no-late         record no kernel stacks at all; by default those of\n"
+	       "                        the allocations outside the loaders are, for the\n"
+	       "                        late pages (a module's code after its load)\n"
 	       "  -B, --btf FILE        the kernel's BTF, where kprobe arguments are looked up\n"
 	       "                        (default " BTF_VMLINUX ")\n"
 	       "  -r, --run-dir DIR     where the claim of the top-level buffer is kept for\n"
@@ -157,7 +161,11 @@ static int start(const struct prepare_opts *o, const struct tfs *t, const char *
 		set_optional(buf, "options/hash-ptr", "0",
 			     "the text trace may hide work addresses (____ptrval____)");
 	raise_cmdlines(t);
-	r = setup_events(t, buf, &o->loaders, o->stacks, o->btf ? o->btf : BTF_VMLINUX);
+	r = setup_events(t, buf, &o->loaders,
+			 o->stacks    ? SETUP_STACKS_ALL
+			 : o->no_late ? SETUP_STACKS_NONE
+				      : SETUP_STACKS_LATE,
+			 o->btf ? o->btf : BTF_VMLINUX);
 	if (r < 0)
 		return r;
 	r = tfs_set(buf, "tracing_on", "1");
@@ -289,6 +297,7 @@ static const struct cli_opt prepare_opts[] = {
 	CLI_VALUE("buffer-kb", 'b', struct prepare_opts, buffer_kb_arg),
 	CLI_FLAG("instance", 'i', struct prepare_opts, instance),
 	CLI_FLAG("stacks", 's', struct prepare_opts, stacks),
+	CLI_FLAG("no-late", 'n', struct prepare_opts, no_late),
 	CLI_VALUE("btf", 'B', struct prepare_opts, btf),
 	CLI_RUN_DIR(struct prepare_opts),
 	CLI_LOADERS(struct prepare_opts),

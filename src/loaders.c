@@ -121,6 +121,18 @@ int loaders_filter(const struct loaders *l, char *buf, size_t size)
 	return comm_filter(l, buf, size, "common_pid == 1 || comm ~ \"kworker/*\"");
 }
 
+int loaders_tasks_filter(const struct loaders *l, char *buf, size_t size)
+{
+	size_t len;
+	int r = comm_filter(l, buf, size, "");
+
+	/* "a || b || " without its last " || " */
+	len = strlen(buf);
+	if (r == 0 && len >= 4)
+		buf[len - 4] = '\0';
+	return r == 0 && len >= 4 ? 0 : -EINVAL;
+}
+
 void loaders_from_filter(struct loaders *l, bool *active)
 {
 	char *s = l->filter, *e;

@@ -44,6 +44,9 @@ void loaders_print_defaults(int indent, int width);
  */
 int loaders_filter(const struct loaders *l, char *buf, size_t size);
 
+/* The tasks that load modules, as a filter: @l's comms (not PID 1 nor the kworkers). */
+int loaders_tasks_filter(const struct loaders *l, char *buf, size_t size);
+
 /*
  * Adds the comms named by a filter that loaders_filter() wrote (read from the instance
  * into l->filter, which @l keeps); *active tells whether it filters by comm at all.

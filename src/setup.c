@@ -16,10 +16,13 @@ struct filters {
 	bool have_loaders;
 	char loaders[FILTER_MAX];
 	char allocs[FILTER_MAX + 96];
+	/* the part of @allocs that records every task's: the kernel's own allocations */
+	char kernel_own[96];
 	/* the filter the kernel took for each entry, or NULL */
 	const char *set[CATALOG_MAX];
 	/* the running kernel's release and BTF file, for the kprobe sites; NULL: unknown */
 	const char *release, *btf;
+	const struct loaders *tasks; /* for the filter of the late stacks */
 };
 
 /*
@@ -54,9 +57,9 @@ static int filter_allocs(const char *buf, const struct cat_event *c, struct filt
 
 	n = tfs_gfp_flag(buf, "__GFP_ACCOUNT", &account);
 	if (n == 0) {
-		n = snprintf(f->allocs, size,
-			     "%s || (migratetype == 0 && !(gfp_flags & 0x%" PRIx64 "))",
-			     f->loaders, account);
+		snprintf(f->kernel_own, sizeof(f->kernel_own),
+			 "(migratetype == 0 && !(gfp_flags & 0x%" PRIx64 "))", account);
+		n = snprintf(f->allocs, size, "%s || %s", f->loaders, f->kernel_own);
 		if (n > 0 && (size_t)n < size)
 			r = tfs_event_filter(buf, c->system, c->name, f->allocs);
 	} else if (n == -EINVAL) {
@@ -65,6 +68,7 @@ static int filter_allocs(const char *buf, const struct cat_event *c, struct filt
 			"mm_page_alloc's format gives __GFP_ACCOUNT no value to filter on: every unmovable allocation is recorded, user space's accounted ones too, and a kernel thread's accounted pages count as its own");
 	}
 	if (r < 0 && r != -ENOENT) {
+		snprintf(f->kernel_own, sizeof(f->kernel_own), "migratetype == 0");
 		n = snprintf(f->allocs, size, "%s || migratetype == 0", f->loaders);
 		if (n > 0 && (size_t)n < size)
 			r = tfs_event_filter(buf, c->system, c->name, f->allocs);
@@ -72,6 +76,7 @@ static int filter_allocs(const char *buf, const struct cat_event *c, struct filt
 	if (r < 0 && r != -ENOENT) {
 		log_info("the kernel refused the filter of kernel allocations on %s:%s: pages of kernel threads that loads start are left out",
 			 c->system, c->name);
+		f->kernel_own[0] = '\0';
 		snprintf(f->allocs, size, "%s", f->loaders);
 		r = tfs_event_filter(buf, c->system, c->name, f->allocs);
 	}
@@ -290,12 +295,43 @@ static int enable_group(const struct tfs *t, const char *buf, enum cat_group g,
 }
 
 /*
- * rd.memdebug=5: a stacktrace trigger on each entry that asks for one, filtered as the
- * event is, and function+offset in the frames. @on: the groups that were enabled.
+ * The filter of the stacktrace trigger on catalog entry @i for @mode into @out: rd.memdebug=5
+ * that of the event (every page recorded); else the allocations of every task but the
+ * loaders by name (the kernel's own, where the event has a gfp_flags field): PID 1's and
+ * the kworkers' too, whose allocations outside their windows may be a module's code (a
+ * probe a hook of the shell initrd starts, a timer's work). False when it cannot be
+ * written.
  */
-static void set_triggers(const char *buf, const struct filters *f, const bool *on)
+static bool trigger_filter(const struct filters *f, size_t i, enum setup_stacks mode,
+			   char *out, size_t size)
 {
-	char trigger[FILTER_MAX + 128], p[PATH_MAX];
+	char tasks[FILTER_MAX];
+	int n;
+
+	if (mode == SETUP_STACKS_ALL) {
+		n = snprintf(out, size, "%s%s", f->set[i] ? " if " : "",
+			     f->set[i] ? f->set[i] : "");
+		return n >= 0 && (size_t)n < size;
+	}
+	if (!f->have_loaders || loaders_tasks_filter(f->tasks, tasks, sizeof(tasks)) < 0)
+		return false;
+	if (catalog[i].filter == CAT_FILTER_ALLOCS && f->kernel_own[0])
+		n = snprintf(out, size, " if %s && !(%s)", f->kernel_own, tasks);
+	else
+		n = snprintf(out, size, " if !(%s)", tasks);
+	return n >= 0 && (size_t)n < size;
+}
+
+/*
+ * A stacktrace trigger on each entry that asks for one: rd.memdebug=5 on every page
+ * recorded, with function+offset in the frames (the call sites); rd.memdebug=4 on the
+ * allocations outside the loaders (the late pages), whose frames the raw source places
+ * in the modules by address. @on: the groups that were enabled.
+ */
+static void set_triggers(const char *buf, const struct filters *f, const bool *on,
+			 enum setup_stacks mode)
+{
+	char trigger[2 * FILTER_MAX + 256], p[PATH_MAX];
 	const struct cat_event *c;
 	bool any = false;
 	size_t i;
@@ -305,19 +341,30 @@ static void set_triggers(const char *buf, const struct filters *f, const bool *o
 		c = &catalog[i];
 		if (!c->stacks || !on[c->group])
 			continue;
-		snprintf(trigger, sizeof(trigger), "stacktrace%s%s",
-			 f->set[i] ? " if " : "", f->set[i] ? f->set[i] : "");
-		r = tfs_write(tfs_path(p, buf, "events/%s/%s/trigger", c->system,
-				       c->name),
-			      trigger);
+		memcpy(trigger, "stacktrace", 11);
+		r = trigger_filter(f, i, mode, trigger + 10, sizeof(trigger) - 10)
+			    ? 0
+			    : -E2BIG;
+		if (r == 0)
+			r = tfs_write(tfs_path(p, buf, "events/%s/%s/trigger", c->system,
+					       c->name),
+				      trigger);
 		if (r < 0)
-			log_warn("cannot set a stacktrace trigger on %s:%s (%s): its pages have no call sites",
-				 c->system, c->name, strerror(-r));
+			log_warn("cannot set a stacktrace trigger on %s:%s (%s): %s",
+				 c->system, c->name, strerror(-r),
+				 mode == SETUP_STACKS_ALL
+					 ? "its pages have no call sites"
+					 : "late pages (a module's code outside its load) will not be counted");
 		else
 			any = true;
 	}
 	if (!any)
 		return;
+	if (mode == SETUP_STACKS_LATE) {
+		log_info(
+			"recording the kernel stacks of allocations outside the loaders, for the late pages");
+		return;
+	}
 	r = tfs_set(buf, "options/sym-offset", "1");
 	if (r < 0)
 		log_warn("cannot write 1 to %s/options/sym-offset: %s; call sites without their offsets",
@@ -326,7 +373,7 @@ static void set_triggers(const char *buf, const struct filters *f, const bool *o
 }
 
 int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
-		 bool stacks, const char *btf)
+		 enum setup_stacks stacks, const char *btf)
 {
 	bool on[CAT_GROUP_COUNT];
 	struct filters f = { 0 };
@@ -335,6 +382,7 @@ int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
 
 	f.release = uname(&u) == 0 ? u.release : NULL;
 	f.btf = btf;
+	f.tasks = l;
 	f.have_loaders = loaders_filter(l, f.loaders, sizeof(f.loaders)) == 0;
 	/* the catalog lists the groups in order: module_load first */
 	for (g = 0; g < CAT_GROUP_COUNT; g++) {
@@ -346,8 +394,8 @@ int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
 			return r;
 		on[g] = r == 0;
 	}
-	if (stacks)
-		set_triggers(buf, &f, on);
+	if (stacks != SETUP_STACKS_NONE)
+		set_triggers(buf, &f, on, stacks);
 	return 0;
 }
 

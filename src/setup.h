@@ -11,16 +11,24 @@
 #include "loaders.h"
 #include "tfs.h"
 
+/* Which page allocations get their kernel stack recorded. */
+enum setup_stacks {
+	SETUP_STACKS_NONE,
+	/* rd.memdebug=4: those that no loader makes, and the kworkers': late pages */
+	SETUP_STACKS_LATE,
+	SETUP_STACKS_ALL, /* rd.memdebug=5: all recorded, for the call sites */
+};
+
 /*
  * Enables the catalog's events in @buf (the top level or the instance of @t), the page
- * events and work filtered to the loaders @l, with stacktrace triggers when @stacks.
+ * events and work filtered to the loaders @l, with stacktrace triggers as @stacks says.
  * Kprobe arguments named by BTF are read by position from BTF file @btf
  * (/sys/kernel/btf/vmlinux) where it can be read. A group the kernel lacks is explained
  * in one line and left off. Returns 0, or -errno when module loads cannot be traced at
  * all (reported).
  */
 int setup_events(const struct tfs *t, const char *buf, const struct loaders *l,
-		 bool stacks, const char *btf);
+		 enum setup_stacks stacks, const char *btf);
 
 /*
  * Turns the catalog's events of @buf off, with their filters and triggers (the kprobe

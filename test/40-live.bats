@@ -65,6 +65,23 @@ setup() {
 	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/enable")" 1
 }
 
+@test "prepare: by default the stacks of the allocations outside the loaders, for late pages" {
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --loader my-loader
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "$(late_trigger my-loader)"
+	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/trigger")" "$(late_bulk_trigger my-loader)"
+	# read from the raw buffers by address: no symbols wanted
+	assert_equal "$(cat "$I/options/sym-offset")" 0
+	[[ "$stderr" == *"recording the kernel stacks of allocations outside the loaders, for the late pages"* ]]
+	# --no-late: none
+	make_tracefs "$T"
+	run -0 --separate-stderr "$MDKO" prepare --tracefs "$T" --no-late
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" '# Available triggers:'
+	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/trigger")" '# Available triggers:'
+	[[ "$stderr" != *"kernel stacks"* ]]
+	run -0 "$MDKO" prepare --help
+	assert_output --partial '--no-late'
+}
+
 @test "prepare: --stacks records a stack with each recorded allocation, with offsets" {
 	run -0 "$MDKO" prepare --tracefs "$T" --stacks -q
 	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "stacktrace if $(alloc_filter)"

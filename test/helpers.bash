@@ -54,6 +54,7 @@ make_tracefs() {
 		# tracefs has every event at the top level as well as in each instance
 		mkdir -p "$i/events/$ev" "$t/events/$ev"
 		echo 0 >"$t/events/$ev/enable"
+		echo '# Available triggers:' >"$t/events/$ev/trigger"
 		echo 0 >"$t/events/${ev%/*}/enable"
 		echo 0 >"$i/events/${ev%/*}/enable"
 		echo 0 >"$i/events/$ev/enable"
@@ -117,6 +118,25 @@ default_filter() {
 # without the fake format's __GFP_ACCOUNT).
 alloc_filter() {
 	echo "$(default_filter "$@") || (migratetype == 0 && !(gfp_flags & 0x400000))"
+}
+
+# The loaders by name (the default loaders, extra names in $@).
+tasks_filter() {
+	local n f='' defaults
+	IFS=, read -ra defaults <<<"$DEFAULT_LOADERS"
+	for n in "${defaults[@]}" "$@"; do
+		f+="comm == \"$n\" || "
+	done
+	echo "${f% || }"
+}
+
+# The stacktrace triggers of rd.memdebug=4 (the late pages): the kernel's own allocations
+# of every task but those, and the bulk allocator's returns in them.
+late_trigger() {
+	echo "stacktrace if (migratetype == 0 && !(gfp_flags & 0x400000)) && !($(tasks_filter "$@"))"
+}
+late_bulk_trigger() {
+	echo "stacktrace if !($(tasks_filter "$@"))"
 }
 
 # What prepare leaves in options/hash-ptr (1 in the fake trees) on the machine running the
