@@ -3,7 +3,8 @@
  * memdebug-ko compare OLD.json NEW.json: two JSON reports side by side, for "the capture
  * kernel runs out of memory since the kernel update". Per module the memory its loads
  * kept (net pages of the loads and their work) and its image, then and now, sorted by
- * growth; then the budget rows and the low point of both.
+ * growth, and what its code took after its load (late) where a report measured it; then
+ * the budget rows and the low point of both.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,9 +18,13 @@
 
 #define NAME_MAX_LEN 56
 
-/* A module's figures in one report, in KiB; -1: not in it, or not measured. */
+/*
+ * A module's figures in one report, in KiB; -1: not in it, or not measured. late: what
+ * its code took after its load (taken, not kept: the frees of those tasks are not
+ * traced), apart from the growth.
+ */
 struct side {
-	double kib, img;
+	double kib, img, late;
 	bool present;
 };
 
@@ -65,6 +70,7 @@ static struct mod_row *row_of(struct rows *rs, const char *name)
 	snprintf(rs->r[rs->n].name, NAME_MAX_LEN, "%s", name);
 	rs->r[rs->n].then.kib = rs->r[rs->n].now.kib = -1;
 	rs->r[rs->n].then.img = rs->r[rs->n].now.img = -1;
+	rs->r[rs->n].then.late = rs->r[rs->n].now.late = -1;
 	return &rs->r[rs->n++];
 }
 
@@ -92,8 +98,18 @@ static int add_report(struct rows *rs, const struct json *j, bool now)
 			s->kib = (s->kib < 0 ? 0 : s->kib) + v * psz / 1024;
 		if (json_num(m, "image_bytes", &v))
 			s->img = (double)(((uint64_t)v + 1023) / 1024);
+		if (json_num(m, "late_pages", &v))
+			s->late = (s->late < 0 ? 0 : s->late) + v * psz / 1024;
 	}
 	return 0;
+}
+
+/* Whether report @j measured late pages: then the comparison has their columns. */
+static bool late_measured(const struct json *j)
+{
+	const struct json *x = json_get(j, "late_measured");
+
+	return x && x->type == JSON_BOOL && x->boolean;
 }
 
 static double or0(double v)
@@ -220,14 +236,19 @@ static void text_budget(const struct json *o, const struct json *n)
 static void text(const struct rows *rs, const char *po, const char *pn,
 		 const struct json *o, const struct json *n)
 {
-	char a[32], b[32], c[32], d[32];
-	double to = 0, tn = 0, io = 0, in = 0;
+	char a[32], b[32], c[32], d[32], e[32], f[32], late[72] = "";
+	double to = 0, tn = 0, io = 0, in = 0, lo = 0, ln = 0;
+	bool with_late = late_measured(o) || late_measured(n);
 	size_t i;
 
 	printf("then: %s\nnow:  %s\n", po, pn);
-	printf("module memory kept by each module's loads (net pages of the loads and their work) and its image, in KiB, largest growth first\n");
-	printf("%-22s %8s %8s %8s %8s %8s\n", "module", "then", "now", "imgthen",
-	       "imgnow", "growth");
+	printf("module memory kept by each module's loads (net pages of the loads and their work) and its image, in KiB, largest growth first%s\n",
+	       with_late ? "; late: taken by its code after its load (not in the growth)"
+			 : "");
+	if (with_late)
+		snprintf(late, sizeof(late), " %8s %8s", "latethen", "latenow");
+	printf("%-22s %8s %8s %8s %8s %8s%s\n", "module", "then", "now", "imgthen",
+	       "imgnow", "growth", late);
 	for (i = 0; i < rs->n; i++) {
 		const struct mod_row *r = &rs->r[i];
 
@@ -235,18 +256,26 @@ static void text(const struct rows *rs, const char *po, const char *pn,
 
 		if (r->growth_known)
 			snprintf(g, sizeof(g), "%+.0f", r->growth);
-		printf("%-22s %8s %8s %8s %8s %8s\n", r->name,
+		if (with_late)
+			snprintf(late, sizeof(late), " %8s %8s",
+				 cell(e, 32, &r->then, r->then.late),
+				 cell(f, 32, &r->now, r->now.late));
+		printf("%-22s %8s %8s %8s %8s %8s%s\n", r->name,
 		       cell(a, 32, &r->then, r->then.kib),
 		       cell(b, 32, &r->now, r->now.kib),
 		       cell(c, 32, &r->then, r->then.img),
-		       cell(d, 32, &r->now, r->now.img), g);
+		       cell(d, 32, &r->now, r->now.img), g, late);
 		to += or0(r->then.kib);
 		tn += or0(r->now.kib);
 		io += or0(r->then.img);
 		in += or0(r->now.img);
+		lo += or0(r->then.late);
+		ln += or0(r->now.late);
 	}
-	printf("%-22s %8.0f %8.0f %8.0f %8.0f %+8.0f\n", "total", to, tn, io, in,
-	       tn + in - to - io);
+	if (with_late)
+		snprintf(late, sizeof(late), " %8.0f %8.0f", lo, ln);
+	printf("%-22s %8.0f %8.0f %8.0f %8.0f %+8.0f%s\n", "total", to, tn, io, in,
+	       tn + in - to - io, late);
 	printf("(-: not in that report; n/a: loaded before tracing or not measured there, so its growth is ?; the totals count those as 0)\n");
 	text_budget(o, n);
 }
@@ -290,6 +319,8 @@ static void json_out(const struct rows *rs, const char *po, const char *pn,
 		json_side("now_kib", &r->now, r->now.kib);
 		json_side("image_then_kib", &r->then, r->then.img);
 		json_side("image_now_kib", &r->now, r->now.img);
+		json_side("late_then_kib", &r->then, r->then.late);
+		json_side("late_now_kib", &r->now, r->now.late);
 		if (r->growth_known)
 			printf(",\"growth_kib\":%.0f}", r->growth);
 		else

@@ -189,8 +189,9 @@ static void draw_frame(const struct plot *pl, double y0)
 static void draw_window(const struct plot *pl, const struct json *m, double t, double y)
 {
 	const char *status = json_strv(m, "status"), *name = json_strv(m, "name");
-	double x, w, e, pages;
-	char label[128];
+	double x, w, e, pages, late;
+	char label[160];
+	size_t n;
 	bool open;
 
 	open = !json_num(m, "end_s", &e);
@@ -204,6 +205,10 @@ static void draw_window(const struct plot *pl, const struct json *m, double t, d
 		snprintf(label, sizeof(label), "%s %.0f", name, pages);
 	else
 		snprintf(label, sizeof(label), "%s n/a", name);
+	/* what its code took after the load, which the bar's time span does not hold */
+	n = strlen(label);
+	if (json_num(m, "late_pages", &late) && late > 0)
+		snprintf(label + n, sizeof(label) - n, " +%.0f late", late);
 	printf("<g><title>");
 	xml(label);
 	printf(" pages, %s</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.0f\" fill=\"%s\"%s/>",

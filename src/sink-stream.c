@@ -5,7 +5,11 @@
  * killable processes") has the culprit on its console already:
  *   - a load whose init returned, from --min-kib on;
  *   - a load still in init that passes 4 MiB, and then each time it grows by a quarter;
- *   - each OOM victim, with the loads in progress and the largest finished ones.
+ *   - a module whose code took late pages (after its load: an interface's open, a later
+ *     probe, its timers' work) that pass 4 MiB, and then each time they grow by a
+ *     quarter;
+ *   - each OOM victim, with the loads in progress, the largest finished ones and the
+ *     modules with the most late pages.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -67,6 +71,52 @@ static void grew(void *ctx, const struct window *w, unsigned order)
 		  w->pages * s->page_kib, window_net(w), loader(who, sizeof(who), w));
 }
 
+static void late(void *ctx, const struct window *w, uint64_t pages, const char *comm,
+		 int pid)
+{
+	struct stream *s = ctx;
+	char name[MODNAME_MAX + 1], who[48];
+
+	if (w->late_pages < GROW_FIRST_KIB / s->page_kib ||
+	    next_threshold(s, w->late_pages - pages) > w->late_pages)
+		return;
+	if (pid == INT32_MIN)
+		snprintf(who, sizeof(who), "an interrupt");
+	else
+		sink_loader(who, sizeof(who), comm, pid);
+	sink_emit(&s->em,
+		  "%s: after its load its code took %" PRIu64 " pages (%" PRIu64
+		  " KiB) so far (late), the latest in %s",
+		  sink_printable(w->name, name, sizeof(name)), w->late_pages,
+		  w->late_pages * s->page_kib, who);
+}
+
+/* "NAME N pages, ..." of the OOM_TOP windows of @a with the most late pages, into @list. */
+static void top_late(const struct acct *a, char *list, size_t size)
+{
+	const struct window *top[OOM_TOP] = { NULL };
+	char name[MODNAME_MAX + 1];
+	size_t i, j, len = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < a->nwin; i++) {
+		const struct window *w = &a->win[i];
+
+		for (j = 0; j < OOM_TOP && top[j] && top[j]->late_pages >= w->late_pages;
+		     j++)
+			;
+		if (j == OOM_TOP || !w->late_pages)
+			continue;
+		memmove(&top[j + 1], &top[j], (OOM_TOP - 1 - j) * sizeof(top[0]));
+		top[j] = w;
+	}
+	for (j = 0; j < OOM_TOP && top[j] && len < size; j++)
+		len += (size_t)snprintf(list + len, size - len, "%s%s %" PRIu64 " pages",
+					j ? ", " : "",
+					sink_printable(top[j]->name, name, sizeof(name)),
+					top[j]->late_pages);
+}
+
 static void oom(void *ctx, const struct acct *a, const struct event *ev)
 {
 	struct stream *s = ctx;
@@ -109,6 +159,10 @@ static void oom(void *ctx, const struct acct *a, const struct event *ev)
 					top[j]->pages);
 	if (top[0])
 		sink_emit(&s->em, "OOM: the largest finished loads: %s", list);
+	top_late(a, list, sizeof(list));
+	if (list[0])
+		sink_emit(&s->em, "OOM: the most pages taken after the load (late): %s",
+			  list);
 }
 
 void stream_init(struct stream *s, bool kmsg, uint64_t min_kib, unsigned page_size)
@@ -116,7 +170,7 @@ void stream_init(struct stream *s, bool kmsg, uint64_t min_kib, unsigned page_si
 	*s = (struct stream){
 		.em = { .kmsg = kmsg },
 		.page_kib = page_size / 1024 ? page_size / 1024 : 1,
-		.obs = { .grew = grew, .closed = closed, .oom = oom },
+		.obs = { .grew = grew, .closed = closed, .oom = oom, .late = late },
 	};
 	s->min_pages = (min_kib + s->page_kib - 1) / s->page_kib;
 	s->obs.ctx = s;

@@ -149,6 +149,40 @@ oom_trace() {
 	assert_json '.modules[0] | "\(.name) \(.status) \(.pages) \(.oom_kills)"' 'hog loading 12288 2'
 }
 
+# modprobe[500] loads nic and returns; then ip[600] opens its interface, whose open takes
+# 2^10-page blocks (each with its stack, nic's code on it) until the OOM killer strikes.
+late_oom_trace() {
+	local i ts=20
+	echo "        modprobe-500     [000] .....    10.000000: module_load: nic"
+	echo "        modprobe-500     [000] .....    10.100000: module_put: nic call_site=do_init_module refcnt=1"
+	for i in $(seq 1 12); do
+		printf '              ip-600     [001] .....    %d.%06d: mm_page_alloc: page=0xffffea0000400000 pfn=0x%x order=10 migratetype=0 gfp_flags=GFP_KERNEL\n' \
+			"$ts" "$i" $((0x100000 + i * 1024))
+		printf '              ip-600     [001] .....    %d.%06d: <stack trace>\n' "$ts" "$i"
+		printf ' => %s\n' '__alloc_pages+0x18c/0x330' 'nic_open+0x2c/0x90 [nic]' '__dev_open+0xf0/0x1b0'
+	done
+	echo "              ip-600     [001] .....    $ts.500000: mark_victim: pid=42"
+}
+
+@test "watch: late pages that grow are streamed, and named at an OOM" {
+	late_oom_trace >"$BATS_TEST_TMPDIR/oom.trace"
+	start_watch
+	feed "$BATS_TEST_TMPDIR/oom.trace"
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --format json
+	wait "$WATCHER"
+	WATCHER=
+	local stream
+	stream=$(cat "$BATS_TEST_TMPDIR/stream")
+	[[ $stream == *"nic: after its load its code took 1024 pages (4096 KiB) so far (late), the latest in ip[600]"* ]] ||
+		fail "no late line at 4 MiB: $stream"
+	[[ $stream == *"nic: after its load its code took 2048 pages (8192 KiB) so far (late)"* ]] || fail "$stream"
+	# each quarter more: 6102 pages is passed at 6144, the next one (7627) not at 7168
+	[[ $stream != *"nic: after its load its code took 7168 pages"* ]] || fail "no quarter steps: $stream"
+	[[ $stream == *"OOM: the most pages taken after the load (late): nic 12288 pages"* ]] ||
+		fail "the OOM lines do not name nic: $stream"
+	assert_json '.modules[0] | "\(.name) \(.pages) \(.late_pages)"' 'nic 0 12288'
+}
+
 @test "watch: the saved trace is the trace the watcher read" {
 	start_watch --save-trace "$BATS_TEST_TMPDIR/saved.trace"
 	feed "$FIXTURES/mixed.trace"

@@ -27,6 +27,21 @@ NEW=$FIXTURES/capture-6.12-shell.json
 		"$(( $(jq '.budget.rows[] | select(.row == "free") | .kib' "$NEW") - $(jq '.budget.rows[] | select(.row == "free") | .kib' "$OLD") ))"
 }
 
+@test "compare: late pages where a report measured them, apart from the growth" {
+	# the new kernel's report has the late pages of an interface's open
+	jq '.late_measured = true | (.modules[] | .late_pages) = 0 |
+		(.modules[] | select(.name == "virtio_blk") | .late_pages) = 300' "$NEW" >"$BATS_TEST_TMPDIR/new.json"
+	run -0 --separate-stderr "$MDKO" compare --format json "$OLD" "$BATS_TEST_TMPDIR/new.json"
+	assert_json '.modules[] | select(.name == "virtio_blk") | [.late_then_kib, .late_now_kib, .growth_kib]' '[null,1200,-8]' -c
+	run -0 --separate-stderr "$MDKO" compare "$OLD" "$BATS_TEST_TMPDIR/new.json"
+	assert_line --regexp '^module +then +now +imgthen +imgnow +growth +latethen +latenow$'
+	assert_line --regexp '^virtio_blk +280 +268 +28 +32 +-8 +n/a +1200$'
+	assert_line --regexp '^total +3392 +3352 +1476 +1496 +-20 +0 +1200$'
+	# neither measured them: no such columns
+	run -0 --separate-stderr "$MDKO" compare "$OLD" "$NEW"
+	refute_output --partial latenow
+}
+
 @test "compare: a report against itself shows no growth" {
 	run -0 --separate-stderr "$MDKO" compare --format json "$OLD" "$OLD"
 	assert_json '[.modules[] | .growth_kib // 0] | map(. == 0) | all' true
