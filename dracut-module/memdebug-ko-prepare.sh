@@ -57,6 +57,7 @@ _mdko_prepare() {
 	_mdko_arg=$(getarg rd.memdebug_ko.buffer_kb=) && set -- "$@" --buffer-kb "$_mdko_arg"
 	_mdko_arg=$(getarg rd.memdebug_ko.loaders=) && set -- "$@" --loader "$_mdko_arg"
 	getargbool 0 rd.memdebug_ko.instance && set -- "$@" --instance
+	getargbool 1 rd.memdebug_ko.late || set -- "$@" --no-late
 	# rd.memdebug=5, "with top memory stacktrace": the call sites
 	[ "$_mdko_level" -ge 5 ] && set -- "$@" --stacks
 

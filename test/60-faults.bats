@@ -218,6 +218,23 @@ boot() {
 	assert_reported complete
 }
 
+@test "faults: rd.memdebug=4 records the stacks outside the loaders; rd.memdebug_ko.late=0 none" {
+	make_instance
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_kmsg 30 'recording the kernel stacks of allocations outside the loaders, for the late pages'
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "$(late_trigger)"
+	# a boot of its own: a fresh instance, and no report of this boot yet
+	rm -rf "$I" "$R/run/memdebug-ko"
+	make_instance
+	echo 'console=ttyS0 root=/dev/vda rd.memdebug=4 rd.memdebug_ko.late=0' >"$R/proc/cmdline"
+	in_initrd "$SHELL_BOOT"
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" '# Available triggers:'
+}
+
 @test "faults: an instance that already traces module loads is left as it is" {
 	make_instance
 	echo 1 >"$I/events/module/module_load/enable"

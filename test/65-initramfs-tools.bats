@@ -90,6 +90,20 @@ boot() {
 	[[ -s $R/run/initramfs/memdebug-ko.trace ]] || fail 'no saved trace'
 }
 
+@test "initramfs-tools: rd.memdebug_ko.late=0 records no stacks, level 4 does" {
+	make_instance
+	boot 'root=/dev/vda rd.memdebug=4'
+	assert_boot_goes_on
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" "$(late_trigger)"
+	# a boot of its own: a fresh instance, and no report of this boot yet
+	rm -rf "$I" "$R/run/memdebug-ko"
+	make_instance
+	boot 'root=/dev/vda rd.memdebug=4 rd.memdebug_ko.late=0'
+	assert_boot_goes_on
+	refute_kmsg 'warning'
+	assert_equal "$(cat "$I/events/kmem/mm_page_alloc/trigger")" '# Available triggers:'
+}
+
 @test "initramfs-tools: without rd.memdebug=4 or 5 the scripts do nothing" {
 	local cmdline
 	for cmdline in 'root=/dev/vda' 'root=/dev/vda rd.memdebug=3' 'rd.memdebug=4 rd.memdebug=0'; do
