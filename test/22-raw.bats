@@ -287,3 +287,19 @@ late_stacks() {
 		--root "$BATS_TEST_TMPDIR/root"
 	refute_output --partial 'call sites'
 }
+
+@test "raw: a stack record that claims more addresses than it holds is read to its end" {
+	fake_sys_module
+	cat <<-'EOF' | "$RAWGEN" "$T"
+		0 1000000000 300 ip mm_page_alloc pfn=0x9000 order=0 migratetype=0
+		0 1000000001 300 ip kernel_stack caller=0xffffffff81200000,0xffffffffc0100010 size=1000000
+		0 1000001000 300 ip mm_page_alloc pfn=0xa000 order=0 migratetype=0
+		0 1000001001 300 ip kernel_stack caller=0xffffffff81200000,0xffffffffc0100010 size=-1
+		0 1000002000 300 ip mm_page_alloc pfn=0xb000 order=0 migratetype=0
+		0 1000002001 300 ip kernel_stack size=0
+	EOF
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
+		--root "$BATS_TEST_TMPDIR/root" --format json
+	assert_json '.malformed_lines' 0
+	assert_json '.modules[] | select(.name == "alpha") | .late_pages' 2
+}
