@@ -6,6 +6,11 @@
  *   stuck=1  goes on taking pages until the OOM killer (or panic_on_oom) ends it,
  *            printing "N pages so far" every 1024 pages; when its loader is chosen as
  *            the OOM victim it frees everything and fails (-ENOMEM).
+ * With open=1 init takes nothing: it registers a net device, mdkooom0, whose ndo_open
+ * (`ip link set dev mdkooom0 up`, in the task of `ip`, after the load) takes the pages as
+ * init would, with GFP_KERNEL | __GFP_NORETRY (no __GFP_ACCOUNT: an i40e's receive
+ * rings are the kernel's own), prints "open kept N pages" and keeps them: the late pages
+ * of a driver whose interface eats the capture kernel's memory.
  * If the kernel panics meanwhile (panic_on_oom), a panic notifier prints "N pages at the
  * panic": the exact count even when the OOM strikes before init printed anything.
  * It yields the CPU every 64 pages, as a driver's probe sleeps now and then, so that a
@@ -14,9 +19,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/etherdevice.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/sched/signal.h>
@@ -29,8 +36,13 @@ static bool stuck;
 module_param(stuck, bool, 0444);
 MODULE_PARM_DESC(stuck, "after leave_kib, take pages until the OOM killer strikes");
 
+static bool open;
+module_param(open, bool, 0444);
+MODULE_PARM_DESC(open, "take the pages in the ndo_open of mdkooom0, not in init");
+
 static LIST_HEAD(kept);
 static unsigned long nkept;
+static struct net_device *hog_netdev;
 
 static bool take_one(gfp_t gfp)
 {
@@ -65,11 +77,73 @@ static int at_panic(struct notifier_block *nb, unsigned long event, void *data)
 
 static struct notifier_block panic_nb = { .notifier_call = at_panic };
 
-static int __init mdko_oom_hog_init(void)
+static int hog_open(struct net_device *dev)
 {
 	unsigned long leave_pages = leave_kib / (PAGE_SIZE / 1024);
 
+	while (si_mem_available() > leave_pages &&
+	       take_one(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN))
+		;
+	pr_info("open kept %lu pages\n", nkept);
+	netif_start_queue(dev);
+	return 0;
+}
+
+static int hog_stop(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+	free_all();
+	return 0;
+}
+
+static netdev_tx_t hog_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	dev_kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops hog_ops = {
+	.ndo_open = hog_open,
+	.ndo_stop = hog_stop,
+	.ndo_start_xmit = hog_xmit,
+};
+
+static void hog_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &hog_ops;
+	dev->flags |= IFF_NOARP;
+}
+
+/* open=1: the net device whose open takes the pages. */
+static int register_hog(void)
+{
+	int err;
+
+	hog_netdev = alloc_netdev(0, "mdkooom%d", NET_NAME_ENUM, hog_setup);
+	if (!hog_netdev)
+		return -ENOMEM;
+	eth_hw_addr_random(hog_netdev);
+	err = register_netdev(hog_netdev);
+	if (err) {
+		free_netdev(hog_netdev);
+		hog_netdev = NULL;
+	}
+	return err;
+}
+
+static int __init mdko_oom_hog_init(void)
+{
+	unsigned long leave_pages = leave_kib / (PAGE_SIZE / 1024);
+	int err;
+
 	atomic_notifier_chain_register(&panic_notifier_list, &panic_nb);
+	if (open) {
+		err = register_hog();
+		if (err)
+			atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
+		return err;
+	}
 
 	/* __GFP_NORETRY: while memory lasts, take it without waking the OOM killer */
 	while (si_mem_available() > leave_pages &&
@@ -93,6 +167,10 @@ static int __init mdko_oom_hog_init(void)
 
 static void __exit mdko_oom_hog_exit(void)
 {
+	if (hog_netdev) {
+		unregister_netdev(hog_netdev); /* stops it if it is up */
+		free_netdev(hog_netdev);
+	}
 	atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
 	free_all();
 }
