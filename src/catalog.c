@@ -12,11 +12,16 @@
 
 /*
  * sched_waking of every task but the busiest kernel threads, which no load starts (a
- * boot's few thousand wakeups, most of them RCU's and the workqueues').
+ * boot's few thousand wakeups, most of them RCU's and the workqueues'), and the
+ * housekeeping threads that a new thread may wake before its creator: PREEMPT_RT's
+ * timer softirq threads (ktimers/N: 6.12-rt's mdko_gt_kthread woke ktimers/0 first, and
+ * the report took it for the creator), and the reclaim threads, which a thread that
+ * allocates wakes when memory runs low, as in a capture kernel.
  */
 #define WAKE_FILTER                                                                      \
 	"!(comm ~ \"rcu*\") && !(comm ~ \"kworker/*\") && !(comm ~ \"ksoftirqd/*\") && " \
-	"!(comm ~ \"swapper/*\") && !(comm ~ \"migration/*\")"
+	"!(comm ~ \"swapper/*\") && !(comm ~ \"migration/*\") && "                       \
+	"!(comm ~ \"ktimers/*\") && !(comm ~ \"kswapd*\") && !(comm ~ \"kcompactd*\")"
 
 bool catalog_wake_dropped(const char *comm, size_t len)
 {
@@ -24,11 +29,9 @@ bool catalog_wake_dropped(const char *comm, size_t len)
 	static const struct {
 		const char *prefix;
 		size_t len;
-	} drop[] = { { "rcu", 3 },
-		     { "kworker/", 8 },
-		     { "ksoftirqd/", 10 },
-		     { "swapper/", 8 },
-		     { "migration/", 10 } };
+	} drop[] = { { "rcu", 3 },	{ "kworker/", 8 },    { "ksoftirqd/", 10 },
+		     { "swapper/", 8 }, { "migration/", 10 }, { "ktimers/", 8 },
+		     { "kswapd", 6 },	{ "kcompactd", 9 } };
 	size_t i;
 
 	for (i = 0; comm && i < sizeof(drop) / sizeof(drop[0]); i++)

@@ -947,6 +947,25 @@ waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=0
 	assert_json '.modules[0].kthread_pages' 4
 }
 
+@test "accounting: PREEMPT_RT's timer thread and the reclaim threads are no creators" {
+	# 6.12-rt: mdko_gt_kthread's thread woke ktimers/0 before the loader that made it
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		newtask 1.1 300 'alpha thread'
+		waking 'alpha thread' 300 1.101 ktimers/0 18
+		waking 'alpha thread' 300 1.102 modprobe 100
+		alloc 'alpha thread' 300 1.2 0x2000 2
+		newtask 1.3 301 beta
+		waking beta 301 1.301 kswapd0 40
+		waking beta 301 1.302 kcompactd0 41
+		waking beta 301 1.303 modprobe 100
+		alloc beta 301 1.31 0x3000 0
+		put modprobe 100 3.0 alpha
+	)
+	assert_json '.modules[0].kthreads' 2
+	assert_json '.modules[0].kthread_pages' 5
+}
+
 @test "accounting: from Linux 6.2, on one CPU the loader's wakeup of its new thread links it" {
 	# the thread ran and completed before the loader waited: no wakeup of the loader;
 	# kthread_run's wake_up_process() of the thread is the first wakeup between them

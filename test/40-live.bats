@@ -60,7 +60,7 @@ setup() {
 	# from Linux 6.2: threads kthreadd forks, and the wakeups of loaders
 	assert_equal "$(cat "$I/events/task/task_newtask/filter")" 'common_pid == 2'
 	assert_equal "$(cat "$I/events/sched/sched_waking/filter")" \
-		'!(comm ~ "rcu*") && !(comm ~ "kworker/*") && !(comm ~ "ksoftirqd/*") && !(comm ~ "swapper/*") && !(comm ~ "migration/*")'
+		'!(comm ~ "rcu*") && !(comm ~ "kworker/*") && !(comm ~ "ksoftirqd/*") && !(comm ~ "swapper/*") && !(comm ~ "migration/*") && !(comm ~ "ktimers/*") && !(comm ~ "kswapd*") && !(comm ~ "kcompactd*")'
 	assert_equal "$(cat "$I/events/sched/sched_waking/enable")" 1
 	assert_equal "$(cat "$I/events/memdebug_ko/bulk_exit/enable")" 1
 }

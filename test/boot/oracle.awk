@@ -75,8 +75,9 @@ $0 ~ (" module_put: " m " call_site=do_init_module") && open && pid() == p { ope
 / sched_waking: / {
 	if (irq()) next
 	# nor is waking the kernel's own housekeeping threads, which a PREEMPT_RT thread
-	# does in task context (rcuc/0, ksoftirqd/0) before it wakes its creator
-	if (field("comm") ~ /^(rcu|kworker\/|ksoftirqd\/|swapper\/|migration\/)/) next
+	# does in task context (rcuc/0, ksoftirqd/0, ktimers/0) before it wakes its creator,
+	# and the reclaim threads (src/catalog.c, WAKE_FILTER)
+	if (field("comm") ~ /^(rcu|kworker\/|ksoftirqd\/|swapper\/|migration\/|ktimers\/|kswapd|kcompactd)/) next
 	q = pid(); c = field("pid") + 0
 	if (c in born) { t = c; c = q } else t = q
 	if (t in born) {
