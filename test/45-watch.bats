@@ -126,15 +126,21 @@ oom_trace() {
 	echo "        modprobe-500     [000] .....    $ts.600000: mark_victim: pid=77"
 }
 
-@test "watch: a load that grows and the OOM killer's victims are streamed" {
-	oom_trace >"$BATS_TEST_TMPDIR/oom.trace"
+# Feeds the trace that command $1 prints to a watcher, then reports (JSON in $output):
+# the watcher's streamed lines in $stream.
+watch_trace() {
+	"$1" >"$BATS_TEST_TMPDIR/oom.trace"
 	start_watch
 	feed "$BATS_TEST_TMPDIR/oom.trace"
 	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --format json
 	wait "$WATCHER"
 	WATCHER=
-	local stream
 	stream=$(cat "$BATS_TEST_TMPDIR/stream")
+}
+
+@test "watch: a load that grows and the OOM killer's victims are streamed" {
+	local stream
+	watch_trace oom_trace
 	# 1024 pages = 4 MiB is the first step, then each quarter more: 1280, 1600, 2000, ...
 	[[ $stream == *"hog: still in init: 1024 pages (4096 KiB) so far, 1024 not freed, loaded by modprobe[500]"* ]] ||
 		fail "no growth line at 4 MiB: $stream"
@@ -165,14 +171,8 @@ late_oom_trace() {
 }
 
 @test "watch: late pages that grow are streamed, and named at an OOM" {
-	late_oom_trace >"$BATS_TEST_TMPDIR/oom.trace"
-	start_watch
-	feed "$BATS_TEST_TMPDIR/oom.trace"
-	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$D" --format json
-	wait "$WATCHER"
-	WATCHER=
 	local stream
-	stream=$(cat "$BATS_TEST_TMPDIR/stream")
+	watch_trace late_oom_trace
 	[[ $stream == *"nic: after its load its code took 1024 pages (4096 KiB) so far (late), the latest in ip[600]"* ]] ||
 		fail "no late line at 4 MiB: $stream"
 	[[ $stream == *"nic: after its load its code took 2048 pages (8192 KiB) so far (late)"* ]] || fail "$stream"

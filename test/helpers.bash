@@ -104,14 +104,19 @@ make_idle_top() {
 # The ring buffer per CPU that prepare sets by default, from meson.build.
 DEFAULT_BUFFER_KB=${MEMDEBUG_KO_DEFAULT_BUFFER_KB:?set MEMDEBUG_KO_DEFAULT_BUFFER_KB to the default buffer of meson.build}
 
-# The filter prepare writes with the default loaders and any extra names in $@.
-default_filter() {
+# "comm == NAME || " for each default loader and each extra name in $@.
+comm_list() {
 	local n f='' defaults
 	IFS=, read -ra defaults <<<"$DEFAULT_LOADERS"
 	for n in "${defaults[@]}" "$@"; do
 		f+="comm == \"$n\" || "
 	done
-	echo "${f}common_pid == 1 || comm ~ \"kworker/*\""
+	echo "$f"
+}
+
+# The filter prepare writes with the default loaders and any extra names in $@.
+default_filter() {
+	echo "$(comm_list "$@")common_pid == 1 || comm ~ \"kworker/*\""
 }
 
 # The filter of mm_page_alloc: that, and every task's kernel allocations (unmovable,
@@ -122,11 +127,8 @@ alloc_filter() {
 
 # The loaders by name (the default loaders, extra names in $@).
 tasks_filter() {
-	local n f='' defaults
-	IFS=, read -ra defaults <<<"$DEFAULT_LOADERS"
-	for n in "${defaults[@]}" "$@"; do
-		f+="comm == \"$n\" || "
-	done
+	local f
+	f=$(comm_list "$@")
 	echo "${f% || }"
 }
 
