@@ -205,7 +205,8 @@ static bool late_frame(struct acct *a, const struct event *ev)
 	if (!m)
 		return false;
 	/* what kallsyms lists beside the modules: ftrace's and kprobes' trampolines, BPF */
-	if ((len >= 11 && !memcmp(m, "__builtin__", 11)) || (len == 3 && !memcmp(m, "bpf", 3)))
+	if ((len >= 11 && !memcmp(m, "__builtin__", 11)) ||
+	    (len == 3 && !memcmp(m, "bpf", 3)))
 		return false;
 	w = window_named(a, m, len);
 	/* a module loaded before tracing: its window, which /proc/modules completes */
