@@ -66,7 +66,7 @@ int bulk_exit(struct acct *a, const struct event *ev)
 	if (by_work) {
 		work_add_pages(a, w, ev->pid, n);
 		w->work_bulk += n;
-		return 0;
+		return sites_work(a, ev->pid, STACK_NO_PFN);
 	}
 	add_bulk(a, w, n);
 	return 0;

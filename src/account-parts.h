@@ -38,6 +38,8 @@ void bulk_single(struct acct *a, int pid, uint64_t n);
 struct window *work_window(struct acct *a, int pid);
 /* @n pages that @pid took for @w outside the loader: by its work, or by its thread. */
 void work_add_pages(struct acct *a, struct window *w, int pid, uint64_t n);
+/* Takes back what work_add_pages() added, before @pid's next event. */
+void work_remove_pages(struct acct *a, struct window *w, int pid, uint64_t n);
 /* The workqueue events of work whose address is known. */
 int work_queue(struct acct *a, const struct event *ev);
 int work_start(struct acct *a, const struct event *ev);
@@ -51,6 +53,8 @@ void work_free(struct acct_work *w);
 /* account-sites.c */
 /* Remembers @n pages as @pid's latest allocation, for the stack that may follow it. */
 int sites_last(struct acct *a, int pid, uint64_t n);
+/* The same for an allocation of @pid for a load's work or thread, of @pfn (STACK_NO_PFN). */
+int sites_work(struct acct *a, int pid, uint64_t pfn);
 /* "<stack trace>", a frame of it, and the end of it (any other event). */
 int stack_begin(struct acct *a, const struct event *ev);
 int stack_frame(struct acct *a, const struct event *ev);

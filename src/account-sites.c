@@ -29,6 +29,11 @@ int sites_last(struct acct *a, int pid, uint64_t n)
 	return u64map_put(&a->stacks.last, pid_key(pid), n);
 }
 
+int sites_work(struct acct *a, int pid, uint64_t pfn)
+{
+	return u64map_put(&a->stacks.work_pfn, pid_key(pid), pfn);
+}
+
 /* Adds @pages to site @name (@len bytes) of window @win. Returns 0 or -ENOMEM. */
 static int add_site(struct acct_stacks *st, uint32_t win, const char *name, size_t len,
 		    uint64_t pages)
@@ -127,6 +132,8 @@ static bool allocator_frame(const char *f, size_t len)
 	return false;
 }
 
+static int work_to_late(struct acct *a);
+
 /* Ends the stack being read: its pages go to the frame picked, if any. */
 int stack_end(struct acct *a)
 {
@@ -134,6 +141,8 @@ int stack_end(struct acct *a)
 		return 0;
 	a->stacks.open = false;
 	a->stacks.held = false;
+	if (a->stacks.work && !a->stacks.own && a->stacks.other[0])
+		return work_to_late(a);
 	if (!a->stacks.has_pick || a->stacks.win == STACK_LATE)
 		return 0;
 	return add_site(&a->stacks, a->stacks.win, a->stacks.pick, strlen(a->stacks.pick),
@@ -145,17 +154,27 @@ int stack_begin(struct acct *a, const struct event *ev)
 {
 	uint64_t *last = u64map_get(&a->stacks.last, pid_key(ev->pid));
 	struct window *w = acct_open_window(a, ev->pid);
+	uint64_t *pfn = NULL;
 	int r = stack_end(a);
 
 	a->counts.stack_events++;
-	if (!w)
+	if (!w) {
 		w = work_window(a, ev->pid);
+		pfn = u64map_get(&a->stacks.work_pfn, pid_key(ev->pid));
+	}
 	if (r < 0 || !last || !*last)
 		return r;
 	a->stacks.open = true;
 	a->stacks.first = true;
 	a->stacks.has_pick = false;
 	a->stacks.held = false;
+	a->stacks.work = w && pfn;
+	a->stacks.own = false;
+	a->stacks.bare = false;
+	a->stacks.other[0] = '\0';
+	a->stacks.pfn = pfn ? *pfn : STACK_NO_PFN;
+	if (pfn)
+		u64map_del(&a->stacks.work_pfn, pid_key(ev->pid));
 	a->stacks.win = w ? (uint32_t)(w - a->win) : STACK_LATE;
 	a->stacks.pages = *last;
 	a->stacks.pid = ev->pid;
@@ -192,23 +211,18 @@ static const char *frame_module(const struct event *ev, size_t *len)
 	return open + 1;
 }
 
-/*
- * A stack of no load: the first frame in a module ("func+off/size [mod]") says whose
- * code allocated; its pages are that module's late pages. Returns whether it found one.
- */
-static bool late_frame(struct acct *a, const struct event *ev)
+/* What kallsyms lists beside the modules: ftrace's and kprobes' trampolines, BPF. */
+static bool pseudo_module(const char *m, size_t len)
 {
-	size_t len;
-	const char *m = frame_module(ev, &len);
-	struct window *w;
+	return (len >= 11 && !memcmp(m, "__builtin__", 11)) ||
+	       (len == 3 && !memcmp(m, "bpf", 3));
+}
 
-	if (!m)
-		return false;
-	/* what kallsyms lists beside the modules: ftrace's and kprobes' trampolines, BPF */
-	if ((len >= 11 && !memcmp(m, "__builtin__", 11)) ||
-	    (len == 3 && !memcmp(m, "bpf", 3)))
-		return false;
-	w = window_named(a, m, len);
+/* The stack's pages are late pages of the module @m (@len bytes). */
+static void add_late(struct acct *a, const char *m, size_t len)
+{
+	struct window *w = window_named(a, m, len);
+
 	/* a module loaded before tracing: its window, which /proc/modules completes */
 	if (!w && len && len <= MODNAME_MAX && !memchr(m, '/', len)) {
 		w = acct_new_window(a);
@@ -226,6 +240,20 @@ static bool late_frame(struct acct *a, const struct event *ev)
 			a->obs->late(a->obs->ctx, w, a->stacks.pages, a->stacks.comm,
 				     a->stacks.pid);
 	}
+}
+
+/*
+ * A stack of no load: the first frame in a module ("func+off/size [mod]") says whose
+ * code allocated; its pages are that module's late pages. Returns whether it found one.
+ */
+static bool late_frame(struct acct *a, const struct event *ev)
+{
+	size_t len;
+	const char *m = frame_module(ev, &len);
+
+	if (!m || pseudo_module(m, len))
+		return false;
+	add_late(a, m, len);
 	return true;
 }
 
@@ -300,6 +328,70 @@ static void pick(struct acct *a, const struct event *ev, bool held)
 }
 
 /*
+ * A load's work or thread allocated, and its stack named another module's code and not
+ * the load's: the code of a driver whose probe the load let go on (a deferred probe that
+ * the load's driver binding triggered), not the load's work. Its pages leave the load's
+ * work figures for that module's late pages; a free of them later counts for no load.
+ */
+static int work_to_late(struct acct *a)
+{
+	uint32_t idx = a->stacks.win;
+	struct window *w;
+
+	/* first, for it may move the windows */
+	add_late(a, a->stacks.other, strlen(a->stacks.other));
+	w = &a->win[idx];
+	work_remove_pages(a, w, a->stacks.pid, a->stacks.pages);
+	if (a->stacks.pfn == STACK_NO_PFN)
+		w->work_bulk -= a->stacks.pages;
+	else
+		pageset_remove(&w->work_live, a->stacks.pfn, a->stacks.pages);
+	return 0;
+}
+
+/* The stack's call site so far is a module's frame. */
+static bool module_pick(const struct acct *a)
+{
+	return a->stacks.has_pick && strchr(a->stacks.pick, '[');
+}
+
+/*
+ * A frame of a stack of a load's work or thread: whether it names the load's module or
+ * another; with symbols (rd.memdebug=5), the call site as in a load.
+ */
+static int work_frame(struct acct *a, const struct event *ev, size_t flen)
+{
+	const char *mod = a->win[a->stacks.win].name;
+	size_t len;
+	const char *m = frame_module(ev, &len);
+
+	if (a->stacks.first) {
+		a->stacks.first = false;
+		a->stacks.bare = bare_frame(ev);
+		if (!a->stacks.bare)
+			a->counts.load_stacks++;
+	}
+	if (m && len == strlen(mod) && !memcmp(m, mod, len)) {
+		a->stacks.own = true;
+		if (!a->stacks.bare && !module_pick(a))
+			pick(a, ev, false);
+		return stack_end(a);
+	}
+	if (m && !pseudo_module(m, len) && len <= MODNAME_MAX) {
+		if (!a->stacks.other[0]) {
+			memcpy(a->stacks.other, m, len);
+			a->stacks.other[len] = '\0';
+		}
+		if (!a->stacks.bare && !module_pick(a))
+			pick(a, ev, false);
+		return 0;
+	}
+	if (!a->stacks.bare && !a->stacks.has_pick && !allocator_frame(ev->name, flen))
+		pick(a, ev, false);
+	return 0;
+}
+
+/*
  * A frame: the first in a module ("[module]") is the call site; without one, the first
  * outside the allocators (the kernel code that allocated on the module's behalf). A
  * site that may be freed init text is held until the frames below it tell.
@@ -316,6 +408,10 @@ int stack_frame(struct acct *a, const struct event *ev)
 			a->stacks.open = false;
 		return 0;
 	}
+	while (flen < ev->name_len && ev->name[flen] != '+' && ev->name[flen] != ' ')
+		flen++;
+	if (a->stacks.work)
+		return work_frame(a, ev, flen);
 	/*
 	 * A stack in a window starts in tracing code, which has symbols: one that starts at
 	 * a bare address is rd.memdebug=4's (PID 1, a kworker), whose window has the pages
@@ -329,8 +425,6 @@ int stack_frame(struct acct *a, const struct event *ev)
 		}
 		a->counts.load_stacks++;
 	}
-	while (flen < ev->name_len && ev->name[flen] != '+' && ev->name[flen] != ' ')
-		flen++;
 	in_module = memchr(ev->name, '[', ev->name_len) != NULL;
 	if (a->stacks.held) {
 		if (flen == 15 && !memcmp(ev->name, "do_one_initcall", 15))

@@ -32,6 +32,15 @@ void work_add_pages(struct acct *a, struct window *w, int pid, uint64_t n)
 		w->work_late += n;
 }
 
+void work_remove_pages(struct acct *a, struct window *w, int pid, uint64_t n)
+{
+	if (!u64map_get(&a->work.running, pid_key(pid)))
+		w->kthread_pages -= n;
+	w->work_pages -= n;
+	if (w->end != END_OPEN)
+		w->work_late -= n;
+}
+
 /*
  * Kernel thread @child was started by @creator: a load (or its work, or its thread) that
  * starts a thread owns the thread's pages. Both ways of seeing it may fire for one thread.

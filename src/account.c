@@ -195,6 +195,9 @@ static int page_alloc(struct acct *a, const struct event *ev)
 		if (!w)
 			return 0;
 		work_add_pages(a, w, ev->pid, n);
+		r = sites_work(a, ev->pid, ev->pfn);
+		if (r < 0)
+			return r;
 		return pageset_add(&w->work_live, ev->pfn, n);
 	}
 	w->saw_kmem = true;
@@ -354,6 +357,7 @@ static void free_maps(struct acct *a)
 	u64map_free(&a->passed);
 	u64map_free(&a->bulk);
 	u64map_free(&a->stacks.last);
+	u64map_free(&a->stacks.work_pfn);
 	work_free(&a->work);
 }
 

@@ -34,6 +34,8 @@ enum win_end {
 
 /* stack_win of a stack of no load: its pages are late pages of the module it shows */
 #define STACK_LATE UINT32_MAX
+/* work_pfn of bulk pages, which have none */
+#define STACK_NO_PFN UINT64_MAX
 
 /* rd.memdebug=5: the pages a load allocated from one call site. */
 #define SITE_MAX 96
@@ -159,6 +161,8 @@ struct acct_stacks {
 	struct site *sites;
 	size_t nsites, capsites;
 	struct u64map last; /* pid -> pages of its latest allocation, for its stack */
+	/* pid -> pfn of its latest allocation for a load's work or thread, STACK_NO_PFN */
+	struct u64map work_pfn;
 	bool open, has_pick;
 	bool first; /* no frame of the open stack read yet */
 	/*
@@ -170,6 +174,15 @@ struct acct_stacks {
 	char held_mod[MODNAME_MAX + 1]; /* the module they name, "" for bare addresses */
 	uint32_t win; /* STACK_LATE: the module frame on top names the window */
 	uint64_t pages;
+	/*
+	 * The stack of an allocation for a load's work or thread (win), of @pfn (or
+	 * STACK_NO_PFN: bulk pages): whether a frame names the window's module, and the
+	 * first that names another (@other); with none of the first and one of the
+	 * second, its pages are @other's late pages, not the load's work.
+	 */
+	bool work, own, bare;
+	uint64_t pfn;
+	char other[MODNAME_MAX + 1];
 	int pid; /* the task whose stack it is (INT32_MIN: an interrupt) */
 	char comm[COMM_MAX + 1];
 	char pick[SITE_MAX];

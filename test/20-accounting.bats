@@ -637,6 +637,36 @@ wend() { ev "$1" "$2" "$3" "workqueue_execute_end: work struct $4: function gt_w
 	assert_json '.modules[0].deferred_late_pages' 3
 }
 
+@test "accounting: a probe of another driver that the load's work runs is that module's, late" {
+	# beta's driver binds, and the deferred probe work it queues probes alpha's device
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 beta
+		wq modprobe 100 1.1 ffff8ab001000000
+		put modprobe 100 1.2 beta
+		wstart kworker/u4:2 21 1.3 ffff8ab001000000
+		alloc kworker/u4:2 21 1.31 0x2000 2
+		stack kworker/u4:2 21 1.31 '__alloc_pages+0x18c/0x330' 'alpha_probe+0x2c/0x90 [alpha]' \
+			'really_probe+0x1/0x2' 'deferred_probe_work_func+0x1/0x2' 'process_one_work+0x1/0x2'
+		# alpha's remove gives them back: a free of no load's pages
+		pfree kworker/u4:2 21 1.32 0x2000 2
+		# beta's own code, beta's work calling alpha's, the kernel's alone: beta's work
+		alloc kworker/u4:2 21 1.33 0x3000 0
+		stack kworker/u4:2 21 1.33 '__alloc_pages+0x18c/0x330' 'beta_work+0x1/0x2 [beta]'
+		alloc kworker/u4:2 21 1.34 0x3100 0
+		stack kworker/u4:2 21 1.34 '__alloc_pages+0x18c/0x330' 'alpha_get+0x1/0x2 [alpha]' \
+			'beta_work+0x1/0x2 [beta]' 'process_one_work+0x1/0x2'
+		alloc kworker/u4:2 21 1.35 0x3200 0
+		stack kworker/u4:2 21 1.35 '__alloc_pages+0x18c/0x330' 'kmalloc_large+0x1/0x2' \
+			'process_one_work+0x1/0x2'
+		wend kworker/u4:2 21 1.4 ffff8ab001000000
+	)
+	assert_json '[.modules[] | {name, deferred_pages, deferred_net_pages, late_pages}]' \
+		'[{"name":"beta","deferred_pages":3,"deferred_net_pages":3,"late_pages":0},{"name":"alpha","deferred_pages":null,"deferred_net_pages":null,"late_pages":4}]' -c
+	assert_json '.modules[0].sites | map(.site) | sort' \
+		'["alpha_get+0x1/0x2 [alpha]","beta_work+0x1/0x2 [beta]","process_one_work+0x1/0x2"]' -c
+	assert_json '.total.late_pages' 4
+}
+
 @test "accounting: work queued outside a window, or requeued by an interrupt, is not the load's" {
 	report_stdin_json < <(
 		wq modprobe 100 0.9 ffff8ab003000000

@@ -288,6 +288,30 @@ late_stacks() {
 	refute_output --partial 'call sites'
 }
 
+@test "raw: the load's work that runs another module's code gives that module late pages" {
+	fake_sys_module
+	# beta's load queues work (the deferred probe its driver's binding triggers): a page of
+	# the kernel's own for it, 4 in alpha's probe, 2 in beta's code; alpha gives its back
+	cat <<-'EOF' | "$RAWGEN" "$T"
+		0 1000000000 100 modprobe module_load name=beta
+		0 1000002000 100 modprobe workqueue_queue_work work=0xffff888001234560
+		0 1000006000 100 modprobe module_put name=beta ip=0xffffffff81123456 refcnt=1
+		1 2000000000 50 kworker/u4:1 workqueue_execute_start work=0xffff888001234560
+		1 2000000100 50 kworker/u4:1 mm_page_alloc pfn=0x2000 order=0 migratetype=0
+		1 2000000101 50 kworker/u4:1 kernel_stack caller=0xffffffff81200000,0xffffffff81300000
+		1 2000000200 50 kworker/u4:1 mm_page_alloc pfn=0x3000 order=2 migratetype=0
+		1 2000000201 50 kworker/u4:1 kernel_stack caller=0xffffffff81200000,0xffffffffc0100400,0xffffffff81300000
+		1 2000000300 50 kworker/u4:1 mm_page_alloc pfn=0x4000 order=1 migratetype=0
+		1 2000000301 50 kworker/u4:1 kernel_stack caller=0xffffffff81200000,0xffffffffc0200100,0xffffffff81300000
+		1 2000000400 50 kworker/u4:1 mm_page_free pfn=0x3000 order=2
+		1 2000000500 50 kworker/u4:1 workqueue_execute_end work=0xffff888001234560
+	EOF
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" \
+		--root "$BATS_TEST_TMPDIR/root" --format json
+	assert_json '[.modules[] | {name, deferred_pages, deferred_net_pages, late_pages}]' \
+		'[{"name":"beta","deferred_pages":3,"deferred_net_pages":3,"late_pages":0},{"name":"alpha","deferred_pages":null,"deferred_net_pages":null,"late_pages":4}]' -c
+}
+
 @test "raw: a stack record that claims more addresses than it holds is read to its end" {
 	fake_sys_module
 	cat <<-'EOF' | "$RAWGEN" "$T"
