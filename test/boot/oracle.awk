@@ -3,7 +3,7 @@
 # The ground-truth oracle of the boot tests (test/boot/truth.sh): it counts, apart from
 # memdebug-ko, what test module m (awk -v m=NAME) took in a text trace the guest saved,
 # and prints "windows own_pages own_net kernel_pages kernel_net work_own work_own_net
-# work_kernel work_kernel_net late_own late_kernel".
+# work_kernel work_kernel_net late_own late_kernel work_moved".
 #
 # Each window runs from the module's module_load by pid P to the module_put of
 # do_init_module by P; the module's own pages are P's allocations with gfp_flags
@@ -17,7 +17,11 @@
 # "kthreadd" by P, or from 6.2 a thread kthreadd forked whose first wakeup is between it
 # and P: mdko_gt_kthread). The late_ figures (rd.memdebug=5) count allocations in no load
 # window and no load's work or thread whose stack shows the module's code as the first
-# module frame (mdko_gt_late's probe, mdko_gt_open's ndo_open in the task of `ip`).
+# module frame (mdko_gt_late's probe, mdko_gt_open's ndo_open in the task of `ip`). A
+# page of the load's work or thread whose stack names another module's code and never
+# m's is not m's work but that module's late page (mdko_gt_defer's probe, run by the
+# deferred-probe work that mdko_gt_supply's load queued): work_moved counts such pages of
+# m's own marking that left m's work.
 
 # the task of an event: what an interrupt (the irq-info column's third flag h, H, s, z,
 # Z) allocates, bulk-allocates, queues or records a stack for is not the interrupted
@@ -50,16 +54,36 @@ function own_block(  g) {
 }
 function ok_pfn() { return field("pfn") !~ /^(0x)?f+$|^-1$/ }
 function deferred(q) { return (q in running) || (q in kthread) }
-# the stack of a task's latest allocation outside every load: whose code on top
-/<stack trace>/ { sp = pid(); instack = (sp in lastsz) && !(sp in inwin) && !deferred(sp); next }
+# the frame names a module, not the trampolines and BPF that kallsyms lists as such
+function module_frame() { return /\[[^]]+\] *$/ && !/\[(__builtin__[^]]*|bpf)\] *$/ }
+# the end of the stack of an allocation for m's work: another module's code, not m's
+function work_stack_end() {
+	if (wstack && wother && !wsawm) {
+		if (dpendown[sp]) { wown -= dpendsz[sp]; wmoved += dpendsz[sp]; delete wmine[dpend[sp]] }
+		else { wkern -= dpendsz[sp]; delete wtheirs[dpend[sp]] }
+	}
+	if (wstack) delete dpend[sp]
+	wstack = 0
+}
+# the stack of a task's latest allocation outside every load: whose code on top; of
+# one for m's work: whose code at all
+/<stack trace>/ {
+	work_stack_end()
+	sp = pid(); instack = (sp in lastsz) && !(sp in inwin) && !deferred(sp)
+	wstack = (sp in dpend) && deferred(sp); wother = wsawm = 0
+	next
+}
 /^ *=> / {
-	if (instack && /\[[^]]+\] *$/) {
+	if (wstack && module_frame()) {
+		if ($0 ~ ("\\[" m "\\] *$")) wsawm = 1; else wother = 1
+	}
+	if (instack && module_frame()) {
 		if ($0 ~ ("\\[" m "\\] *$")) { if (lastown[sp]) lown += lastsz[sp]; else lkern += lastsz[sp] }
 		delete lastsz[sp]; instack = 0
 	}
 	next
 }
-{ instack = 0 }
+{ instack = 0; work_stack_end() }
 # every load window, for the late pages: a pid in none of them
 $0 ~ (" module_put: " m " call_site=do_init_module") && open && pid() == p { open = 0; delete inwin[p]; next }
 / module_load: / { inwin[pid()] = 1 }
@@ -97,13 +121,17 @@ $0 ~ (" module_put: " m " call_site=do_init_module") && open && pid() == p { ope
 / workqueue_execute_end: / { delete running[pid()]; next }
 deferred(pid()) {
 	q = pid()
+	delete dpend[q]
 	if (/ bulk_enter: /) { dbulk[q] = 1; dinside[q] = 0 }
-	else if (/ bulk_exit: / && dbulk[q]) { wown += field("ret") - dinside[q]; delete dbulk[q] }
-	else if (/ mm_page_alloc: / && ok_pfn()) {
+	else if (/ bulk_exit: / && dbulk[q]) {
+		size = field("ret") - dinside[q]; delete dbulk[q]
+		if (size > 0) { wown += size; dpend[q] = ""; dpendsz[q] = size; dpendown[q] = 1 }
+	} else if (/ mm_page_alloc: / && ok_pfn()) {
 		key = field("pfn") "/" field("order"); size = 2 ^ field("order")
 		if (dbulk[q]) { wown += size; dinside[q] += size; wmine[key] = size }
 		else if (own_block()) { wown += size; wmine[key] = size }
 		else { wkern += size; wtheirs[key] = size }
+		dpend[q] = key; dpendsz[q] = size; dpendown[q] = dbulk[q] || own_block()
 	} else if (/ mm_page_free: /) {
 		key = field("pfn") "/" field("order")
 		if (key in wmine) { wown_freed += wmine[key]; delete wmine[key] }
@@ -144,5 +172,5 @@ deferred(pid()) {
 END {
 	print n + 0, own + 0, own - own_freed, kern + 0, kern - kern_freed,
 		wown + 0, wown - wown_freed, wkern + 0, wkern - wkern_freed,
-		lown + 0, lkern + 0
+		lown + 0, lkern + 0, wmoved + 0
 }

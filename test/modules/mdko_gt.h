@@ -37,6 +37,12 @@ struct module *mdko_gt_keep_owner(void);
  * deferred_net_pages): the pages of the work it queued, run by kworkers. Without this
  * field, 0 and 0.
  */
+/*
+ * Late pages are stated as MODULE_INFO(mdko_expect_late, "pages=N"), or "pages=N
+ * after=hook" where only the boot test's hook (mdko_gt_late's device, mdko_gt_open's
+ * interface) makes the module take them: a boot without it expects none. A load's work
+ * that runs another module's code states those pages as mdko_expect_moved "pages=N".
+ */
 #define GT_EXPECT_WORK(pages, net)                                                       \
 	MODULE_INFO(mdko_expect_work,                                                    \
 		    "pages=" __stringify(pages) " net=" __stringify(net))

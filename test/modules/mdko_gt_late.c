@@ -31,7 +31,7 @@
 static_assert(EXPECT_PAGES == GT_SUM_PAGES(INIT_ORDERS));
 static_assert(EXPECT_LATE_PAGES == GT_SUM_PAGES(PROBE_ORDERS));
 GT_EXPECT(EXPECT_PAGES, EXPECT_PAGES, "loaded");
-MODULE_INFO(mdko_expect_late, "pages=" __stringify(EXPECT_LATE_PAGES));
+MODULE_INFO(mdko_expect_late, "pages=" __stringify(EXPECT_LATE_PAGES) " after=hook");
 
 static const unsigned int init_order[] = { INIT_ORDERS(GT_ORDER) };
 static const unsigned int probe_order[] = { PROBE_ORDERS(GT_ORDER) };

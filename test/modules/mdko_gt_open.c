@@ -57,10 +57,10 @@ static_assert(GT_SUM_PAGES(RX_ORDERS) == 64);
 GT_EXPECT(EXPECT_PAGES, EXPECT_PAGES, "loaded");
 #if GT_POOL_PAGES
 static_assert(EXPECT_LATE_PAGES == 144);
-MODULE_INFO(mdko_expect_late, "pages=144");
+MODULE_INFO(mdko_expect_late, "pages=144 after=hook");
 #else
 static_assert(EXPECT_LATE_PAGES == 80);
-MODULE_INFO(mdko_expect_late, "pages=80");
+MODULE_INFO(mdko_expect_late, "pages=80 after=hook");
 #endif
 
 static const unsigned int init_order[] = { INIT_ORDERS(GT_ORDER) };
