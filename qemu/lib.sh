@@ -356,7 +356,8 @@ mdko_initramfs() {
 # directory's modules file). Nothing is installed on the host: the config directory is
 # OUT.conf (MEMDEBUG_KO=y in its conf.d/), and mkinitramfs, which knows only
 # /lib/modules and /boot, runs in a mount namespace of its own where the cached kernel's
-# modules and config are mounted there. The log goes to OUT.log.
+# modules and config are mounted there. The log goes to OUT.log. MDKO_ITOOLS_SCRIPTS, if
+# set, is a directory of further boot scripts (local-bottom/NAME...) to add.
 mdko_mkinitramfs() {
 	local _out=$1 _mode=$2 _binary=$3 _conf=$1.conf
 	shift 3
@@ -369,6 +370,10 @@ mdko_mkinitramfs() {
 	printf '%s\n' "$@" > "$_conf/modules"
 	cp -r "$MDKO_REPO/initramfs-tools/hooks" "$MDKO_REPO/initramfs-tools/scripts" "$_conf/" ||
 		return 1
+	# a test's own boot scripts beside them (test/boot/itools-test)
+	if [[ ${MDKO_ITOOLS_SCRIPTS-} ]]; then
+		cp -r "$MDKO_ITOOLS_SCRIPTS/." "$_conf/scripts/" || return 1
+	fi
 	# shellcheck disable=SC2016 # the namespace's own shell expands them
 	mdko_quiet "$_out.log" unshare --mount --propagation private sh -ec '
 		mount -t tmpfs tmpfs /lib/modules
