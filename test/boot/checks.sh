@@ -294,6 +294,7 @@ check_json_report() {
 
 # Replaying the trace the guest saved gives the live report's loads.
 check_replay() {
+	# shellcheck disable=SC2016 # awk's fields
 	local _dir=$1 _value _rows='$2 != "-" || ($8 != "-" && $8 != 0)'
 
 	if [[ ! -f $_dir/memdebug-ko.trace ]]; then

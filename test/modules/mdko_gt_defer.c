@@ -26,7 +26,7 @@
 #define PROBE_ORDERS(X) X(1) X(2) X(3)
 #define PROBE_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL)
 /* the driver whose arrival the probe waits for (mdko_gt_supply.c) */
-#define SUPPLIER	"mdko_gt_supply"
+#define SUPPLIER "mdko_gt_supply"
 
 #define EXPECT_PAGES	  1
 #define EXPECT_LATE_PAGES 14
@@ -49,10 +49,12 @@ static int gt_probe(struct platform_device *pdev)
 	/* before any allocation: a probe that defers takes nothing */
 	if (!driver_find(SUPPLIER, &platform_bus_type))
 		return -EPROBE_DEFER;
-	err = gt_alloc_blocks_gfp(probe_page, probe_order, ARRAY_SIZE(probe_order), PROBE_GFP);
+	err = gt_alloc_blocks_gfp(probe_page, probe_order, ARRAY_SIZE(probe_order),
+				  PROBE_GFP);
 	if (err)
 		return err;
-	dev_info(&pdev->dev, "probed after %s: kept %u pages\n", SUPPLIER, EXPECT_LATE_PAGES);
+	dev_info(&pdev->dev, "probed after %s: kept %u pages\n", SUPPLIER,
+		 EXPECT_LATE_PAGES);
 	return 0;
 }
 
