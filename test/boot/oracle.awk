@@ -128,10 +128,11 @@ deferred(pid()) {
 		if (size > 0) { wown += size; dpend[q] = ""; dpendsz[q] = size; dpendown[q] = 1 }
 	} else if (/ mm_page_alloc: / && ok_pfn()) {
 		key = field("pfn") "/" field("order"); size = 2 ^ field("order")
-		if (dbulk[q]) { wown += size; dinside[q] += size; wmine[key] = size }
-		else if (own_block()) { wown += size; wmine[key] = size }
+		down = dbulk[q] || own_block()
+		if (dbulk[q]) dinside[q] += size
+		if (down) { wown += size; wmine[key] = size }
 		else { wkern += size; wtheirs[key] = size }
-		dpend[q] = key; dpendsz[q] = size; dpendown[q] = dbulk[q] || own_block()
+		dpend[q] = key; dpendsz[q] = size; dpendown[q] = down
 	} else if (/ mm_page_free: /) {
 		key = field("pfn") "/" field("order")
 		if (key in wmine) { wown_freed += wmine[key]; delete wmine[key] }

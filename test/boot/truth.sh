@@ -79,15 +79,16 @@ gt_load_option() {
 }
 
 # Print "windows own_pages own_net kernel_pages kernel_net work_own work_own_net work_kernel
-# work_kernel_net late_own late_kernel work_moved" of test module NAME ($2) in trace file $1, counted
-# apart from memdebug-ko (test/boot/oracle.awk says how).
+# work_kernel_net late_own late_kernel work_moved" of test module NAME ($2) in trace file
+# $1, counted apart from memdebug-ko (test/boot/oracle.awk says how).
 gt_trace_counts() {
 	awk -v m="$2" -f "$MDKO_REPO/test/boot/oracle.awk" "$1"
 }
 
 # Check the late pages of module $1: those its source states ($2, "-": none to check,
-# "hook:N": N if the boot ran GT_HOOK's hook, else none) were in the trace ($3 of its own, $4 of the kernel's with its code on top of
-# the stack), and the report (rows file $5) shows both.
+# "hook:N": N if the boot ran GT_HOOK's hook, else none) were in the trace ($3 of its
+# own, $4 of the kernel's with its code on top of the stack), and the report (rows file
+# $5) shows both.
 check_late() {
 	local _row _what="did the hook run?"
 
@@ -95,14 +96,15 @@ check_late() {
 	if [[ $2 == hook:* && ! $GT_HOOK ]]; then
 		set -- "$1" 0 "${@:3}"
 		_what="this boot has no hook that makes it take them"
+	else
+		set -- "$1" "${2#hook:}" "${@:3}"
 	fi
-	set -- "$1" "${2#hook:}" "${@:3}"
 	_row=$(awk -v m="$1" '$1 == m { print $8 }' "$5")
 	if [[ $_row == - ]]; then
 		note "ground truth: $1's late pages are not measured in this boot (no stacks)"
 	elif [[ $3 != "$2" ]]; then
 		fail "ground truth: the trace shows the late pages of $1 as its source says" \
-			"own late pages $3" "own late pages ${2#hook:} ($_what)"
+			"own late pages $3" "own late pages $2 ($_what)"
 	elif [[ $_row == "$(($3 + $4))" ]]; then
 		ok "ground truth: $1's code took $3 pages after its load (+ $4 of the kernel's own for it)"
 	else
