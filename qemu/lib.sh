@@ -24,6 +24,10 @@
 #                        picks the PREEMPT_RT flavour (6.12-rt: linux-image-6.12.N+deb12-
 #                        rt-amd64-unsigned)
 #   MDKO_QEMU_CPU        QEMU's -cpu (default qemu64,+rdrand; qemu64 has no RDRAND)
+#   MDKO_QEMU_NICS       QEMU network devices to give the guest, one model a word (such
+#                        as "virtio-net-pci e1000e"; default none), each on a user
+#                        network of its own restricted to the guest (restrict=on: its
+#                        DHCP answers, nothing leaves the host)
 #   MDKO_DRACUT          the dracut of the images: host (default: the host's, 059 on
 #                        Debian 12), ng (dracut-ng 106 and systemd 257 of a cached
 #                        Debian 13 tree, qemu/trixie.sh) or sid (dracut 112 and systemd
@@ -576,8 +580,13 @@ mdko_died_of_qemu() {
 
 # Run QEMU once for mdko_boot: its arguments, printed before it starts.
 mdko_qemu() {
-	local _initrd=$1 _root=$2 _log=$3 _cmd _rc=0
+	local _initrd=$1 _root=$2 _log=$3 _cmd _rc=0 _nic _n=0 _nics=()
 	shift 3
+
+	for _nic in ${MDKO_QEMU_NICS-}; do
+		_nics+=(-netdev "user,id=net$_n,restrict=on" -device "$_nic,netdev=net$_n")
+		_n=$((_n + 1))
+	done
 
 	if [[ ${MDKO_ROOT_FROM-} ]]; then
 		cp --sparse=always "$MDKO_ROOT_FROM" "$_root" || return 1
@@ -590,6 +599,7 @@ mdko_qemu() {
 		-cpu "${MDKO_QEMU_CPU:-qemu64,+rdrand}"
 		-serial "file:$_log"
 		-drive "file=$_root,if=virtio,format=raw"
+		"${_nics[@]}"
 		-kernel "$MDKO_VMLINUZ" -initrd "$_initrd"
 		-append "$MDKO_CMDLINE${*:+ $*}")
 	printf '+'

@@ -113,6 +113,33 @@ check_late() {
 	fi
 }
 
+# Check the late pages of real driver $1 in the boot of directory $2, which no source
+# predicts: the saved trace shows some (the oracle's late pages, an allocation outside
+# every load with the driver's code as the first module frame of its stack), and the
+# report (json.rows) shows as many.
+check_driver_late() {
+	local _trace=$2/memdebug-ko.trace _counts _late _row
+
+	if ! grep -q "^$1 " "$2/json.rows" 2> /dev/null; then
+		fail "the report lists driver $1" "no row" "a row: QEMU gave the guest its card"
+		return
+	fi
+	_row=$(awk -v m="$1" '$1 == m { print $8 }' "$2/json.rows")
+	read -ra _counts < <(gt_trace_counts "$_trace" "$1")
+	_late=$((${_counts[9]:-0} + ${_counts[10]:-0}))
+	if [[ $_row == - ]]; then
+		fail "the report measures the late pages of $1" "late pages: -" \
+			"a count: rd.memdebug=4 records the stacks of pages no load took"
+	elif ((_late == 0)); then
+		fail "the trace shows the pages $1 took after its load" "none" \
+			"its receive buffers: ip= brought its interface up"
+	elif [[ $_row == "$_late" ]]; then
+		ok "driver $1's code took $_late pages after its load, as the trace's stacks show"
+	else
+		fail "the late pages of driver $1" "late pages: $_row" "$_late, as the trace's stacks show"
+	fi
+}
+
 # Check the test modules against the ground truth: in the trace the guest saved ($1), each
 # loaded once and allocated and freed exactly what its source says; and the report (JSON
 # rows file $2) shows those figures plus the kernel's own pages inside its window.
