@@ -95,13 +95,17 @@ int kthread_new(struct acct *a, const struct event *ev)
  * sched_waking, the first between the new thread and another task: the thread's first
  * act, complete(&done), wakes the task waiting in kthread_create, unless that task had
  * not gone to sleep yet (one CPU), and then that task's wake_up_process() is the first
- * wakeup of the thread. Either way the other task is its creator.
+ * wakeup of the thread. Either way the other task is its creator. A wakeup in an
+ * interrupt is neither: a softirq that ran on the new thread's stack woke a task of its
+ * own (DAMON's kdamond.0 on 7.3), which the trace names as if the thread had.
  */
 int kthread_wake(struct acct *a, const struct event *ev)
 {
 	int thread = ev->child, creator = ev->pid;
 	uint64_t *born, ts;
 
+	if (ev->irq)
+		return 0;
 	/*
 	 * What the kernel's filter drops, dropped here too when the trace was recorded
 	 * without it (trace_event=): a new thread's RCU softirq may wake rcu_preempt first.

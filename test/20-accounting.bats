@@ -977,6 +977,25 @@ waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=0
 	assert_json '.modules[0].kthread_pages' 4
 }
 
+@test "accounting: a wakeup in an interrupt on the new thread's CPU is not its act" {
+	# 7.3 without RDRAND: a softirq on mdko_gt_kthread's new thread woke DAMON's
+	# kdamond.0 before the thread woke the loader that made it
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		newtask 1.1 300 'alpha thread'
+		FLAGS=..s.. waking 'alpha thread' 300 1.101 kdamond.0 53
+		waking 'alpha thread' 300 1.102 modprobe 100
+		alloc 'alpha thread' 300 1.2 0x2000 2
+		newtask 1.3 301 beta
+		FLAGS=.Hs.. waking beta 301 1.301 kdamond.0 53
+		waking modprobe 100 1.302 beta 301
+		alloc beta 301 1.31 0x3000 0
+		put modprobe 100 3.0 alpha
+	)
+	assert_json '.modules[0].kthreads' 2
+	assert_json '.modules[0].kthread_pages' 5
+}
+
 @test "accounting: PREEMPT_RT's timer thread and the reclaim threads are no creators" {
 	# 6.12-rt: mdko_gt_kthread's thread woke ktimers/0 before the loader that made it
 	report_stdin_json < <(
