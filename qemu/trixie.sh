@@ -25,6 +25,10 @@ MDKO_TRIXIE_PACKAGES+=",e2fsprogs,procps"
 MDKO_TRIXIE_PACKAGES+=",makedumpfile"
 # ip, with which the boot test's pre-pivot hook brings mdko_gt_open's interface up
 MDKO_TRIXIE_PACKAGES+=",iproute2"
+# dracut's network modules and NetworkManager with its D-Bus, for the boot test's nm
+# boot: NetworkManager brings the interfaces up in a systemd initrd, as Fedora's kdump
+# does for a dump over the network
+MDKO_TRIXIE_PACKAGES+=",dracut-network,network-manager,dbus"
 # sid moved switch_root, which a shell initrd needs, from util-linux to util-linux-extra
 MDKO_SID_PACKAGES="$MDKO_TRIXIE_PACKAGES,util-linux-extra"
 
