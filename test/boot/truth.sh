@@ -9,10 +9,16 @@
 
 GT_NAMES=
 GT_EXPECTED=
-# set by a boot test whose initrd runs the hook that makes mdko_gt_late and mdko_gt_open
-# take their late pages (a device added, an interface brought up); the late pages of
+# set by a boot test whose initrd runs the hook that makes mdko_gt_late, mdko_gt_open and
+# mdko_gt_fw take their late pages (a device added, an interface brought up, a firmware
+# file read); the late pages of
 # "hook:N" in the expected figures are N then, and none without it
 GT_HOOK=
+# The shell lines of that hook that make mdko_gt_fw request its firmware: the file goes
+# into the initramfs's /lib/firmware first, where the kernel's firmware loader looks.
+# shellcheck disable=SC2016 # the hook's own variable
+GT_FIRMWARE_HOOK='p=/sys/module/mdko_gt_fw/parameters/request
+[ -w $p ] && mkdir -p /lib/firmware && echo mdko > /lib/firmware/mdko_gt_fw.bin && echo 1 > $p'
 # the warning of a boot whose kernel lost one of the bulk allocator's kprobe events
 # (check_console_report): the source's figures of vmalloc's pages cannot be checked then
 GT_BULK_LOST=

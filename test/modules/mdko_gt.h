@@ -40,7 +40,7 @@ struct module *mdko_gt_keep_owner(void);
 /*
  * Late pages are stated as MODULE_INFO(mdko_expect_late, "pages=N"), or "pages=N
  * after=hook" where only the boot test's hook (mdko_gt_late's device, mdko_gt_open's
- * interface) makes the module take them: a boot without it expects none. A load's work
+ * interface, mdko_gt_fw's firmware) makes the module take them: a boot without it expects none. A load's work
  * that runs another module's code states those pages as mdko_expect_moved "pages=N".
  */
 #define GT_EXPECT_WORK(pages, net)                                                       \
