@@ -82,7 +82,8 @@ out:
 
 static const struct kernel_param_ops gt_request_ops = { .set = gt_request };
 module_param_cb(request, &gt_request_ops, NULL, 0200);
-MODULE_PARM_DESC(request, "1: read firmware " FIRMWARE " into a buffer it allocates (once)");
+MODULE_PARM_DESC(request,
+		 "1: read firmware " FIRMWARE " into a buffer it allocates (once)");
 
 static int __init mdko_gt_fw_init(void)
 {
