@@ -3,7 +3,8 @@
  * Ground truth of a firmware request after init, as a driver that loads its firmware
  * when its device is first used: init allocates 1 block of order 0 itself and registers
  * a platform device to request for. Writing 1 to the parameter "request" (the boot
- * test's hook does it, after writing /lib/firmware/mdko_gt_fw.bin into the initramfs)
+ * test's hook does it, after writing /run/mdko-firmware/mdko_gt_fw.bin into the initramfs
+ * and naming that directory in firmware_class.path)
  * allocates a buffer of 2 blocks of orders 2 and 1 (6 pages) with GFP_KERNEL |
  * __GFP_RETRY_MAYFAIL in the writing task, and has the firmware loader read the file
  * into its first block (request_firmware_into_buf): the loader allocates no buffer of
