@@ -19,7 +19,7 @@ GT_HOOK=
 # there before /lib/firmware (firmware_class.path): systemd 257 runs dracut's pre-pivot
 # hooks with /usr read-only ("mkdir: cannot create directory '/lib/firmware': Read-only
 # file system" on 7.3 with dracut-ng 106).
-# shellcheck disable=SC2016 # the hook's own variable
+# shellcheck disable=SC2016,SC2034 # the hook's own variable; boot-test and itools-test use it
 GT_FIRMWARE_HOOK='p=/sys/module/mdko_gt_fw/parameters/request
 [ -w $p ] && mkdir -p /run/mdko-firmware && echo mdko > /run/mdko-firmware/mdko_gt_fw.bin &&
 	printf /run/mdko-firmware > /sys/module/firmware_class/parameters/path && echo 1 > $p'
