@@ -11,8 +11,8 @@ GT_NAMES=
 GT_EXPECTED=
 # set by a boot test whose initrd runs the hook that makes mdko_gt_late, mdko_gt_open and
 # mdko_gt_fw take their late pages (a device added, an interface brought up, a firmware
-# file read); the late pages of
-# "hook:N" in the expected figures are N then, and none without it
+# file read); the late pages of "hook:N" in the expected figures are N then, and none
+# without it
 GT_HOOK=
 # The shell lines of that hook that make mdko_gt_fw request its firmware: the file goes
 # into the initramfs's /run/mdko-firmware first, and the kernel's firmware loader looks
