@@ -95,6 +95,12 @@ gt_trace_counts() {
 	awk -v m="$2" -f "$MDKO_REPO/test/boot/oracle.awk" "$1"
 }
 
+# Whether a test module takes late pages only when the boot test's hook makes it (its
+# expected late pages "hook:N"): the hook is needed then.
+gt_needs_hook() {
+	[[ $GT_EXPECTED ]] && awk '$7 ~ /^hook:/ { found = 1 } END { exit !found }' "$GT_EXPECTED"
+}
+
 # Check the late pages of module $1: those its source states ($2, "-": none to check,
 # "hook:N": N if the boot ran GT_HOOK's hook, else none) were in the trace ($3 of its
 # own, $4 of the kernel's with its code on top of the stack), and the report (rows file
