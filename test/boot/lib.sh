@@ -157,6 +157,7 @@ bt_finish() {
 
 	if ((FAILURES > 0)); then
 		echo "FAIL: $FAILURES checks failed; logs in $_work"
+		failed_checks
 		_rc=1
 	else
 		echo "PASS: $2"

@@ -3,10 +3,13 @@
 #
 # How the boot tests report, sourced by test/boot/lib.sh: a check passes ("ok   [BOOT]
 # ...") or fails ("FAIL [BOOT] ..." with what was found and what was expected, counted in
-# FAILURES), notes and skips; the checks of the lines of a console log or report
-# (expect_line, refute_line, expect_order); and the small text helpers they use.
+# FAILURES and repeated at the end by failed_checks), notes and skips; the checks of the
+# lines of a console log or report (expect_line, refute_line, expect_order); and the
+# small text helpers they use.
 
 FAILURES=0
+# the failed checks' lines, for the summary at the end of a test (CI shows its tail)
+FAILED_CHECKS=()
 BOOT=
 
 skip() {
@@ -28,6 +31,17 @@ fail() {
 	echo "     actual:   ${2:-<nothing>}"
 	echo "     expected: $3"
 	FAILURES=$((FAILURES + 1))
+	FAILED_CHECKS+=("FAIL [$BOOT] $1: ${2:-<nothing>}")
+}
+
+# Print the checks that failed, one line each, cut to 300 characters.
+failed_checks() {
+	local _line
+
+	for _line in "${FAILED_CHECKS[@]}"; do
+		_line=${_line//$'\n'/ }
+		echo "     ${_line:0:300}"
+	done
 }
 
 # Check that console log or report $1 has a line matching extended regular expression
