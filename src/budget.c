@@ -309,10 +309,12 @@ void budget_estimate(const struct budget *b, long long low_avail_kib, struct est
 	e->low_avail_kib = low_avail_kib;
 	e->initrd_known = b->initrd_kib >= 0;
 	e->initrd_kib = e->initrd_known ? b->initrd_kib : 0;
-	/* two bitmaps of a bit per page, in KiB rounded up */
+	/* two bitmaps of a bit per page, in KiB rounded up, and no more than cyclic mode's */
 	pages = b->page_size > 0 ? (long long)(b->vmcore_bytes / (uint64_t)b->page_size)
 				 : 0;
 	e->bitmap_kib = (2 * pages + 8 * 1024 - 1) / (8 * 1024);
+	if (e->bitmap_kib > DUMP_BITMAPS_MAX_KIB)
+		e->bitmap_kib = DUMP_BITMAPS_MAX_KIB;
 	e->needed_kib = e->ram_kib - e->low_avail_kib + e->initrd_kib + e->bitmap_kib;
 	if (e->needed_kib < 0)
 		e->needed_kib = 0;

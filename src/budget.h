@@ -81,10 +81,17 @@ struct estimate {
 };
 
 /*
+ * makedumpfile(8) keeps two bitmaps of a bit per page of the crashed kernel's memory,
+ * but in its cyclic mode, the default, never more than 4 MiB of them at a time
+ * (makedumpfile.c, calculate_cyclic_buffer_size(): "4MB will be enough for performance
+ * according to benchmarks"), which a machine of 64 GiB reaches.
+ */
+#define DUMP_BITMAPS_MAX_KIB 4096
+
+/*
  * What the capture kernel needed: its RAM less the lowest MemAvailable (@low_avail_kib,
  * the report's own when no watcher sampled), plus the compressed initramfs it held
- * while unpacking it, plus the dump tool's bitmaps (makedumpfile(8): a bit per page of
- * the crashed kernel's memory, in two bitmaps).
+ * while unpacking it, plus the dump tool's bitmaps (DUMP_BITMAPS_MAX_KIB at most).
  */
 void budget_estimate(const struct budget *b, long long low_avail_kib, struct estimate *e);
 

@@ -430,10 +430,11 @@ static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
 	char ram[32], def[32], max[32];
 
 	sink_emit(em,
-		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s%s",
+		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most) = %lld KiB, rounded up to 16 MiB%s%s",
 		  e.mib, e.ram_kib, b->fadump_boot_from, e.low_avail_kib,
 		  s->estimate_from_low ? "the low point" : "at the report", initrd,
-		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20), e.needed_kib,
+		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20),
+		  DUMP_BITMAPS_MAX_KIB, e.needed_kib,
 		  e.mib * 1024 > e.needed_kib + 16 * 1024 ? ", raised to fadump's least"
 							  : "",
 		  e.initrd_known
@@ -471,10 +472,11 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 		return;
 	}
 	sink_emit(em,
-		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore) = %lld KiB, rounded up to 16 MiB%s",
+		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most) = %lld KiB, rounded up to 16 MiB%s",
 		  e.mib, e.ram_kib, e.low_avail_kib,
 		  low ? "the low point" : "at the report", initrd, e.bitmap_kib,
-		  (unsigned long long)(b->vmcore_bytes >> 20), e.needed_kib,
+		  (unsigned long long)(b->vmcore_bytes >> 20), DUMP_BITMAPS_MAX_KIB,
+		  e.needed_kib,
 		  e.initrd_known
 			  ? ""
 			  : "; without the initramfs, which the kernel log no longer holds: too low");
