@@ -297,7 +297,8 @@ static void fadump_rules(const struct budget *b, struct estimate *e)
 		e->mib = e->fadump_min_mib;
 }
 
-void budget_estimate(const struct budget *b, long long low_avail_kib, struct estimate *e)
+void budget_estimate(const struct budget *b, long long low_avail_kib,
+		     long long low_pcp_kib, struct estimate *e)
 {
 	long long pages;
 
@@ -307,6 +308,7 @@ void budget_estimate(const struct budget *b, long long low_avail_kib, struct est
 	e->known = true;
 	e->ram_kib = b->ram_kib;
 	e->low_avail_kib = low_avail_kib;
+	e->low_pcp_kib = low_pcp_kib;
 	e->initrd_known = b->initrd_kib >= 0;
 	e->initrd_kib = e->initrd_known ? b->initrd_kib : 0;
 	/* two bitmaps of a bit per page, in KiB rounded up, and no more than cyclic mode's */
@@ -315,10 +317,13 @@ void budget_estimate(const struct budget *b, long long low_avail_kib, struct est
 	e->bitmap_kib = (2 * pages + 8 * 1024 - 1) / (8 * 1024);
 	if (e->bitmap_kib > DUMP_BITMAPS_MAX_KIB)
 		e->bitmap_kib = DUMP_BITMAPS_MAX_KIB;
-	e->needed_kib = e->ram_kib - e->low_avail_kib + e->initrd_kib + e->bitmap_kib;
+	e->needed_kib = e->ram_kib - e->low_avail_kib -
+			(low_pcp_kib > 0 ? low_pcp_kib : 0) + e->initrd_kib +
+			e->bitmap_kib;
 	if (e->needed_kib < 0)
 		e->needed_kib = 0;
-	e->mib = (e->needed_kib + 16 * 1024 - 1) / (16 * 1024) * 16;
+	e->mib = (e->needed_kib + ESTIMATE_STEP_MIB * 1024 - 1) /
+		 (ESTIMATE_STEP_MIB * 1024) * ESTIMATE_STEP_MIB;
 	if (e->needed_kib > e->ram_kib)
 		e->short_kib = e->needed_kib - e->ram_kib;
 	if (b->kind == CAPTURE_FADUMP)
@@ -389,6 +394,7 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 			      .rootfs_size_kib = -1,
 			      .ram_kib = -1,
 			      .initrd_kib = -1,
+			      .pcp_kib = -1,
 			      .fadump_boot_kib = -1,
 			      .system_ram_kib = -1,
 			      .page_size = sysconf(_SC_PAGESIZE) };
@@ -433,6 +439,7 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 		snprintf(path, sizeof(path), "%s/vmcore", proc);
 		if (stat(path, &st) == 0)
 			b->vmcore_bytes = (uint64_t)st.st_size;
+		b->pcp_kib = proc_pcp_free_kb(proc);
 		/* the kernel log of this boot: live only */
 		if (root && !strcmp(root, "/"))
 			b->initrd_kib = initrd_freed_kib("/dev/kmsg");

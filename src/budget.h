@@ -58,6 +58,9 @@ struct budget {
 	long long ram_kib; /* its RAM: "System RAM" of iomem, the crashkernel region */
 	/* the compressed initramfs it freed ("Freeing initrd memory") */
 	long long initrd_kib;
+	/* the free pages of the per-CPU lists at the report (zoneinfo), which MemFree and
+	 * MemAvailable leave out; -1 */
+	long long pcp_kib;
 	/* /proc/vmcore: the crashed kernel's memory, with headers */
 	uint64_t vmcore_bytes;
 	long page_size;
@@ -67,8 +70,9 @@ struct budget {
 struct estimate {
 	bool known; /* a capture kernel with its RAM known */
 	long long ram_kib, low_avail_kib, initrd_kib, bitmap_kib, needed_kib;
+	long long low_pcp_kib; /* free in the per-CPU lists then, -1: unknown (counts 0) */
 	bool initrd_known;
-	long long mib;	     /* needed_kib in MiB, rounded up to a multiple of 16 */
+	long long mib;	     /* needed_kib in MiB, rounded up to ESTIMATE_STEP_MIB */
 	long long short_kib; /* needed_kib beyond ram_kib: how much it lacked, or 0 */
 	/*
 	 * fadump: crashkernel= with fadump=on sizes the boot memory; mib is at least the
@@ -89,11 +93,21 @@ struct estimate {
 #define DUMP_BITMAPS_MAX_KIB 4096
 
 /*
+ * The estimate is rounded up to this many MiB: fine enough that, measured against the
+ * smallest crashkernel= that dumps (test/boot/kdump-test's truth, found to 8 MiB), it
+ * stays within 16 MiB above it.
+ */
+#define ESTIMATE_STEP_MIB 8
+
+/*
  * What the capture kernel needed: its RAM less the lowest MemAvailable (@low_avail_kib,
- * the report's own when no watcher sampled), plus the compressed initramfs it held
+ * the report's own when no watcher sampled) and the free pages in the per-CPU lists then
+ * (@low_pcp_kib, -1: unknown: the allocator drains them before it runs out, and on a
+ * 6.x kernel of one CPU they hold megabytes), plus the compressed initramfs it held
  * while unpacking it, plus the dump tool's bitmaps (DUMP_BITMAPS_MAX_KIB at most).
  */
-void budget_estimate(const struct budget *b, long long low_avail_kib, struct estimate *e);
+void budget_estimate(const struct budget *b, long long low_avail_kib,
+		     long long low_pcp_kib, struct estimate *e);
 
 /* The row's name and its source, for the sinks. */
 const char *budget_row_name(enum budget_row r);

@@ -231,19 +231,28 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Samples MemAvailable from @meminfo (-1: none) every SAMPLE_MS into @low, beside @a. */
-static void sample(struct low_point *low, const struct acct *a, int meminfo,
+/* What the watcher samples: /proc/meminfo and /proc/zoneinfo, open (-1: not). */
+struct probes {
+	int meminfo, zoneinfo;
+};
+
+/*
+ * Samples MemAvailable every SAMPLE_MS into @low, beside @a; at a new low, also the free
+ * pages of the per-CPU lists, which MemAvailable leaves out (zoneinfo is long: only then).
+ */
+static void sample(struct low_point *low, const struct acct *a, const struct probes *p,
 		   uint64_t *next)
 {
 	uint64_t t;
 
-	if (meminfo < 0)
+	if (p->meminfo < 0)
 		return;
 	t = now_ns();
 	if (t < *next)
 		return;
 	*next = t + SAMPLE_MS * 1000000ull;
-	low_sample(low, a, proc_available_fd(meminfo), t);
+	if (low_sample(low, a, proc_available_fd(p->meminfo), t) && p->zoneinfo >= 0)
+		low->pcp_kib = proc_pcp_free_fd(p->zoneinfo);
 }
 
 /*
@@ -287,13 +296,13 @@ static int raw_event(void *ctx, const struct event *ev)
  * event, a test's file) is a pause of BATCH_MS all the same. Then drains what is left.
  * Returns 0 or -errno (reported).
  */
-static int raw_loop(struct reader *rd, struct low_point *low, int meminfo)
+static int raw_loop(struct reader *rd, struct low_point *low, const struct probes *p)
 {
 	uint64_t next = 0, t;
 	long n;
 
 	while (!stop) {
-		sample(low, rd->a, meminfo, &next);
+		sample(low, rd->a, p, &next);
 		n = raw_drain(rd->raw, raw_event, rd, &rd->st);
 		trace_tee_flush(&rd->tee);
 		rd->rounds++;
@@ -308,7 +317,7 @@ static int raw_loop(struct reader *rd, struct low_point *low, int meminfo)
 	n = raw_drain(rd->raw, raw_event, rd, &rd->st);
 	trace_tee_flush(&rd->tee);
 	next = 0;
-	sample(low, rd->a, meminfo, &next);
+	sample(low, rd->a, p, &next);
 	return n < 0 ? (int)n : 0;
 }
 
@@ -316,7 +325,7 @@ static int raw_loop(struct reader *rd, struct low_point *low, int meminfo)
  * Reads trace_pipe until stopped, in batches (BATCH_MS), then drains what is left
  * without waiting; samples MemAvailable on the way. Returns 0 or -errno.
  */
-static int text_loop(struct reader *rd, struct low_point *low, int meminfo)
+static int text_loop(struct reader *rd, struct low_point *low, const struct probes *p)
 {
 	struct text_stream *ts = &rd->ts;
 	uint64_t next = 0;
@@ -324,7 +333,7 @@ static int text_loop(struct reader *rd, struct low_point *low, int meminfo)
 	ssize_t r;
 
 	while (!stop) {
-		sample(low, rd->a, meminfo, &next);
+		sample(low, rd->a, p, &next);
 		r = text_stream_read(ts, fd);
 		rd->rounds++;
 		if (r == 0)
@@ -340,7 +349,7 @@ static int text_loop(struct reader *rd, struct low_point *low, int meminfo)
 	while ((r = text_stream_read(ts, fd)) > 0 || r == -EINTR)
 		;
 	next = 0;
-	sample(low, rd->a, meminfo, &next);
+	sample(low, rd->a, p, &next);
 	if (r < 0 && r != -EAGAIN)
 		goto fail;
 	r = text_stream_end(ts);
@@ -399,7 +408,8 @@ static void log_cpu(const struct reader *rd)
 /* The watcher's life once it has its pid file: hardened, reading until it is stopped. */
 static int run_watcher(struct reader *rd, struct low_point *low)
 {
-	int meminfo, r;
+	struct probes p;
+	int r;
 
 	harden();
 	if (log_kmsg_enabled()) {
@@ -408,11 +418,14 @@ static int run_watcher(struct reader *rd, struct low_point *low)
 			log_warn("cannot open /dev/kmsg ahead: %s", strerror(-r));
 	}
 	log_footprint();
-	/* opened once, here: the samples read it again from its start */
-	meminfo = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-	r = rd->raw ? raw_loop(rd, low, meminfo) : text_loop(rd, low, meminfo);
-	if (meminfo >= 0)
-		close(meminfo);
+	/* opened once, here: the samples read them again from their start */
+	p.meminfo = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	p.zoneinfo = open("/proc/zoneinfo", O_RDONLY | O_CLOEXEC);
+	r = rd->raw ? raw_loop(rd, low, &p) : text_loop(rd, low, &p);
+	if (p.meminfo >= 0)
+		close(p.meminfo);
+	if (p.zoneinfo >= 0)
+		close(p.zoneinfo);
 	log_cpu(rd);
 	return r;
 }

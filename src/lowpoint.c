@@ -41,16 +41,17 @@ static void add_series(struct low_point *l, long long kib, uint64_t ts_ns)
 	l->pending = l->stride > 1 ? 1 : 0;
 }
 
-void low_sample(struct low_point *l, const struct acct *a, long long kib, uint64_t ts_ns)
+bool low_sample(struct low_point *l, const struct acct *a, long long kib, uint64_t ts_ns)
 {
 	size_t i, len = 0;
 
 	if (kib < 0)
-		return;
+		return false;
 	add_series(l, kib, ts_ns);
 	if (l->samples++ && kib >= l->avail_kib)
-		return;
+		return false;
 	l->avail_kib = kib;
+	l->pcp_kib = -1;
 	l->ts_ns = ts_ns;
 	l->loading[0] = '\0';
 	for (i = 0; i < a->nwin && len < sizeof(l->loading); i++) {
@@ -61,4 +62,5 @@ void low_sample(struct low_point *l, const struct acct *a, long long kib, uint64
 		len += (size_t)snprintf(l->loading + len, sizeof(l->loading) - len,
 					"%s%s", len ? ", " : "", w->name);
 	}
+	return true;
 }

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "account.h"
@@ -17,7 +18,8 @@
 struct low_point {
 	uint64_t samples; /* 0: no watcher sampled */
 	long long avail_kib;
-	uint64_t ts_ns; /* CLOCK_MONOTONIC: the trace's clock, near enough */
+	long long pcp_kib; /* free in the per-CPU page lists at the low (-1: unknown) */
+	uint64_t ts_ns;	   /* CLOCK_MONOTONIC: the trace's clock, near enough */
 	char loading[LOW_LOADING_MAX]; /* "a, b" of the windows open then */
 	/* points kept; samples per point; samples in the open point */
 	uint32_t nseries, stride, pending;
@@ -29,6 +31,7 @@ struct low_point {
 
 /*
  * The watcher's sample of MemAvailable (@kib, -1: unknown) at @ts_ns: keeps the lowest,
- * with the loads of @a in init then, and adds it to the series.
+ * with the loads of @a in init then, and adds it to the series. Returns true for a new
+ * lowest, whose pcp_kib the caller then reads (-1 till it does).
  */
-void low_sample(struct low_point *l, const struct acct *a, long long kib, uint64_t ts_ns);
+bool low_sample(struct low_point *l, const struct acct *a, long long kib, uint64_t ts_ns);

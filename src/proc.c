@@ -136,6 +136,38 @@ long long proc_pcp_free_kb(const char *proc)
 	return found && psz > 0 ? pages * (psz / 1024) : -1;
 }
 
+long long proc_pcp_free_fd(int fd)
+{
+	char buf[4096], *line, *nl;
+	long long pages = 0;
+	long psz = sysconf(_SC_PAGESIZE);
+	size_t have = 0;
+	off_t off = 0;
+	bool found = false;
+	ssize_t n;
+
+	/* line by line through a small buffer: a machine of many CPUs has a long zoneinfo */
+	while ((n = pread(fd, buf + have, sizeof(buf) - 1 - have, off)) > 0) {
+		off += n;
+		have += (size_t)n;
+		buf[have] = '\0';
+		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+			char *v = line + strspn(line, " \t");
+
+			*nl = '\0';
+			if (!strncmp(v, "count:", 6)) {
+				pages += strtoll(v + 6, NULL, 10);
+				found = true;
+			}
+		}
+		have = strlen(line);
+		if (have == sizeof(buf) - 1)
+			have = 0; /* a line longer than the buffer: none of ours */
+		memmove(buf, line, have);
+	}
+	return found && psz > 0 ? pages * (psz / 1024) : -1;
+}
+
 void proc_free_read(const char *proc, struct proc_free *f)
 {
 	f->mem_free = proc_mem_free_kb(proc);

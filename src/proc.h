@@ -42,6 +42,12 @@ long long proc_self_kb(const char *key);
  */
 long long proc_pcp_free_kb(const char *proc);
 
+/*
+ * The same of the zoneinfo file open at @fd (read from its start), for a resident process
+ * that reads it again, and after the root is switched; -1 when it has no count.
+ */
+long long proc_pcp_free_fd(int fd);
+
 /* Free memory at one moment, in KiB, -1 where unknown. */
 struct proc_free {
 	long long mem_free; /* MemFree */

@@ -109,6 +109,7 @@ static void json_budget(FILE *f, const struct summary *s)
 			",\"estimate\":{\"crashkernel_mib\":%lld,\"needed_kib\":%lld,\"ram_kib\":%lld,\"low_available_kib\":%lld,\"low_from\":\"%s\"",
 			e.mib, e.needed_kib, e.ram_kib, e.low_avail_kib,
 			s->estimate_from_low ? "low_point" : "report");
+		json_kib(f, "low_pcp_kib", e.low_pcp_kib);
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
 		fprintf(f,
 			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld",
@@ -191,6 +192,7 @@ static void json_low_point(FILE *f, const struct low_point *l)
 		",\"loading\":",
 		l->avail_kib, ms_str(ms, sizeof(ms), l->ts_ns / 1000, 3), l->samples);
 	sink_json_str(f, l->loading);
+	json_kib(f, "pcp_kib", l->pcp_kib);
 	fputs(",\"series\":[", f);
 	for (i = 0; i < l->nseries; i++)
 		fprintf(f, "%s[%s,%" PRId64 "]", i ? "," : "",

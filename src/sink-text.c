@@ -423,20 +423,21 @@ static const char *kib_str(char *buf, size_t n, long long kib)
  * formula, fadump's rules for this system, and whether it had enough.
  */
 static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
-				 const char *initrd)
+				 const char *initrd, const char *pcp)
 {
 	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
 	char ram[32], def[32], max[32];
 
 	sink_emit(em,
-		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most) = %lld KiB, rounded up to 16 MiB%s%s",
+		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) - free in the per-CPU lists %s + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most) = %lld KiB, rounded up to %d MiB%s%s",
 		  e.mib, e.ram_kib, b->fadump_boot_from, e.low_avail_kib,
-		  s->estimate_from_low ? "the low point" : "at the report", initrd,
+		  s->estimate_from_low ? "the low point" : "at the report", pcp, initrd,
 		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20),
-		  DUMP_BITMAPS_MAX_KIB, e.needed_kib,
-		  e.mib * 1024 > e.needed_kib + 16 * 1024 ? ", raised to fadump's least"
-							  : "",
+		  DUMP_BITMAPS_MAX_KIB, e.needed_kib, ESTIMATE_STEP_MIB,
+		  e.mib * 1024 > e.needed_kib + ESTIMATE_STEP_MIB * 1024
+			  ? ", raised to fadump's least"
+			  : "",
 		  e.initrd_known
 			  ? ""
 			  : "; without the initramfs, which the kernel log no longer holds: too low");
@@ -462,21 +463,22 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
 	bool low = s->estimate_from_low;
-	char initrd[32];
+	char initrd[32], pcp[32];
 
 	if (!e.known)
 		return;
 	kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1);
+	kib_str(pcp, sizeof(pcp), e.low_pcp_kib);
 	if (e.fadump) {
-		emit_fadump_estimate(em, s, initrd);
+		emit_fadump_estimate(em, s, initrd, pcp);
 		return;
 	}
 	sink_emit(em,
-		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most) = %lld KiB, rounded up to 16 MiB%s",
+		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) - free in the per-CPU lists %s + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most) = %lld KiB, rounded up to %d MiB%s",
 		  e.mib, e.ram_kib, e.low_avail_kib,
-		  low ? "the low point" : "at the report", initrd, e.bitmap_kib,
+		  low ? "the low point" : "at the report", pcp, initrd, e.bitmap_kib,
 		  (unsigned long long)(b->vmcore_bytes >> 20), DUMP_BITMAPS_MAX_KIB,
-		  e.needed_kib,
+		  e.needed_kib, ESTIMATE_STEP_MIB,
 		  e.initrd_known
 			  ? ""
 			  : "; without the initramfs, which the kernel log no longer holds: too low");
@@ -557,7 +559,7 @@ static void emit_budget(struct emitter *em, const struct summary *s)
 static void emit_low_point(struct emitter *em, const struct summary *s)
 {
 	const struct low_point *l = s->low;
-	char t[32];
+	char t[32], pcp[32];
 
 	if (!l && s->src.not_traced && s->budget)
 		sink_emit(em,
@@ -567,8 +569,9 @@ static void emit_low_point(struct emitter *em, const struct summary *s)
 		return;
 	sink_emit(em,
 		  "low point: MemAvailable %lld KiB at %s s (the lowest of %" PRIu64
-		  " samples the watcher took, every 100 ms); in init then: %s",
+		  " samples the watcher took, every 100 ms), and %s KiB free in the per-CPU lists; in init then: %s",
 		  l->avail_kib, ms_str(t, sizeof(t), l->ts_ns / 1000, 3), l->samples,
+		  kib_str(pcp, sizeof(pcp), l->pcp_kib),
 		  l->loading[0] ? l->loading : "nothing");
 }
 

@@ -363,7 +363,8 @@ void summary_budget(struct summary *s, const struct budget *b)
 {
 	s->budget = b->known ? b : NULL;
 	s->estimate_from_low = s->low != NULL;
-	budget_estimate(b, s->low ? s->low->avail_kib : b->avail, &s->estimate);
+	budget_estimate(b, s->low ? s->low->avail_kib : b->avail,
+			s->low ? s->low->pcp_kib : b->pcp_kib, &s->estimate);
 }
 
 void summary_free(struct summary *s)
