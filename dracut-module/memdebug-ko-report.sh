@@ -10,6 +10,7 @@
 # Options:
 #   rd.memdebug_ko.keep    keep the trace instance (and its buffer) instead of freeing it
 #   rd.memdebug_ko.trace   also save the text trace to /run/initramfs/memdebug-ko.trace
+#   rd.memdebug_ko.follow=0  in a capture kernel, no follower of the dump step's memory
 # Sourced by dracut: never exits, never fails the boot; failures become kmsg warnings.
 
 # shellcheck source=/dev/null
@@ -49,6 +50,15 @@ _mdko_report() {
 
 	/usr/bin/memdebug-ko "$@" ||
 		_mdko_warn "report failed (exit status $?): see the memdebug-ko errors before this line"
+	# In a capture kernel the dump step comes after the report: a follower samples its
+	# memory and puts its low point into the estimate, in the kernel log (kdump saves it
+	# as kexec-dmesg.log) and the JSON (rd.memdebug_ko.follow=0: not).
+	if [ -e /proc/vmcore ] && [ -f /run/initramfs/memdebug-ko.json ] &&
+		getargbool 1 rd.memdebug_ko.follow; then
+		/usr/bin/memdebug-ko follow --kmsg --daemon --quiet \
+			--json /run/initramfs/memdebug-ko.json ||
+			_mdko_warn "follow failed (exit status $?): the dump step's memory is not measured"
+	fi
 	return 0
 }
 

@@ -54,6 +54,27 @@ struct found {
 	double fadump_min, fadump_default, fadump_max;
 };
 
+/*
+ * The dump step's part, @a: `memdebug-ko follow` sampled the capture kernel's memory
+ * after the report, through the dump, and wrote what it needed then. When that is more,
+ * it is the estimate (the dump tool's bitmaps were in its samples).
+ */
+static void after_report(const struct json *a, struct found *f)
+{
+	double needed, mib, low;
+
+	if (!a || !json_num(a, "needed_kib", &needed) ||
+	    !json_num(a, "crashkernel_mib", &mib) ||
+	    !json_num(a, "low_available_kib", &low) || needed <= f->needed_kib)
+		return;
+	f->needed_kib = needed;
+	f->mib = f->fadump && mib < f->fadump_min ? f->fadump_min : mib;
+	f->low_kib = low;
+	f->low_from = "the dump step's low point (after the report)";
+	f->bitmaps_kib = 0;
+	f->short_kib = needed > f->ram_kib ? needed - f->ram_kib : 0;
+}
+
 /* Reads the estimate of report @path into @f; false (said) when it has none. */
 static bool read_estimate(const char *path, struct found *f)
 {
@@ -85,6 +106,7 @@ static bool read_estimate(const char *path, struct found *f)
 		json_num(e, "fadump_min_mib", &f->fadump_min);
 		json_num(e, "fadump_default_mib", &f->fadump_default);
 		json_num(e, "fadump_max_mib", &f->fadump_max);
+		after_report(json_get(j, "after_report"), f);
 	} else {
 		log_warn("%s has no crashkernel= estimate (a report of a capture kernel has one)",
 			 path);

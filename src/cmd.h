@@ -24,6 +24,7 @@ extern const struct command cmd_compare;
 extern const struct command cmd_plot;
 extern const struct command cmd_cmdline;
 extern const struct command cmd_estimate;
+extern const struct command cmd_follow;
 
 /* The options the commands share: -t, -r, -l, -k, -q. */
 struct cli_common {

@@ -21,9 +21,9 @@
 #include "cmd.h"
 #include "mdko-config.h"
 
-static const struct command *const commands[] = { &cmd_prepare, &cmd_watch, &cmd_report,
-						  &cmd_compare, &cmd_plot,  &cmd_cmdline,
-						  &cmd_estimate };
+static const struct command *const commands[] = { &cmd_prepare,	 &cmd_watch, &cmd_report,
+						  &cmd_compare,	 &cmd_plot,  &cmd_cmdline,
+						  &cmd_estimate, &cmd_follow };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
