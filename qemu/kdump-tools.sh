@@ -93,11 +93,27 @@ mdko_kt_tree() {
 		mv "$_tree.tmp" "$_tree" && printf '%s\n' "$_stamp" > "$_tree.stamp"
 }
 
+# The script the crash unit runs first (a drop-in): the primary prints what the
+# estimators of kdump tools read, as qemu/kdump.sh's init does, and kdump-tools' own
+# estimate (test/boot/crashkernel.sh).
+mdko_kt_estimators() {
+	cat << 'EOF'
+#!/bin/sh
+ram=0
+for r in $(sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : System RAM$/\1:\2/p' /proc/iomem); do
+	ram=$((ram + 0x${r#*:} - 0x${r%:*} + 1))
+done
+echo "primary memory: System RAM $ram bytes;" $(awk '/^(MemTotal|MemFree|Buffers|Cached|SReclaimable|Hugetlb):/ { printf "%s %s ", $1, $2 }' /proc/meminfo) "cpus $(nproc)"
+kdump-config show 2>&1 | grep -i 'crashkernel'
+EOF
+}
+
 # Make disk image OUT of the cached tree with memdebug-ko installed from meson build
 # directory BUILD (meson install) and MEMDEBUG_KO=y in /etc/initramfs-tools/conf.d/: the
-# tree stays as it is, an overlay mount holds the additions. Needs root.
+# tree stays as it is, an overlay mount holds the additions. Files in directory EXTRA
+# (optional) go on top, and with kernel modules among them depmod runs. Needs root.
 mdko_kt_image() {
-	local _out=$1 _build=$2 _work=$1.d _rc=0 _d
+	local _out=$1 _build=$2 _extra=${3-} _work=$1.d _rc=0 _d
 
 	rm -rf "$_work" "$_out"
 	mkdir -p "$_work"/{upper,work,merged} || return 1
@@ -111,12 +127,26 @@ mdko_kt_image() {
 			rm -rf "${_work:?}/upper/$_d" || return 1
 	done
 	mkdir -p "$_work/upper/etc/initramfs-tools/conf.d" &&
-		echo MEMDEBUG_KO=y > "$_work/upper/etc/initramfs-tools/conf.d/memdebug-ko" ||
+		echo MEMDEBUG_KO=y > "$_work/upper/etc/initramfs-tools/conf.d/memdebug-ko" &&
+		_d=$_work/upper/etc/systemd/system/memdebug-ko-test-crash.service.d &&
+		mkdir -p "$_d" "$_work/upper/usr/local/sbin" &&
+		mdko_kt_estimators > "$_work/upper/usr/local/sbin/memdebug-ko-test-estimators" &&
+		chmod 755 "$_work/upper/usr/local/sbin/memdebug-ko-test-estimators" &&
+		printf '%s\n' '[Service]' \
+			'ExecStartPre=-/usr/local/sbin/memdebug-ko-test-estimators' > "$_d/estimators.conf" ||
 		return 1
+	if [[ $_extra ]]; then
+		cp -a "$_extra/." "$_work/upper/" || return 1
+	fi
 	mount -t overlay overlay \
 		-o "lowerdir=$MDKO_KT_TREE,upperdir=$_work/upper,workdir=$_work/work" \
 		"$_work/merged" || return 1
-	mdko_quiet "$_out.mke2fs.log" mke2fs -q -F -t ext4 -d "$_work/merged" "$_out" 3G || _rc=1
+	if [[ -d $_extra/usr/lib/modules/$MDKO_KVER ]]; then
+		depmod -b "$_work/merged" "$MDKO_KVER" || _rc=1
+	fi
+	((_rc != 0)) ||
+		mdko_quiet "$_out.mke2fs.log" mke2fs -q -F -t ext4 -d "$_work/merged" "$_out" 3G ||
+		_rc=1
 	umount "$_work/merged"
 	rm -rf "$_work"
 	return "$_rc"

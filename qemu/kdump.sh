@@ -62,6 +62,9 @@ export PATH=/bin:/sbin
 [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
 echo "$MDKO_ROOT_MARKER (primary kernel)"
 echo "crashkernel: \$(cat /sys/kernel/kexec_crash_size) bytes reserved"
+# what the estimators of kdump tools read on the primary (test/boot/crashkernel.sh):
+# System RAM in /proc/iomem, the memory of early boot, the CPUs
+echo "primary memory: System RAM \$(awk -F'[- :]+' '/^[0-9a-f]+-[0-9a-f]+ : System RAM\$/ { s += ("0x" \$2) - ("0x" \$1) + 1 } END { printf "%.0f", s }' /proc/iomem) bytes;" \$(awk '/^(MemTotal|MemFree|Buffers|Cached|SReclaimable|Hugetlb):/ { printf "%s %s ", \$1, \$2 }' /proc/meminfo) "cpus \$(grep -c '^processor' /proc/cpuinfo)"
 cma=\$(cat /sys/kernel/kexec/crash_cma_ranges 2> /dev/null ||
 	cat /sys/kernel/kexec_crash_cma_ranges 2> /dev/null)
 [ -z "\$cma" ] || echo "crash CMA:" \$cma

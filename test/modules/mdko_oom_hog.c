@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Out-of-memory ground truth: init takes single pages (GFP_KERNEL_ACCOUNT) and keeps
- * them until MemAvailable falls below leave_kib, then
+ * them until MemAvailable falls below leave_kib (or, with take_kib, once it holds that
+ * much: the driver of a known size that test/boot/kdump-test's crashkernel= bisection
+ * adds; a load that cannot take it all frees what it took and fails), then
  *   stuck=0  prints "kept N pages" and returns 0: the memory stays taken;
  *   stuck=1  goes on taking pages until the OOM killer (or panic_on_oom) ends it,
  *            printing "N pages so far" every 1024 pages; when its loader is chosen as
@@ -31,6 +33,11 @@
 static unsigned int leave_kib = 4096;
 module_param(leave_kib, uint, 0444);
 MODULE_PARM_DESC(leave_kib, "stop taking pages when MemAvailable is below this (KiB)");
+
+static unsigned int take_kib;
+module_param(take_kib, uint, 0444);
+MODULE_PARM_DESC(take_kib,
+		 "take exactly this much (KiB) and keep it, or fail (0: no limit)");
 
 static bool stuck;
 module_param(stuck, bool, 0444);
@@ -135,6 +142,7 @@ static int register_hog(void)
 static int __init mdko_oom_hog_init(void)
 {
 	unsigned long leave_pages = leave_kib / (PAGE_SIZE / 1024);
+	unsigned long take_pages = take_kib / (PAGE_SIZE / 1024);
 	int err;
 
 	atomic_notifier_chain_register(&panic_notifier_list, &panic_nb);
@@ -146,9 +154,15 @@ static int __init mdko_oom_hog_init(void)
 	}
 
 	/* __GFP_NORETRY: while memory lasts, take it without waking the OOM killer */
-	while (si_mem_available() > leave_pages &&
+	while (si_mem_available() > leave_pages && (!take_pages || nkept < take_pages) &&
 	       take_one(GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN))
 		;
+	if (nkept < take_pages) {
+		pr_info("took only %lu of %lu pages: freeing them\n", nkept, take_pages);
+		free_all();
+		atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
+		return -ENOMEM;
+	}
 	pr_info("kept %lu pages\n", nkept);
 	if (!stuck)
 		return 0;
