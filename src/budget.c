@@ -215,10 +215,14 @@ static void read_fadump(struct budget *b, const char *proc, const char *root)
 	}
 }
 
-/* KiB of the "System RAM" ranges of iomem text @buf (top-level lines), or -1. */
-static long long iomem_ram_kib(const char *buf)
+/*
+ * KiB of the "System RAM" ranges of iomem text @buf (top-level lines), or -1; those
+ * above 4 GiB go to @high_kib too.
+ */
+static long long iomem_ram_kib(const char *buf, long long *high_kib)
 {
-	unsigned long long lo, hi, sum = 0;
+	const unsigned long long four_gib = 4ull << 30;
+	unsigned long long lo, hi, sum = 0, high = 0;
 	const char *line;
 	bool any = false;
 
@@ -238,8 +242,11 @@ static long long iomem_ram_kib(const char *buf)
 			    13))
 			continue;
 		sum += hi - lo + 1;
+		if (hi >= four_gib)
+			high += hi - (lo > four_gib ? lo : four_gib) + 1;
 		any = true;
 	}
+	*high_kib = (long long)(high / 1024);
 	return any && sum ? (long long)(sum / 1024) : -1;
 }
 
@@ -307,6 +314,7 @@ void budget_estimate(const struct budget *b, long long low_avail_kib,
 		return;
 	e->known = true;
 	e->ram_kib = b->ram_kib;
+	e->ram_high_kib = b->ram_high_kib;
 	e->low_avail_kib = low_avail_kib;
 	e->low_pcp_kib = low_pcp_kib;
 	e->initrd_known = b->initrd_kib >= 0;
@@ -428,7 +436,7 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	if (b->capture) {
 		snprintf(path, sizeof(path), "%s/iomem", proc);
 		if (io_read_all(path, &buf) == 0) {
-			b->ram_kib = iomem_ram_kib(buf);
+			b->ram_kib = iomem_ram_kib(buf, &b->ram_high_kib);
 			free(buf);
 		}
 		/* fadump: iomem has all RAM; the capture kernel had the boot memory */

@@ -56,6 +56,8 @@ struct budget {
 	uint64_t crash_cma; /* crashkernel=...,cma: sum of kexec/crash_cma_ranges; 0 */
 	/* a capture kernel's, for the estimate; -1 (or 0 bytes) when unknown */
 	long long ram_kib; /* its RAM: "System RAM" of iomem, the crashkernel region */
+	long long ram_high_kib; /* of it, above 4 GiB: crashkernel=...,high (its low part
+				 * is the rest) */
 	/* the compressed initramfs it freed ("Freeing initrd memory") */
 	long long initrd_kib;
 	/* the free pages of the per-CPU lists at the report (zoneinfo), which MemFree and
@@ -71,6 +73,7 @@ struct estimate {
 	bool known; /* a capture kernel with its RAM known */
 	long long ram_kib, low_avail_kib, initrd_kib, bitmap_kib, needed_kib;
 	long long low_pcp_kib; /* free in the per-CPU lists then, -1: unknown (counts 0) */
+	long long ram_high_kib; /* of ram_kib, above 4 GiB: a ,high reservation's */
 	bool initrd_known;
 	long long mib;	     /* needed_kib in MiB, rounded up to ESTIMATE_STEP_MIB */
 	long long short_kib; /* needed_kib beyond ram_kib: how much it lacked, or 0 */

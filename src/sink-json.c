@@ -110,6 +110,7 @@ static void json_budget(FILE *f, const struct summary *s)
 			e.mib, e.needed_kib, e.ram_kib, e.low_avail_kib,
 			s->estimate_from_low ? "low_point" : "report");
 		json_kib(f, "low_pcp_kib", e.low_pcp_kib);
+		fprintf(f, ",\"ram_high_kib\":%lld", e.ram_high_kib);
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
 		fprintf(f,
 			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld",

@@ -457,6 +457,35 @@ static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
 			  e.ram_kib, e.ram_kib - e.needed_kib);
 }
 
+/*
+ * Above 4 GiB: a capture kernel of crashkernel=...,high runs in its high part and the low
+ * part the kernel adds below 4 GiB for DMA (crashkernel=...,low, else x86's 256 MiB at
+ * least, arm64's 128 MiB), and gets both; a crashed system of more than 4 GiB may find no
+ * room below 4 GiB for crashkernel=NM alone.
+ */
+static void emit_high(struct emitter *em, const struct summary *s)
+{
+	const struct estimate e = s->estimate;
+	const long long step = ESTIMATE_STEP_MIB * 1024;
+	long long low = e.ram_kib - e.ram_high_kib, high;
+	uint64_t ram = s->budget->vmcore_bytes;
+
+	if (e.ram_high_kib > 0 && e.needed_kib <= low) {
+		sink_emit(em,
+			  "estimate: this capture kernel ran in crashkernel=...,high: %lld KiB above 4 GiB and %lld below (the ,low part), which alone held the %lld KiB it needed",
+			  e.ram_high_kib, low, e.needed_kib);
+	} else if (e.ram_high_kib > 0) {
+		high = (e.needed_kib - low + step - 1) / step;
+		sink_emit(em,
+			  "estimate: this capture kernel ran in crashkernel=...,high: %lld KiB above 4 GiB and %lld below (the ,low part); with that low part, crashkernel=%lldM,high",
+			  e.ram_high_kib, low, high * ESTIMATE_STEP_MIB);
+	} else if (ram > (4ull << 30)) {
+		sink_emit(em,
+			  "estimate: the crashed system had %llu MiB of RAM: crashkernel=%lldM needs that much free below 4 GiB; where the boot finds none, crashkernel=%lldM,high takes it above, and the kernel adds a low part below 4 GiB for DMA (x86: 256 MiB at least, arm64: 128 MiB; crashkernel=...,low sizes it), which the capture kernel gets too",
+			  (unsigned long long)(ram >> 20), e.mib, e.mib);
+	}
+}
+
 /* A capture kernel: the crashkernel= it needs, the formula, and whether it had enough. */
 static void emit_estimate(struct emitter *em, const struct summary *s)
 {
@@ -490,6 +519,7 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 		sink_emit(em,
 			  "estimate: this capture kernel had %lld KiB of RAM, %lld more than it needed",
 			  e.ram_kib, e.ram_kib - e.needed_kib);
+	emit_high(em, s);
 }
 
 /*

@@ -249,6 +249,34 @@ budget_proc() {
 	assert_json '.budget.estimate.needed_kib' 264168
 }
 
+@test "output: above 4 GiB the estimate says crashkernel=...,high" {
+	local p
+	p=$(budget_proc)
+	# a capture kernel below 4 GiB, of a crashed system of 8 GiB
+	printf '%s\n' '00001000-0009ffff : System RAM' '70000000-7ff5ffff : System RAM' >"$p/iomem"
+	truncate -s 8G "$p/vmcore"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	assert_line 'estimate: the crashed system had 8192 MiB of RAM: crashkernel=112M needs that much free below 4 GiB; where the boot finds none, crashkernel=112M,high takes it above, and the kernel adds a low part below 4 GiB for DMA (x86: 256 MiB at least, arm64: 128 MiB; crashkernel=...,low sizes it), which the capture kernel gets too'
+	# a capture kernel of crashkernel=128M,high crashkernel=64M,low: 64 MiB and the first
+	# 636 KiB below 4 GiB, 128 MiB above; with 20000 KiB available it needed 197244 -
+	# 20000 + 512 (bitmaps of 8 GiB) = 177756 KiB, of which its low part has 66172:
+	# 111584 KiB above, 112 MiB
+	printf '%s\n' '00001000-0009ffff : System RAM' '7c000000-7fffffff : System RAM' \
+		'138000000-13fffffff : System RAM' >"$p/iomem"
+	sed -i 's/^MemAvailable:.*/MemAvailable: 20000 kB/' "$p/meminfo"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	assert_json '.budget.estimate.ram_high_kib' 131072
+	assert_json '.budget.estimate.ram_kib' 197244
+	assert_json '.budget.estimate.needed_kib' 177756
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	assert_line 'estimate: this capture kernel ran in crashkernel=...,high: 131072 KiB above 4 GiB and 66172 below (the ,low part); with that low part, crashkernel=112M,high'
+	refute_output --partial 'the crashed system had'
+	# a low part that alone holds what it needed
+	sed -i 's/^MemAvailable:.*/MemAvailable: 149032 kB/' "$p/meminfo"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	assert_line 'estimate: this capture kernel ran in crashkernel=...,high: 131072 KiB above 4 GiB and 66172 below (the ,low part), which alone held the 48724 KiB it needed'
+}
+
 @test "output: no estimate outside a capture kernel" {
 	local p
 	p=$(budget_proc)
