@@ -250,6 +250,23 @@ static long long iomem_ram_kib(const char *buf, long long *high_kib)
 	return any && sum ? (long long)(sum / 1024) : -1;
 }
 
+/* The "processor" lines of @proc/cpuinfo: the CPUs this kernel runs, 0 when unknown. */
+static int cpuinfo_cpus(const char *proc)
+{
+	char path[PATH_MAX], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cpuinfo", proc);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, "processor", 9) && strchr(line, ':');
+	fclose(f);
+	return n;
+}
+
 /* "Freeing initrd memory: NK" in the kernel log (/dev/kmsg, from its start), or -1. */
 static long long initrd_freed_kib(const char *kmsg)
 {
@@ -325,9 +342,11 @@ void budget_estimate(const struct budget *b, long long low_avail_kib,
 	e->bitmap_kib = (2 * pages + 8 * 1024 - 1) / (8 * 1024);
 	if (e->bitmap_kib > DUMP_BITMAPS_MAX_KIB)
 		e->bitmap_kib = DUMP_BITMAPS_MAX_KIB;
+	/* one CPU: no --num-threads */
+	e->threads_kib = b->cpus > 1 ? (long long)b->cpus * DUMP_THREAD_KIB : 0;
 	e->needed_kib = e->ram_kib - e->low_avail_kib -
 			(low_pcp_kib > 0 ? low_pcp_kib : 0) + e->initrd_kib +
-			e->bitmap_kib;
+			e->bitmap_kib + e->threads_kib;
 	if (e->needed_kib < 0)
 		e->needed_kib = 0;
 	e->mib = (e->needed_kib + ESTIMATE_STEP_MIB * 1024 - 1) /
@@ -448,6 +467,7 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 		if (stat(path, &st) == 0)
 			b->vmcore_bytes = (uint64_t)st.st_size;
 		b->pcp_kib = proc_pcp_free_kb(proc);
+		b->cpus = cpuinfo_cpus(proc);
 		/* the kernel log of this boot: live only */
 		if (root && !strcmp(root, "/"))
 			b->initrd_kib = initrd_freed_kib("/dev/kmsg");

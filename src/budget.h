@@ -63,6 +63,7 @@ struct budget {
 	/* the free pages of the per-CPU lists at the report (zoneinfo), which MemFree and
 	 * MemAvailable leave out; -1 */
 	long long pcp_kib;
+	int cpus; /* "processor" lines of cpuinfo: the CPUs the capture kernel runs; 0 */
 	/* /proc/vmcore: the crashed kernel's memory, with headers */
 	uint64_t vmcore_bytes;
 	long page_size;
@@ -72,6 +73,7 @@ struct budget {
 struct estimate {
 	bool known; /* a capture kernel with its RAM known */
 	long long ram_kib, low_avail_kib, initrd_kib, bitmap_kib, needed_kib;
+	long long threads_kib; /* makedumpfile's threads: DUMP_THREAD_KIB a CPU beyond one */
 	long long low_pcp_kib; /* free in the per-CPU lists then, -1: unknown (counts 0) */
 	long long ram_high_kib; /* of ram_kib, above 4 GiB: a ,high reservation's */
 	bool initrd_known;
@@ -101,6 +103,13 @@ struct estimate {
  * stays within 16 MiB above it.
  */
 #define ESTIMATE_STEP_MIB 8
+
+/*
+ * kdump-utils gives makedumpfile a thread a CPU of the capture kernel (--num-threads,
+ * since d428557), and each takes about 1 MiB more (measured in its pull request #14:
+ * 4 MiB of RSS with none, 18 MiB with 16).
+ */
+#define DUMP_THREAD_KIB 1024
 
 /*
  * What the capture kernel needed: its RAM less the lowest MemAvailable (@low_avail_kib,

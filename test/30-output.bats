@@ -247,6 +247,15 @@ budget_proc() {
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
 	assert_json '.budget.estimate.low_pcp_kib' 20
 	assert_json '.budget.estimate.needed_kib' 264168
+	assert_json '.budget.estimate.dump_threads_kib' 0
+	# a capture kernel of 4 CPUs: kdump-utils gives makedumpfile 4 threads, 1 MiB each
+	printf 'processor\t: %s\n\n' 0 1 2 3 >"$p/cpuinfo"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	assert_json '.budget.estimate.cpus' 4
+	assert_json '.budget.estimate.dump_threads_kib' 4096
+	assert_json '.budget.estimate.needed_kib' 268264
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	assert_line --partial '+ dump threads 4096 (makedumpfile --num-threads: kdump-utils starts one a CPU of the 4 here, about 1 MiB each) = 268264 KiB'
 }
 
 @test "output: above 4 GiB the estimate says crashkernel=...,high" {
