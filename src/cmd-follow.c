@@ -49,6 +49,7 @@ struct follow {
 	char *text;  /* the report's JSON, without the after_report this writes */
 	size_t keep; /* its bytes up to the closing brace of the document */
 	double ram_kib, report_low_kib, initrd_kib, report_needed_kib, report_mib;
+	double fadump_min_mib; /* fadump's least boot memory; 0: kdump */
 	uint64_t samples;
 	long long low_kib; /* the lowest MemAvailable sampled, -1: none yet */
 	long long pcp_kib; /* free in the per-CPU lists then, -1: unknown */
@@ -128,6 +129,9 @@ static int read_report(struct follow *f, const char *path)
 	f->initrd_kib = 0;
 	json_num(e, "low_available_kib", &f->report_low_kib);
 	json_num(e, "initrd_kib", &f->initrd_kib);
+	f->fadump_min_mib = 0;
+	if (json_strv(e, "mode") && !strcmp(json_strv(e, "mode"), "fadump"))
+		json_num(e, "fadump_min_mib", &f->fadump_min_mib);
 	json_free(j);
 	/* the document's last brace; an after_report member of ours goes before it */
 	p = strstr(f->text, ",\"after_report\":");
@@ -154,10 +158,13 @@ static long long needed_kib(const struct follow *f)
 	return n > (long long)f->report_needed_kib ? n : (long long)f->report_needed_kib;
 }
 
+/* That in MiB, rounded up as the report's; fadump's at least its least boot memory. */
 static long long needed_mib(const struct follow *f)
 {
-	return (needed_kib(f) + ESTIMATE_STEP_MIB * 1024 - 1) /
-	       (ESTIMATE_STEP_MIB * 1024) * ESTIMATE_STEP_MIB;
+	long long mib = (needed_kib(f) + ESTIMATE_STEP_MIB * 1024 - 1) /
+			(ESTIMATE_STEP_MIB * 1024) * ESTIMATE_STEP_MIB;
+
+	return mib < (long long)f->fadump_min_mib ? (long long)f->fadump_min_mib : mib;
 }
 
 /* Rewrites the JSON with the after_report member, through a temporary file. */
@@ -205,11 +212,11 @@ static void say(struct follow *f, const char *what)
 	snprintf(line, sizeof(line),
 		 "after the report: MemAvailable %s %lld KiB at %" PRIu64
 		 ".%01u s (samples: %" PRIu64
-		 "; the report's low point: %.0f): crashkernel=%lldM (RAM %.0f - %lld - free in the per-CPU lists %lld + compressed initramfs %.0f = %lld KiB)%s",
+		 "; the report's low point: %.0f): %scrashkernel=%lldM (RAM %.0f - %lld - free in the per-CPU lists %lld + compressed initramfs %.0f = %lld KiB)%s",
 		 what, f->low_kib, f->low_ns / 1000000000u,
 		 (unsigned)(f->low_ns / 100000000u % 10u), f->samples, f->report_low_kib,
-		 mib, f->ram_kib, f->low_kib, f->pcp_kib > 0 ? f->pcp_kib : 0,
-		 f->initrd_kib,
+		 f->fadump_min_mib > 0 ? "fadump=on " : "", mib, f->ram_kib, f->low_kib,
+		 f->pcp_kib > 0 ? f->pcp_kib : 0, f->initrd_kib,
 		 (long long)(f->ram_kib + f->initrd_kib) - f->low_kib -
 			 (f->pcp_kib > 0 ? f->pcp_kib : 0),
 		 mib > (long long)f->report_mib ? ": more than the report's estimate"
