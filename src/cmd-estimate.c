@@ -61,16 +61,20 @@ struct found {
  */
 static void after_report(const struct json *a, struct found *f)
 {
-	double needed, mib, low;
+	double needed, mib, low, pcp = 0;
 
 	if (!a || !json_num(a, "needed_kib", &needed) ||
 	    !json_num(a, "crashkernel_mib", &mib) ||
 	    !json_num(a, "low_available_kib", &low) || needed <= f->needed_kib)
 		return;
+	json_num(a, "low_pcp_kib", &pcp);
 	f->needed_kib = needed;
 	f->mib = f->fadump && mib < f->fadump_min ? f->fadump_min : mib;
-	f->low_kib = low;
-	f->low_from = "the dump step's low point (after the report)";
+	/* what it used then, all of it: no term for the initramfs or the bitmaps */
+	f->low_kib = low + pcp;
+	f->low_from =
+		"the dump step's low point after the report, with the per-CPU lists,";
+	f->initrd_kib = 0;
 	f->bitmaps_kib = 0;
 	f->short_kib = needed > f->ram_kib ? needed - f->ram_kib : 0;
 }

@@ -48,7 +48,7 @@ struct follow_opts {
 struct follow {
 	char *text;  /* the report's JSON, without the after_report this writes */
 	size_t keep; /* its bytes up to the closing brace of the document */
-	double ram_kib, report_low_kib, initrd_kib, report_needed_kib, report_mib;
+	double ram_kib, report_low_kib, report_needed_kib, report_mib;
 	double fadump_min_mib; /* fadump's least boot memory; 0: kdump */
 	uint64_t samples;
 	long long low_kib; /* the lowest MemAvailable sampled, -1: none yet */
@@ -126,9 +126,7 @@ static int read_report(struct follow *f, const char *path)
 		return 1;
 	}
 	f->report_low_kib = -1;
-	f->initrd_kib = 0;
 	json_num(e, "low_available_kib", &f->report_low_kib);
-	json_num(e, "initrd_kib", &f->initrd_kib);
 	f->fadump_min_mib = 0;
 	if (json_strv(e, "mode") && !strcmp(json_strv(e, "mode"), "fadump"))
 		json_num(e, "fadump_min_mib", &f->fadump_min_mib);
@@ -145,15 +143,21 @@ static int read_report(struct follow *f, const char *path)
 	return 0;
 }
 
+/* What the samples say the dump step used: RAM less their low and the per-CPU lists. */
+static long long used_kib(const struct follow *f)
+{
+	return (long long)f->ram_kib - f->low_kib - (f->pcp_kib > 0 ? f->pcp_kib : 0);
+}
+
 /*
- * What the capture kernel needed by the samples so far: RAM less their low and the free
- * pages of the per-CPU lists then, plus the compressed initramfs (the dump tool's
- * bitmaps are in the samples now); the report's figure when that is more.
+ * What the capture kernel needed: what the dump step used (the dump tool's bitmaps and
+ * threads are in the samples now), or the report's figure when that is more. The
+ * compressed initramfs of the report's figure stands for the peak of unpacking it,
+ * long gone by the dump: it is not added to the samples.
  */
 static long long needed_kib(const struct follow *f)
 {
-	long long n = (long long)(f->ram_kib + f->initrd_kib) - f->low_kib -
-		      (f->pcp_kib > 0 ? f->pcp_kib : 0);
+	long long n = used_kib(f);
 
 	return n > (long long)f->report_needed_kib ? n : (long long)f->report_needed_kib;
 }
@@ -212,15 +216,14 @@ static void say(struct follow *f, const char *what)
 	snprintf(line, sizeof(line),
 		 "after the report: MemAvailable %s %lld KiB at %" PRIu64
 		 ".%01u s (samples: %" PRIu64
-		 "; the report's low point: %.0f): %scrashkernel=%lldM (RAM %.0f - %lld - free in the per-CPU lists %lld + compressed initramfs %.0f = %lld KiB)%s",
+		 "; the report's low point: %.0f): %scrashkernel=%lldM (RAM %.0f - %lld - free in the per-CPU lists %lld = %lld KiB used; the report's estimate %.0f KiB%s)",
 		 what, f->low_kib, f->low_ns / 1000000000u,
 		 (unsigned)(f->low_ns / 100000000u % 10u), f->samples, f->report_low_kib,
 		 f->fadump_min_mib > 0 ? "fadump=on " : "", mib, f->ram_kib, f->low_kib,
-		 f->pcp_kib > 0 ? f->pcp_kib : 0, f->initrd_kib,
-		 (long long)(f->ram_kib + f->initrd_kib) - f->low_kib -
-			 (f->pcp_kib > 0 ? f->pcp_kib : 0),
-		 mib > (long long)f->report_mib ? ": more than the report's estimate"
-						: "");
+		 f->pcp_kib > 0 ? f->pcp_kib : 0, used_kib(f), f->report_needed_kib,
+		 used_kib(f) > (long long)f->report_needed_kib
+			 ? ", less: the dump step needs more"
+			 : ", with its initramfs, stands");
 	if (log_kmsg_enabled())
 		log_kmsg_line(LOG_LVL_NOTICE, line);
 	else
