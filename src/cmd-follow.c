@@ -34,6 +34,9 @@
 #define SAY_STEP_KIB	    1024
 /* The JSON is rewritten for a new low at most this often, and at the end. */
 #define WRITE_MIN_MS 250
+/* ... and when nothing changed, every so often all the same: the samples of a follower
+ * that still lives, with the time of the last one (last_at_s). */
+#define WRITE_EVERY_MS 5000
 
 struct follow_opts {
 	const char *json;
@@ -55,7 +58,7 @@ struct follow {
 	long long pcp_kib; /* free in the per-CPU lists then, -1: unknown */
 	uint64_t low_ns, start_ns;
 	long long said_kib, written_kib;
-	uint64_t written_ns;
+	uint64_t written_ns, last_ns;
 	int dir;		 /* the JSON's directory */
 	char name[NAME_MAX + 1]; /* the JSON's name in it */
 };
@@ -185,9 +188,11 @@ static int write_json(struct follow *f)
 	n = snprintf(tail, sizeof(tail),
 		     ",\"after_report\":{\"samples\":%" PRIu64
 		     ",\"low_available_kib\":%lld,\"low_pcp_kib\":%s,\"low_at_s\":%" PRIu64
+		     ".%03u,\"last_at_s\":%" PRIu64
 		     ".%03u,\"needed_kib\":%lld,\"crashkernel_mib\":%lld,\"raised\":%s}}\n",
 		     f->samples, f->low_kib, pcp, f->low_ns / 1000000000u,
-		     (unsigned)(f->low_ns / 1000000u % 1000u), needed_kib(f), mib,
+		     (unsigned)(f->low_ns / 1000000u % 1000u), f->last_ns / 1000000000u,
+		     (unsigned)(f->last_ns / 1000000u % 1000u), needed_kib(f), mib,
 		     mib > (long long)f->report_mib ? "true" : "false");
 	if (n < 0 || (size_t)n >= sizeof(tail))
 		return -EOVERFLOW;
@@ -234,7 +239,7 @@ static void say(struct follow *f, const char *what)
 /*
  * Records sample @kib at @t: a new low is said when it is SAY_STEP_KIB below the last one
  * said, and written to the JSON when it differs from the one there and WRITE_MIN_MS have
- * passed since the last write.
+ * passed since the last write, or when WRITE_EVERY_MS have.
  */
 static void sample(struct follow *f, long long kib, int zoneinfo, uint64_t t)
 {
@@ -243,6 +248,7 @@ static void sample(struct follow *f, long long kib, int zoneinfo, uint64_t t)
 	if (kib < 0)
 		return;
 	f->samples++;
+	f->last_ns = t;
 	if (f->low_kib < 0 || kib < f->low_kib) {
 		f->low_kib = kib;
 		f->low_ns = t;
@@ -250,8 +256,10 @@ static void sample(struct follow *f, long long kib, int zoneinfo, uint64_t t)
 		if (f->said_kib < 0 || f->said_kib - kib >= SAY_STEP_KIB)
 			say(f, "fell to");
 	}
-	if (f->written_kib == f->low_kib ||
-	    (f->written_kib >= 0 && t - f->written_ns < WRITE_MIN_MS * 1000000ull))
+	if (f->written_kib >= 0 &&
+	    t - f->written_ns <
+		    (f->written_kib == f->low_kib ? WRITE_EVERY_MS : WRITE_MIN_MS) *
+			    1000000ull)
 		return;
 	r = write_json(f);
 	if (r < 0)

@@ -49,6 +49,9 @@ start() {
 	assert_line --regexp '^after the report: MemAvailable was at the lowest 77000 KiB .*samples: 60;.*crashkernel=184M'
 	run jq -c '.after_report | [.samples, .low_available_kib, .low_pcp_kib, .needed_kib, .crashkernel_mib, .raised]' "$J"
 	assert_output '[60,77000,1024,184104,184,true]'
+	# the last sample's time, after the low's
+	run jq '.after_report.last_at_s > .after_report.low_at_s' "$J"
+	assert_output true
 	# the rest of the report is as it was
 	run jq -c '[.budget.estimate.crashkernel_mib, (.modules | length)]' "$J"
 	assert_output "$(jq -c '[.budget.estimate.crashkernel_mib, (.modules | length)]' "$FIXTURES/capture-6.12-shell.json")"

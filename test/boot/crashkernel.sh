@@ -81,12 +81,12 @@ ck_estimate_mib() {
 check_follow() {
 	local _dir=$1 _value _line
 
-	_value=$(jq -c '.after_report | [.samples, .low_available_kib, .crashkernel_mib, .raised]' \
+	_value=$(jq -c '.after_report | [.samples, .low_available_kib, .crashkernel_mib, .raised, .last_at_s]' \
 		"$_dir/memdebug-ko.json" 2> /dev/null || :)
 	_line=$(grep -o 'memdebug-ko: after the report: MemAvailable fell to .*' \
 		"$_dir/kexec-dmesg.log" 2> /dev/null | tail -n 1)
-	if [[ $_value =~ ^\[[1-9][0-9]*,[0-9]+,[0-9]+,(true|false)\]$ && $_line ]]; then
-		ok "the follower sampled the dump step: [samples, low KiB, crashkernel MiB, raised] $_value; ${_line#memdebug-ko: }"
+	if [[ $_value =~ ^\[[1-9][0-9]*,[0-9]+,[0-9]+,(true|false),[0-9.]+\]$ && $_line ]]; then
+		ok "the follower sampled the dump step: [samples, low KiB, crashkernel MiB, raised, last sample s] $_value; ${_line#memdebug-ko: }"
 	else
 		fail "the follower puts the dump step's low point into the JSON and the log" \
 			"after_report ${_value:-none}; ${_line:-no line in kexec-dmesg.log}" \
