@@ -321,6 +321,30 @@ static void fadump_rules(const struct budget *b, struct estimate *e)
 		e->mib = e->fadump_min_mib;
 }
 
+/*
+ * A tmpfs rootfs (no root= on the command line, or rootfstype=tmpfs) holds the unpacked
+ * initramfs within its size, a share of MemTotal at its mount: half by default (Linux
+ * 6.18's initramfs_options=size=N% sets another), and a kernel whose initramfs does not
+ * fit fails to unpack it, whatever the low point says (kdump-utils 4e1f06e). The RAM for
+ * that: MemTotal at the mount such that its share holds the initramfs, plus what the
+ * kernel keeps outside MemTotal, plus the compressed initramfs, reserved then and freed
+ * into MemTotal since. An absolute size= does not grow with RAM: no term. 0 when none.
+ */
+static long long tmpfs_need_kib(const struct budget *b, long long initrd_kib)
+{
+	const char *size = strstr(b->initramfs_options, "size=");
+	long long mount_total = b->total - initrd_kib;
+
+	if (b->rootfs_size_kib <= 0 || b->initramfs_kib <= 0 || mount_total <= 0 ||
+	    b->ram_kib < b->total)
+		return 0;
+	if (size && !strchr(size, '%'))
+		return 0;
+	return (long long)((double)b->initramfs_kib * (double)mount_total /
+			   (double)b->rootfs_size_kib) +
+	       (b->ram_kib - b->total) + initrd_kib;
+}
+
 void budget_estimate(const struct budget *b, long long low_avail_kib,
 		     long long low_pcp_kib, struct estimate *e)
 {
@@ -344,11 +368,13 @@ void budget_estimate(const struct budget *b, long long low_avail_kib,
 		e->bitmap_kib = DUMP_BITMAPS_MAX_KIB;
 	/* one CPU: no --num-threads */
 	e->threads_kib = b->cpus > 1 ? (long long)b->cpus * DUMP_THREAD_KIB : 0;
-	e->needed_kib = e->ram_kib - e->low_avail_kib -
-			(low_pcp_kib > 0 ? low_pcp_kib : 0) + e->initrd_kib +
-			e->bitmap_kib + e->threads_kib;
-	if (e->needed_kib < 0)
-		e->needed_kib = 0;
+	e->formula_kib = e->ram_kib - e->low_avail_kib -
+			 (low_pcp_kib > 0 ? low_pcp_kib : 0) + e->initrd_kib +
+			 e->bitmap_kib + e->threads_kib;
+	if (e->formula_kib < 0)
+		e->formula_kib = 0;
+	e->tmpfs_kib = tmpfs_need_kib(b, e->initrd_kib);
+	e->needed_kib = e->tmpfs_kib > e->formula_kib ? e->tmpfs_kib : e->formula_kib;
 	e->mib = (e->needed_kib + ESTIMATE_STEP_MIB * 1024 - 1) /
 		 (ESTIMATE_STEP_MIB * 1024) * ESTIMATE_STEP_MIB;
 	if (e->needed_kib > e->ram_kib)

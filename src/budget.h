@@ -74,6 +74,9 @@ struct estimate {
 	bool known; /* a capture kernel with its RAM known */
 	long long ram_kib, low_avail_kib, initrd_kib, bitmap_kib, needed_kib;
 	long long threads_kib; /* makedumpfile's threads: DUMP_THREAD_KIB a CPU beyond one */
+	long long formula_kib; /* the sum above; needed_kib is it or tmpfs_kib */
+	/* the RAM a tmpfs rootfs needs to hold the unpacked initramfs (0: no such limit) */
+	long long tmpfs_kib;
 	long long low_pcp_kib; /* free in the per-CPU lists then, -1: unknown (counts 0) */
 	long long ram_high_kib; /* of ram_kib, above 4 GiB: a ,high reservation's */
 	bool initrd_known;

@@ -115,8 +115,9 @@ static void json_budget(FILE *f, const struct summary *s)
 		fprintf(f,
 			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld",
 			e.bitmap_kib, (unsigned long long)b->vmcore_bytes, e.short_kib);
-		fprintf(f, ",\"dump_threads_kib\":%lld,\"cpus\":%d", e.threads_kib,
-			b->cpus);
+		fprintf(f, ",\"dump_threads_kib\":%lld,\"cpus\":%d,\"formula_kib\":%lld",
+			e.threads_kib, b->cpus, e.formula_kib);
+		json_kib(f, "tmpfs_kib", e.tmpfs_kib ? e.tmpfs_kib : -1);
 		if (e.fadump) {
 			fprintf(f,
 				",\"mode\":\"fadump\",\"fadump_platform\":\"%s\",\"fadump_min_mib\":%lld",

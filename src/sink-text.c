@@ -418,6 +418,26 @@ static const char *kib_str(char *buf, size_t n, long long kib)
 	return buf;
 }
 
+/* A tmpfs rootfs: the RAM it needs to hold the unpacked initramfs (budget_estimate). */
+static void emit_tmpfs(struct emitter *em, const struct summary *s)
+{
+	const struct budget *b = s->budget;
+	const struct estimate e = s->estimate;
+
+	if (!e.tmpfs_kib)
+		return;
+	sink_emit(em,
+		  "estimate: the initramfs unpacks into a tmpfs of %lld KiB (%s%s), a share of MemTotal at its mount (%lld, before the compressed initramfs was freed): its %lld KiB need that share of %lld KiB of MemTotal, and with the %lld KiB of RAM outside MemTotal and the compressed initramfs, %lld KiB of RAM%s",
+		  b->rootfs_size_kib,
+		  b->initramfs_options[0] ? "initramfs_options=" : "half of MemTotal",
+		  b->initramfs_options, b->total - e.initrd_kib, b->initramfs_kib,
+		  e.tmpfs_kib - (b->ram_kib - b->total) - e.initrd_kib,
+		  b->ram_kib - b->total, e.tmpfs_kib,
+		  e.tmpfs_kib > e.formula_kib
+			  ? ": more than the sum above, and the estimate"
+			  : ", less than the sum above");
+}
+
 /*
  * A fadump capture kernel: the boot memory it needs, as fadump=on crashkernel=, the
  * formula, fadump's rules for this system, and whether it had enough.
@@ -434,13 +454,14 @@ static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
 		  e.mib, e.ram_kib, b->fadump_boot_from, e.low_avail_kib,
 		  s->estimate_from_low ? "the low point" : "at the report", pcp, initrd,
 		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20),
-		  DUMP_BITMAPS_MAX_KIB, threads, e.needed_kib, ESTIMATE_STEP_MIB,
+		  DUMP_BITMAPS_MAX_KIB, threads, e.formula_kib, ESTIMATE_STEP_MIB,
 		  e.mib * 1024 > e.needed_kib + ESTIMATE_STEP_MIB * 1024
 			  ? ", raised to fadump's least"
 			  : "",
 		  e.initrd_known
 			  ? ""
 			  : "; without the initramfs, which the kernel log no longer holds: too low");
+	emit_tmpfs(em, s);
 	kib_str(ram, sizeof(ram), b->system_ram_kib < 0 ? -1 : b->system_ram_kib / 1024);
 	sink_emit(em,
 		  "estimate: fadump: boot memory of at least %lld MiB (%s); without crashkernel=, max(5 %% of the %s MiB of RAM rounded down to 256 MiB, %lld) = %s MiB; crashkernel= above 25 %%, %s MiB, is cut down to it",
@@ -511,10 +532,11 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 		  e.mib, e.ram_kib, e.low_avail_kib,
 		  low ? "the low point" : "at the report", pcp, initrd, e.bitmap_kib,
 		  (unsigned long long)(b->vmcore_bytes >> 20), DUMP_BITMAPS_MAX_KIB,
-		  threads, e.needed_kib, ESTIMATE_STEP_MIB,
+		  threads, e.formula_kib, ESTIMATE_STEP_MIB,
 		  e.initrd_known
 			  ? ""
 			  : "; without the initramfs, which the kernel log no longer holds: too low");
+	emit_tmpfs(em, s);
 	if (e.short_kib)
 		sink_emit(em,
 			  "estimate: SHORT: this capture kernel has %lld KiB of RAM and needed %lld: short by %lld KiB; raise crashkernel= to %lldM",

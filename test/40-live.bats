@@ -691,3 +691,51 @@ bulk_defs_with_btf() {
 	bulk_defs_with_btf /etc/passwd
 	[[ "$stderr" == *"in /etc/passwd (not BTF"* ]] || fail "$stderr"
 }
+
+# Run a live report of $T and $P in a mount namespace whose root is a tmpfs of 20 MiB at
+# $1 holding the binary and 16 MiB of files (the tracing tree and /proc bound in from
+# elsewhere: not counted), with the options after $1.
+tmpfs_root_report() {
+	local r=$1
+	shift
+	unshare --mount sh -c '
+		mount -t tmpfs -o size=20m tmpfs "$1" && mkdir -p "$1/tracing" "$1/p" "$1/run" &&
+			mount --bind "$2" "$1/tracing" && mount --bind "$3" "$1/p" &&
+			cp "$4" "$1/memdebug-ko" && head -c 16M /dev/zero >"$1/initramfs-files" &&
+			r=$1 && shift 4 && chroot "$r" /memdebug-ko report --tracefs /tracing --proc /p "$@"' \
+		sh "$r" "$T" "$P" "$MDKO" "$@"
+}
+
+@test "report: a tmpfs rootfs must hold the unpacked initramfs: the estimate grows with it" {
+	local r=$BATS_TEST_TMPDIR/root
+	((EUID == 0)) || skip "a root of tmpfs needs a mount namespace, which needs root"
+	command -v unshare >/dev/null || skip "no unshare (util-linux)"
+	file -L "$MDKO" | grep -q 'statically linked' ||
+		skip "the bare root holds the binary alone: a static build runs there ($MDKO is not)"
+	live_fixture
+	# a capture kernel of 256 MiB of RAM whose MemTotal is 40,960 KiB: its tmpfs rootfs,
+	# half of that, 20 MiB, holds an initramfs of 16 MiB
+	printf 'MemTotal: 40960 kB\nMemFree: 30000 kB\nMemAvailable: 30000 kB\n' >"$P/meminfo"
+	echo 'nr_cpus=1 elfcorehdr=0x73000000 rd.memdebug=4' >"$P/cmdline"
+	printf '%s\n' '00001000-0009ffff : System RAM' '70000000-7ff5ffff : System RAM' >"$P/iomem"
+	: >"$P/vmcore"
+	mkdir -p "$r"
+	run -0 --separate-stderr tmpfs_root_report "$r" --format json
+	assert_json '.budget.rootfs_size_kib' 20480
+	local u
+	u=$(jq '.budget.initramfs_kib' <<<"$output")
+	((u >= 16384 && u < 17408))
+	# 16 MiB and the binary need a MemTotal of twice that: u x 40960 / 20480, with the
+	# 262140 - 40960 KiB of RAM outside MemTotal
+	assert_json '.budget.estimate.tmpfs_kib' $((u * 2 + 262140 - 40960))
+	# the sum of the formula: 262140 - 30000, with bitmaps of an empty vmcore
+	assert_json '.budget.estimate.formula_kib' 232140
+	assert_json '.budget.estimate.needed_kib' $((u * 2 + 262140 - 40960))
+	run -0 --separate-stderr tmpfs_root_report "$r"
+	assert_line --regexp "^estimate: the initramfs unpacks into a tmpfs of 20480 KiB \(half of MemTotal\), a share of MemTotal at its mount \(40960, before the compressed initramfs was freed\): its $u KiB need that share of $((u * 2)) KiB of MemTotal, and with the 221180 KiB of RAM outside MemTotal and the compressed initramfs, $((u * 2 + 221180)) KiB of RAM: more than the sum above, and the estimate$"
+	# an absolute initramfs_options=size= does not grow with RAM: no such term
+	echo 'nr_cpus=1 elfcorehdr=0x73000000 initramfs_options=size=20m' >"$P/cmdline"
+	run -0 --separate-stderr tmpfs_root_report "$r" --format json
+	assert_json '.budget.estimate.tmpfs_kib' null
+	assert_json '.budget.estimate.needed_kib' 232140
+}
