@@ -293,7 +293,6 @@ static int open_dir(struct follow *f, const char *path)
 static int daemonize(void)
 {
 	pid_t pid = fork();
-	int fd;
 
 	if (pid < 0) {
 		log_err("cannot follow in the background: fork: %s", strerror(errno));
@@ -305,13 +304,7 @@ static int daemonize(void)
 		return 1;
 	}
 	setsid();
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
+	io_std_null();
 	return 0;
 }
 

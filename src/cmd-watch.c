@@ -162,7 +162,7 @@ static void close_others(const int *keep, size_t n)
  */
 static int daemonize(const char *run_dir, const int *keep, size_t nkeep)
 {
-	int ready[2], r, fd;
+	int ready[2], r;
 	pid_t pid;
 
 	if (pipe(ready) < 0) {
@@ -202,13 +202,7 @@ static int daemonize(const char *run_dir, const int *keep, size_t nkeep)
 	if (chdir("/") < 0)
 		log_warn("cannot change to /: %s", strerror(errno));
 	/* Nobody waits for the daemon's output: with --kmsg it goes to the kernel log. */
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
+	io_std_null();
 	return 0;
 }
 

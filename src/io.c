@@ -26,6 +26,18 @@ void io_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+void io_std_null(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
 int io_read_small(const char *path, char *buf, size_t size)
 {
 	size_t len = 0;

@@ -17,6 +17,9 @@ int io_read_small(const char *path, char *buf, size_t size);
 /* Sleeps @ms milliseconds (less when a signal comes): between polls of a pipe or file. */
 void io_sleep_ms(long ms);
 
+/* Points standard input, output and error at /dev/null: a daemon's, which nobody reads. */
+void io_std_null(void);
+
 /* Reads all of @path into a NUL-terminated buffer for the caller to free; 0 or -errno. */
 int io_read_all(const char *path, char **out);
 
