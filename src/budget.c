@@ -368,9 +368,8 @@ void budget_estimate(const struct budget *b, long long low_avail_kib,
 		e->bitmap_kib = DUMP_BITMAPS_MAX_KIB;
 	/* one CPU: no --num-threads */
 	e->threads_kib = b->cpus > 1 ? (long long)b->cpus * DUMP_THREAD_KIB : 0;
-	e->formula_kib = e->ram_kib - e->low_avail_kib -
-			 (low_pcp_kib > 0 ? low_pcp_kib : 0) + e->initrd_kib +
-			 e->bitmap_kib + e->threads_kib;
+	e->formula_kib = e->ram_kib - e->low_avail_kib + e->initrd_kib + e->bitmap_kib +
+			 e->threads_kib;
 	if (e->formula_kib < 0)
 		e->formula_kib = 0;
 	e->tmpfs_kib = tmpfs_need_kib(b, e->initrd_kib);

@@ -101,11 +101,13 @@ struct estimate {
 #define DUMP_BITMAPS_MAX_KIB 4096
 
 /*
- * The estimate is rounded up to this many MiB: fine enough that, measured against the
- * smallest crashkernel= that dumps (test/boot/kdump-test's truth, found to 8 MiB), it
- * stays within 16 MiB above it.
+ * The estimate is rounded up to this many MiB. The sum below comes within a MiB of the
+ * smallest crashkernel= that dumps where unpacking the initramfs is what limits: Debian's
+ * 6.1 with an 18 MB initramfs summed 136.8 MiB and died unpacking at 136M (kdump-test's
+ * estimate kind). Rounded up to 8 MiB with the per-CPU lists taken off, its estimate was
+ * that 136M; 16 MiB of rounding is the margin until the unpacking is measured.
  */
-#define ESTIMATE_STEP_MIB 8
+#define ESTIMATE_STEP_MIB 16
 
 /*
  * kdump-utils gives makedumpfile a thread a CPU of the capture kernel (--num-threads,
@@ -116,10 +118,11 @@ struct estimate {
 
 /*
  * What the capture kernel needed: its RAM less the lowest MemAvailable (@low_avail_kib,
- * the report's own when no watcher sampled) and the free pages in the per-CPU lists then
- * (@low_pcp_kib, -1: unknown: the allocator drains them before it runs out, and on a
- * 6.x kernel of one CPU they hold megabytes), plus the compressed initramfs it held
- * while unpacking it, plus the dump tool's bitmaps (DUMP_BITMAPS_MAX_KIB at most).
+ * the report's own when no watcher sampled), plus the compressed initramfs it held
+ * while unpacking it, plus the dump tool's bitmaps (DUMP_BITMAPS_MAX_KIB at most) and
+ * threads. The free pages in the per-CPU lists at the low (@low_pcp_kib, -1: unknown)
+ * are kept beside it: the allocator drains them before it runs out, but the sum stands
+ * for the unpacking too, when they were few (see ESTIMATE_STEP_MIB).
  */
 void budget_estimate(const struct budget *b, long long low_avail_kib,
 		     long long low_pcp_kib, struct estimate *e);

@@ -443,16 +443,16 @@ static void emit_tmpfs(struct emitter *em, const struct summary *s)
  * formula, fadump's rules for this system, and whether it had enough.
  */
 static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
-				 const char *initrd, const char *pcp, const char *threads)
+				 const char *initrd, const char *threads)
 {
 	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
 	char ram[32], def[32], max[32];
 
 	sink_emit(em,
-		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) - free in the per-CPU lists %s + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB, rounded up to %d MiB%s%s",
+		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB, rounded up to %d MiB%s%s",
 		  e.mib, e.ram_kib, b->fadump_boot_from, e.low_avail_kib,
-		  s->estimate_from_low ? "the low point" : "at the report", pcp, initrd,
+		  s->estimate_from_low ? "the low point" : "at the report", initrd,
 		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20),
 		  DUMP_BITMAPS_MAX_KIB, threads, e.formula_kib, ESTIMATE_STEP_MIB,
 		  e.mib * 1024 > e.needed_kib + ESTIMATE_STEP_MIB * 1024
@@ -513,7 +513,7 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
 	bool low = s->estimate_from_low;
-	char initrd[32], pcp[32], threads[160] = "";
+	char initrd[32], threads[160] = "";
 
 	if (!e.known)
 		return;
@@ -522,15 +522,14 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 			 " + dump threads %lld (makedumpfile --num-threads: kdump-utils starts one a CPU of the %d here, about 1 MiB each)",
 			 e.threads_kib, s->budget->cpus);
 	kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1);
-	kib_str(pcp, sizeof(pcp), e.low_pcp_kib);
 	if (e.fadump) {
-		emit_fadump_estimate(em, s, initrd, pcp, threads);
+		emit_fadump_estimate(em, s, initrd, threads);
 		return;
 	}
 	sink_emit(em,
-		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) - free in the per-CPU lists %s + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB, rounded up to %d MiB%s",
+		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB, rounded up to %d MiB%s",
 		  e.mib, e.ram_kib, e.low_avail_kib,
-		  low ? "the low point" : "at the report", pcp, initrd, e.bitmap_kib,
+		  low ? "the low point" : "at the report", initrd, e.bitmap_kib,
 		  (unsigned long long)(b->vmcore_bytes >> 20), DUMP_BITMAPS_MAX_KIB,
 		  threads, e.formula_kib, ESTIMATE_STEP_MIB,
 		  e.initrd_known

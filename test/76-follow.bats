@@ -43,12 +43,12 @@ start() {
 	meminfo 77000
 	wait "$FOLLOW"
 	run cat "$BATS_TEST_TMPDIR/out"
-	# 262128 - 77000 - 1024 = 184104 KiB used -> 23 x 8 MiB; the compressed initramfs
+	# 262128 - 77000 - 1024 = 184104 KiB used -> 12 x 16 MiB; the compressed initramfs
 	# of the report's estimate was freed long before the dump: not added again
-	assert_line --regexp '^after the report: MemAvailable fell to 77000 KiB at [0-9.]+ s \(samples: [0-9]+; the report.s low point: 138440\): crashkernel=184M \(RAM 262128 - 77000 - free in the per-CPU lists 1024 = 184104 KiB used; the report.s estimate 140143 KiB, less: the dump step needs more\)$'
-	assert_line --regexp '^after the report: MemAvailable was at the lowest 77000 KiB .*samples: 60;.*crashkernel=184M'
+	assert_line --regexp '^after the report: MemAvailable fell to 77000 KiB at [0-9.]+ s \(samples: [0-9]+; the report.s low point: 138440\): crashkernel=192M \(RAM 262128 - 77000 - free in the per-CPU lists 1024 = 184104 KiB used; the report.s estimate 140143 KiB, less: the dump step needs more\)$'
+	assert_line --regexp '^after the report: MemAvailable was at the lowest 77000 KiB .*samples: 60;.*crashkernel=192M'
 	run jq -c '.after_report | [.samples, .low_available_kib, .low_pcp_kib, .needed_kib, .crashkernel_mib, .raised]' "$J"
-	assert_output '[60,77000,1024,184104,184,true]'
+	assert_output '[60,77000,1024,184104,192,true]'
 	# the last sample's time, after the low's
 	run jq '.after_report.last_at_s > .after_report.low_at_s' "$J"
 	assert_output true
@@ -98,8 +98,8 @@ start() {
 	wait "$FOLLOW"
 	cp "$J" "$c/127.0.0.1-2026-12-07-10:00/memdebug-ko.json"
 	run -0 --separate-stderr "$MDKO" estimate --crash-dir "$c" --root "$r"
-	assert_line --index 0 "$c/127.0.0.1-2026-12-07-10:00/memdebug-ko.json: crashkernel=184M: its capture kernel had 262128 KiB of RAM and needed 185128 KiB (the dump step's low point after the report, with the per-CPU lists, 77000 KiB available, compressed initramfs 0 KiB, dump bitmaps 0 KiB)"
-	assert_line "crashkernel=184M (from $c/127.0.0.1-2026-12-07-10:00/memdebug-ko.json)"
+	assert_line --index 0 "$c/127.0.0.1-2026-12-07-10:00/memdebug-ko.json: crashkernel=192M: its capture kernel had 262128 KiB of RAM and needed 185128 KiB (the dump step's low point after the report, with the per-CPU lists, 77000 KiB available, compressed initramfs 0 KiB, dump bitmaps 0 KiB)"
+	assert_line "crashkernel=192M (from $c/127.0.0.1-2026-12-07-10:00/memdebug-ko.json)"
 }
 
 @test "follow: no capture kernel's report, a foreign file and bad values are clear" {

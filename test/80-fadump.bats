@@ -29,13 +29,13 @@ report_json() {
 }
 
 # The estimate a capture kernel of boot memory $1 KiB makes, with MemAvailable $2 and a
-# 16 GiB vmcore: "needed mib", by makedumpfile's two bits per page, rounded up to 8 MiB
+# 16 GiB vmcore: "needed mib", by makedumpfile's two bits per page, rounded up to 16 MiB
 # and raised to fadump's least, $3 MiB.
 expected() {
 	local bitmaps=$(((2 * (16 << 30) / PAGE + 8191) / 8192)) needed mib
 	needed=$(($1 - $2 + bitmaps))
-	# shellcheck disable=SC2017 # rounding up to whole 8 MiB is the point
-	mib=$(((needed + 8191) / 8192 * 8))
+	# shellcheck disable=SC2017 # rounding up to whole 16 MiB is the point
+	mib=$(((needed + 16383) / 16384 * 16))
 	((mib >= $3)) || mib=$3
 	echo "$needed $mib"
 }
@@ -99,7 +99,7 @@ expected() {
 	assert_json '.budget.estimate.crashkernel_mib' 768
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace" --proc "$R/proc" --root "$R"
 	assert_line --partial "estimate: fadump=on crashkernel=768M: "
-	assert_line --partial "= $needed KiB, rounded up to 8 MiB, raised to fadump's least"
+	assert_line --partial "= $needed KiB, rounded up to 16 MiB, raised to fadump's least"
 	# OPAL sets mpipl-boot on every memory-preserving reboot: without a dump, no fadump
 	rm "$R/proc/vmcore"
 	report_json
