@@ -56,7 +56,7 @@ struct follow {
 	uint64_t samples;
 	long long low_kib; /* the lowest MemAvailable sampled, -1: none yet */
 	long long pcp_kib; /* free in the per-CPU lists then, -1: unknown */
-	uint64_t low_ns, start_ns;
+	uint64_t low_ns;
 	long long said_kib, written_kib;
 	uint64_t written_ns, last_ns;
 	int dir;		 /* the JSON's directory */
@@ -361,7 +361,6 @@ static int follow(struct follow_opts *o)
 			goto out;
 	}
 	harden();
-	f.start_ns = now_ns();
 	while (!stop && (!o->samples || f.samples < o->samples)) {
 		sample(&f, proc_available_fd(meminfo), zoneinfo, now_ns());
 		if (!o->samples || f.samples < o->samples)
