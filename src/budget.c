@@ -345,6 +345,13 @@ static long long tmpfs_need_kib(const struct budget *b, long long initrd_kib)
 	       (b->ram_kib - b->total) + initrd_kib;
 }
 
+long long budget_round_mib(long long kib)
+{
+	const long long step = ESTIMATE_STEP_MIB * 1024;
+
+	return (kib + step - 1) / step * ESTIMATE_STEP_MIB;
+}
+
 void budget_estimate(const struct budget *b, long long low_avail_kib,
 		     long long low_pcp_kib, struct estimate *e)
 {
@@ -374,8 +381,7 @@ void budget_estimate(const struct budget *b, long long low_avail_kib,
 		e->formula_kib = 0;
 	e->tmpfs_kib = tmpfs_need_kib(b, e->initrd_kib);
 	e->needed_kib = e->tmpfs_kib > e->formula_kib ? e->tmpfs_kib : e->formula_kib;
-	e->mib = (e->needed_kib + ESTIMATE_STEP_MIB * 1024 - 1) /
-		 (ESTIMATE_STEP_MIB * 1024) * ESTIMATE_STEP_MIB;
+	e->mib = budget_round_mib(e->needed_kib);
 	if (e->needed_kib > e->ram_kib)
 		e->short_kib = e->needed_kib - e->ram_kib;
 	if (b->kind == CAPTURE_FADUMP)

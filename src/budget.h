@@ -109,6 +109,9 @@ struct estimate {
  */
 #define ESTIMATE_STEP_MIB 16
 
+/* @kib in MiB, rounded up to ESTIMATE_STEP_MIB: the crashkernel= of an estimate. */
+long long budget_round_mib(long long kib);
+
 /*
  * kdump-utils gives makedumpfile a thread a CPU of the capture kernel (--num-threads,
  * since d428557), and each takes about 1 MiB more (measured in its pull request #14:

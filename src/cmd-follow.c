@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "budget.h"
@@ -86,14 +85,6 @@ static void usage(void)
 	       "  -k, --kmsg            lines and messages to /dev/kmsg (initramfs hooks)\n"
 	       "  -q, --quiet           no informational messages\n"
 	       "  -h, --help            this help\n");
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /*
@@ -168,8 +159,7 @@ static long long needed_kib(const struct follow *f)
 /* That in MiB, rounded up as the report's; fadump's at least its least boot memory. */
 static long long needed_mib(const struct follow *f)
 {
-	long long mib = (needed_kib(f) + ESTIMATE_STEP_MIB * 1024 - 1) /
-			(ESTIMATE_STEP_MIB * 1024) * ESTIMATE_STEP_MIB;
+	long long mib = budget_round_mib(needed_kib(f));
 
 	return mib < (long long)f->fadump_min_mib ? (long long)f->fadump_min_mib : mib;
 }
@@ -362,7 +352,7 @@ static int follow(struct follow_opts *o)
 	}
 	harden();
 	while (!stop && (!o->samples || f.samples < o->samples)) {
-		sample(&f, proc_available_fd(meminfo), zoneinfo, now_ns());
+		sample(&f, proc_available_fd(meminfo), zoneinfo, io_now_ns());
 		if (!o->samples || f.samples < o->samples)
 			io_sleep_ms((long)o->interval_ms);
 	}

@@ -17,7 +17,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -217,14 +216,6 @@ static bool readable(int fd)
 /* How often the watcher looks at MemAvailable for the low point. */
 #define SAMPLE_MS 100
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 /* What the watcher samples: /proc/meminfo and /proc/zoneinfo, open (-1: not). */
 struct probes {
 	int meminfo, zoneinfo;
@@ -241,7 +232,7 @@ static void sample(struct low_point *low, const struct acct *a, const struct pro
 
 	if (p->meminfo < 0)
 		return;
-	t = now_ns();
+	t = io_now_ns();
 	if (t < *next)
 		return;
 	*next = t + SAMPLE_MS * 1000000ull;
@@ -302,9 +293,9 @@ static int raw_loop(struct reader *rd, struct low_point *low, const struct probe
 		rd->rounds++;
 		if (n < 0)
 			return (int)n;
-		t = now_ns();
+		t = io_now_ns();
 		raw_wait(rd->raw, SAMPLE_MS);
-		t = (now_ns() - t) / 1000000u;
+		t = (io_now_ns() - t) / 1000000u;
 		if (t < BATCH_MS && !stop)
 			io_sleep_ms(BATCH_MS - (long)t);
 	}

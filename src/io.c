@@ -26,6 +26,14 @@ void io_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+uint64_t io_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 void io_std_null(void)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);

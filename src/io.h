@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* One read(2), retried while a signal interrupts it; returns the count or -errno. */
@@ -16,6 +17,9 @@ int io_read_small(const char *path, char *buf, size_t size);
 
 /* Sleeps @ms milliseconds (less when a signal comes): between polls of a pipe or file. */
 void io_sleep_ms(long ms);
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of samples (and, near enough, the trace's). */
+uint64_t io_now_ns(void);
 
 /* Points standard input, output and error at /dev/null: a daemon's, which nobody reads. */
 void io_std_null(void);

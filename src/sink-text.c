@@ -487,8 +487,7 @@ static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
 static void emit_high(struct emitter *em, const struct summary *s)
 {
 	const struct estimate e = s->estimate;
-	const long long step = ESTIMATE_STEP_MIB * 1024;
-	long long low = e.ram_kib - e.ram_high_kib, high;
+	long long low = e.ram_kib - e.ram_high_kib;
 	uint64_t ram = s->budget->vmcore_bytes;
 
 	if (e.ram_high_kib > 0 && e.needed_kib <= low) {
@@ -496,10 +495,9 @@ static void emit_high(struct emitter *em, const struct summary *s)
 			  "estimate: this capture kernel ran in crashkernel=...,high: %lld KiB above 4 GiB and %lld below (the ,low part), which alone held the %lld KiB it needed",
 			  e.ram_high_kib, low, e.needed_kib);
 	} else if (e.ram_high_kib > 0) {
-		high = (e.needed_kib - low + step - 1) / step;
 		sink_emit(em,
 			  "estimate: this capture kernel ran in crashkernel=...,high: %lld KiB above 4 GiB and %lld below (the ,low part); with that low part, crashkernel=%lldM,high",
-			  e.ram_high_kib, low, high * ESTIMATE_STEP_MIB);
+			  e.ram_high_kib, low, budget_round_mib(e.needed_kib - low));
 	} else if (ram > (4ull << 30)) {
 		sink_emit(em,
 			  "estimate: the crashed system had %llu MiB of RAM: crashkernel=%lldM needs that much free below 4 GiB; where the boot finds none, crashkernel=%lldM,high takes it above, and the kernel adds a low part below 4 GiB for DMA (x86: 256 MiB at least, arm64: 128 MiB; crashkernel=...,low sizes it), which the capture kernel gets too",
