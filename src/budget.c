@@ -353,7 +353,7 @@ long long budget_round_mib(long long kib)
 }
 
 void budget_estimate(const struct budget *b, long long low_avail_kib,
-		     long long low_pcp_kib, struct estimate *e)
+		     long long low_pcp_kib, long long loaded_kib, struct estimate *e)
 {
 	long long pages;
 
@@ -375,8 +375,11 @@ void budget_estimate(const struct budget *b, long long low_avail_kib,
 		e->bitmap_kib = DUMP_BITMAPS_MAX_KIB;
 	/* one CPU: no --num-threads */
 	e->threads_kib = b->cpus > 1 ? (long long)b->cpus * DUMP_THREAD_KIB : 0;
-	e->formula_kib = e->ram_kib - e->low_avail_kib + e->initrd_kib + e->bitmap_kib +
-			 e->threads_kib;
+	e->loaded_kib = loaded_kib < 0 ? -1 : loaded_kib;
+	e->dump_kib = e->ram_kib - e->low_avail_kib + e->bitmap_kib + e->threads_kib;
+	e->unpack_kib = e->ram_kib - e->low_avail_kib + e->initrd_kib -
+			(loaded_kib > 0 ? loaded_kib : 0);
+	e->formula_kib = e->dump_kib > e->unpack_kib ? e->dump_kib : e->unpack_kib;
 	if (e->formula_kib < 0)
 		e->formula_kib = 0;
 	e->tmpfs_kib = tmpfs_need_kib(b, e->initrd_kib);

@@ -74,7 +74,11 @@ struct estimate {
 	bool known; /* a capture kernel with its RAM known */
 	long long ram_kib, low_avail_kib, initrd_kib, bitmap_kib, needed_kib;
 	long long threads_kib; /* makedumpfile's threads: DUMP_THREAD_KIB a CPU beyond one */
-	long long formula_kib; /* the sum above; needed_kib is it or tmpfs_kib */
+	/* held at the low point by the modules loaded by then; -1: unknown (counts 0) */
+	long long loaded_kib;
+	long long dump_kib;    /* RAM - low + bitmaps + threads: the dump step's need */
+	long long unpack_kib;  /* RAM - low + initrd - loaded: the unpacking's need */
+	long long formula_kib; /* the larger of the two; needed_kib is it or tmpfs_kib */
 	/* the RAM a tmpfs rootfs needs to hold the unpacked initramfs (0: no such limit) */
 	long long tmpfs_kib;
 	long long low_pcp_kib; /* free in the per-CPU lists then, -1: unknown (counts 0) */
@@ -105,7 +109,8 @@ struct estimate {
  * smallest crashkernel= that dumps where unpacking the initramfs is what limits: Debian's
  * 6.1 with an 18 MB initramfs summed 136.8 MiB and died unpacking at 136M (kdump-test's
  * estimate kind). Rounded up to 8 MiB with the per-CPU lists taken off, its estimate was
- * that 136M; 16 MiB of rounding is the margin until the unpacking is measured.
+ * that 136M; 16 MiB of rounding is the margin for what the unpacking holds and the low
+ * point cannot show (the decompressor's buffers, the kernel's init memory).
  */
 #define ESTIMATE_STEP_MIB 16
 
@@ -120,15 +125,23 @@ long long budget_round_mib(long long kib);
 #define DUMP_THREAD_KIB 1024
 
 /*
- * What the capture kernel needed: its RAM less the lowest MemAvailable (@low_avail_kib,
- * the report's own when no watcher sampled), plus the compressed initramfs it held
- * while unpacking it, plus the dump tool's bitmaps (DUMP_BITMAPS_MAX_KIB at most) and
- * threads. The free pages in the per-CPU lists at the low (@low_pcp_kib, -1: unknown)
- * are kept beside it: the allocator drains them before it runs out, but the sum stands
- * for the unpacking too, when they were few (see ESTIMATE_STEP_MIB).
+ * What the capture kernel needed, the larger of two moments' (the tmpfs rootfs's limit
+ * aside, tmpfs_kib). Both start from its RAM less the lowest MemAvailable
+ * (@low_avail_kib, the report's own when no watcher sampled): what it used then.
+ * - The dump step: that, plus the dump tool's bitmaps (DUMP_BITMAPS_MAX_KIB at most)
+ *   and threads, which come after the report.
+ * - The unpacking of the initramfs, before any module of it loaded: that, plus the
+ *   compressed initramfs it held then and freed since, less what the modules loaded by
+ *   the low point held then, their images and their loads' allocations (@loaded_kib,
+ *   -1: unknown, counts 0), which it did not hold yet. All else used at the low point counts for the unpacking too:
+ *   the kernel's init memory and the decompressor's buffers, which the unpacking held
+ *   and the low point does not, are left to it (Debian's 6.1 with an 18 MB initramfs
+ *   summed 136.8 MiB without the loads and died unpacking at 136M).
+ * The free pages in the per-CPU lists at the low (@low_pcp_kib, -1: unknown) are kept
+ * beside it: the allocator drains them before it runs out.
  */
 void budget_estimate(const struct budget *b, long long low_avail_kib,
-		     long long low_pcp_kib, struct estimate *e);
+		     long long low_pcp_kib, long long loaded_kib, struct estimate *e);
 
 /* The row's name and its source, for the sinks. */
 const char *budget_row_name(enum budget_row r);

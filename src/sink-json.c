@@ -117,6 +117,9 @@ static void json_budget(FILE *f, const struct summary *s)
 			e.bitmap_kib, (unsigned long long)b->vmcore_bytes, e.short_kib);
 		fprintf(f, ",\"dump_threads_kib\":%lld,\"cpus\":%d,\"formula_kib\":%lld",
 			e.threads_kib, b->cpus, e.formula_kib);
+		fprintf(f, ",\"dump_kib\":%lld,\"unpack_kib\":%lld", e.dump_kib,
+			e.unpack_kib);
+		json_kib(f, "modules_kib", e.loaded_kib);
 		json_kib(f, "tmpfs_kib", e.tmpfs_kib ? e.tmpfs_kib : -1);
 		if (e.fadump) {
 			fprintf(f,

@@ -434,33 +434,60 @@ static void emit_tmpfs(struct emitter *em, const struct summary *s)
 		  e.tmpfs_kib - (b->ram_kib - b->total) - e.initrd_kib,
 		  b->ram_kib - b->total, e.tmpfs_kib,
 		  e.tmpfs_kib > e.formula_kib
-			  ? ": more than the sum above, and the estimate"
-			  : ", less than the sum above");
+			  ? ": more than both sums above, and the estimate"
+			  : ", less than the larger sum above");
+}
+
+/*
+ * The two sums of an estimate, a line each, after its first line: the dump step's need
+ * and the unpacking's (budget_estimate).
+ */
+static void emit_sums(struct emitter *em, const struct summary *s)
+{
+	const struct budget *b = s->budget;
+	const struct estimate e = s->estimate;
+	const char *low = s->estimate_from_low ? "the low point" : "at the report";
+	const char *ram = e.fadump ? "boot memory" : "RAM";
+	char initrd[32], loaded[32], threads[160] = "";
+
+	if (e.threads_kib)
+		snprintf(threads, sizeof(threads),
+			 " + dump threads %lld (makedumpfile --num-threads: kdump-utils starts one a CPU of the %d here, about 1 MiB each)",
+			 e.threads_kib, b->cpus);
+	sink_emit(em,
+		  "estimate: the dump step: %s %lld (%s) - lowest available %lld (%s) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB",
+		  ram, e.ram_kib, e.fadump ? b->fadump_boot_from : "iomem",
+		  e.low_avail_kib, low, e.bitmap_kib,
+		  (unsigned long long)(b->vmcore_bytes >> 20), DUMP_BITMAPS_MAX_KIB,
+		  threads, e.dump_kib);
+	sink_emit(em,
+		  "estimate: the unpacking: %s %lld - lowest available %lld + compressed initramfs %s (kernel log) - modules %s (their images and what their loads that ended by %s held: they came after the unpacking) = %lld KiB%s",
+		  ram, e.ram_kib, e.low_avail_kib,
+		  kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1),
+		  kib_str(loaded, sizeof(loaded), e.loaded_kib),
+		  s->estimate_from_low ? "the low point" : "the report", e.unpack_kib,
+		  e.initrd_known
+			  ? ""
+			  : "; without the initramfs, which the kernel log no longer holds: too low");
 }
 
 /*
  * A fadump capture kernel: the boot memory it needs, as fadump=on crashkernel=, the
  * formula, fadump's rules for this system, and whether it had enough.
  */
-static void emit_fadump_estimate(struct emitter *em, const struct summary *s,
-				 const char *initrd, const char *threads)
+static void emit_fadump_estimate(struct emitter *em, const struct summary *s)
 {
 	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
 	char ram[32], def[32], max[32];
 
 	sink_emit(em,
-		  "estimate: fadump=on crashkernel=%lldM: boot memory %lld (%s) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB, rounded up to %d MiB%s%s",
-		  e.mib, e.ram_kib, b->fadump_boot_from, e.low_avail_kib,
-		  s->estimate_from_low ? "the low point" : "at the report", initrd,
-		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20),
-		  DUMP_BITMAPS_MAX_KIB, threads, e.formula_kib, ESTIMATE_STEP_MIB,
+		  "estimate: fadump=on crashkernel=%lldM: the larger of the dump step's %lld KiB and the unpacking's %lld, rounded up to %d MiB%s",
+		  e.mib, e.dump_kib, e.unpack_kib, ESTIMATE_STEP_MIB,
 		  e.mib * 1024 > e.needed_kib + ESTIMATE_STEP_MIB * 1024
 			  ? ", raised to fadump's least"
-			  : "",
-		  e.initrd_known
-			  ? ""
-			  : "; without the initramfs, which the kernel log no longer holds: too low");
+			  : "");
+	emit_sums(em, s);
 	emit_tmpfs(em, s);
 	kib_str(ram, sizeof(ram), b->system_ram_kib < 0 ? -1 : b->system_ram_kib / 1024);
 	sink_emit(em,
@@ -508,31 +535,18 @@ static void emit_high(struct emitter *em, const struct summary *s)
 /* A capture kernel: the crashkernel= it needs, the formula, and whether it had enough. */
 static void emit_estimate(struct emitter *em, const struct summary *s)
 {
-	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
-	bool low = s->estimate_from_low;
-	char initrd[32], threads[160] = "";
 
 	if (!e.known)
 		return;
-	if (e.threads_kib)
-		snprintf(threads, sizeof(threads),
-			 " + dump threads %lld (makedumpfile --num-threads: kdump-utils starts one a CPU of the %d here, about 1 MiB each)",
-			 e.threads_kib, s->budget->cpus);
-	kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1);
 	if (e.fadump) {
-		emit_fadump_estimate(em, s, initrd, threads);
+		emit_fadump_estimate(em, s);
 		return;
 	}
 	sink_emit(em,
-		  "estimate: crashkernel=%lldM: RAM %lld (iomem) - lowest available %lld (%s) + compressed initramfs %s (kernel log) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB, rounded up to %d MiB%s",
-		  e.mib, e.ram_kib, e.low_avail_kib,
-		  low ? "the low point" : "at the report", initrd, e.bitmap_kib,
-		  (unsigned long long)(b->vmcore_bytes >> 20), DUMP_BITMAPS_MAX_KIB,
-		  threads, e.formula_kib, ESTIMATE_STEP_MIB,
-		  e.initrd_known
-			  ? ""
-			  : "; without the initramfs, which the kernel log no longer holds: too low");
+		  "estimate: crashkernel=%lldM: the larger of the dump step's %lld KiB and the unpacking's %lld, rounded up to %d MiB",
+		  e.mib, e.dump_kib, e.unpack_kib, ESTIMATE_STEP_MIB);
+	emit_sums(em, s);
 	emit_tmpfs(em, s);
 	if (e.short_kib)
 		sink_emit(em,

@@ -133,6 +133,8 @@ static void make_row(struct summary_row *r, const struct acct *a, size_t idx,
 		.measured = !a->counts.no_page_events && !w->filtered && traced,
 		.init_known = window_init_known(w),
 		.filtered = w->filtered,
+		.loaded = w->status == WIN_LOADED,
+		.before = w->status == WIN_BEFORE_TRACING || (untraced && !traced),
 		.load_ns = w->ts_load,
 		.end_ns = w->ts_end,
 		.status = untraced && !traced ? "not-traced"
@@ -359,12 +361,43 @@ void summary_low(struct summary *s, const struct low_point *l)
 	s->low = l->samples ? l : NULL;
 }
 
+/*
+ * KiB that the modules loaded by the low point (@s->low, else the report) held then, all
+ * of it taken after the initramfs was unpacked (they came from it): the images of those
+ * loaded before tracing began and of the loads that ended by then, and what those loads
+ * allocated and still held at the report (net, less what may be bulk pages freed by
+ * others: net_over; pages freed between the low point and the report only make it
+ * smaller, which raises the estimate). -1 when the pages were traced and not measured.
+ */
+static long long loaded_kib(const struct summary *s, long page_size)
+{
+	uint64_t pages = 0, kib = 0;
+	size_t i;
+
+	if (page_size < 1024 || (!s->measured.pages && !s->src.not_traced))
+		return -1;
+	for (i = 0; i < s->nrows; i++) {
+		const struct summary_row *r = &s->rows[i];
+
+		if (r->before && r->image_kib.state == FIG_KNOWN)
+			kib += r->image_kib.v;
+		if (!r->loaded || (s->low && r->end_ns > s->low->ts_ns))
+			continue;
+		if (r->image_kib.state == FIG_KNOWN)
+			kib += r->image_kib.v;
+		if (r->measured && r->net.state == FIG_KNOWN && r->net.v > r->net_over.v)
+			pages += r->net.v - r->net_over.v;
+	}
+	return (long long)(kib + pages * (uint64_t)(page_size / 1024));
+}
+
 void summary_budget(struct summary *s, const struct budget *b)
 {
 	s->budget = b->known ? b : NULL;
 	s->estimate_from_low = s->low != NULL;
 	budget_estimate(b, s->low ? s->low->avail_kib : b->avail,
-			s->low ? s->low->pcp_kib : b->pcp_kib, &s->estimate);
+			s->low ? s->low->pcp_kib : b->pcp_kib,
+			loaded_kib(s, b->page_size), &s->estimate);
 }
 
 void summary_free(struct summary *s)

@@ -42,6 +42,8 @@ struct summary_row {
 	bool measured;	 /* its pages were measured */
 	bool init_known; /* init_ns is its init time */
 	bool filtered;	 /* the kmem filter hid the loader's allocations */
+	bool loaded;	 /* its init returned: end_ns is when */
+	bool before;	 /* in /proc/modules, loaded before tracing began */
 	uint64_t load_ns, end_ns,
 		init_ns; /* on the trace's clock; init_ns = end - load */
 	const char *status, *closed_by;

@@ -215,25 +215,36 @@ budget_proc() {
 		'fee00000-fee00fff : Local APIC' >"$p/iomem"
 	truncate -s 768M "$p/vmcore"
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
-	# (0x9f000 + 0xff60000) bytes = 262,140 KiB; 262140 - 149032 + 0 + 48 = 113156 -> 112 MiB
-	# rounded up to 16: 112
+	# (0x9f000 + 0xff60000) bytes = 262,140 KiB; the dump step 262140 - 149032 + 48 =
+	# 113156 -> 112 MiB rounded up to 16; the unpacking the same without the bitmaps, with
+	# the compressed initramfs (no kernel log offline: 0) and without what the modules
+	# took after it: their images in /proc/modules, 2188 KiB, and the 228 pages that the
+	# loads held at the report: 262140 - 149032 + 0 - 3100 = 110008
 	assert_json '.budget.estimate.ram_kib' 262140
 	assert_json '.budget.estimate.low_available_kib' 149032
 	assert_json '.budget.estimate.low_from' report
 	assert_json '.budget.estimate.dump_bitmaps_kib' 48
 	assert_json '.budget.estimate.initrd_kib' null
+	assert_equal "$(awk '{ k += int(($2 + 1023) / 1024) } END { print k }' "$p/modules")" 2188
+	assert_equal "$(jq '[.modules[] | select(.status == "loaded") | .net_pages] | add' <<<"$output")" 228
+	assert_json '.budget.estimate.modules_kib' 3100
+	assert_json '.budget.estimate.dump_kib' 113156
+	assert_json '.budget.estimate.unpack_kib' 110008
+	assert_json '.budget.estimate.formula_kib' 113156
 	assert_json '.budget.estimate.needed_kib' 113156
 	assert_json '.budget.estimate.crashkernel_mib' 112
 	assert_json '.budget.estimate.short_kib' 0
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
-	assert_line --partial 'estimate: crashkernel=112M: RAM 262140 (iomem) - lowest available 149032 (at the report) + compressed initramfs ? (kernel log) + dump bitmaps 48'
-	assert_line --partial 'without the initramfs, which the kernel log no longer holds: too low'
+	assert_line "estimate: crashkernel=112M: the larger of the dump step's 113156 KiB and the unpacking's 110008, rounded up to 16 MiB"
+	assert_line 'estimate: the dump step: RAM 262140 (iomem) - lowest available 149032 (at the report) + dump bitmaps 48 (makedumpfile(8): 2 bits per page of the 768 MiB vmcore, 4096 KiB at most) = 113156 KiB'
+	assert_line 'estimate: the unpacking: RAM 262140 - lowest available 149032 + compressed initramfs ? (kernel log) - modules 3100 (their images and what their loads that ended by the report held: they came after the unpacking) = 110008 KiB; without the initramfs, which the kernel log no longer holds: too low'
 	assert_line 'estimate: this capture kernel had 262140 KiB of RAM, 148984 more than it needed'
 	# a 4 TiB machine: two bitmaps of 128 MiB each, but makedumpfile's cyclic mode keeps
 	# 4 MiB of them at a time: 262140 - 149032 + 4096 = 117204 KiB -> 128 MiB
 	truncate -s 4T "$p/vmcore"
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
-	assert_line --partial 'estimate: crashkernel=128M: RAM 262140 (iomem) - lowest available 149032 (at the report) + compressed initramfs ? (kernel log) + dump bitmaps 4096 (makedumpfile(8): 2 bits per page of the 4194304 MiB vmcore, 4096 KiB at most) = 117204 KiB'
+	assert_line --partial 'estimate: crashkernel=128M: the larger of the dump step'"'"'s 117204 KiB'
+	assert_line 'estimate: the dump step: RAM 262140 (iomem) - lowest available 149032 (at the report) + dump bitmaps 4096 (makedumpfile(8): 2 bits per page of the 4194304 MiB vmcore, 4096 KiB at most) = 117204 KiB'
 	# and a capture kernel whose low point leaves less than that is short
 	sed -i 's/^MemAvailable:.*/MemAvailable: 2048 kB/' "$p/meminfo"
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"

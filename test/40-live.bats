@@ -733,7 +733,7 @@ tmpfs_root_report() {
 	assert_json '.budget.estimate.formula_kib' 232140
 	assert_json '.budget.estimate.needed_kib' $((u * 2 + 262140 - 40960))
 	run -0 --separate-stderr tmpfs_root_report "$r"
-	assert_line --regexp "^estimate: the initramfs unpacks into a tmpfs of 20480 KiB \(half of MemTotal\), a share of MemTotal at its mount \(40960, before the compressed initramfs was freed\): its $u KiB need that share of $((u * 2)) KiB of MemTotal, and with the 221180 KiB of RAM outside MemTotal and the compressed initramfs, $((u * 2 + 221180)) KiB of RAM: more than the sum above, and the estimate$"
+	assert_line --regexp "^estimate: the initramfs unpacks into a tmpfs of 20480 KiB \(half of MemTotal\), a share of MemTotal at its mount \(40960, before the compressed initramfs was freed\): its $u KiB need that share of $((u * 2)) KiB of MemTotal, and with the 221180 KiB of RAM outside MemTotal and the compressed initramfs, $((u * 2 + 221180)) KiB of RAM: more than both sums above, and the estimate$"
 	# an absolute initramfs_options=size= does not grow with RAM: no such term
 	echo 'nr_cpus=1 elfcorehdr=0x73000000 initramfs_options=size=20m' >"$P/cmdline"
 	run -0 --separate-stderr tmpfs_root_report "$r" --format json

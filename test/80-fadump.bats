@@ -60,7 +60,8 @@ expected() {
 	assert_json '.budget.estimate.fadump_max_mib' 4096
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace" --proc "$R/proc" --root "$R"
 	assert_line --partial 'this is a fadump capture kernel (/proc/device-tree/rtas/ibm,kernel-dump): the firmware booted it after the crash'
-	assert_line --partial "estimate: fadump=on crashkernel=${mib}M: boot memory 1048576 (the firmware's dump structure, ibm,kernel-dump) - lowest available 612000 (at the report) "
+	assert_line --partial "estimate: fadump=on crashkernel=${mib}M: the larger of the dump step's $needed KiB"
+	assert_line --partial "estimate: the dump step: boot memory 1048576 (the firmware's dump structure, ibm,kernel-dump) - lowest available 612000 (at the report) "
 	assert_line 'estimate: fadump: boot memory of at least 320 MiB (PowerVM); without crashkernel=, max(5 % of the 16384 MiB of RAM rounded down to 256 MiB, 320) = 768 MiB; crashkernel= above 25 %, 4096 MiB, is cut down to it'
 	assert_line "estimate: this capture kernel had 1048576 KiB of boot memory, $((1048576 - needed)) more than it needed"
 	refute_output --partial 'kdump capture kernel'
@@ -99,7 +100,7 @@ expected() {
 	assert_json '.budget.estimate.crashkernel_mib' 768
 	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/mixed.trace" --proc "$R/proc" --root "$R"
 	assert_line --partial "estimate: fadump=on crashkernel=768M: "
-	assert_line --partial "= $needed KiB, rounded up to 16 MiB, raised to fadump's least"
+	assert_line --regexp "^estimate: fadump=on crashkernel=768M: the larger of the dump step's $needed KiB and the unpacking's [0-9]+, rounded up to 16 MiB, raised to fadump's least\$"
 	# OPAL sets mpipl-boot on every memory-preserving reboot: without a dump, no fadump
 	rm "$R/proc/vmcore"
 	report_json
