@@ -145,9 +145,9 @@ static long long used_kib(const struct follow *f)
 
 /*
  * What the capture kernel needed: what the dump step used (the dump tool's bitmaps and
- * threads are in the samples now), or the report's figure when that is more. The
- * compressed initramfs of the report's figure stands for the peak of unpacking it,
- * long gone by the dump: it is not added to the samples.
+ * threads are in the samples now), or the report's figure when that is more: the
+ * larger of its dump step's and its unpacking's, which is long gone by the dump and
+ * not added to the samples.
  */
 static long long needed_kib(const struct follow *f)
 {
@@ -218,7 +218,7 @@ static void say(struct follow *f, const char *what)
 		 f->pcp_kib > 0 ? f->pcp_kib : 0, used_kib(f), f->report_needed_kib,
 		 used_kib(f) > (long long)f->report_needed_kib
 			 ? ", less: the dump step needs more"
-			 : ", with its initramfs, stands");
+			 : ", the larger, stands");
 	if (log_kmsg_enabled())
 		log_kmsg_line(LOG_LVL_NOTICE, line);
 	else
