@@ -353,9 +353,10 @@ long long budget_round_mib(long long kib)
 }
 
 void budget_estimate(const struct budget *b, long long low_avail_kib,
-		     long long low_pcp_kib, long long loaded_kib, struct estimate *e)
+		     long long low_pcp_kib, long long loaded_kib, uint64_t oom_kills,
+		     struct estimate *e)
 {
-	long long pages;
+	long long pages, used;
 
 	*e = (struct estimate){ 0 };
 	if (!b->known || !b->capture || b->ram_kib <= 0 || low_avail_kib < 0)
@@ -376,9 +377,10 @@ void budget_estimate(const struct budget *b, long long low_avail_kib,
 	/* one CPU: no --num-threads */
 	e->threads_kib = b->cpus > 1 ? (long long)b->cpus * DUMP_THREAD_KIB : 0;
 	e->loaded_kib = loaded_kib < 0 ? -1 : loaded_kib;
-	e->dump_kib = e->ram_kib - e->low_avail_kib + e->bitmap_kib + e->threads_kib;
-	e->unpack_kib = e->ram_kib - e->low_avail_kib + e->initrd_kib -
-			(loaded_kib > 0 ? loaded_kib : 0);
+	e->oom_kills = oom_kills;
+	used = e->ram_kib - (oom_kills ? 0 : e->low_avail_kib);
+	e->dump_kib = used + e->bitmap_kib + e->threads_kib;
+	e->unpack_kib = used + e->initrd_kib - (loaded_kib > 0 ? loaded_kib : 0);
 	e->formula_kib = e->dump_kib > e->unpack_kib ? e->dump_kib : e->unpack_kib;
 	if (e->formula_kib < 0)
 		e->formula_kib = 0;

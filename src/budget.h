@@ -79,6 +79,10 @@ struct estimate {
 	long long dump_kib;    /* RAM - low + bitmaps + threads: the dump step's need */
 	long long unpack_kib;  /* RAM - low + initrd - loaded: the unpacking's need */
 	long long formula_kib; /* the larger of the two; needed_kib is it or tmpfs_kib */
+	/* the OOM killer struck this many times: the memory ran out, whatever the samples
+	 * say (one falls between them, and the kill frees memory); the sums take 0 for the
+	 * low point and short_kib is a least */
+	uint64_t oom_kills;
 	/* the RAM a tmpfs rootfs needs to hold the unpacked initramfs (0: no such limit) */
 	long long tmpfs_kib;
 	long long low_pcp_kib; /* free in the per-CPU lists then, -1: unknown (counts 0) */
@@ -138,10 +142,12 @@ long long budget_round_mib(long long kib);
  *   and the low point does not, are left to it (Debian's 6.1 with an 18 MB initramfs
  *   summed 136.8 MiB without the loads and died unpacking at 136M).
  * The free pages in the per-CPU lists at the low (@low_pcp_kib, -1: unknown) are kept
- * beside it: the allocator drains them before it runs out.
+ * beside it: the allocator drains them before it runs out. After @oom_kills kills of
+ * the OOM killer the memory ran out: the sums take no memory as available.
  */
 void budget_estimate(const struct budget *b, long long low_avail_kib,
-		     long long low_pcp_kib, long long loaded_kib, struct estimate *e);
+		     long long low_pcp_kib, long long loaded_kib, uint64_t oom_kills,
+		     struct estimate *e);
 
 /* The row's name and its source, for the sinks. */
 const char *budget_row_name(enum budget_row r);

@@ -438,6 +438,12 @@ static void emit_tmpfs(struct emitter *em, const struct summary *s)
 			  : ", less than the larger sum above");
 }
 
+/* "at least " where the OOM killer struck: how much more it needed, no sample shows. */
+static const char *least(const struct estimate *e)
+{
+	return e->oom_kills ? "at least " : "";
+}
+
 /*
  * The two sums of an estimate, a line each, after its first line: the dump step's need
  * and the unpacking's (budget_estimate).
@@ -446,23 +452,29 @@ static void emit_sums(struct emitter *em, const struct summary *s)
 {
 	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
-	const char *low = s->estimate_from_low ? "the low point" : "at the report";
 	const char *ram = e.fadump ? "boot memory" : "RAM";
-	char initrd[32], loaded[32], threads[160] = "";
+	char low[160], initrd[32], loaded[32], threads[160] = "";
 
+	if (e.oom_kills)
+		snprintf(low, sizeof(low),
+			 "0 (the OOM killer chose %llu victim%s: the memory ran out; the lowest sample, %lld KiB, missed it)",
+			 (unsigned long long)e.oom_kills, e.oom_kills == 1 ? "" : "s",
+			 e.low_avail_kib);
+	else
+		snprintf(low, sizeof(low), "%lld (%s)", e.low_avail_kib,
+			 s->estimate_from_low ? "the low point" : "at the report");
 	if (e.threads_kib)
 		snprintf(threads, sizeof(threads),
 			 " + dump threads %lld (makedumpfile --num-threads: kdump-utils starts one a CPU of the %d here, about 1 MiB each)",
 			 e.threads_kib, b->cpus);
 	sink_emit(em,
-		  "estimate: the dump step: %s %lld (%s) - lowest available %lld (%s) + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB",
-		  ram, e.ram_kib, e.fadump ? b->fadump_boot_from : "iomem",
-		  e.low_avail_kib, low, e.bitmap_kib,
-		  (unsigned long long)(b->vmcore_bytes >> 20), DUMP_BITMAPS_MAX_KIB,
-		  threads, e.dump_kib);
+		  "estimate: the dump step: %s %lld (%s) - lowest available %s + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB",
+		  ram, e.ram_kib, e.fadump ? b->fadump_boot_from : "iomem", low,
+		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20),
+		  DUMP_BITMAPS_MAX_KIB, threads, e.dump_kib);
 	sink_emit(em,
 		  "estimate: the unpacking: %s %lld - lowest available %lld + compressed initramfs %s (kernel log) - modules %s (their images and what their loads that ended by %s held: they came after the unpacking) = %lld KiB%s",
-		  ram, e.ram_kib, e.low_avail_kib,
+		  ram, e.ram_kib, e.oom_kills ? 0 : e.low_avail_kib,
 		  kib_str(initrd, sizeof(initrd), e.initrd_known ? e.initrd_kib : -1),
 		  kib_str(loaded, sizeof(loaded), e.loaded_kib),
 		  s->estimate_from_low ? "the low point" : "the report", e.unpack_kib,
@@ -497,8 +509,9 @@ static void emit_fadump_estimate(struct emitter *em, const struct summary *s)
 		  kib_str(max, sizeof(max), e.fadump_max_mib));
 	if (e.short_kib)
 		sink_emit(em,
-			  "estimate: SHORT: this capture kernel had %lld KiB of boot memory and needed %lld: short by %lld KiB; set fadump=on crashkernel=%lldM",
-			  e.ram_kib, e.needed_kib, e.short_kib, e.mib);
+			  "estimate: SHORT: this capture kernel had %lld KiB of boot memory and needed %s%lld: short by %s%lld KiB; set fadump=on crashkernel=%s%lldM",
+			  e.ram_kib, least(&e), e.needed_kib, least(&e), e.short_kib,
+			  e.oom_kills ? "more than " : "", e.mib);
 	else
 		sink_emit(em,
 			  "estimate: this capture kernel had %lld KiB of boot memory, %lld more than it needed",
@@ -550,8 +563,9 @@ static void emit_estimate(struct emitter *em, const struct summary *s)
 	emit_tmpfs(em, s);
 	if (e.short_kib)
 		sink_emit(em,
-			  "estimate: SHORT: this capture kernel has %lld KiB of RAM and needed %lld: short by %lld KiB; raise crashkernel= to %lldM",
-			  e.ram_kib, e.needed_kib, e.short_kib, e.mib);
+			  "estimate: SHORT: this capture kernel has %lld KiB of RAM and needed %s%lld: short by %s%lld KiB; raise crashkernel= to %s%lldM",
+			  e.ram_kib, least(&e), e.needed_kib, least(&e), e.short_kib,
+			  e.oom_kills ? "more than " : "", e.mib);
 	else
 		sink_emit(em,
 			  "estimate: this capture kernel had %lld KiB of RAM, %lld more than it needed",

@@ -369,7 +369,7 @@ void summary_low(struct summary *s, const struct low_point *l)
  * others: net_over; pages freed between the low point and the report only make it
  * smaller, which raises the estimate). -1 when the pages were traced and not measured.
  */
-static long long loaded_kib(const struct summary *s, long page_size)
+static long long loaded_kib(const struct summary *s, unsigned page_size)
 {
 	uint64_t pages = 0, kib = 0;
 	size_t i;
@@ -397,7 +397,7 @@ void summary_budget(struct summary *s, const struct budget *b)
 	s->estimate_from_low = s->low != NULL;
 	budget_estimate(b, s->low ? s->low->avail_kib : b->avail,
 			s->low ? s->low->pcp_kib : b->pcp_kib,
-			loaded_kib(s, b->page_size), &s->estimate);
+			loaded_kib(s, s->src.page_size), s->oom_kills, &s->estimate);
 }
 
 void summary_free(struct summary *s)

@@ -269,6 +269,28 @@ budget_proc() {
 	assert_line --partial '+ dump threads 4096 (makedumpfile --num-threads: kdump-utils starts one a CPU of the 4 here, about 1 MiB each) = 268284 KiB'
 }
 
+@test "output: after the OOM killer struck, the estimate takes no memory as available and says SHORT" {
+	local p t=$BATS_TEST_TMPDIR/oom.trace
+	p=$(budget_proc)
+	printf '%s\n' '00001000-0009ffff : System RAM' '70000000-7ff5ffff : System RAM' >"$p/iomem"
+	truncate -s 768M "$p/vmcore"
+	# the lowest sample left 149032 KiB, but a kill freed memory between two samples
+	cp "$FIXTURES/boot-shell.trace" "$t"
+	echo '       modprobe-412     [000] .....    18.200000: mark_victim: pid=377' >>"$t"
+	run -0 --separate-stderr "$MDKO" report --input "$t" --proc "$p" --format json
+	assert_json '.oom_kills' 1
+	assert_json '.budget.estimate.low_available_kib' 149032
+	# 262140 - 0 + 48; 262140 - 0 + 0 - 3100
+	assert_json '.budget.estimate.dump_kib' 262188
+	assert_json '.budget.estimate.unpack_kib' 259040
+	assert_json '.budget.estimate.short_kib' 48
+	assert_json '.budget.estimate.crashkernel_mib' 272
+	run -0 --separate-stderr "$MDKO" report --input "$t" --proc "$p"
+	assert_line --partial 'estimate: the dump step: RAM 262140 (iomem) - lowest available 0 (the OOM killer chose 1 victim: the memory ran out; the lowest sample, 149032 KiB, missed it) + dump bitmaps 48 '
+	assert_line --partial 'estimate: the unpacking: RAM 262140 - lowest available 0 + compressed initramfs ?'
+	assert_line 'estimate: SHORT: this capture kernel has 262140 KiB of RAM and needed at least 262188: short by at least 48 KiB; raise crashkernel= to more than 272M'
+}
+
 @test "output: above 4 GiB the estimate says crashkernel=...,high" {
 	local p
 	p=$(budget_proc)
