@@ -89,7 +89,7 @@ static bool read_estimate(const char *path, struct found *f)
 	if (!j)
 		return false;
 	e = json_get(json_get(j, "budget"), "estimate");
-	snprintf(f->path, sizeof(f->path), "%s", path);
+	snprintf(f->path, sizeof(f->path), "%.*s", (int)sizeof(f->path) - 1, path);
 	ok = e && json_num(e, "crashkernel_mib", &f->mib) &&
 	     json_num(e, "needed_kib", &f->needed_kib) &&
 	     json_num(e, "ram_kib", &f->ram_kib);
