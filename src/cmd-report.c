@@ -74,7 +74,8 @@ static void usage(void)
 	       "                        (default " DEFAULT_RUN_DIR ")\n"
 	       "  -s, --sort KEY        pages (default), name or load\n"
 	       "  -l, --loader NAME,..  comms the kmem filter recorded, besides the defaults\n"
-	       "  -P, --page-size N     page size of a saved trace (default %d)\n"
+	       "  -P, --page-size N     page size of a saved trace (default: what memdebug-ko\n"
+	       "                        wrote into it, else %d)\n"
 	       "  -K, --keep            keep the buffer and go on tracing\n"
 	       "  -D, --detach          give the buffer back in a process of its own once the\n"
 	       "                        report is out: the root switch does not wait for it\n"
@@ -249,6 +250,22 @@ static const char *forbidden(void)
 		       : "tracing was forbidden at this boot (see above)";
 }
 
+/*
+ * A saved trace's pages are of the machine that saved it: the page size it names, unless
+ * --page-size says otherwise; a trace that names none is of DEFAULT_PAGE_SIZE.
+ */
+static void input_page_size(const struct report_opts *o, const struct source_stats *st,
+			    struct source_info *info)
+{
+	if (!st->page_size || st->page_size == info->page_size)
+		return;
+	if (o->page_size_arg)
+		log_warn("%s was saved with pages of %u bytes: counting them as %u (--page-size)",
+			 o->input, st->page_size, info->page_size);
+	else
+		info->page_size = st->page_size;
+}
+
 static int report(const struct report_opts *o)
 {
 	struct source_info info = { .page_size = o->page_size };
@@ -284,6 +301,7 @@ static int report(const struct report_opts *o)
 	acct_init(&a, &f);
 	if (o->input) {
 		r = read_input(o, &a, &st);
+		input_page_size(o, &st, &info);
 	} else if (info.not_traced) {
 		info.live = true;
 		info.page_size = (unsigned)sysconf(_SC_PAGESIZE);

@@ -454,9 +454,12 @@ static int reader_open(struct reader *rd, struct live *l, struct acct *a)
 static void reader_tee(struct reader *rd, const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = fd < 0 ? -errno : sink_trace_header(fd);
 
-	if (fd < 0) {
-		log_warn("cannot save the trace to %s: %s", path, strerror(errno));
+	if (r < 0) {
+		log_warn("cannot save the trace to %s: %s", path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	if (!rd->raw) {

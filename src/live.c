@@ -99,7 +99,7 @@ static int save_trace(struct live *l, const char *path)
 {
 	char src[PATH_MAX], tmp[PATH_MAX], buf[65536];
 	int in, out, r = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	in = open(tfs_path(src, l->buf, "trace"), O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
@@ -113,7 +113,8 @@ static int save_trace(struct live *l, const char *path)
 		log_warn("cannot save the trace: %s.tmp: %s", path, strerror(-r));
 		goto out_in;
 	}
-	while ((n = io_read(in, buf, sizeof(buf))) > 0) {
+	r = sink_trace_header(out);
+	while (!r && (n = io_read(in, buf, sizeof(buf))) > 0) {
 		r = io_write_all(out, buf, (size_t)n);
 		if (r < 0)
 			break;
@@ -209,10 +210,11 @@ static int read_raw(struct raw_source *rs, const char *save_path, event_fn fn, v
 		if (out < 0)
 			log_warn("cannot save the trace: %s.tmp: %s", save_path,
 				 strerror(-out));
-		else if (trace_tee_init(&rt.tee, out) < 0) {
+		else if ((r = sink_trace_header(out)) < 0 ||
+			 (r = trace_tee_init(&rt.tee, out)) < 0) {
 			log_warn("cannot save the trace to %s: %s", save_path,
-				 strerror(ENOMEM));
-			io_tmp_commit(out, tmp, save_path, -ENOMEM);
+				 strerror(-r));
+			io_tmp_commit(out, tmp, save_path, r);
 			out = -1;
 		}
 	}

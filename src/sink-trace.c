@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog.h"
 #include "io.h"
@@ -112,6 +113,15 @@ int sink_trace_line(const struct event *ev, const char *gfp, char *out, size_t s
 		return -1;
 	out[h + a] = '\n';
 	return h + a + 1;
+}
+
+int sink_trace_header(int fd)
+{
+	char line[96];
+	int n = snprintf(line, sizeof(line), TRACE_PAGE_SIZE_LINE "%ld\n",
+			 sysconf(_SC_PAGESIZE));
+
+	return io_write_all(fd, line, (size_t)n);
 }
 
 int trace_tee_init(struct trace_tee *t, int fd)

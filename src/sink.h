@@ -64,6 +64,12 @@ struct trace_tee {
 /* Sets up @t to write to @fd (which stays the caller's). Returns 0 or -ENOMEM. */
 int trace_tee_init(struct trace_tee *t, int fd);
 
+/*
+ * Writes the first line of a saved trace to @fd: this machine's page size, which report
+ * --input reads back (TRACE_PAGE_SIZE_LINE); 0 or -errno.
+ */
+int sink_trace_header(int fd);
+
 /* Adds @ev's line, with @gfp as sink_trace_line() takes it. */
 void trace_tee_event(struct trace_tee *t, const struct event *ev, const char *gfp);
 

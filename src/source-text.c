@@ -498,8 +498,17 @@ static bool parse_lost(const char *s, const char *e, uint64_t *lost)
 	return true;
 }
 
-enum line_kind text_parse_line(const char *s, size_t len, struct event *ev,
-			       uint64_t *lost)
+/* A trace memdebug-ko saved starts with its machine's page size (sink_trace_header). */
+static bool parse_page_size(const char *s, const char *e, uint64_t *page_size)
+{
+	const size_t n = sizeof(TRACE_PAGE_SIZE_LINE) - 1;
+
+	return (size_t)(e - s) > n && !memcmp(s, TRACE_PAGE_SIZE_LINE, n) &&
+	       parse_dec(s + n, e, page_size) && *page_size >= 1024 &&
+	       *page_size <= (1u << 20) && !(*page_size & (*page_size - 1));
+}
+
+enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint64_t *num)
 {
 	const char *e = s + len, *br, *p;
 
@@ -509,10 +518,12 @@ enum line_kind text_parse_line(const char *s, size_t len, struct event *ev,
 		s++;
 	if (s == e)
 		return LINE_IGNORED;
+	if (*s == '#' && parse_page_size(s, e, num))
+		return LINE_PAGE_SIZE;
 	if (*s == '#')
-		return parse_lost(s, e, lost) ? LINE_LOST : LINE_IGNORED;
+		return parse_lost(s, e, num) ? LINE_LOST : LINE_IGNORED;
 	if (e - s >= 4 && !memcmp(s, "CPU:", 4))
-		return parse_lost(s, e, lost) ? LINE_LOST : LINE_MALFORMED;
+		return parse_lost(s, e, num) ? LINE_LOST : LINE_MALFORMED;
 	*ev = (struct event){ 0 };
 	/* a frame of the stack above: " => function+0x1a/0x80 [module]" */
 	if (e - s > 3 && !memcmp(s, "=> ", 3)) {
@@ -535,16 +546,19 @@ static int feed(const char *s, size_t len, event_fn fn, void *ctx,
 		struct source_stats *st)
 {
 	struct event ev;
-	uint64_t lost = 0;
+	uint64_t num = 0;
 
-	switch (text_parse_line(s, len, &ev, &lost)) {
+	switch (text_parse_line(s, len, &ev, &num)) {
 	case LINE_EVENT:
 		st->events++;
 		return fn(ctx, &ev);
 	case LINE_FRAME:
 		return fn(ctx, &ev);
 	case LINE_LOST:
-		st->lost += lost;
+		st->lost += num;
+		return 0;
+	case LINE_PAGE_SIZE:
+		st->page_size = (unsigned)num;
 		return 0;
 	case LINE_MALFORMED:
 		st->malformed++;

@@ -9,10 +9,11 @@
 #include "source.h"
 
 enum line_kind {
-	LINE_EVENT,   /* @ev is filled */
-	LINE_FRAME,   /* @ev is filled: a frame of the stack event above, not an event */
-	LINE_LOST,    /* @lost events were dropped (LOST lines, entries-written header) */
-	LINE_IGNORED, /* blank line or comment */
+	LINE_EVENT, /* @ev is filled */
+	LINE_FRAME, /* @ev is filled: a frame of the stack event above, not an event */
+	LINE_LOST,  /* @num events were dropped (LOST lines, entries-written header) */
+	LINE_PAGE_SIZE, /* @num is the page size of a trace memdebug-ko saved */
+	LINE_IGNORED,	/* blank line or comment */
 	LINE_MALFORMED, /* looked like nothing known or had broken fields */
 };
 
@@ -21,7 +22,7 @@ enum line_kind {
  * tgid columns may be present or not, and comm may hold spaces, dashes and brackets.
  */
 enum line_kind text_parse_line(const char *s, size_t len, struct event *ev,
-			       uint64_t *lost);
+			       uint64_t *num);
 
 /*
  * The parsers of each event's arguments, [p, e) after "NAME: ", as the catalog names

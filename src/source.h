@@ -21,7 +21,11 @@ struct source_stats {
 	bool gap; /* a reader that consumed events is gone without handing them over */
 	/* kernel stacks of the raw buffers read where no module's addresses could be */
 	uint64_t stacks_unplaced;
+	unsigned page_size; /* what a saved trace says its machine's was; 0: nothing */
 };
+
+/* The first line of a trace memdebug-ko saves, before the page size in bytes. */
+#define TRACE_PAGE_SIZE_LINE "# memdebug-ko: page_size="
 
 /* What the report says about where its events came from. */
 struct source_info {

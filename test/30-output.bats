@@ -291,6 +291,25 @@ budget_proc() {
 	assert_line 'estimate: SHORT: this capture kernel has 262140 KiB of RAM and needed at least 262188: short by at least 48 KiB; raise crashkernel= to more than 272M'
 }
 
+@test "output: a saved trace names its page size: 64 KiB pages count as such, --page-size wins" {
+	local t=$BATS_TEST_TMPDIR/64k.trace
+	{ echo '# memdebug-ko: page_size=65536'; cat "$FIXTURES/boot-shell.trace"; } >"$t"
+	run -0 --separate-stderr "$MDKO" report --input "$t" --format json
+	assert_json '.page_size' 65536
+	assert_json '.modules[] | select(.name == "virtio_blk") | "\(.pages) \(.kib)"' '120 7680'
+	assert_equal "$stderr" ''
+	run -0 --separate-stderr "$MDKO" report --input "$t" --format json --page-size 4096
+	assert_json '.page_size' 4096
+	assert_json '.modules[] | select(.name == "virtio_blk") | .kib' 480
+	[[ $stderr == *"$t was saved with pages of 65536 bytes: counting them as 4096 (--page-size)"* ]] ||
+		fail "$stderr"
+	# a line out of range is a comment, as any other
+	{ echo '# memdebug-ko: page_size=3000'; cat "$FIXTURES/boot-shell.trace"; } >"$t"
+	run -0 --separate-stderr "$MDKO" report --input "$t" --format json
+	assert_json '.page_size' 4096
+	assert_json '.malformed_lines' 0
+}
+
 @test "output: above 4 GiB the estimate says crashkernel=...,high" {
 	local p
 	p=$(budget_proc)
