@@ -17,7 +17,7 @@ load helpers
 
 @test "smoke: the binary is statically linked" {
 	command -v file >/dev/null || skip "no file(1) on this machine"
-	run -0 file -L "$MDKO"
+	run -0 file -L "$MDKO_ELF"
 	assert_output --regexp 'statically linked|static-pie linked'
 }
 

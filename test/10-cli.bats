@@ -85,8 +85,8 @@ load helpers
 }
 
 @test "cli: the help and the man page name the defaults of meson.build" {
-	local man=${MDKO%/*}/memdebug-ko.8 name
-	[[ -f $man ]] || skip "no man page beside $MDKO (not a meson build directory)"
+	local man=${MDKO_ELF%/*}/memdebug-ko.8 name
+	[[ -f $man ]] || skip "no man page beside $MDKO_ELF (not a meson build directory)"
 	run -0 "$MDKO" prepare --help
 	assert_output --partial "(default $DEFAULT_BUFFER_KB)"
 	for name in ${DEFAULT_LOADERS//,/ }; do

@@ -179,9 +179,8 @@ replay_two_cpus() {
 }
 
 @test "raw: a malformed sub-buffer is counted, never read past" {
-	two_cpus | "$RAWGEN" "$T"
-	# a commit word that claims more data than a sub-buffer holds
-	printf '\377\377\377\007' | dd of="$I/per_cpu/cpu1/trace_pipe_raw" bs=1 seek=8 conv=notrunc status=none
+	# a commit word that claims more data than a sub-buffer holds, in the machine's order
+	{ two_cpus; echo 'commit 1 134217727'; } | "$RAWGEN" "$T"
 	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" --format json
 	assert_json '.modules[0].pages' 5
 	assert_json '.malformed_lines' 1
@@ -326,4 +325,14 @@ late_stacks() {
 		--root "$BATS_TEST_TMPDIR/root" --format json
 	assert_json '.malformed_lines' 0
 	assert_json '.modules[] | select(.name == "alpha") | .late_pages' 2
+}
+
+@test "raw: sub-buffers of 64 KiB pages (ppc64le, arm64 64K kernels) read the same" {
+	two_cpus | "$RAWGEN" "$T" 65536
+	[[ $(stat -c %s "$I/per_cpu/cpu0/trace_pipe_raw") == 65536 ]]
+	run -0 --separate-stderr "$MDKO" report --tracefs "$T" --run-dir "$R" --proc "$P" --format json
+	assert_json '.events' 11
+	assert_json '.malformed_lines' 0
+	assert_json '.modules[0].pages' 5
+	assert_json '.modules[0].deferred_pages' 2
 }

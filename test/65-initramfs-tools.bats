@@ -173,7 +173,7 @@ boot() {
 
 # Runs the hook as mkinitramfs does, with config directory $C and image tree $D.
 run_hook() {
-	run env CONFDIR="$C" DESTDIR="$D" verbose=n MEMDEBUG_KO_BINARY="${1:-$MDKO}" \
+	run env CONFDIR="$C" DESTDIR="$D" verbose=n MEMDEBUG_KO_BINARY="${1:-$MDKO_ELF}" \
 		sh "$ITOOLS/hooks/memdebug-ko"
 }
 
@@ -188,7 +188,7 @@ run_hook() {
 	echo 'MEMDEBUG_KO=y' >"$C/conf.d/memdebug-ko"
 	run_hook
 	assert_success
-	cmp "$MDKO" "$D/usr/bin/memdebug-ko"
+	cmp "$MDKO_ELF" "$D/usr/bin/memdebug-ko"
 	# a later file wins, as in mkinitramfs; a dpkg leftover does not count
 	rm -rf "${D:?}"/*
 	echo 'MEMDEBUG_KO=n' >"$C/conf.d/zz-local"

@@ -7,6 +7,13 @@ bats_load_library bats-assert
 
 export LC_ALL=C
 MDKO=${MEMDEBUG_KO:?set MEMDEBUG_KO to the memdebug-ko binary under test}
+# A cross build's tests run $MDKO, a wrapper, which runs the binary of another machine
+# ($MDKO_ELF) under a qemu-user emulator ($MDKO_EMU, test/meson.build); natively both
+# are the binary and the emulator is "".
+MDKO_ELF=${MEMDEBUG_KO_TARGET:-$MDKO}
+MDKO_EMU=${MEMDEBUG_KO_EMULATOR:-}
+# The command line of a memdebug-ko process, as pgrep -f sees it.
+MDKO_CMD=${MDKO_EMU:+$MDKO_EMU }$MDKO_ELF
 FIXTURES=${BATS_TEST_DIRNAME}/fixtures
 GOLDEN=${BATS_TEST_DIRNAME}/golden
 
@@ -158,7 +165,12 @@ hash_ptr_after_prepare() {
 word32() {
 	local f=$1 v le
 	shift
-	le=$(printf '\1\0' | od -An -tu2 | tr -d ' ')
+	# the byte order of the binary under test (qemu-user may run another machine's)
+	if [[ -n ${RAWGEN:-} ]]; then
+		[[ $("$RAWGEN" --byte-order) == little ]] && le=1 || le=0
+	else
+		le=$(printf '\1\0' | od -An -tu2 | tr -d ' ')
+	fi
 	for v; do
 		if [[ $le == 1 ]]; then
 			printf "$(printf '\\%03o' $((v & 255)) $((v >> 8 & 255)) $((v >> 16 & 255)) $((v >> 24 & 255)))"
@@ -174,7 +186,7 @@ word32() {
 # the function before its prototype; "twice" adds a second function of the name with
 # page_array third.
 make_btf() {
-	local out=$1 func=$2 pos=$3 how=${4:-} types strs n k id=0 name_of
+	local out=$1 func=$2 pos=$3 how=${4:-} types strs n k id=0 name_of hdr
 	local -A off
 	types=$(mktemp) strs=$(mktemp)
 	printf '\0' >"$strs"
@@ -216,7 +228,10 @@ make_btf() {
 		str "$func"; word32 "$types" "$name_of" $((12 << 24)) "$id"; id=$((id + 1))
 	fi
 	: >"$out"
-	word32 "$out" $((0xeB9F | 1 << 16)) 24 0 "$(stat -c %s "$types")" \
+	# magic (u16) 0xeB9F, version 1, flags 0: as one 32-bit word of the machine's order
+	if [[ $("${RAWGEN:-false}" --byte-order 2>/dev/null) == big ]]; then hdr=$((0xeB9F << 16 | 1 << 8))
+	else hdr=$((0xeB9F | 1 << 16)); fi
+	word32 "$out" "$hdr" 24 0 "$(stat -c %s "$types")" \
 		"$(stat -c %s "$types")" "$(stat -c %s "$strs")"
 	cat "$types" "$strs" >>"$out"
 	rm -f "$types" "$strs"

@@ -14,6 +14,8 @@
  *   flush CPU       the next event of CPU starts a new sub-buffer
  *   long CPU        the next record of CPU has type_len 0 (a length word)
  *   discard CPU N   a discarded record of N bytes (padding with a delta) on CPU
+ *   commit CPU N    the commit word of CPU's first sub-buffer is N (a malformed one)
+ * "rawgen --byte-order" prints this machine's byte order, little or big, for the tests.
  * EVENT is one of the events below; a missing KEY is 0 (common_flags too: the
  * kernel's trace flags, 0x10 softirq). Names are COMM of saved_cmdlines. A kernel_stack
  * takes its addresses as caller=A,B,... (up to 48), innermost first.
@@ -235,6 +237,7 @@ static void close_pages(struct cpu *c, const uint64_t *commits, const uint64_t *
 }
 
 static uint64_t commits[CPUS][PAGES_MAX], lostc[CPUS][PAGES_MAX];
+static uint64_t forced[CPUS]; /* commit CPU N: N + 1, 0 when not asked */
 
 /* Appends the entries of one record to @c: a time extend when the delta needs it. */
 static void emit(struct cpu *c, const unsigned char *rec, size_t len, uint64_t ts)
@@ -414,6 +417,10 @@ int main(int argc, char **argv)
 	int cpu, pid, off;
 	const struct fmt *f;
 
+	if (argc == 2 && !strcmp(argv[1], "--byte-order")) {
+		puts(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? "big" : "little");
+		return 0;
+	}
 	if (argc < 2 || argc > 3)
 		die("usage: rawgen DIR [SUBBUF] < EVENTS", NULL);
 	if (argc == 3)
@@ -439,6 +446,11 @@ int main(int argc, char **argv)
 		}
 		if (sscanf(line, "long %d", &cpu) == 1 && cpu >= 0 && cpu < CPUS) {
 			cpus[cpu].long_next = 1;
+			continue;
+		}
+		if (sscanf(line, "commit %d %llu", &cpu, &n) == 2 && cpu >= 0 &&
+		    cpu < CPUS) {
+			forced[cpu] = n + 1;
 			continue;
 		}
 		if (sscanf(line, "discard %d %llu", &cpu, &n) == 2 && cpu >= 0 &&
@@ -474,6 +486,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		close_pages(&cpus[i], commits[i], lostc[i]);
+		if (forced[i])
+			put(cpus[i].pages + 8, forced[i] - 1, 8);
 		snprintf(path, sizeof(path), "%s/instances/memdebug-ko/per_cpu/cpu%zu",
 			 argv[1], i);
 		mkdirs(path);
