@@ -137,10 +137,11 @@ long long budget_round_mib(long long kib);
  * - The unpacking of the initramfs, before any module of it loaded: that, plus the
  *   compressed initramfs it held then and freed since, less what the modules loaded by
  *   the low point held then, their images and their loads' allocations (@loaded_kib,
- *   -1: unknown, counts 0), which it did not hold yet. All else used at the low point counts for the unpacking too:
- *   the kernel's init memory and the decompressor's buffers, which the unpacking held
- *   and the low point does not, are left to it (Debian's 6.1 with an 18 MB initramfs
- *   summed 136.8 MiB without the loads and died unpacking at 136M).
+ *   -1: unknown, counts 0), which it did not hold yet. All else used at the low point
+ *   (user space, the page cache, slab) stands for what the unpacking held and the low
+ *   point does not: the kernel's init memory and the decompressor's buffers (Debian's
+ *   6.1 with an 18 MB initramfs summed 136.8 MiB without the modules and died
+ *   unpacking at 136M).
  * The free pages in the per-CPU lists at the low (@low_pcp_kib, -1: unknown) are kept
  * beside it: the allocator drains them before it runs out. After @oom_kills kills of
  * the OOM killer the memory ran out: the sums take no memory as available.
