@@ -216,6 +216,31 @@ static void read_fadump(struct budget *b, const char *proc, const char *root)
 }
 
 /*
+ * A kdump capture kernel without elfcorehdr= on its command line: arm64's kexec (and
+ * riscv's, and kexec_file_load's there) hands the crashed kernel's core header over in
+ * the device tree, /chosen/linux,elfcorehdr; an arm64 machine booted by ACPI has no
+ * device tree to show, but its capture kernel has /proc/vmcore, which only a capture
+ * kernel has. Not on ppc64 (its firmware's nodes in the device tree): its kdump says
+ * elfcorehdr=, and a fadump capture kernel whose /sys is not read would pass for one.
+ */
+static void read_kdump_elsewhere(struct budget *b, const char *proc)
+{
+	static const char *const where[] = { "device-tree/chosen/linux,elfcorehdr",
+					     "vmcore" };
+	size_t i;
+
+	if (exists(proc, "device-tree/rtas") || exists(proc, "device-tree/ibm,opal"))
+		return;
+	for (i = 0; i < sizeof(where) / sizeof(*where); i++)
+		if (exists(proc, where[i])) {
+			b->kind = CAPTURE_KDUMP;
+			snprintf(b->capture_from, sizeof(b->capture_from), "/proc/%s",
+				 where[i]);
+			return;
+		}
+}
+
+/*
  * KiB of the "System RAM" ranges of iomem text @buf (top-level lines), or -1; those
  * above 4 GiB go to @high_kib too.
  */
@@ -487,6 +512,8 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 	}
 	if (b->kind == CAPTURE_NONE)
 		read_fadump(b, proc, root);
+	if (b->kind == CAPTURE_NONE)
+		read_kdump_elsewhere(b, proc);
 	b->capture = b->kind != CAPTURE_NONE;
 	if (b->capture) {
 		snprintf(path, sizeof(path), "%s/iomem", proc);

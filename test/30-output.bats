@@ -206,6 +206,28 @@ budget_proc() {
 	assert_json '.budget.crashkernel' '256M 1G,cma'
 }
 
+@test "output: arm64's capture kernel: elfcorehdr in the device tree, else /proc/vmcore" {
+	local p
+	p=$(budget_proc)
+	# arm64's kexec hands the core header over in /chosen, not on the command line
+	echo 'BOOT_IMAGE=/vmlinuz nr_cpus=1 reset_devices rd.memdebug=4' >"$p/cmdline"
+	mkdir -p "$p/device-tree/chosen"
+	printf '\0\0\0\0\x5b\x5f\0\0' >"$p/device-tree/chosen/linux,elfcorehdr"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	assert_json '.budget.capture_kernel' true
+	assert_json '.budget.dump' kdump
+	assert_json '.budget.capture_from' /proc/device-tree/chosen/linux,elfcorehdr
+	# booted by ACPI, without a device tree: /proc/vmcore, which only a capture kernel has
+	rm -r "$p/device-tree"
+	: >"$p/vmcore"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	assert_line 'budget of the whole kernel at the report: 220224 KiB (MemTotal); this is a kdump capture kernel (/proc/vmcore)'
+	# neither: not a capture kernel
+	rm "$p/vmcore"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	assert_json '.budget.capture_kernel' false
+}
+
 @test "output: a capture kernel's estimate: its RAM less the lowest available, plus what the dump needs" {
 	local p
 	p=$(budget_proc)
