@@ -397,7 +397,7 @@ void budget_estimate(const struct budget *b, long long low_avail_kib,
 	pages = b->page_size > 0 ? (long long)(b->vmcore_bytes / (uint64_t)b->page_size)
 				 : 0;
 	e->bitmap_kib = (2 * pages + 8 * 1024 - 1) / (8 * 1024);
-	if (e->bitmap_kib > DUMP_BITMAPS_MAX_KIB)
+	if (e->bitmap_kib > DUMP_BITMAPS_MAX_KIB || b->vmcore_bogus)
 		e->bitmap_kib = DUMP_BITMAPS_MAX_KIB;
 	/* one CPU: no --num-threads */
 	e->threads_kib = b->cpus > 1 ? (long long)b->cpus * DUMP_THREAD_KIB : 0;
@@ -529,6 +529,10 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 		snprintf(path, sizeof(path), "%s/vmcore", proc);
 		if (stat(path, &st) == 0)
 			b->vmcore_bytes = (uint64_t)st.st_size;
+		if (b->vmcore_bytes > VMCORE_BYTES_MAX) {
+			b->vmcore_bogus = b->vmcore_bytes;
+			b->vmcore_bytes = 0;
+		}
 		b->pcp_kib = proc_pcp_free_kb(proc);
 		b->cpus = cpuinfo_cpus(proc);
 		/* the kernel log of this boot: live only */

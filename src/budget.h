@@ -64,8 +64,10 @@ struct budget {
 	 * MemAvailable leave out; -1 */
 	long long pcp_kib;
 	int cpus; /* "processor" lines of cpuinfo: the CPUs the capture kernel runs; 0 */
-	/* /proc/vmcore: the crashed kernel's memory, with headers */
+	/* /proc/vmcore: the crashed kernel's memory, with headers; VMCORE_BYTES_MAX at most */
 	uint64_t vmcore_bytes;
+	/* /proc/vmcore's size, when more than VMCORE_BYTES_MAX (then vmcore_bytes is 0) */
+	uint64_t vmcore_bogus;
 	long page_size;
 };
 
@@ -107,6 +109,14 @@ struct estimate {
  * according to benchmarks"), which a machine of 64 GiB reaches.
  */
 #define DUMP_BITMAPS_MAX_KIB 4096
+
+/*
+ * No machine kdump serves has more (4 PiB): a larger /proc/vmcore comes of ELF headers
+ * that kexec-tools got wrong (2.0.25 on Debian 12's arm64 6.1, "Cannot get kernel _text
+ * symbol address": a PT_LOAD at 0xffffffffffffffff), and its size says nothing of the
+ * crashed kernel's memory; the bitmaps are then taken at their most.
+ */
+#define VMCORE_BYTES_MAX (1ull << 52)
 
 /*
  * The estimate is rounded up to this many MiB. The sum below comes within a MiB of the

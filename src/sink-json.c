@@ -112,14 +112,22 @@ static void json_budget(FILE *f, const struct summary *s)
 		json_kib(f, "low_pcp_kib", e.low_pcp_kib);
 		fprintf(f, ",\"ram_high_kib\":%lld", e.ram_high_kib);
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
-		fprintf(f,
-			",\"dump_bitmaps_kib\":%lld,\"vmcore_bytes\":%llu,\"short_kib\":%lld",
-			e.bitmap_kib, (unsigned long long)b->vmcore_bytes, e.short_kib);
+		fprintf(f, ",\"dump_bitmaps_kib\":%lld,\"short_kib\":%lld", e.bitmap_kib,
+			e.short_kib);
+		/* a size no machine has is not one: null, and the size beside it */
+		if (b->vmcore_bogus)
+			fputs(",\"vmcore_bytes\":null", f);
+		else
+			fprintf(f, ",\"vmcore_bytes\":%llu",
+				(unsigned long long)b->vmcore_bytes);
 		fprintf(f, ",\"dump_threads_kib\":%lld,\"cpus\":%d,\"formula_kib\":%lld",
 			e.threads_kib, b->cpus, e.formula_kib);
 		fprintf(f, ",\"dump_kib\":%lld,\"unpack_kib\":%lld", e.dump_kib,
 			e.unpack_kib);
 		json_kib(f, "modules_kib", e.loaded_kib);
+		if (b->vmcore_bogus)
+			fprintf(f, ",\"vmcore_bogus_bytes\":%llu",
+				(unsigned long long)b->vmcore_bogus);
 		json_kib(f, "tmpfs_kib", e.tmpfs_kib ? e.tmpfs_kib : -1);
 		if (e.fadump) {
 			fprintf(f,

@@ -453,7 +453,7 @@ static void emit_sums(struct emitter *em, const struct summary *s)
 	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
 	const char *ram = e.fadump ? "boot memory" : "RAM";
-	char low[160], initrd[32], loaded[32], threads[160] = "";
+	char low[160], initrd[32], loaded[32], threads[160] = "", vmcore[96];
 
 	if (e.oom_kills)
 		snprintf(low, sizeof(low),
@@ -467,11 +467,17 @@ static void emit_sums(struct emitter *em, const struct summary *s)
 		snprintf(threads, sizeof(threads),
 			 " + dump threads %lld (makedumpfile --num-threads: kdump-utils starts one a CPU of the %d here, about 1 MiB each)",
 			 e.threads_kib, b->cpus);
+	if (b->vmcore_bogus)
+		snprintf(vmcore, sizeof(vmcore),
+			 "a vmcore of %llu bytes, which no machine has: its headers are wrong",
+			 (unsigned long long)b->vmcore_bogus);
+	else
+		snprintf(vmcore, sizeof(vmcore), "the %llu MiB vmcore",
+			 (unsigned long long)(b->vmcore_bytes >> 20));
 	sink_emit(em,
-		  "estimate: the dump step: %s %lld (%s) - lowest available %s + dump bitmaps %lld (makedumpfile(8): 2 bits per page of the %llu MiB vmcore, %d KiB at most)%s = %lld KiB",
+		  "estimate: the dump step: %s %lld (%s) - lowest available %s + dump bitmaps %lld (makedumpfile(8): 2 bits per page of %s, %d KiB at most)%s = %lld KiB",
 		  ram, e.ram_kib, e.fadump ? b->fadump_boot_from : "iomem", low,
-		  e.bitmap_kib, (unsigned long long)(b->vmcore_bytes >> 20),
-		  DUMP_BITMAPS_MAX_KIB, threads, e.dump_kib);
+		  e.bitmap_kib, vmcore, DUMP_BITMAPS_MAX_KIB, threads, e.dump_kib);
 	sink_emit(em,
 		  "estimate: the unpacking: %s %lld - lowest available %lld + compressed initramfs %s (kernel log) - modules %s (their images and what their loads that ended by %s held: they came after the unpacking) = %lld KiB%s",
 		  ram, e.ram_kib, e.oom_kills ? 0 : e.low_avail_kib,

@@ -291,6 +291,24 @@ budget_proc() {
 	assert_line --partial '+ dump threads 4096 (makedumpfile --num-threads: kdump-utils starts one a CPU of the 4 here, about 1 MiB each) = 268284 KiB'
 }
 
+@test "output: a vmcore of a size no machine has: its bitmaps at their most, the size flagged" {
+	local p v=/dev/shm/memdebug-ko-vmcore.$$
+	p=$(budget_proc)
+	printf '%s\n' '00001000-0009ffff : System RAM' '70000000-7ff5ffff : System RAM' >"$p/iomem"
+	# kexec-tools 2.0.25's headers on arm64 6.1 made a /proc/vmcore of 16 EiB; 5 PiB is
+	# what a sparse file of tmpfs holds
+	truncate -s 5P "$v" 2>/dev/null || skip "no tmpfs in /dev/shm for a sparse 5 PiB file"
+	ln -s "$v" "$p/vmcore"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --format json
+	assert_json '.budget.estimate.vmcore_bytes' null
+	assert_json '.budget.estimate.vmcore_bogus_bytes' 5629499534213120
+	assert_json '.budget.estimate.dump_bitmaps_kib' 4096
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p"
+	rm -f "$v"
+	assert_line --partial '+ dump bitmaps 4096 (makedumpfile(8): 2 bits per page of a vmcore of 5629499534213120 bytes, which no machine has: its headers are wrong, 4096 KiB at most)'
+	refute_output --partial 'the crashed system had'
+}
+
 @test "output: after the OOM killer struck, the estimate takes no memory as available and says SHORT" {
 	local p t=$BATS_TEST_TMPDIR/oom.trace
 	p=$(budget_proc)
