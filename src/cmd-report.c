@@ -129,7 +129,8 @@ static int check_values(struct report_opts *o)
 			return -EINVAL;
 	}
 	if (o->page_size_arg) {
-		if (cli_range(o->page_size_arg, 1024, 1 << 20, &v) == 0 && !(v & (v - 1)))
+		if (cli_range(o->page_size_arg, PAGE_SIZE_MIN, PAGE_SIZE_MAX, &v) == 0 &&
+		    source_page_size_ok(v))
 			o->page_size = (unsigned)v;
 		else if (cli_bad_value(
 				 &o->common, "using 4096",

@@ -504,8 +504,7 @@ static bool parse_page_size(const char *s, const char *e, uint64_t *page_size)
 	const size_t n = sizeof(TRACE_PAGE_SIZE_LINE) - 1;
 
 	return (size_t)(e - s) > n && !memcmp(s, TRACE_PAGE_SIZE_LINE, n) &&
-	       parse_dec(s + n, e, page_size) && *page_size >= 1024 &&
-	       *page_size <= (1u << 20) && !(*page_size & (*page_size - 1));
+	       parse_dec(s + n, e, page_size) && source_page_size_ok(*page_size);
 }
 
 enum line_kind text_parse_line(const char *s, size_t len, struct event *ev, uint64_t *num)

@@ -27,6 +27,16 @@ struct source_stats {
 /* The first line of a trace memdebug-ko saves, before the page size in bytes. */
 #define TRACE_PAGE_SIZE_LINE "# memdebug-ko: page_size="
 
+/* The page sizes a trace may be of (--page-size, a saved trace's first line). */
+#define PAGE_SIZE_MIN 1024
+#define PAGE_SIZE_MAX (1u << 20)
+
+/* Whether @v is a page size: a power of two from PAGE_SIZE_MIN to PAGE_SIZE_MAX. */
+static inline bool source_page_size_ok(uint64_t v)
+{
+	return v >= PAGE_SIZE_MIN && v <= PAGE_SIZE_MAX && !(v & (v - 1));
+}
+
 /* What the report says about where its events came from. */
 struct source_info {
 	bool live;
