@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -33,7 +34,9 @@ struct placed {
 	const struct cat_site *site; /* NULL when they were defined before */
 	struct cat_site by_pos;
 	char arg[16];
-	const char *name; /* the BTF name @by_pos.arg stands for */
+	const char *name;	/* the BTF name @by_pos.arg stands for */
+	struct cat_site by_reg; /* a "$argN" site with the register that holds argument N */
+	char reg[8];
 };
 
 /* Keeps the first error of a sequence of steps that all run. */
@@ -175,18 +178,71 @@ static const struct cat_site *site_to_try(const struct cat_site *s, int pass,
 }
 
 /*
+ * The register that holds argument @n (from 1) of a kernel function on this machine,
+ * into @buf: for kernels whose kprobe events take no "$argN" (those without
+ * CONFIG_HAVE_FUNCTION_ARG_ACCESS_API, such as powerpc's 6.1). NULL where the ABI passes
+ * it on the stack, or on another machine.
+ */
+static const char *arg_register(int n, char *buf, size_t len)
+{
+#if defined(__x86_64__)
+	static const char *const regs[] = { "%di", "%si", "%dx", "%cx", "%r8", "%r9" };
+
+	if (n < 1 || n > 6)
+		return NULL;
+	snprintf(buf, len, "%s", regs[n - 1]);
+#elif defined(__aarch64__)
+	if (n < 1 || n > 8)
+		return NULL;
+	snprintf(buf, len, "%%x%d", n - 1);
+#elif defined(__powerpc64__)
+	if (n < 1 || n > 8)
+		return NULL;
+	snprintf(buf, len, "%%r%d", n + 2);
+#elif defined(__s390x__)
+	if (n < 1 || n > 5)
+		return NULL;
+	snprintf(buf, len, "%%r%d", n + 1);
+#else
+	(void)n;
+	(void)len;
+	return NULL;
+#endif
+	return buf;
+}
+
+/* Defines the kprobe events of group @g at site @s. Returns 0 or the kernel's -errno. */
+static int define_site(const struct tfs *t, enum cat_group g, const struct cat_site *s)
+{
+	char def[256];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < catalog_len && r == 0; i++) {
+		if (catalog[i].group != g || !catalog[i].probe)
+			continue;
+		r = catalog_probe_def(&catalog[i], s, ' ', def, sizeof(def));
+		if (r == 0)
+			r = tfs_kprobe_add(t, def);
+	}
+	if (r < 0)
+		remove_probes(t, g, false);
+	return r;
+}
+
+/*
  * Defines the kprobe events of group @g at the first site of their probe that fits the
  * running kernel (@f->release, @f->btf) and that the kernel takes, positions read from
- * BTF first: *@probe the probe (NULL: the group has none), @pl the site. Returns 0, or
- * the kernel's -errno for the last site tried (-ENOENT without kprobe events, or when
- * no site fits).
+ * BTF first, and a "$argN" the kernel refuses (EINVAL) as the register that holds it:
+ * *@probe the probe (NULL: the group has none), @pl the site. Returns 0, or the
+ * kernel's -errno for the last site tried (-ENOENT without kprobe events, or when no
+ * site fits).
  */
 static int add_probes(const struct tfs *t, enum cat_group g, const struct filters *f,
 		      const struct cat_probe **probe, struct placed *pl)
 {
 	const struct cat_site *s;
 	int said[PROBE_VARIANTS_MAX];
-	char def[256];
 	bool defined = true;
 	size_t i, k;
 	int pass, r = -ENOENT;
@@ -210,21 +266,18 @@ static int add_probes(const struct tfs *t, enum cat_group g, const struct filter
 			s = site_to_try(&(*probe)->sites[k], pass, f->btf, &said[k], pl);
 			if (!s)
 				continue;
-			for (i = 0; i < catalog_len; i++) {
-				if (catalog[i].group != g || !catalog[i].probe)
-					continue;
-				r = catalog_probe_def(&catalog[i], s, ' ', def,
-						      sizeof(def));
-				if (r == 0)
-					r = tfs_kprobe_add(t, def);
-				if (r < 0)
-					break;
+			r = define_site(t, g, s);
+			if (r == -EINVAL && !strncmp(s->arg, "$arg", 4) &&
+			    arg_register(atoi(s->arg + 4), pl->reg, sizeof(pl->reg))) {
+				pl->by_reg = *s;
+				pl->by_reg.arg = pl->reg;
+				s = &pl->by_reg;
+				r = define_site(t, g, s);
 			}
 			if (r == 0) {
 				pl->site = s;
 				return 0;
 			}
-			remove_probes(t, g, false);
 		}
 	}
 	return r;
@@ -270,7 +323,10 @@ static int enable_group(const struct tfs *t, const char *buf, enum cat_group g,
 		}
 	}
 	if (seen & ~broken) {
-		if (site == &pl.by_pos)
+		if (site == &pl.by_reg)
+			log_info("%s %s (%s: the kernel takes no $argN)", gi->enabled,
+				 site->func, site->arg);
+		else if (site == &pl.by_pos)
 			log_info("%s %s (%s: %s in %s)", gi->enabled, site->func,
 				 site->arg, pl.name, f->btf);
 		else if (site)
