@@ -141,6 +141,11 @@ int stack_end(struct acct *a)
 		return 0;
 	a->stacks.open = false;
 	a->stacks.held = false;
+	if (!a->stacks.framed) {
+		a->counts.empty_stacks++;
+		a->counts.empty_stack_pages += a->stacks.pages;
+		return 0;
+	}
 	if (a->stacks.work && !a->stacks.own && a->stacks.other[0])
 		return work_to_late(a);
 	if (!a->stacks.has_pick || a->stacks.win == STACK_LATE)
@@ -166,6 +171,7 @@ int stack_begin(struct acct *a, const struct event *ev)
 		return r;
 	a->stacks.open = true;
 	a->stacks.first = true;
+	a->stacks.framed = false;
 	a->stacks.has_pick = false;
 	a->stacks.held = false;
 	a->stacks.work = w && pfn;
@@ -403,6 +409,7 @@ int stack_frame(struct acct *a, const struct event *ev)
 
 	if (!a->stacks.open)
 		return 0;
+	a->stacks.framed = true;
 	if (a->stacks.win == STACK_LATE) {
 		if (late_frame(a, ev))
 			a->stacks.open = false;

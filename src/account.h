@@ -135,6 +135,11 @@ struct acct_counts {
 	/* threads that named themselves: their creator is unknown */
 	uint64_t kthreads_unlinked;
 	uint64_t stack_events; /* kernel stacks read */
+	/*
+	 * Of them, stacks of an allocation that came with no frame (s390x's kworkers on
+	 * 6.1), and their pages: whose code took those is unknown.
+	 */
+	uint64_t empty_stacks, empty_stack_pages;
 	/* of them, symbolized stacks in a load or its work: rd.memdebug=5's sites */
 	uint64_t load_stacks;
 	uint64_t unclosed_puts; /* module_put by a loader that did not close its window */
@@ -164,7 +169,8 @@ struct acct_stacks {
 	/* pid -> pfn of its latest allocation for a load's work or thread, STACK_NO_PFN */
 	struct u64map work_pfn;
 	bool open, has_pick;
-	bool first; /* no frame of the open stack read yet */
+	bool first;  /* no frame of the open stack read yet */
+	bool framed; /* the open stack had a frame */
 	/*
 	 * The pick names another module than the window's, or no symbol: it may be the
 	 * loading module's freed init text, which only do_one_initcall below it tells.

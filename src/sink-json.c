@@ -236,6 +236,9 @@ static void json_head(FILE *f, const struct summary *s)
 		fprintf(f, ",\"bulk_calls_not_counted\":%" PRIu64, s->bulk_prefilled);
 	if (s->bulk_no_call)
 		fprintf(f, ",\"bulk_returns_without_call\":%" PRIu64, s->bulk_no_call);
+	if (s->empty_stacks)
+		fprintf(f, ",\"empty_stacks\":%" PRIu64 ",\"empty_stack_pages\":%" PRIu64,
+			s->empty_stacks, s->empty_stack_pages);
 	fprintf(f, ",\"oom_kills\":%" PRIu64, s->oom_kills);
 	if (st->gap)
 		fputs(",\"gap\":true", f);

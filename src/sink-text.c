@@ -300,6 +300,12 @@ static void emit_trace_note(struct emitter *em, const struct summary *s, enum no
 			  " kernel stack%s came without the modules' addresses (/sys/module/*/sections unreadable, or kptr_restrict=2), so no frame could be placed in a module",
 			  s->stats.stacks_unplaced, PLURAL(s->stats.stacks_unplaced));
 		break;
+	case NOTE_STACKS_EMPTY:
+		sink_emit(em,
+			  "late: %" PRIu64 " kernel stack%s of %" PRIu64
+			  " pages came without a frame: whose code took them is unknown, so late (and work, where another module's code ran in it) may be short by up to as many",
+			  s->empty_stacks, PLURAL(s->empty_stacks), s->empty_stack_pages);
+		break;
 	case NOTE_LATE:
 		sink_emit(em,
 			  "late: pages the module's code took outside its load, its work and its threads (an interface's open, a later probe, its timers' work), from the stacks of the allocations no loader made; not in pages and net");

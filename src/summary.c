@@ -262,6 +262,7 @@ static uint64_t pick_notes(const struct summary *s, const struct acct *a)
 		NOTE(NOTE_THREADS, threads_measured(a) && s->total.kthread_pages.v);
 		NOTE(NOTE_NO_STACKS, !a->counts.stack_events);
 		NOTE(NOTE_LATE_UNPLACED, a->counts.stack_events && st->stacks_unplaced);
+		NOTE(NOTE_STACKS_EMPTY, a->counts.empty_stacks);
 		NOTE(NOTE_LATE, a->counts.stack_events && !st->stacks_unplaced &&
 					s->total.late_pages.v);
 	}
@@ -346,6 +347,8 @@ int summary_make(struct summary *s, const struct acct *a, const struct source_st
 	s->kthreads_unlinked = a->counts.kthreads_unlinked;
 	s->bulk_prefilled = a->counts.bulk_prefilled;
 	s->bulk_no_call = a->counts.bulk_no_call;
+	s->empty_stacks = a->counts.empty_stacks;
+	s->empty_stack_pages = a->counts.empty_stack_pages;
 	for (i = 0; i < a->nwin; i++) {
 		s->order[i] = i;
 		make_row(&s->rows[i], a, i, &t, kib, src->not_traced != NULL);

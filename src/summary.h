@@ -88,6 +88,7 @@ enum note {
 	NOTE_THREADS,	       /* the loads whose threads took pages */
 	NOTE_NO_STACKS,	       /* late pages need the stacks */
 	NOTE_LATE_UNPLACED,    /* stacks whose addresses no module map placed */
+	NOTE_STACKS_EMPTY,     /* stacks the kernel recorded without a frame */
 	NOTE_LATE,	       /* the loads whose code took late pages */
 	NOTE_BULK_PREFILLED,   /* bulk calls not counted */
 	NOTE_NET_BOUND,	       /* the loads whose net may be too high */
@@ -118,6 +119,8 @@ struct summary {
 	uint64_t notes; /* 1 << enum note of the notes shown */
 	uint64_t oom_kills, ts_first_oom;
 	uint64_t work_hidden, kthreads_unlinked, bulk_prefilled, bulk_no_call;
+	/* stacks recorded without a frame, and their pages: late may be short by as many */
+	uint64_t empty_stacks, empty_stack_pages;
 	size_t loads; /* windows seen loading */
 	size_t filtered, loading, failed, next_load, before, not_seen, not_traced;
 	size_t oom_loads;      /* loads in init while the OOM killer chose a victim */

@@ -1116,6 +1116,40 @@ waking() { ev "$1" "$2" "$3" "sched_waking: comm=$4 pid=$5 prio=120 target_cpu=0
 	assert_json '.total.late_pages' 9
 }
 
+@test "accounting: a stack the kernel recorded without a frame is flagged, not a 0" {
+	# s390x's 6.1 records the stacks of its kworkers empty: the late pages of the code
+	# that ran there cannot be had, and the report says by how many pages late may be short
+	run --separate-stderr "$MDKO" report --input - < <(
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.5 alpha
+		alloc '(udev-worker)' 200 2.0 0x2000 1
+		stack '(udev-worker)' 200 2.0 '__alloc_pages+0x18c/0x330' 'alpha_probe+0x2c/0x90 [alpha]'
+		alloc kworker/0:1 30 2.1 0x3000 2
+		stack kworker/0:1 30 2.1
+		alloc kworker/0:1 30 2.2 0x4000 0
+		stack kworker/0:1 30 2.2
+	)
+	assert_success
+	assert_line --regexp '^alpha +0 +0 +0 +- +2 +- '
+	assert_output --partial 'late: 2 kernel stacks of 5 pages came without a frame: whose code took them is unknown, so late (and work, where another module'"'"'s code ran in it) may be short by up to as many'
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.5 alpha
+		alloc kworker/0:1 30 2.1 0x3000 2
+		stack kworker/0:1 30 2.1
+	)
+	assert_json '.empty_stacks' 1
+	assert_json '.empty_stack_pages' 4
+	# a stack with frames is none of them
+	report_stdin_json < <(
+		load_ modprobe 100 1.0 alpha
+		put modprobe 100 1.5 alpha
+		alloc sh 300 2.1 0x3000 0
+		stack sh 300 2.1 '__alloc_pages+0x18c/0x330' 'pipe_write+0x1/0x2'
+	)
+	assert_json '.empty_stacks' null
+}
+
 @test "accounting: an event name with a NUL byte in it is no known event (fuzz finding)" {
 	# the catalog lookup compared names with strncmp(), which stops at the NUL, and then
 	# read past the end of the shorter name (AddressSanitizer in the asan variant)
