@@ -275,6 +275,52 @@ static long long iomem_ram_kib(const char *buf, long long *high_kib)
 	return any && sum ? (long long)(sum / 1024) : -1;
 }
 
+/*
+ * A ppc64 capture kernel's iomem lists as System RAM all the crashed kernel's memory
+ * below the crashkernel region too: kexec-tools keeps it from the capture kernel with a
+ * reserve of the flattened device tree, from 64 KiB up to the region (its own segments
+ * are reserves inside the region). The KiB of the reserves that start in the first MiB,
+ * from @sys_root/sys/firmware/fdt; 0 without one.
+ */
+static long long fdt_low_reserved_kib(const char *sys_root)
+{
+	unsigned char h[40], e[16];
+	unsigned long long sum = 0;
+	char path[PATH_MAX];
+	uint32_t off;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/sys/firmware/fdt", sys_root);
+	f = fopen(path, "rbe");
+	if (!f)
+		return 0;
+	/* big-endian header: magic 0xd00dfeed, ..., off_mem_rsvmap at byte 16 */
+	if (fread(h, 1, sizeof(h), f) != sizeof(h) || h[0] != 0xd0 || h[1] != 0x0d ||
+	    h[2] != 0xfe || h[3] != 0xed)
+		goto out;
+	off = (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 | (uint32_t)h[18] << 8 |
+	      h[19];
+	if (fseek(f, (long)off, SEEK_SET) != 0)
+		goto out;
+	for (i = 0; i < 1024 && fread(e, 1, sizeof(e), f) == sizeof(e); i++) {
+		unsigned long long addr = 0, size = 0;
+		int k;
+
+		for (k = 0; k < 8; k++) {
+			addr = addr << 8 | e[k];
+			size = size << 8 | e[8 + k];
+		}
+		if (!addr && !size)
+			break;
+		if (addr < (1ull << 20) && size < (1ull << 52))
+			sum += size;
+	}
+out:
+	fclose(f);
+	return (long long)(sum / 1024);
+}
+
 /* The "processor" lines of @proc/cpuinfo: the CPUs this kernel runs, 0 when unknown. */
 static int cpuinfo_cpus(const char *proc)
 {
@@ -520,6 +566,13 @@ void budget_read(struct budget *b, const char *proc, const char *root)
 		if (io_read_all(path, &buf) == 0) {
 			b->ram_kib = iomem_ram_kib(buf, &b->ram_high_kib);
 			free(buf);
+		}
+		if (b->kind == CAPTURE_KDUMP && root && b->ram_kib > 0) {
+			b->fdt_reserved_kib =
+				fdt_low_reserved_kib(strcmp(root, "/") ? root : "");
+			if (b->fdt_reserved_kib >= b->ram_kib)
+				b->fdt_reserved_kib = 0;
+			b->ram_kib -= b->fdt_reserved_kib;
 		}
 		/* fadump: iomem has all RAM; the capture kernel had the boot memory */
 		if (b->kind == CAPTURE_FADUMP) {

@@ -56,6 +56,11 @@ struct budget {
 	uint64_t crash_cma; /* crashkernel=...,cma: sum of kexec/crash_cma_ranges; 0 */
 	/* a capture kernel's, for the estimate; -1 (or 0 bytes) when unknown */
 	long long ram_kib; /* its RAM: "System RAM" of iomem, the crashkernel region */
+	/*
+	 * ppc64: what the device tree reserves of that RAM from its first MiB, the crashed
+	 * kernel's memory below the region, which iomem lists and @ram_kib leaves out
+	 */
+	long long fdt_reserved_kib;
 	long long ram_high_kib; /* of it, above 4 GiB: crashkernel=...,high (its low part
 				 * is the rest) */
 	/* the compressed initramfs it freed ("Freeing initrd memory") */

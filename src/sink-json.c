@@ -111,6 +111,8 @@ static void json_budget(FILE *f, const struct summary *s)
 			s->estimate_from_low ? "low_point" : "report");
 		json_kib(f, "low_pcp_kib", e.low_pcp_kib);
 		fprintf(f, ",\"ram_high_kib\":%lld", e.ram_high_kib);
+		if (b->fdt_reserved_kib)
+			fprintf(f, ",\"fdt_reserved_kib\":%lld", b->fdt_reserved_kib);
 		json_kib(f, "initrd_kib", e.initrd_known ? e.initrd_kib : -1);
 		fprintf(f, ",\"dump_bitmaps_kib\":%lld,\"short_kib\":%lld", e.bitmap_kib,
 			e.short_kib);

@@ -459,7 +459,7 @@ static void emit_sums(struct emitter *em, const struct summary *s)
 	const struct budget *b = s->budget;
 	const struct estimate e = s->estimate;
 	const char *ram = e.fadump ? "boot memory" : "RAM";
-	char low[160], initrd[32], loaded[32], threads[160] = "", vmcore[96];
+	char low[160], initrd[32], loaded[32], threads[160] = "", vmcore[96], from[128];
 
 	if (e.oom_kills)
 		snprintf(low, sizeof(low),
@@ -480,10 +480,18 @@ static void emit_sums(struct emitter *em, const struct summary *s)
 	else
 		snprintf(vmcore, sizeof(vmcore), "the %llu MiB vmcore",
 			 (unsigned long long)(b->vmcore_bytes >> 20));
+	if (e.fadump)
+		snprintf(from, sizeof(from), "%s", b->fadump_boot_from);
+	else if (b->fdt_reserved_kib)
+		snprintf(from, sizeof(from),
+			 "iomem, less the crashed kernel's %lld below it that the device tree reserves",
+			 b->fdt_reserved_kib);
+	else
+		snprintf(from, sizeof(from), "iomem");
 	sink_emit(em,
 		  "estimate: the dump step: %s %lld (%s) - lowest available %s + dump bitmaps %lld (makedumpfile(8): 2 bits per page of %s, %d KiB at most)%s = %lld KiB",
-		  ram, e.ram_kib, e.fadump ? b->fadump_boot_from : "iomem", low,
-		  e.bitmap_kib, vmcore, DUMP_BITMAPS_MAX_KIB, threads, e.dump_kib);
+		  ram, e.ram_kib, from, low, e.bitmap_kib, vmcore, DUMP_BITMAPS_MAX_KIB,
+		  threads, e.dump_kib);
 	sink_emit(em,
 		  "estimate: the unpacking: %s %lld - lowest available %lld + compressed initramfs %s (kernel log) - modules %s (their images and what their loads that ended by %s held: they came after the unpacking) = %lld KiB%s",
 		  ram, e.ram_kib, e.oom_kills ? 0 : e.low_avail_kib,

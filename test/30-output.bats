@@ -228,6 +228,38 @@ budget_proc() {
 	assert_json '.budget.capture_kernel' false
 }
 
+@test "output: ppc64's capture kernel: its RAM less what the device tree reserves below it" {
+	local p r=$BATS_TEST_TMPDIR/root
+	p=$(budget_proc)
+	echo 'root=/dev/sda1 elfcorehdr=565824K nr_cpus=1' >"$p/cmdline"
+	# kexec-tools leaves the crashed kernel's 512 MiB below the region in iomem...
+	echo '00000000-2fffffff : System RAM' >"$p/iomem"
+	# ... and reserves it in the flattened device tree from 64 KiB up, beside its own
+	# segments in the region: a big-endian header (magic, ..., off_mem_rsvmap 40 at
+	# byte 16), then (address, size) pairs up to (0, 0)
+	mkdir -p "$r/sys/firmware"
+	{
+		printf '\xd0\x0d\xfe\xed\0\0\0\x80\0\0\0\x78\0\0\0\x78\0\0\0\x28'
+		printf '\0\0\0\x11\0\0\0\x10\0\0\0\0\0\0\0\0\0\0\0\0'
+		printf '\0\0\0\0\0\x01\0\0\0\0\0\0\x1f\xff\0\0'
+		printf '\0\0\0\0\x22\x89\0\0\0\0\0\0\0\x01\0\0'
+		printf '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
+	} >"$r/sys/firmware/fdt"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r" --format json
+	assert_json '.budget.capture_kernel' true
+	assert_json '.budget.estimate.fdt_reserved_kib' 524224
+	assert_json '.budget.estimate.ram_kib' 262208
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" --root "$r"
+	assert_output --partial 'estimate: the dump step: RAM 262208 (iomem, less the crashed kernel'"'"'s 524224 below it that the device tree reserves) - '
+	# no device tree, or not one: iomem as it is
+	printf 'not a device tree' >"$r/sys/firmware/fdt"
+	run -0 --separate-stderr "$MDKO" report --input "$FIXTURES/boot-shell.trace" --proc "$p" \
+		--root "$r" --format json
+	assert_json '.budget.estimate.ram_kib' 786432
+	assert_json '.budget.estimate.fdt_reserved_kib' null
+}
+
 @test "output: a capture kernel's estimate: its RAM less the lowest available, plus what the dump needs" {
 	local p
 	p=$(budget_proc)
