@@ -9,7 +9,6 @@
 #include "claim.h"
 #include "io.h"
 #include "log.h"
-#include "setup.h"
 
 #define CLAIM_FILE "top-level"
 
@@ -117,11 +116,8 @@ int claim_take(const struct tfs *t, const char *run_dir, struct tfs_top *saved)
 int claim_give_back(const struct tfs *t, const char *run_dir, const struct tfs_top *saved)
 {
 	char p[PATH_MAX];
-	int r = setup_disable(t->dir), r2;
+	int r = tfs_top_restore(t, saved);
 
-	r2 = tfs_top_restore(t, saved);
-	if (r2 < 0 && !r)
-		r = r2;
 	if (r < 0) {
 		log_warn("cannot give the top-level buffer of %s back as it was: %s; write %s to its buffer_size_kb to free it",
 			 t->dir, strerror(-r), saved->buffer_kb);

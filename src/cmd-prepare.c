@@ -124,7 +124,7 @@ static void raise_cmdlines(const struct tfs *t)
 static void set_optional(const char *buf, const char *file, const char *val,
 			 const char *why)
 {
-	int r = tfs_set(buf, file, val);
+	int r = tfs_set_changed(buf, file, val);
 
 	if (r < 0)
 		log_warn("cannot write %s to %s/%s: %s; %s", val, buf, file, strerror(-r),
@@ -191,6 +191,7 @@ static int claim_top(const struct prepare_opts *o, const struct tfs *t)
 		return r;
 	r = start(o, t, t->dir);
 	if (r < 0) {
+		setup_disable(t->dir);
 		claim_give_back(t, o->common.run_dir, &saved);
 		setup_remove_probes(t);
 		return r;

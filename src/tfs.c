@@ -111,6 +111,21 @@ int tfs_set(const char *buf, const char *file, const char *val)
 	return tfs_write(tfs_path(p, buf, "%s", file), val);
 }
 
+int tfs_set_changed(const char *buf, const char *file, const char *val)
+{
+	char p[PATH_MAX], v[256], want[80];
+	size_t n;
+
+	if (io_read_small(tfs_path(p, buf, "%s", file), v, sizeof(v)) > 0) {
+		n = strcspn(v, "\n");
+		v[n] = '\0';
+		snprintf(want, sizeof(want), "[%s]", val);
+		if (!strcmp(v, val) || strstr(v, want))
+			return 0;
+	}
+	return tfs_write(p, val);
+}
+
 int tfs_read_u64(const char *path, uint64_t *out)
 {
 	char buf[64], *end;
@@ -495,7 +510,7 @@ int tfs_top_restore(const struct tfs *t, const struct tfs_top *s)
 	/* Setting another clock empties the buffer; with the same clock, empty it here. */
 	if (!strcmp(s->clock, "global"))
 		step(&first, tfs_set(t->dir, "trace", ""));
-	step(&first, tfs_set(t->dir, "trace_clock", s->clock));
+	step(&first, tfs_set_changed(t->dir, "trace_clock", s->clock));
 	step(&first, tfs_set(t->dir, "options/overwrite", s->overwrite));
 	if (strcmp(s->sym_offset, "-"))
 		step(&first, tfs_set(t->dir, "options/sym-offset", s->sym_offset));

@@ -53,6 +53,13 @@ int tfs_write(const char *path, const char *val);
 /* Writes @val to the file @file of the buffer directory @buf ("tracing_on" ...). */
 int tfs_set(const char *buf, const char *file, const char *val);
 
+/*
+ * tfs_set() where @file does not hold @val already (as its whole content, or as the
+ * bracketed choice of trace_clock): a clock written waits for RCU grace periods, some
+ * 60 ms of a report under QEMU TCG, for nothing when it is the same.
+ */
+int tfs_set_changed(const char *buf, const char *file, const char *val);
+
 /* Reads a decimal number from @path. */
 int tfs_read_u64(const char *path, uint64_t *out);
 
