@@ -257,6 +257,7 @@ static int prepare(const struct prepare_opts *o)
 	struct tfs_top saved;
 	struct stat st;
 	struct tfs t;
+	bool fast;
 	int r;
 
 	if (cli_once_done(&o->common, "nothing is traced again"))
@@ -281,9 +282,12 @@ static int prepare(const struct prepare_opts *o)
 		return 0;
 	}
 	proc_free_read("/proc", &before);
+	/* the resize, the emptying and the kprobes wait for grace periods: a test's tree not */
+	fast = tfs_is_kernel_fs(t.dir) && tfs_rcu_expedite();
 	r = claim_top(o, &t);
 	if (r == -EAGAIN)
 		r = make_instance(o, &t);
+	tfs_rcu_normal(fast);
 	if (r < 0)
 		return r;
 	/* The buffer, and in an instance on kernels before 6.6 a dentry and inode per event file. */

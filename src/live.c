@@ -300,6 +300,7 @@ int live_close(struct live *l, bool keep, const char *proc)
 {
 	struct proc_free before, after;
 	char what[PATH_MAX + 64];
+	bool fast;
 	int r = 0;
 
 	if (!l->open)
@@ -322,16 +323,19 @@ int live_close(struct live *l, bool keep, const char *proc)
 				 strerror(-r));
 		return r;
 	}
+	/* a test's tree is no kernel's: the machine's RCU is none of its business */
+	fast = tfs_is_kernel_fs(l->buf) && tfs_rcu_expedite();
 	if (l->ours)
 		setup_disable(l->buf);
 	proc_free_read(proc, &before);
 	r = give_back(l, l->run_dir, l->t.dir, what, sizeof(what));
-	if (r < 0)
-		return r;
-	proc_free_read(proc, &after);
-	proc_free_log(what, &before, &after);
-	setup_remove_probes(&l->t);
-	return 0;
+	if (r == 0) {
+		proc_free_read(proc, &after);
+		proc_free_log(what, &before, &after);
+		setup_remove_probes(&l->t);
+	}
+	tfs_rcu_normal(fast);
+	return r;
 }
 
 /* proc_free_read() of the /proc that @procfd holds open, back in @cwd after. */

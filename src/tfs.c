@@ -126,6 +126,29 @@ int tfs_set_changed(const char *buf, const char *file, const char *val)
 	return tfs_write(p, val);
 }
 
+#define RCU_EXPEDITED "/sys/kernel/rcu_expedited"
+
+bool tfs_rcu_expedite(void)
+{
+	char v[16];
+
+	return io_read_small(RCU_EXPEDITED, v, sizeof(v)) > 0 && v[0] == '0' &&
+	       tfs_write(RCU_EXPEDITED, "1") == 0;
+}
+
+void tfs_rcu_normal(bool expedited)
+{
+	int r;
+
+	if (!expedited)
+		return;
+	r = tfs_write(RCU_EXPEDITED, "0");
+	if (r < 0)
+		log_warn("cannot write 0 to " RCU_EXPEDITED
+			 " again: %s; RCU stays expedited",
+			 strerror(-r));
+}
+
 int tfs_read_u64(const char *path, uint64_t *out)
 {
 	char buf[64], *end;
