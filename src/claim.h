@@ -22,6 +22,9 @@ int claim_take(const struct tfs *t, const char *run_dir, struct tfs_top *saved);
  */
 int claim_read(const char *run_dir, struct tfs_top *saved);
 
+/* Removes the claim from the run directory @dirfd holds open. */
+void claim_forget_at(int dirfd);
+
 /*
  * Gives the claimed top-level buffer of @t back as @saved says it was, and removes the
  * claim from @run_dir (NULL: the caller does, with claim_forget_at()). Returns 0 or the
@@ -29,8 +32,5 @@ int claim_read(const char *run_dir, struct tfs_top *saved);
  * The caller has turned the events off first (setup_disable): each of its writes waits
  * for RCU grace periods, and done twice they cost a TCG report some 120 ms.
  */
-/* Removes the claim from the run directory @dirfd holds open. */
-void claim_forget_at(int dirfd);
-
 int claim_give_back(const struct tfs *t, const char *run_dir,
 		    const struct tfs_top *saved);
