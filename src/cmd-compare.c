@@ -362,9 +362,15 @@ static int compare(const char *po, const char *pn, bool as_json)
 
 		m->growth = or0(m->now.kib) + or0(m->now.img) - or0(m->then.kib) -
 			    or0(m->then.img);
-		/* absent is 0; present without a figure (before tracing, filtered) is unknown */
+		/*
+		 * absent is 0; present without a figure (before tracing, filtered) is unknown,
+		 * and so is an image that one report has and the other does not (a replay
+		 * reads no /proc/modules): it is no shrinkage
+		 */
 		m->growth_known = !(m->then.present && m->then.kib < 0) &&
-				  !(m->now.present && m->now.kib < 0);
+				  !(m->now.present && m->now.kib < 0) &&
+				  !(m->then.present && m->now.present &&
+				    (m->then.img < 0) != (m->now.img < 0));
 	}
 	if (rs.n)
 		qsort(rs.r, rs.n, sizeof(rs.r[0]), by_growth);

@@ -48,6 +48,20 @@ NEW=$FIXTURES/capture-6.12-shell.json
 	assert_json '[.budget[] | .change_kib // 0] | map(. == 0) | all' true
 }
 
+@test "compare: an image that only one report has leaves the growth unknown, not negative" {
+	# a replay reads no /proc/modules: its rows have no image
+	jq -c '.modules |= map(del(.image_bytes))' "$OLD" >"$BATS_TEST_TMPDIR/noimg.json"
+	run -0 --separate-stderr "$MDKO" compare --format json "$OLD" "$BATS_TEST_TMPDIR/noimg.json"
+	assert_json '[.modules[] | select(.image_then_kib != null) | .growth_kib] | map(. == null) | all' true
+	assert_json '[.modules[] | select(.image_then_kib != null)] | length > 5' true
+	# a module that had no image in either (its init failed) keeps its growth
+	assert_json '.modules[] | select(.name == "mdko_gt_fail") | .growth_kib' 0
+	# neither has images: the loads' memory alone, no growth
+	run -0 --separate-stderr "$MDKO" compare --format json "$BATS_TEST_TMPDIR/noimg.json" \
+		"$BATS_TEST_TMPDIR/noimg.json"
+	assert_json '[.modules[] | .growth_kib // 0] | map(. == 0) | all' true
+}
+
 @test "compare: two reports without a module give a total of 0, not a crash" {
 	: >"$BATS_TEST_TMPDIR/empty.trace"
 	run -0 --separate-stderr "$MDKO" report --input "$BATS_TEST_TMPDIR/empty.trace" --format json
