@@ -282,8 +282,8 @@ static int prepare(const struct prepare_opts *o)
 		return 0;
 	}
 	proc_free_read("/proc", &before);
-	/* the resize, the emptying and the kprobes wait for grace periods: a test's tree not */
-	fast = tfs_is_kernel_fs(t.dir) && tfs_rcu_expedite();
+	/* the resize, the emptying and the kprobes wait for grace periods */
+	fast = tfs_rcu_expedite(t.dir);
 	r = claim_top(o, &t);
 	if (r == -EAGAIN)
 		r = make_instance(o, &t);

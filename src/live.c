@@ -323,8 +323,7 @@ int live_close(struct live *l, bool keep, const char *proc)
 				 strerror(-r));
 		return r;
 	}
-	/* a test's tree is no kernel's: the machine's RCU is none of its business */
-	fast = tfs_is_kernel_fs(l->buf) && tfs_rcu_expedite();
+	fast = tfs_rcu_expedite(l->buf);
 	if (l->ours)
 		setup_disable(l->buf);
 	proc_free_read(proc, &before);

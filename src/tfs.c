@@ -128,12 +128,12 @@ int tfs_set_changed(const char *buf, const char *file, const char *val)
 
 #define RCU_EXPEDITED "/sys/kernel/rcu_expedited"
 
-bool tfs_rcu_expedite(void)
+bool tfs_rcu_expedite(const char *dir)
 {
 	char v[16];
 
-	return io_read_small(RCU_EXPEDITED, v, sizeof(v)) > 0 && v[0] == '0' &&
-	       tfs_write(RCU_EXPEDITED, "1") == 0;
+	return tfs_is_kernel_fs(dir) && io_read_small(RCU_EXPEDITED, v, sizeof(v)) > 0 &&
+	       v[0] == '0' && tfs_write(RCU_EXPEDITED, "1") == 0;
 }
 
 void tfs_rcu_normal(bool expedited)

@@ -63,11 +63,12 @@ int tfs_set_changed(const char *buf, const char *file, const char *val);
 /*
  * Expedited RCU grace periods for a while: each tracefs write that clears a filter or a
  * trigger, resizes or empties the buffer, and each kprobe removed waits for one or two
- * grace periods, 15 to 130 ms a write under QEMU TCG. Writes 1 to
+ * grace periods, 15 to 130 ms a write under QEMU TCG. Where @dir is the kernel's tracefs
+ * (a test's tree is not: the machine's RCU is none of its business), writes 1 to
  * /sys/kernel/rcu_expedited where it holds 0, and returns whether it did: then
  * tfs_rcu_normal(true) writes 0 back.
  */
-bool tfs_rcu_expedite(void);
+bool tfs_rcu_expedite(const char *dir);
 void tfs_rcu_normal(bool expedited);
 
 /* Reads a decimal number from @path. */
