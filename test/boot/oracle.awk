@@ -93,6 +93,10 @@ $0 ~ (" module_put: " m " call_site=do_init_module") && open && pid() == p { ope
 / task_rename: / {
 	if (field("oldcomm") == "kthreadd" && ((open && pid() == p) || deferred(pid())))
 		kthread[field("pid") + 0] = 1
+	# a new worker of the workqueues is no load's thread, whoever it wakes first (a trace
+	# since boot has its task_newtask; its first wakeup, by another kworker, is skipped
+	# below, and one it made much later while running a load's work looked like it)
+	if (field("newcomm") ~ /^kworker\//) delete born[field("pid") + 0]
 	next
 }
 # from 6.2: kthreadd forks it under its name, and its first act wakes P
